@@ -1,0 +1,29 @@
+/**
+ * The `tensorchain` command: runs a node by default, with sub-commands for keys, chain specs and the
+ * ML engine. Each sub-command lives in `commands/` and registers itself on the program.
+ */
+import { Command } from "commander";
+import { registerMlCommands } from "./commands/ml.js";
+
+export function buildProgram(): Command {
+  const program = new Command("tensorchain")
+    .description("A Substrate-style full node with proof of useful ML work")
+    .showHelpAfterError()
+    .exitOverride();
+  registerMlCommands(program);
+  return program;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    const code = (err as { exitCode?: number }).exitCode;
+    if (typeof code === "number") process.exit(code);
+    process.stderr.write(`Error: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+await main(process.argv);
