@@ -1,3 +1,3 @@
 #!/usr/bin/env node
 // The compiled CLI lives in dist/ (built by `npm install` through the `prepare` script).
-import "../dist/cli/index.js";
+import "../dist/cli/main.js";

@@ -13,17 +13,3 @@ export function buildProgram(): Command {
   registerMlCommands(program);
   return program;
 }
-
-async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-  } catch (err) {
-    const code = (err as { exitCode?: number }).exitCode;
-    if (typeof code === "number") process.exit(code);
-    process.stderr.write(`Error: ${(err as Error).message}\n`);
-    process.exit(1);
-  }
-}
-
-await main(process.argv);
