@@ -1,0 +1,44 @@
+/**
+ * The runtime assembled from its pallets: the outer `RuntimeCall` and `RuntimeEvent` enums (one variant
+ * per pallet, at the pallet's index), the dispatch table, and the event sink every pallet deposits into.
+ */
+import { T, type AnyTy, type Ty } from "../primitives/scale/types.js";
+import { bindRuntimeCalls, type CallValue } from "./frame/calls.js";
+import type { Pallet } from "./frame/pallet.js";
+import { Balances } from "./pallets/balances.js";
+import { makeEventRecordTy, System, eventRecordTy } from "./pallets/system.js";
+import { Sudo } from "./pallets/sudo.js";
+import { Timestamp } from "./pallets/timestamp.js";
+import { TransactionPayment } from "./pallets/transactionPayment.js";
+import { Utility } from "./pallets/utility.js";
+
+export const RUNTIME_MODULE = "tensorchain_runtime";
+
+/** In index order. Adding a pallet here adds it to calls, events, errors, metadata and genesis. */
+export const PALLETS: Pallet[] = [System, Timestamp, Balances, TransactionPayment, Utility, Sudo] as unknown as Pallet[];
+
+function outerEnum(name: string, pick: (p: Pallet) => AnyTy | undefined, docs: string[]): AnyTy {
+  const variants: Record<string, { index: number; fields: AnyTy }> = {};
+  for (const p of PALLETS) {
+    const ty = pick(p);
+    if (ty) variants[p.name] = { index: p.index, fields: ty };
+  }
+  return T.enumeration(variants, { path: [RUNTIME_MODULE, name], docs });
+}
+
+export const RuntimeCall = outerEnum("RuntimeCall", (p) => p.callTy, []) as Ty<CallValue>;
+export const RuntimeEvent = outerEnum("RuntimeEvent", (p) => p.eventTy, []) as Ty<{ tag: string; value: unknown }>;
+export const RuntimeError = outerEnum("RuntimeError", (p) => p.errorTy, []) as Ty<{ tag: string; value: unknown }>;
+export const EventRecord = makeEventRecordTy(RuntimeEvent);
+eventRecordTy.current = EventRecord as never;
+
+const byName = new Map(PALLETS.map((p) => [p.name, p]));
+bindRuntimeCalls({
+  runtimeCall: RuntimeCall,
+  lookup: (pallet, call) => byName.get(pallet)?.calls[call],
+});
+for (const p of PALLETS) p.connect((ext, palletName, event) => ext.depositEvent({ tag: palletName, value: event }));
+
+export function palletByName(name: string): Pallet | undefined {
+  return byName.get(name);
+}

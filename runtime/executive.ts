@@ -1,0 +1,333 @@
+/**
+ * # Executive
+ *
+ * Drives a block through the runtime: initialize (block facts, hooks) -> inherents -> each extrinsic
+ * (decode; check signature, era, nonce; withdraw the fee; dispatch in a storage transaction; record
+ * `ExtrinsicSuccess` / `ExtrinsicFailed`) -> finalize (hooks, events, extrinsics and state roots).
+ *
+ * `applyExtrinsic` either includes an extrinsic (its call may still fail: that is recorded, and the fee
+ * is kept) or rejects it with a `TransactionValidityError`, in which case nothing it did is kept.
+ */
+import { blake2_256 } from "../primitives/hashing.js";
+import { bytesEqual } from "../primitives/hex.js";
+import type { DigestItemValue, DispatchErrorValue, HeaderValue, WeightValue } from "../primitives/types.js";
+import { orderedTrieRoot } from "../primitives/trie/index.js";
+import * as C from "./constants.js";
+import { PALLETS, RuntimeCall } from "./construct.js";
+import { callClass, callWeight, dispatchCall, type CallValue } from "./frame/calls.js";
+import { DispatchError, type Origin } from "./frame/dispatch.js";
+import type { Ext } from "./frame/ext.js";
+import {
+  eraBirth,
+  eraDeath,
+  ExtrinsicError,
+  parseExtrinsic,
+  type ParsedExtrinsic,
+  signingPayload,
+} from "./extrinsic.js";
+import { depositInto, withdrawKeepAlive } from "./pallets/balances.js";
+import { BLOCK_LENGTH, BLOCK_WEIGHTS, System, getAccount, putAccount } from "./pallets/system.js";
+import { Timestamp } from "./pallets/timestamp.js";
+import { computeFee, totalFee, TransactionPayment } from "./pallets/transactionPayment.js";
+import { RUNTIME_VERSION } from "./version.js";
+import { invalid, InvalidTransactionError, type TransactionSource, type TransactionValidity } from "./validity.js";
+
+/** `modl` ++ "py/trsry", zero-padded: FRAME's treasury account, where fees go. */
+export const TREASURY_ACCOUNT = (() => {
+  const a = new Uint8Array(32);
+  a.set(new TextEncoder().encode("modlpy/trsry"));
+  return a;
+})();
+
+export type DispatchOutcome = { ok: true } | { ok: false; error: DispatchErrorValue };
+export type ApplyResult = { ok: true; outcome: DispatchOutcome } | { ok: false; error: InvalidTransactionError["error"] };
+
+export interface BlockInit {
+  parentHash: Uint8Array;
+  number: number;
+  digest: DigestItemValue[];
+}
+
+interface CheckedExtrinsic {
+  parsed: ParsedExtrinsic;
+  call: CallValue;
+  origin: Origin;
+  weight: WeightValue;
+  class: "Normal" | "Operational" | "Mandatory";
+}
+
+type ClassKey = "normal" | "operational" | "mandatory";
+const classKey = (c: CheckedExtrinsic["class"]): ClassKey => c.toLowerCase() as ClassKey;
+
+export function initializeBlock(ext: Ext, init: BlockInit): void {
+  ext.phase = { tag: "Initialization" };
+  System.storage.Number.put(ext, init.number);
+  System.storage.ParentHash.put(ext, init.parentHash);
+  System.storage.Digest.put(ext, { logs: init.digest });
+  if (init.number > 0) System.storage.BlockHash.insert(ext, init.number - 1, init.parentHash);
+  System.storage.Events.kill(ext);
+  System.storage.EventCount.kill(ext);
+  System.storage.ExtrinsicCount.kill(ext);
+  System.storage.AllExtrinsicsLen.kill(ext);
+  let w = BLOCK_WEIGHTS.base_block.ref_time;
+  for (const p of palletsWithHooks()) {
+    const hw = p.hooks.onInitialize?.(ext, init.number);
+    if (hw) w += hw.ref_time;
+  }
+  System.storage.BlockWeight.put(ext, { normal: zero(), operational: zero(), mandatory: { ref_time: w, proof_size: 0n } });
+}
+
+const zero = (): WeightValue => ({ ref_time: 0n, proof_size: 0n });
+
+/** Decodes and checks an extrinsic without side effects (beyond reads). */
+function check(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Array): CheckedExtrinsic {
+  let parsed: ParsedExtrinsic;
+  let call: CallValue;
+  try {
+    parsed = parseExtrinsic(bytes);
+    call = RuntimeCall.dec(parsed.callBytes);
+  } catch (err) {
+    if (err instanceof ExtrinsicError && err.type.code === "EXTRINSIC_ERROR_UNSUPPORTED_ADDRESS")
+      throw new InvalidTransactionError({ kind: "unknown", reason: "cannotLookup" });
+    throw invalid("call");
+  }
+  const weight = callWeight(call);
+  const cls = callClass(call);
+  const signed = parsed.signed;
+  if (!signed) {
+    // Only inherents may be unsigned: today that is the timestamp.
+    if (!(call.tag === "Timestamp" && call.value.tag === "set"))
+      throw new InvalidTransactionError({ kind: "unknown", reason: "noUnsignedValidator" });
+    return { parsed, call, origin: { kind: "none" }, weight, class: cls };
+  }
+  if (cls === "Mandatory") throw invalid("badMandatory");
+  const current = System.storage.Number.getOrDefault(ext);
+  const birth = eraBirth(signed.era, current);
+  if (birth > current) throw invalid("ancientBirthBlock");
+  const eraBlockHash = signed.era.kind === "immortal" ? genesisHash : eraBlockHashAt(ext, birth, current);
+  if (!eraBlockHash) throw invalid("ancientBirthBlock");
+  const payload = signingPayload(parsed.callBytes, signed.extraBytes, {
+    specVersion: RUNTIME_VERSION.specVersion,
+    transactionVersion: RUNTIME_VERSION.transactionVersion,
+    genesisHash,
+    eraBlockHash,
+  });
+  if (!ext.signatures.verify(signed.scheme, signed.signature, payload, signed.signer)) throw invalid("badProof");
+  if (signed.signer.every((b) => b === 0)) throw invalid("badSigner");
+  return { parsed, call, origin: { kind: "signed", who: signed.signer }, weight, class: cls };
+}
+
+function eraBlockHashAt(ext: Ext, birth: number, current: number): Uint8Array | undefined {
+  if (birth === current) return undefined; // the block being built has no hash yet
+  if (current - birth > C.BLOCK_HASH_COUNT) return undefined;
+  const h = System.storage.BlockHash.get(ext, birth);
+  return h && !h.every((b) => b === 0) ? h : undefined;
+}
+
+/** The payload and key a node can verify ahead of time (in parallel) for a signed extrinsic. */
+export function signatureCheckFor(
+  ext: Ext,
+  parsed: ParsedExtrinsic,
+  genesisHash: Uint8Array,
+): { scheme: "sr25519" | "ed25519"; signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array } | undefined {
+  const s = parsed.signed;
+  if (!s) return undefined;
+  const current = System.storage.Number.getOrDefault(ext);
+  const eraBlockHash = s.era.kind === "immortal" ? genesisHash : eraBlockHashAt(ext, eraBirth(s.era, current), current);
+  if (!eraBlockHash) return undefined;
+  const message = signingPayload(parsed.callBytes, s.extraBytes, {
+    specVersion: RUNTIME_VERSION.specVersion,
+    transactionVersion: RUNTIME_VERSION.transactionVersion,
+    genesisHash,
+    eraBlockHash,
+  });
+  return { scheme: s.scheme, signature: s.signature, message, publicKey: s.signer };
+}
+
+function checkWeightAndLength(ext: Ext, x: CheckedExtrinsic): { key: ClassKey; total: WeightValue } {
+  const key = classKey(x.class);
+  const perClass = BLOCK_WEIGHTS.per_class[key];
+  const extrinsicWeight = x.weight.ref_time + perClass.base_extrinsic.ref_time;
+  const current = System.storage.BlockWeight.getOrDefault(ext);
+  const total = { ref_time: current[key].ref_time + extrinsicWeight, proof_size: current[key].proof_size + x.weight.proof_size };
+  if (perClass.max_extrinsic && extrinsicWeight > perClass.max_extrinsic.ref_time) throw invalid("exhaustsResources");
+  if (perClass.max_total && total.ref_time > perClass.max_total.ref_time) throw invalid("exhaustsResources");
+  const len = (System.storage.AllExtrinsicsLen.get(ext) ?? 0) + x.parsed.bytes.length;
+  if (len > BLOCK_LENGTH.max[key]) throw invalid("exhaustsResources");
+  return { key, total };
+}
+
+/** Applies one extrinsic to the block being built. */
+export function applyExtrinsic(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Array): ApplyResult {
+  const index = System.storage.ExtrinsicCount.get(ext) ?? 0;
+  ext.phase = { tag: "ApplyExtrinsic", value: index };
+  let fee = 0n;
+  let checked: CheckedExtrinsic;
+  try {
+    // Pre-dispatch checks and the fee withdrawal are all-or-nothing: an invalid transaction leaves no trace.
+    checked = ext.transactional(() => {
+      const x = check(ext, bytes, genesisHash);
+      const { key, total } = checkWeightAndLength(ext, x);
+      if (x.origin.kind === "signed") {
+        const s = x.parsed.signed!;
+        const who = x.origin.who;
+        const account = getAccount(ext, who);
+        if (s.nonce < account.nonce) throw invalid("stale");
+        if (s.nonce > account.nonce) throw invalid("future");
+        account.nonce += 1;
+        putAccount(ext, who, account, true);
+        fee = totalFee(computeFee(bytes.length, x.weight, s.tip));
+        try {
+          withdrawKeepAlive(ext, who, fee);
+        } catch (err) {
+          if (err instanceof DispatchError) throw invalid("payment");
+          throw err;
+        }
+      }
+      const bw = System.storage.BlockWeight.getOrDefault(ext);
+      bw[key] = total;
+      System.storage.BlockWeight.put(ext, bw);
+      System.storage.AllExtrinsicsLen.put(ext, (System.storage.AllExtrinsicsLen.get(ext) ?? 0) + bytes.length);
+      return x;
+    });
+  } catch (err) {
+    if (err instanceof InvalidTransactionError) return { ok: false, error: err.error };
+    throw err;
+  }
+
+  let outcome: DispatchOutcome;
+  try {
+    ext.transactional(() => dispatchCall(ext, checked.origin, checked.call));
+    outcome = { ok: true };
+  } catch (err) {
+    if (!(err instanceof DispatchError)) throw err;
+    outcome = { ok: false, error: err.value };
+  }
+  if (checked.origin.kind === "signed") {
+    const who = checked.origin.who;
+    depositInto(ext, TREASURY_ACCOUNT, fee);
+    TransactionPayment.deposit(ext, { tag: "TransactionFeePaid", value: { who, actual_fee: fee, tip: checked.parsed.signed!.tip } });
+  }
+  const dispatchInfo = {
+    weight: checked.weight,
+    class: { tag: checked.class },
+    pays_fee: { tag: checked.origin.kind === "signed" ? "Yes" : "No" },
+  } as const;
+  if (outcome.ok) System.deposit(ext, { tag: "ExtrinsicSuccess", value: { dispatch_info: dispatchInfo } });
+  else System.deposit(ext, { tag: "ExtrinsicFailed", value: { dispatch_error: outcome.error, dispatch_info: dispatchInfo } });
+  System.storage.ExtrinsicCount.put(ext, index + 1);
+  return { ok: true, outcome };
+}
+
+/** Closes the block: hooks, events into storage, and the header's roots (the state root is the caller's). */
+export function finalizeBlock(ext: Ext, extrinsics: Uint8Array[]): { extrinsicsRoot: Uint8Array } {
+  ext.phase = { tag: "Finalization" };
+  const number = System.storage.Number.getOrDefault(ext);
+  if (!Timestamp.storage.DidUpdate.getOrDefault(ext)) throw new BlockError("Timestamp must be updated once in the block");
+  Timestamp.storage.DidUpdate.kill(ext);
+  for (const p of palletsWithHooks()) p.hooks.onFinalize?.(ext, number);
+  // Old block hashes fall out of the mortality window.
+  const stale = number - C.BLOCK_HASH_COUNT - 1;
+  if (stale > 0) System.storage.BlockHash.remove(ext, stale);
+  System.storage.Events.put(ext, ext.events as never);
+  System.storage.EventCount.put(ext, ext.events.length);
+  return { extrinsicsRoot: orderedTrieRoot(extrinsics) };
+}
+
+/** A block that can never be valid, whatever the state: it breaks a rule of the runtime itself. */
+export class BlockError extends Error {
+  override name = "BlockError";
+}
+
+/**
+ * Executes a whole block on `ext` (which wraps its parent's state): used for import. Throws `BlockError`
+ * if an extrinsic is invalid, the inherent is missing, or the extrinsics root differs from the header's.
+ */
+export function executeBlock(ext: Ext, header: HeaderValue, extrinsics: Uint8Array[], genesisHash: Uint8Array): void {
+  initializeBlock(ext, { parentHash: header.parentHash, number: header.number, digest: header.digest.logs.filter((l) => l.tag !== "Seal") });
+  for (let i = 0; i < extrinsics.length; i++) {
+    const r = applyExtrinsic(ext, extrinsics[i], genesisHash);
+    if (!r.ok) throw new BlockError(`Extrinsic ${i} is invalid: ${r.error.kind} ${r.error.reason}`);
+    if (i === 0 && !(parseExtrinsic(extrinsics[0]).signed === undefined)) throw new BlockError("First extrinsic must be the timestamp inherent");
+  }
+  const { extrinsicsRoot } = finalizeBlock(ext, extrinsics);
+  if (!bytesEqual(extrinsicsRoot, header.extrinsicsRoot)) throw new BlockError("Extrinsics root mismatch");
+}
+
+/**
+ * `TaggedTransactionQueue_validate_transaction`: validates against the state of block `at` as if a new
+ * block on top of it were being built. Nothing is written (the caller discards `ext`).
+ */
+export function validateTransaction(
+  ext: Ext,
+  source: TransactionSource,
+  bytes: Uint8Array,
+  at: { hash: Uint8Array; number: number },
+  genesisHash: Uint8Array,
+): TransactionValidity {
+  initializeBlock(ext, { parentHash: at.hash, number: at.number + 1, digest: [] });
+  try {
+    const x = check(ext, bytes, genesisHash);
+    if (x.origin.kind !== "signed") {
+      // Inherents come from the block author, never through the pool.
+      throw source === "inBlock" ? invalid("call") : invalid("mandatoryValidation");
+    }
+    checkWeightAndLength(ext, x);
+    const s = x.parsed.signed!;
+    const who = x.origin.who;
+    const account = getAccount(ext, who);
+    if (s.nonce < account.nonce) throw invalid("stale");
+    const fee = totalFee(computeFee(bytes.length, x.weight, s.tip));
+    const total = account.data.free + account.data.reserved;
+    if (account.data.free < fee || total - fee < C.EXISTENTIAL_DEPOSIT) throw invalid("payment");
+    const tag = (nonce: number) => {
+      const t = new Uint8Array(36);
+      t.set(who, 0);
+      new DataView(t.buffer).setUint32(32, nonce, true);
+      return t;
+    };
+    const current = at.number + 1;
+    const maxU64 = (1n << 64n) - 1n;
+    return {
+      ok: true,
+      value: {
+        priority: s.tip > maxU64 ? maxU64 : s.tip,
+        requires: s.nonce > account.nonce ? [tag(s.nonce - 1)] : [],
+        provides: [tag(s.nonce)],
+        longevity: s.era.kind === "immortal" ? maxU64 : BigInt(Math.max(eraDeath(s.era, current) - current, 0)),
+        propagate: true,
+      },
+    };
+  } catch (err) {
+    if (err instanceof InvalidTransactionError) return { ok: false, error: err.error };
+    throw err;
+  }
+}
+
+/** `TransactionPaymentApi_query_info`: the fee depends on length and declared weight only, not the signature. */
+export function queryInfo(bytes: Uint8Array, len: number) {
+  const parsed = parseExtrinsic(bytes);
+  const call = RuntimeCall.dec(parsed.callBytes);
+  const w = callWeight(call);
+  const cls = callClass(call);
+  const fee = parsed.signed ? computeFee(len, w, 0n) : undefined;
+  return {
+    weight: w,
+    class: cls,
+    partialFee: fee ? totalFee(fee) : 0n,
+    feeDetails: fee,
+    tip: parsed.signed?.tip ?? 0n,
+  };
+}
+
+export function accountNonce(ext: Ext, who: Uint8Array): number {
+  return getAccount(ext, who).nonce;
+}
+
+export function blockHashOfExtrinsic(bytes: Uint8Array): Uint8Array {
+  return blake2_256(bytes);
+}
+
+function palletsWithHooks() {
+  return PALLETS.filter((p) => p.hooks.onInitialize || p.hooks.onFinalize);
+}

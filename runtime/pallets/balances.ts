@@ -1,0 +1,273 @@
+/**
+ * # Balances pallet
+ *
+ * ## Overview
+ * Free and reserved balances of accounts, and the total issuance. Balances live in
+ * `System.Account.data` (as with FRAME's `AccountStore = System`).
+ *
+ * ## Terminology
+ * - Existential deposit: the least total (free + reserved) balance an account may hold. Below it the
+ *   account is reaped and any dust left is burned (`DustLost`).
+ * - Reserved balance: funds held for another pallet (job escrow, stakes); they cannot be spent until
+ *   unreserved, and can be slashed.
+ *
+ * ## Assumptions
+ * Amounts are u128 (bigint). All arithmetic is checked; logic validates before it writes.
+ */
+import { T } from "../../primitives/scale/types.js";
+import { AccountId, Balance, MultiAddress, type MultiAddressValue } from "../../primitives/types.js";
+import { EXISTENTIAL_DEPOSIT, DB_READ_WEIGHT, DB_WRITE_WEIGHT } from "../constants.js";
+import { checkedAdd, DispatchError, ensure, ensureRoot, ensureSigned, weight } from "../frame/dispatch.js";
+import type { Ext } from "../frame/ext.js";
+import { call, pallet } from "../frame/pallet.js";
+import { storageValue } from "../frame/storage.js";
+import { accountExists, getAccount, putAccount } from "./system.js";
+
+export const Balances = pallet({
+  name: "Balances",
+  index: 2,
+  module: "pallet_balances",
+  docs: ["Free and reserved balances of accounts, and the total issuance."],
+  storage: {
+    TotalIssuance: storageValue(Balance, { default: 0n, docs: [" The total units issued in the system."] }),
+    InactiveIssuance: storageValue(Balance, { default: 0n, docs: [" The total units of outstanding deactivated balance in the system."] }),
+  },
+  constants: {
+    ExistentialDeposit: {
+      type: Balance,
+      value: EXISTENTIAL_DEPOSIT,
+      docs: [" The minimum amount required to keep an account open. MUST BE GREATER THAN ZERO!"],
+    },
+    MaxLocks: { type: T.u32, value: 50, docs: [" The maximum number of locks that should exist on an account."] },
+    MaxReserves: { type: T.u32, value: 50, docs: [" The maximum number of named reserves that can exist on an account."] },
+    MaxFreezes: { type: T.u32, value: 0, docs: [" The maximum number of individual freeze locks that can exist on an account at any time."] },
+  },
+  events: {
+    Endowed: { index: 0, fields: { account: AccountId, free_balance: Balance }, docs: ["An account was created with some free balance."] },
+    DustLost: { index: 1, fields: { account: AccountId, amount: Balance }, docs: ["An account was removed whose balance was non-zero but below ExistentialDeposit, resulting in an outright loss."] },
+    Transfer: { index: 2, fields: { from: AccountId, to: AccountId, amount: Balance }, docs: ["Transfer succeeded."] },
+    BalanceSet: { index: 3, fields: { who: AccountId, free: Balance }, docs: ["A balance was set by root."] },
+    Reserved: { index: 4, fields: { who: AccountId, amount: Balance }, docs: ["Some balance was reserved (moved from free to reserved)."] },
+    Unreserved: { index: 5, fields: { who: AccountId, amount: Balance }, docs: ["Some balance was unreserved (moved from reserved to free)."] },
+    Deposit: { index: 7, fields: { who: AccountId, amount: Balance }, docs: ["Some amount was deposited (e.g. for transaction fees)."] },
+    Withdraw: { index: 8, fields: { who: AccountId, amount: Balance }, docs: ["Some amount was withdrawn from the account (e.g. for transaction fees)."] },
+    Slashed: { index: 9, fields: { who: AccountId, amount: Balance }, docs: ["Some amount was removed from the account (e.g. for misbehavior)."] },
+  },
+  errors: {
+    VestingBalance: { index: 0, docs: "Vesting balance too high to send value." },
+    LiquidityRestrictions: { index: 1, docs: "Account liquidity restrictions prevent withdrawal." },
+    InsufficientBalance: { index: 2, docs: "Balance too low to send value." },
+    ExistentialDeposit: { index: 3, docs: "Value too low to create account due to existential deposit." },
+    Expendability: { index: 4, docs: "Transfer/payment would kill account." },
+    ExistingVestingSchedule: { index: 5, docs: "A vesting schedule already exists for this account." },
+    DeadAccount: { index: 6, docs: "Beneficiary account must pre-exist." },
+    TooManyReserves: { index: 7, docs: "Number of named reserves exceed `MaxReserves`." },
+    TooManyHolds: { index: 8, docs: "Number of holds exceed `VariantCountOf<T::RuntimeHoldReason>`." },
+    TooManyFreezes: { index: 9, docs: "Number of freezes exceed `MaxFreezes`." },
+    IssuanceDeactivated: { index: 10, docs: "The issuance cannot be modified since it is already deactivated." },
+    DeltaZero: { index: 11, docs: "The delta cannot be zero." },
+  },
+});
+
+/** Resolves a `MultiAddress`; only the `Id` form names an account on this chain. */
+export function lookupAddress(address: MultiAddressValue): Uint8Array {
+  if (address.tag === "Id") return address.value;
+  throw new DispatchError({ tag: "CannotLookup" }, "CannotLookup");
+}
+
+export function freeBalance(ext: Ext, who: Uint8Array): bigint {
+  return getAccount(ext, who).data.free;
+}
+
+export function reservedBalance(ext: Ext, who: Uint8Array): bigint {
+  return getAccount(ext, who).data.reserved;
+}
+
+export function totalIssuance(ext: Ext): bigint {
+  return Balances.storage.TotalIssuance.getOrDefault(ext);
+}
+
+/**
+ * Moves `amount` from `from` to `to`. With `keepAlive` the sender must keep the existential deposit;
+ * without it the sender may be reaped (its dust burned).
+ */
+export function transfer(ext: Ext, from: Uint8Array, to: Uint8Array, amount: bigint, keepAlive: boolean): void {
+  const sender = getAccount(ext, from);
+  ensure(sender.data.free >= amount, () => Balances.error("InsufficientBalance"));
+  const remaining = sender.data.free - amount;
+  const senderTotal = remaining + sender.data.reserved;
+  if (keepAlive) ensure(senderTotal >= EXISTENTIAL_DEPOSIT, () => Balances.error("Expendability"));
+  if (amount === 0n || from.every((b, i) => b === to[i])) {
+    Balances.deposit(ext, { tag: "Transfer", value: { from, to, amount } });
+    return;
+  }
+  const recipientExisted = accountExists(ext, to);
+  const recipient = getAccount(ext, to);
+  const newRecipientFree = checkedAdd(recipient.data.free, amount);
+  ensure(recipientExisted || newRecipientFree >= EXISTENTIAL_DEPOSIT, () => Balances.error("ExistentialDeposit"));
+  // No errors allowed after this point.
+  sender.data.free = remaining;
+  const dust = senderTotal < EXISTENTIAL_DEPOSIT ? remaining : 0n;
+  putAccount(ext, from, sender, true);
+  recipient.data.free = newRecipientFree;
+  putAccount(ext, to, recipient, recipientExisted);
+  if (!recipientExisted) Balances.deposit(ext, { tag: "Endowed", value: { account: to, free_balance: newRecipientFree } });
+  Balances.deposit(ext, { tag: "Transfer", value: { from, to, amount } });
+  if (dust > 0n) burnDust(ext, from, dust);
+}
+
+function burnDust(ext: Ext, who: Uint8Array, dust: bigint): void {
+  Balances.storage.TotalIssuance.put(ext, totalIssuance(ext) - dust);
+  Balances.deposit(ext, { tag: "DustLost", value: { account: who, amount: dust } });
+}
+
+/**
+ * Withdraws `amount` from free balance, keeping the account alive (fees): fails with `Expendability`
+ * rather than reaping. The caller decides where the funds go (`deposit`) or burns them.
+ */
+export function withdrawKeepAlive(ext: Ext, who: Uint8Array, amount: bigint): void {
+  const account = getAccount(ext, who);
+  ensure(accountExists(ext, who) && account.data.free >= amount, () => Balances.error("InsufficientBalance"));
+  ensure(account.data.free - amount + account.data.reserved >= EXISTENTIAL_DEPOSIT, () => Balances.error("Expendability"));
+  account.data.free -= amount;
+  putAccount(ext, who, account, true);
+  Balances.deposit(ext, { tag: "Withdraw", value: { who, amount } });
+}
+
+/** Credits `amount` of funds that were withdrawn elsewhere; creates the account if it reaches the ED. */
+export function depositInto(ext: Ext, who: Uint8Array, amount: bigint): void {
+  if (amount === 0n) return;
+  const existed = accountExists(ext, who);
+  const account = getAccount(ext, who);
+  ensure(existed || account.data.free + amount >= EXISTENTIAL_DEPOSIT, () => Balances.error("ExistentialDeposit"));
+  account.data.free = checkedAdd(account.data.free, amount);
+  putAccount(ext, who, account, existed);
+  if (!existed) Balances.deposit(ext, { tag: "Endowed", value: { account: who, free_balance: account.data.free } });
+  Balances.deposit(ext, { tag: "Deposit", value: { who, amount } });
+}
+
+/** Mints new funds into `who` (genesis and rewards). */
+export function mint(ext: Ext, who: Uint8Array, amount: bigint): void {
+  depositInto(ext, who, amount);
+  Balances.storage.TotalIssuance.put(ext, checkedAdd(totalIssuance(ext), amount));
+}
+
+/** Moves `amount` from free to reserved. */
+export function reserve(ext: Ext, who: Uint8Array, amount: bigint): void {
+  const account = getAccount(ext, who);
+  ensure(account.data.free >= amount, () => Balances.error("InsufficientBalance"));
+  account.data.free -= amount;
+  account.data.reserved += amount;
+  putAccount(ext, who, account, accountExists(ext, who));
+  Balances.deposit(ext, { tag: "Reserved", value: { who, amount } });
+}
+
+/** Moves up to `amount` from reserved back to free; returns what could not be unreserved. */
+export function unreserve(ext: Ext, who: Uint8Array, amount: bigint): bigint {
+  const account = getAccount(ext, who);
+  const actual = amount < account.data.reserved ? amount : account.data.reserved;
+  if (actual === 0n) return amount;
+  account.data.reserved -= actual;
+  account.data.free += actual;
+  putAccount(ext, who, account, true);
+  Balances.deposit(ext, { tag: "Unreserved", value: { who, amount: actual } });
+  return amount - actual;
+}
+
+const TRANSFER_WEIGHT = weight(DB_READ_WEIGHT * 2n + DB_WRITE_WEIGHT * 2n);
+
+Balances.defineCalls({
+  transfer_allow_death: call({
+    index: 0,
+    args: { dest: MultiAddress, value: T.compactU128 },
+    docs: [
+      "Transfer some liquid free balance to another account.",
+      "",
+      "If the sender's account is below the existential deposit as a result",
+      "of the transfer, the account will be reaped.",
+      "",
+      "The dispatch origin for this call must be `Signed` by the transactor.",
+    ],
+    weight: () => TRANSFER_WEIGHT,
+    dispatch: (ext, origin, { dest, value }) => {
+      const from = ensureSigned(origin);
+      transfer(ext, from, lookupAddress(dest), value, false);
+    },
+  }),
+  force_transfer: call({
+    index: 2,
+    args: { source: MultiAddress, dest: MultiAddress, value: T.compactU128 },
+    docs: ["Exactly as `transfer_allow_death`, except the origin must be root and the source account may be specified."],
+    weight: () => TRANSFER_WEIGHT,
+    dispatch: (ext, origin, { source, dest, value }) => {
+      ensureRoot(origin);
+      transfer(ext, lookupAddress(source), lookupAddress(dest), value, false);
+    },
+  }),
+  transfer_keep_alive: call({
+    index: 3,
+    args: { dest: MultiAddress, value: T.compactU128 },
+    docs: [
+      "Same as the `transfer_allow_death` call, but with a check that the transfer will not",
+      "kill the origin account.",
+    ],
+    weight: () => TRANSFER_WEIGHT,
+    dispatch: (ext, origin, { dest, value }) => {
+      const from = ensureSigned(origin);
+      transfer(ext, from, lookupAddress(dest), value, true);
+    },
+  }),
+  transfer_all: call({
+    index: 4,
+    args: { dest: MultiAddress, keep_alive: T.bool },
+    docs: [
+      "Transfer the entire transferable balance from the caller account.",
+      "",
+      "- `keep_alive`: A boolean to determine if the `transfer_all` operation should send all",
+      "  of the funds the account has, causing the sender account to be killed (false), or",
+      "  transfer everything except at least the existential deposit, which will guarantee to",
+      "  keep the sender account alive (true).",
+    ],
+    weight: () => TRANSFER_WEIGHT,
+    dispatch: (ext, origin, { dest, keep_alive }) => {
+      const from = ensureSigned(origin);
+      const account = getAccount(ext, from);
+      const keep = keep_alive || account.data.reserved > 0n ? EXISTENTIAL_DEPOSIT - min(account.data.reserved, EXISTENTIAL_DEPOSIT) : 0n;
+      const amount = account.data.free > keep ? account.data.free - keep : 0n;
+      transfer(ext, from, lookupAddress(dest), amount, keep_alive);
+    },
+  }),
+  force_set_balance: call({
+    index: 8,
+    args: { who: MultiAddress, new_free: T.compactU128 },
+    docs: ["Set the regular balance of a given account.", "", "The dispatch origin for this call is `root`."],
+    weight: () => TRANSFER_WEIGHT,
+    dispatch: (ext, origin, { who, new_free }) => {
+      ensureRoot(origin);
+      const account = lookupAddress(who);
+      const existed = accountExists(ext, account);
+      const info = getAccount(ext, account);
+      const old = info.data.free;
+      info.data.free = new_free;
+      putAccount(ext, account, info, existed);
+      Balances.storage.TotalIssuance.put(ext, totalIssuance(ext) - old + new_free);
+      Balances.deposit(ext, { tag: "BalanceSet", value: { who: account, free: new_free } });
+    },
+  }),
+});
+
+function min(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
+
+/** Genesis: endow accounts; the total issuance is their sum. */
+export function buildBalancesGenesis(ext: Ext, balances: [Uint8Array, bigint][]): void {
+  const seen = new Set<string>();
+  for (const [who, amount] of balances) {
+    const key = Buffer.from(who).toString("hex");
+    if (seen.has(key)) throw new Error(`Genesis: duplicate balance for account 0x${key}`);
+    if (amount < EXISTENTIAL_DEPOSIT) throw new Error(`Genesis: balance of 0x${key} is below the existential deposit`);
+    seen.add(key);
+    mint(ext, who, amount);
+  }
+}
