@@ -3,13 +3,19 @@
  * ML engine. Each sub-command lives in `commands/` and registers itself on the program.
  */
 import { Command } from "commander";
+import { registerChainSpecCommands } from "./commands/chainSpec.js";
+import { registerKeyCommands } from "./commands/key.js";
 import { registerMlCommands } from "./commands/ml.js";
+import { registerRunCommand } from "./commands/run.js";
 
 export function buildProgram(): Command {
   const program = new Command("tensorchain")
     .description("A Substrate-style full node with proof of useful ML work")
     .showHelpAfterError()
     .exitOverride();
+  registerRunCommand(program);
+  registerKeyCommands(program);
+  registerChainSpecCommands(program);
   registerMlCommands(program);
   return program;
 }

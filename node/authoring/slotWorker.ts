@@ -1,0 +1,148 @@
+/**
+ * A slot worker in the manner of Substrate's `SimpleSlotWorker`: at every slot, claim -> propose ->
+ * seal -> import. The dev chain's claim is trivial (its one authority owns every slot); the real
+ * leader election replaces `claimSlot` without touching the rest.
+ */
+import { T } from "../../primitives/scale/types.js";
+import type { DigestItemValue } from "../../primitives/types.js";
+import type { Chain } from "../chain/chain.js";
+import { hashHeader } from "../chain/chain.js";
+import type { BlockRef } from "../chain/types.js";
+import { type ProposerModules, propose } from "./proposer.js";
+import type { Trie } from "../../primitives/trie/index.js";
+import { constants } from "../../runtime/index.js";
+import { Timestamp } from "../../runtime/pallets/timestamp.js";
+
+/** Twice the runtime's minimum period: the least gap between two block timestamps. */
+const MINIMUM_BLOCK_GAP_MS = 2n * constants.MINIMUM_PERIOD_MS;
+
+function readTimestamp(state: Trie): bigint {
+  const raw = state.get(Timestamp.storage.Now.key);
+  return raw ? T.u64.dec(raw) : 0n;
+}
+
+export const AURA_ENGINE_ID = new TextEncoder().encode("aura");
+
+export interface Signer {
+  publicKey: Uint8Array;
+  sign(message: Uint8Array): Uint8Array;
+}
+
+export interface SlotClaim {
+  preDigest: DigestItemValue[];
+  signer: Signer;
+}
+
+export interface SlotWorkerOptions {
+  slotDurationMs: number;
+  /** Finalize each own block at once (the dev chain has no finality gadget). */
+  instantFinality: boolean;
+  /** Share of the slot spent collecting transactions. */
+  proposingShare: number;
+}
+
+export const defaultSlotWorkerOptions: SlotWorkerOptions = { slotDurationMs: 2000, instantFinality: true, proposingShare: 0.5 };
+
+export interface SlotWorkerModules extends ProposerModules {
+  chain: Chain;
+  /** The wall clock, in ms; the only place time enters block production. */
+  now(): number;
+  claimSlot(slot: bigint, parent: BlockRef): SlotClaim | undefined;
+  onProposed?(included: string[], block: BlockRef): void;
+}
+
+/** The claim of a chain with one authority: every slot, an Aura-style pre-digest carrying the slot. */
+export function singleAuthorityClaim(signer: Signer): SlotWorkerModules["claimSlot"] {
+  return (slot) => ({ signer, preDigest: [{ tag: "PreRuntime", value: [AURA_ENGINE_ID, T.u64.enc(slot)] }] });
+}
+
+export class SlotWorker {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private lastSlot = -1n;
+  private current: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly opts: SlotWorkerOptions,
+    private readonly modules: SlotWorkerModules,
+  ) {}
+
+  /** Starts authoring at every slot; with a slot duration of 0 blocks are only made on request. */
+  start(): void {
+    this.running = true;
+    if (this.opts.slotDurationMs > 0) this.scheduleNext();
+  }
+
+  /**
+   * Authors one block now (manual sealing, `engine_createBlock`): the slot after the parent's, and a
+   * timestamp that respects the runtime's minimum period even when blocks are made back to back.
+   */
+  async createBlock(): Promise<BlockRef | undefined> {
+    const run = this.current.then(async () => {
+      const parentState = this.modules.chain.stateInMemory(this.modules.chain.best.hash) ?? (await this.modules.chain.stateAt(this.modules.chain.best.hash));
+      const previous = readTimestamp(parentState);
+      const timestamp = BigInt(Math.max(this.modules.now(), Number(previous + MINIMUM_BLOCK_GAP_MS)));
+      const slot = this.lastSlot + 1n;
+      return this.author(slot, timestamp, () => false);
+    });
+    this.current = run.then(
+      () => {},
+      () => {},
+    );
+    return run;
+  }
+
+  /** Stops after the slot in progress (if any) has been imported. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    await this.current;
+  }
+
+  private scheduleNext(): void {
+    if (!this.running) return;
+    const d = this.opts.slotDurationMs;
+    const now = this.modules.now();
+    const delay = d - (now % d);
+    this.timer = setTimeout(() => {
+      this.current = this.onSlot(BigInt(Math.floor(this.modules.now() / d))).finally(() => this.scheduleNext());
+    }, delay);
+  }
+
+  private async onSlot(slot: bigint): Promise<void> {
+    if (slot <= this.lastSlot) return;
+    const slotStart = Number(slot) * this.opts.slotDurationMs;
+    const deadline = slotStart + this.opts.slotDurationMs * this.opts.proposingShare;
+    await this.author(slot, BigInt(slotStart), () => this.modules.now() >= deadline);
+  }
+
+  private async author(slot: bigint, timestamp: bigint, deadlineReached: () => boolean): Promise<BlockRef | undefined> {
+    this.lastSlot = slot;
+    const { chain, logger } = this.modules;
+    const parent = chain.best;
+    const claim = this.modules.claimSlot(slot, parent);
+    if (!claim) return undefined;
+    const parentState = chain.stateInMemory(parent.hash) ?? (await chain.stateAt(parent.hash));
+    try {
+      const proposal = propose({ parent, parentState, timestamp, preDigest: claim.preDigest, deadlineReached }, this.modules);
+      const preHash = hashHeader(proposal.header);
+      const seal: DigestItemValue = { tag: "Seal", value: [AURA_ENGINE_ID, claim.signer.sign(preHash)] };
+      const header = { ...proposal.header, digest: { logs: [...proposal.header.digest.logs, seal] } };
+      const imported = await chain.importBlock({ header, extrinsics: proposal.extrinsics }, "own", {
+        executed: proposal.state,
+        finalize: this.opts.instantFinality,
+      });
+      this.modules.onProposed?.(proposal.included, imported);
+      logger.info("Prepared block for proposing", {
+        number: imported.number,
+        hash: imported.hashHex,
+        extrinsics: proposal.extrinsics.length,
+        slot: slot.toString(),
+      });
+      return imported;
+    } catch (err) {
+      logger.error("Block authoring failed", { slot: slot.toString() }, err);
+      return undefined;
+    }
+  }
+}

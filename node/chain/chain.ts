@@ -1,0 +1,272 @@
+/**
+ * The chain: blocks and their states, the best and finalized heads, and block import.
+ *
+ * Import = verify (without side effects) then write. `importBlock` documents its writes:
+ *   1. one LevelDB batch: header, body, new trie nodes, justification (if any), canonical index
+ *      entries (if the block becomes best), `best` and `finalized` pointers;
+ *   2. after the batch is durable: the in-memory state cache, then the `block`, `best` and
+ *      `finalized` events, in that order.
+ * A crash before (1) completes leaves the database as it was.
+ */
+import { EventEmitter } from "node:events";
+import type { SignatureChecker } from "../../primitives/crypto/index.js";
+import { blake2_256 } from "../../primitives/hashing.js";
+import { bytesEqual, toHex } from "../../primitives/hex.js";
+import type { Logger } from "../../primitives/logger.js";
+import { Trie } from "../../primitives/trie/index.js";
+import { Header, type HeaderValue } from "../../primitives/types.js";
+import { orderedTrieRoot } from "../../primitives/trie/index.js";
+import { buildGenesisStorage, executeBlock, Ext, type GenesisConfig, joinExtrinsics, splitExtrinsics, type StateBackend } from "../../runtime/index.js";
+import { ChainDb, WriteBatch } from "../db/chainDb.js";
+import { loadTrie } from "../state/index.js";
+import { BlockError, ChainError } from "./errors.js";
+import type { Block, BlockOrigin, BlockRef, ImportedBlock } from "./types.js";
+
+export interface ChainModules {
+  db: ChainDb;
+  logger: Logger;
+  signatures: SignatureChecker;
+}
+
+export interface ChainEvents {
+  block: [block: ImportedBlock, origin: BlockOrigin];
+  best: [block: BlockRef];
+  finalized: [block: BlockRef];
+}
+
+export function hashHeader(header: HeaderValue): Uint8Array {
+  return blake2_256(Header.enc(header));
+}
+
+export function blockRef(header: HeaderValue, hash = hashHeader(header)): BlockRef {
+  return { hash, hashHex: toHex(hash), number: header.number, header };
+}
+
+export function trieBackend(trie: Trie): StateBackend {
+  return {
+    get: (k) => trie.get(k),
+    keys: function* (prefix) {
+      for (const [k] of trie.entries(prefix)) yield k;
+    },
+  };
+}
+
+export function genesisHeader(stateRoot: Uint8Array): HeaderValue {
+  return { parentHash: new Uint8Array(32), number: 0, stateRoot, extrinsicsRoot: orderedTrieRoot([]), digest: { logs: [] } };
+}
+
+/** Builds the genesis block and state from genesis storage (see `buildGenesisStorage`). */
+export function buildGenesis(storage: [Uint8Array, Uint8Array][]): { header: HeaderValue; state: Trie } {
+  const state = Trie.fromEntries(storage);
+  return { header: genesisHeader(state.root), state };
+}
+
+export { buildGenesisStorage, type GenesisConfig };
+
+export class Chain extends EventEmitter<ChainEvents> {
+  private readonly states = new Map<string, Trie>();
+  private readonly headers = new Map<string, HeaderValue>();
+  private bestRef: BlockRef;
+  private finalizedRef: BlockRef;
+
+  private constructor(
+    private readonly modules: ChainModules,
+    readonly genesis: BlockRef,
+    best: BlockRef,
+    finalized: BlockRef,
+  ) {
+    super();
+    this.bestRef = best;
+    this.finalizedRef = finalized;
+  }
+
+  /** Opens the chain in `db`, writing the genesis block first if the database is new. */
+  static async open(modules: ChainModules, genesisStorage: [Uint8Array, Uint8Array][]): Promise<Chain> {
+    const { db, logger } = modules;
+    const genesis = buildGenesis(genesisStorage);
+    const genesisRef = blockRef(genesis.header);
+    const stored = await db.meta("genesis");
+    if (!stored) {
+      const batch = new WriteBatch().putHeader(genesisRef.hash, Header.enc(genesis.header)).putBody(genesisRef.hash, joinExtrinsics([]));
+      db.trieNodes.putTrie(batch, genesis.state);
+      batch.putCanonical(0, genesisRef.hash).putMeta("genesis", genesisRef.hash).putMeta("best", genesisRef.hash).putMeta("finalized", genesisRef.hash);
+      await db.write(batch);
+      genesis.state.markPersisted();
+      logger.info("Initialized new chain", { genesis: genesisRef.hashHex });
+    } else if (!bytesEqual(stored, genesisRef.hash)) {
+      throw new ChainError(
+        { code: "CHAIN_ERROR_GENESIS_MISMATCH", stored: toHex(stored), expected: genesisRef.hashHex },
+        `The database at ${db.path} belongs to another chain (genesis ${toHex(stored)}, expected ${genesisRef.hashHex})`,
+      );
+    }
+    const bestHash = await db.meta("best");
+    const finalizedHash = await db.meta("finalized");
+    if (!bestHash || !finalizedHash) throw new ChainError({ code: "CHAIN_ERROR_CORRUPT_DB", reason: "missing head pointers" });
+    const chain = new Chain(modules, genesisRef, genesisRef, genesisRef);
+    chain.bestRef = await chain.requireRef(bestHash);
+    chain.finalizedRef = await chain.requireRef(finalizedHash);
+    const bestState = await loadTrie(db.level, chain.bestRef.header.stateRoot);
+    if (!bytesEqual(bestState.root, chain.bestRef.header.stateRoot))
+      throw new ChainError({ code: "CHAIN_ERROR_CORRUPT_DB", reason: "best block's state root does not match its state" });
+    chain.states.set(chain.bestRef.hashHex, bestState);
+    return chain;
+  }
+
+  get best(): BlockRef {
+    return this.bestRef;
+  }
+
+  get finalized(): BlockRef {
+    return this.finalizedRef;
+  }
+
+  get genesisHash(): Uint8Array {
+    return this.genesis.hash;
+  }
+
+  private async requireRef(hash: Uint8Array): Promise<BlockRef> {
+    const header = await this.header(hash);
+    if (!header) throw new ChainError({ code: "CHAIN_ERROR_CORRUPT_DB", reason: `missing header ${toHex(hash)}` });
+    return blockRef(header, hash);
+  }
+
+  async header(hash: Uint8Array): Promise<HeaderValue | undefined> {
+    const cached = this.headers.get(toHex(hash));
+    if (cached) return cached;
+    const raw = await this.modules.db.header(hash);
+    return raw ? Header.dec(raw) : undefined;
+  }
+
+  async body(hash: Uint8Array): Promise<Uint8Array[] | undefined> {
+    const raw = await this.modules.db.body(hash);
+    return raw ? splitExtrinsics(raw) : undefined;
+  }
+
+  justification(hash: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.modules.db.justification(hash);
+  }
+
+  /** The canonical (best chain) block hash at `n`. */
+  async hashAt(n: number): Promise<Uint8Array | undefined> {
+    if (n > this.bestRef.number) return undefined;
+    return this.modules.db.canonicalHash(n);
+  }
+
+  /** The state after block `hash`: from memory for recent blocks, else loaded from the database. */
+  async stateAt(hash: Uint8Array): Promise<Trie> {
+    const hex = toHex(hash);
+    const cached = this.states.get(hex);
+    if (cached) return cached;
+    const header = await this.header(hash);
+    if (!header) throw new BlockError({ code: "BLOCK_ERROR_UNKNOWN_BLOCK", hash: hex });
+    return loadTrie(this.modules.db.level, header.stateRoot);
+  }
+
+  /** Synchronous state of a block held in memory (the best block always is). */
+  stateInMemory(hash: Uint8Array): Trie | undefined {
+    return this.states.get(toHex(hash));
+  }
+
+  /**
+   * Imports a block. `executed` carries the post-state when the caller already executed the block (the
+   * block author); otherwise the block is executed here on its parent's state and checked.
+   */
+  async importBlock(
+    block: Block,
+    origin: BlockOrigin,
+    opts: { executed?: Trie; justification?: Uint8Array; finalize?: boolean } = {},
+  ): Promise<ImportedBlock> {
+    const ref = blockRef(block.header);
+    // --- verify: no side effects ---
+    if (this.states.has(ref.hashHex) || (await this.modules.db.header(ref.hash)))
+      throw new BlockError({ code: "BLOCK_ERROR_ALREADY_KNOWN", hash: ref.hashHex });
+    const parentHeader = await this.header(block.header.parentHash);
+    if (!parentHeader) throw new BlockError({ code: "BLOCK_ERROR_UNKNOWN_PARENT", parent: toHex(block.header.parentHash) });
+    if (block.header.number !== parentHeader.number + 1)
+      throw new BlockError({ code: "BLOCK_ERROR_BAD_NUMBER", number: block.header.number, expected: parentHeader.number + 1 });
+    if (block.header.number <= this.finalizedRef.number)
+      throw new BlockError({ code: "BLOCK_ERROR_BELOW_FINALIZED", number: block.header.number, finalized: this.finalizedRef.number });
+    const state = opts.executed ?? (await this.execute(block));
+    if (!bytesEqual(state.root, block.header.stateRoot))
+      throw new BlockError({ code: "BLOCK_ERROR_STATE_ROOT_MISMATCH", expected: toHex(block.header.stateRoot), actual: toHex(state.root) });
+
+    // --- write: one atomic batch ---
+    const becomesBest = block.header.number > this.bestRef.number;
+    const batch = new WriteBatch().putHeader(ref.hash, Header.enc(block.header)).putBody(ref.hash, joinExtrinsics(block.extrinsics));
+    this.modules.db.trieNodes.putTrie(batch, state);
+    if (opts.justification) batch.putJustification(ref.hash, opts.justification);
+    if (becomesBest) {
+      await this.addCanonicalIndex(batch, ref);
+      batch.putMeta("best", ref.hash);
+    }
+    if (opts.finalize) batch.putMeta("finalized", ref.hash);
+    await this.modules.db.write(batch);
+    state.markPersisted();
+
+    // --- memory and notifications, after the batch is durable ---
+    this.states.set(ref.hashHex, state);
+    this.headers.set(ref.hashHex, block.header);
+    const imported: ImportedBlock = { ...ref, state, extrinsics: block.extrinsics };
+    this.emit("block", imported, origin);
+    if (becomesBest) {
+      this.bestRef = ref;
+      this.emit("best", ref);
+    }
+    if (opts.finalize) this.markFinalized(ref);
+    this.modules.logger.debug("Imported block", { number: ref.number, hash: ref.hashHex, origin, extrinsics: block.extrinsics.length });
+    return imported;
+  }
+
+  /** Executes `block` on its parent's state; returns the post-state. */
+  async execute(block: Block): Promise<Trie> {
+    const parentState = await this.stateAt(block.header.parentHash);
+    const ext = new Ext(trieBackend(parentState), this.modules.signatures);
+    try {
+      executeBlock(ext, block.header, block.extrinsics, this.genesis.hash);
+    } catch (err) {
+      throw new BlockError({ code: "BLOCK_ERROR_EXECUTION_FAILED", reason: (err as Error).message });
+    }
+    return parentState.update(ext.overlay.drain());
+  }
+
+  /** Rewrites the canonical index from `ref` back to where it meets the current canonical chain. */
+  private async addCanonicalIndex(batch: WriteBatch, ref: BlockRef): Promise<void> {
+    batch.putCanonical(ref.number, ref.hash);
+    let header = ref.header;
+    let n = ref.number;
+    while (n > 0) {
+      const canonicalParent = await this.modules.db.canonicalHash(n - 1);
+      if (canonicalParent && bytesEqual(canonicalParent, header.parentHash)) break;
+      batch.putCanonical(n - 1, header.parentHash);
+      const parent = await this.header(header.parentHash);
+      if (!parent) break;
+      header = parent;
+      n -= 1;
+    }
+    for (let stale = ref.number + 1; stale <= this.bestRef.number; stale++) batch.delCanonical(stale);
+  }
+
+  /** Finalizes an imported block (and with it all its ancestors). */
+  async finalize(hash: Uint8Array, justification?: Uint8Array): Promise<void> {
+    const ref = await this.requireRef(hash);
+    if (ref.number <= this.finalizedRef.number) return;
+    const batch = new WriteBatch().putMeta("finalized", hash);
+    if (justification) batch.putJustification(hash, justification);
+    await this.modules.db.write(batch);
+    this.markFinalized(ref);
+  }
+
+  private markFinalized(ref: BlockRef): void {
+    this.finalizedRef = ref;
+    // States of blocks at or below the finalized height are no longer needed in memory, except the best.
+    for (const [hex, trie] of this.states) {
+      const h = this.headers.get(hex);
+      if (hex !== this.bestRef.hashHex && hex !== ref.hashHex && (!h || h.number <= ref.number)) {
+        this.states.delete(hex);
+        void trie;
+      }
+    }
+    for (const [hex, h] of this.headers) if (h.number < ref.number - 256) this.headers.delete(hex);
+    this.emit("finalized", ref);
+  }
+}

@@ -1,0 +1,33 @@
+/** Substrate-style periodic status line: `Idle (0 peers), best: #12 (0x1234…abcd), finalized #12 (…)`. */
+import type { Logger } from "../primitives/logger.js";
+import type { Chain } from "./chain/chain.js";
+import type { TxPool } from "./txpool/index.js";
+
+const short = (hex: string) => `${hex.slice(0, 6)}…${hex.slice(-4)}`;
+
+export class Informant {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly opts: { intervalMs: number },
+    private readonly modules: { chain: Chain; pool: TxPool; logger: Logger },
+  ) {}
+
+  start(): void {
+    if (this.opts.intervalMs <= 0) return;
+    this.timer = setInterval(() => this.display(), this.opts.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  display(): void {
+    const { chain, pool, logger } = this.modules;
+    const s = pool.status();
+    logger.info(
+      `💤 Idle (0 peers), best: #${chain.best.number} (${short(chain.best.hashHex)}), finalized #${chain.finalized.number} (${short(chain.finalized.hashHex)}), txpool: ${s.ready} ready, ${s.future} future`,
+    );
+  }
+}

@@ -1,0 +1,23 @@
+import type { RpcDef } from "../server/index.js";
+import { authorMethods } from "./author.js";
+import { chainMethods } from "./chain.js";
+import type { RpcDeps } from "./context.js";
+import { type BlockFactory, engineMethods } from "./engine.js";
+import { paymentMethods } from "./payment.js";
+import { stateMethods } from "./state.js";
+import { systemMethods } from "./system.js";
+
+export type { NodeInfo, RpcDeps } from "./context.js";
+export type { BlockFactory } from "./engine.js";
+
+/** Every chain RPC method, in Substrate's namespaces. */
+export function chainRpcMethods(deps: RpcDeps, blockFactory?: BlockFactory): RpcDef[] {
+  return [
+    ...systemMethods(deps),
+    ...chainMethods(deps),
+    ...stateMethods(deps),
+    ...authorMethods(deps),
+    ...paymentMethods(deps),
+    ...engineMethods(blockFactory),
+  ];
+}

@@ -1,0 +1,76 @@
+/** `system_*`: facts about the node and the chain. */
+import { ss58Decode } from "../../../primitives/crypto/index.js";
+import { fromHex, toHex } from "../../../primitives/hex.js";
+import { accountNonce, Ext, parseExtrinsic } from "../../../runtime/index.js";
+import { trieBackend } from "../../chain/chain.js";
+import { param, type RpcDef, RpcError, RpcErrorCode } from "../server/index.js";
+import { method, type RpcDeps } from "./context.js";
+
+function accountBytes(address: string): Uint8Array {
+  if (address.startsWith("0x")) {
+    const b = fromHex(address);
+    if (b.length === 32) return b;
+  } else {
+    try {
+      return ss58Decode(address);
+    } catch {}
+  }
+  throw new RpcError(RpcErrorCode.InvalidParams, `Invalid params: not an account: ${address}`);
+}
+
+export function systemMethods(deps: RpcDeps): RpcDef[] {
+  const { node, spec, chain, pool } = deps;
+  return [
+    method({ name: "system_name", handler: () => node.name }),
+    method({ name: "system_version", handler: () => node.version }),
+    method({ name: "system_chain", handler: () => spec.name }),
+    method({ name: "system_chainType", handler: () => spec.chainType }),
+    method({ name: "system_properties", handler: () => spec.properties }),
+    method({
+      name: "system_health",
+      handler: () => {
+        const peers = node.peers().length;
+        return { peers, isSyncing: node.isSyncing(), shouldHavePeers: spec.chainType !== "Development" };
+      },
+    }),
+    method({ name: "system_localPeerId", handler: () => node.peerId }),
+    method({ name: "system_localListenAddresses", handler: () => node.listenAddresses() }),
+    method({ name: "system_nodeRoles", handler: () => node.roles }),
+    method({ name: "system_peers", unsafe: true, handler: () => node.peers() }),
+    method({
+      name: "system_syncState",
+      handler: () => ({ startingBlock: 0, currentBlock: chain.best.number, highestBlock: chain.best.number }),
+    }),
+    method({
+      name: "system_accountNextIndex",
+      aliases: ["account_nextIndex"],
+      params: [param.string("account")],
+      handler: ([address]) => {
+        const who = accountBytes(address);
+        const state = chain.stateInMemory(chain.best.hash);
+        if (!state) throw new RpcError(RpcErrorCode.InternalError, "Best state unavailable");
+        let next = accountNonce(new Ext(trieBackend(state), deps.signatures), who);
+        // Transactions of this account waiting in the pool use up nonces too.
+        const nonces = new Set<number>();
+        for (const tx of pool.pending()) {
+          try {
+            const s = parseExtrinsic(tx).signed;
+            if (s && Buffer.compare(s.signer, who) === 0) nonces.add(s.nonce);
+          } catch {}
+        }
+        while (nonces.has(next)) next++;
+        return next;
+      },
+    }),
+    method({
+      name: "system_addReservedPeer",
+      unsafe: true,
+      params: [param.string("peer")],
+      handler: () => {
+        throw new RpcError(RpcErrorCode.InternalError, "Networking is not enabled on this node");
+      },
+    }),
+  ];
+}
+
+export { toHex };

@@ -1,0 +1,89 @@
+/**
+ * Starts real `tensorchain` processes for end-to-end tests (from the build in dist/, as a user runs it)
+ * and waits until their RPC answers.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const NODE_BIN = process.execPath;
+export const CLI = join(REPO_ROOT, "bin", "tensorchain.js");
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export interface RunningNode {
+  proc: ChildProcess;
+  port: number;
+  url: string;
+  httpUrl: string;
+  output: () => string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export async function rpcCall(httpUrl: string, method: string, params: unknown[] = []): Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }> {
+  const res = await fetch(httpUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  });
+  return (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+}
+
+export async function startNode(args: string[], opts: { port?: number; timeoutMs?: number } = {}): Promise<RunningNode> {
+  const port = opts.port ?? (await freePort());
+  const proc = spawn(NODE_BIN, [CLI, ...args, "--rpc-port", String(port)], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  proc.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  proc.stderr?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const httpUrl = `http://127.0.0.1:${port}`;
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  const node: RunningNode = {
+    proc,
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    httpUrl,
+    output: () => out,
+    async stop(signal = "SIGTERM") {
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      proc.kill(signal);
+      return exited;
+    },
+  };
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
+  while (Date.now() < deadline) {
+    if (proc.exitCode !== null) throw new Error(`Node exited with ${proc.exitCode}:\n${out}`);
+    try {
+      const r = await rpcCall(httpUrl, "system_name");
+      if (r.result) return node;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await node.stop("SIGKILL");
+  throw new Error(`Node did not start:\n${out}`);
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const v = await fn();
+    if (v !== undefined && v !== false) return v as T;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`Timed out waiting for ${what}`);
+}
