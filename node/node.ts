@@ -92,7 +92,7 @@ export class TensorchainNode {
       const pair = keypairFromSuri(opts.devAuthority.suri, "sr25519");
       keystore.insert("aura", opts.devAuthority.suri, pair.publicKey);
       slotWorker = new SlotWorker(
-        { slotDurationMs: opts.devAuthority.blockTimeMs, instantFinality: true, proposingShare: 0.5 },
+        { slotDurationMs: opts.devAuthority.blockTimeMs, finalityDelayMs: opts.devAuthority.blockTimeMs === 0 ? 0 : 250, proposingShare: 0.5 },
         {
           chain,
           pool: { ready: () => pool.ready(), reportInvalid: (h: HexString) => pool.reportInvalid(h) },

@@ -13,3 +13,4 @@ export * as constants from "./constants.js";
 export { System, AccountInfoTy, type AccountInfo } from "./pallets/system.js";
 export { Balances } from "./pallets/balances.js";
 export { TransactionPayment } from "./pallets/transactionPayment.js";
+export type { CallValue } from "./frame/calls.js";

@@ -1,7 +1,8 @@
 /**
  * Builds a block on a parent: the timestamp inherent first, then ready transactions from the pool in
  * priority order until the block is full or the time budget is spent. Transactions the runtime rejects
- * are reported back to the pool (banned unless they only need to wait: future nonce or a full block).
+ * are reported back to the pool (banned), unless they only need to wait (future nonce, full block) or
+ * were just included (stale).
  */
 import type { SignatureChecker } from "../../primitives/crypto/index.js";
 import type { HexString } from "../../primitives/hex.js";
@@ -74,7 +75,9 @@ export function propose(p: ProposeParams, m: ProposerModules): Proposal {
       if (++skipped >= MAX_SKIPPED_WHEN_FULL) break;
       continue;
     }
-    if (result.error.reason === "future") continue;
+    // Future ones wait for their predecessors; stale ones were just included and the pool's
+    // maintenance will prune them: neither is the transaction's fault.
+    if (result.error.reason === "future" || result.error.reason === "stale") continue;
     m.logger.debug("Dropping invalid transaction", { hash: tx.hash, reason: result.error.reason });
     m.pool.reportInvalid(tx.hash);
   }

@@ -35,13 +35,17 @@ export interface SlotClaim {
 
 export interface SlotWorkerOptions {
   slotDurationMs: number;
-  /** Finalize each own block at once (the dev chain has no finality gadget). */
-  instantFinality: boolean;
+  /**
+   * Finalize each own block (the dev chain has no finality gadget) this many ms after importing it, or
+   * never when undefined. A short delay lets clients see `InBlock` before `Finalized`: @polkadot/api
+   * drops an `InBlock` status whose events are still loading when `Finalized` arrives.
+   */
+  finalityDelayMs: number | undefined;
   /** Share of the slot spent collecting transactions. */
   proposingShare: number;
 }
 
-export const defaultSlotWorkerOptions: SlotWorkerOptions = { slotDurationMs: 2000, instantFinality: true, proposingShare: 0.5 };
+export const defaultSlotWorkerOptions: SlotWorkerOptions = { slotDurationMs: 2000, finalityDelayMs: 250, proposingShare: 0.5 };
 
 export interface SlotWorkerModules extends ProposerModules {
   chain: Chain;
@@ -61,6 +65,7 @@ export class SlotWorker {
   private running = false;
   private lastSlot = -1n;
   private current: Promise<void> = Promise.resolve();
+  private readonly pendingFinality = new Set<NodeJS.Timeout>();
 
   constructor(
     private readonly opts: SlotWorkerOptions,
@@ -96,7 +101,24 @@ export class SlotWorker {
   async stop(): Promise<void> {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
+    for (const t of this.pendingFinality) clearTimeout(t);
     await this.current;
+  }
+
+  private scheduleFinality(block: BlockRef): void {
+    const delay = this.opts.finalityDelayMs;
+    if (delay === undefined) return;
+    const finalize = () =>
+      this.modules.chain.finalize(block.hash).catch((err: unknown) => this.modules.logger.error("Finalization failed", { number: block.number }, err));
+    if (delay === 0) {
+      this.current = this.current.then(finalize);
+      return;
+    }
+    const t = setTimeout(() => {
+      this.pendingFinality.delete(t);
+      void finalize();
+    }, delay);
+    this.pendingFinality.add(t);
   }
 
   private scheduleNext(): void {
@@ -128,10 +150,8 @@ export class SlotWorker {
       const preHash = hashHeader(proposal.header);
       const seal: DigestItemValue = { tag: "Seal", value: [AURA_ENGINE_ID, claim.signer.sign(preHash)] };
       const header = { ...proposal.header, digest: { logs: [...proposal.header.digest.logs, seal] } };
-      const imported = await chain.importBlock({ header, extrinsics: proposal.extrinsics }, "own", {
-        executed: proposal.state,
-        finalize: this.opts.instantFinality,
-      });
+      const imported = await chain.importBlock({ header, extrinsics: proposal.extrinsics }, "own", { executed: proposal.state });
+      this.scheduleFinality(imported);
       this.modules.onProposed?.(proposal.included, imported);
       logger.info("Prepared block for proposing", {
         number: imported.number,

@@ -207,11 +207,9 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.states.set(ref.hashHex, state);
     this.headers.set(ref.hashHex, block.header);
     const imported: ImportedBlock = { ...ref, state, extrinsics: block.extrinsics };
+    if (becomesBest) this.bestRef = ref;
     this.emit("block", imported, origin);
-    if (becomesBest) {
-      this.bestRef = ref;
-      this.emit("best", ref);
-    }
+    if (becomesBest) this.emit("best", ref);
     if (opts.finalize) this.markFinalized(ref);
     this.modules.logger.debug("Imported block", { number: ref.number, hash: ref.hashHex, origin, extrinsics: block.extrinsics.length });
     return imported;

@@ -56,9 +56,15 @@ abstract class StorageItem<V> {
     this.prefix = concat(twox128(new TextEncoder().encode(palletPrefix)), twox128(new TextEncoder().encode(name)));
   }
 
+  private defaultBytes: Uint8Array | undefined;
+
   protected read(ext: Ext, key: Uint8Array): V | undefined {
     const raw = ext.overlay.get(key);
-    return raw === undefined ? this.opts.default : this.valueTy.dec(raw);
+    if (raw !== undefined) return this.valueTy.dec(raw);
+    if (this.opts.default === undefined) return undefined;
+    // Decoded afresh each time: callers may mutate what they read, and the default must stay intact.
+    this.defaultBytes ??= this.valueTy.enc(this.opts.default);
+    return this.valueTy.dec(this.defaultBytes);
   }
 
   protected write(ext: Ext, key: Uint8Array, value: V | undefined): void {

@@ -1,8 +1,8 @@
-import { describe, expect, it, beforeAll } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { Metadata, TypeRegistry } from "@polkadot/types";
 import { cryptoReady } from "../../../primitives/hashing.js";
-import { metadataV14, metadataV15 } from "../../../runtime/metadata.js";
 import { PALLETS } from "../../../runtime/construct.js";
+import { metadataV14, metadataV15 } from "../../../runtime/metadata.js";
 
 beforeAll(async () => {
   await cryptoReady();

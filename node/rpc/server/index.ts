@@ -1,0 +1,14 @@
+export { RpcError, RpcErrorCode, RpcServerError, type RpcServerErrorType } from "./errors.js";
+export type {
+  IRpcServer,
+  MethodDef,
+  RpcContext,
+  RpcDef,
+  RpcTransport,
+  SubscriptionDef,
+  SubscriptionSink,
+  Unsubscribe,
+} from "./interface.js";
+export { defaultRpcServerOptions, type RpcMethodSet, type RpcServerOptions } from "./options.js";
+export { type Param, type ParamSpec, param, parseParams } from "./params.js";
+export { isLoopbackHost, RpcServer, type RpcServerModules } from "./server.js";

@@ -1,0 +1,29 @@
+export type { Imported, PruneStatus } from "./basePool.js";
+export {
+  invalidTransactionMessage,
+  rpcCodeOf,
+  TxPoolError,
+  type TxPoolErrorType,
+  TxPoolRpcCode,
+  toRpcErrorObject,
+  unknownTransactionDebug,
+} from "./errors.js";
+export type {
+  InvalidTransactionReason,
+  ReadyIterator,
+  ReadyTransaction,
+  TransactionSource,
+  TransactionStatus,
+  TransactionStatusListener,
+  TransactionValidity,
+  TransactionValidityError,
+  TxPoolBlock,
+  TxPoolModules,
+  TxPoolStatus,
+  TxWatcher,
+  UnknownTransactionReason,
+  ValidTransaction,
+} from "./interface.js";
+export { defaultTxPoolOptions, type TxPoolLimit, type TxPoolOptions, txPoolOptionsFromCli } from "./options.js";
+export { TxPool, txHash } from "./pool.js";
+export { isTerminal } from "./watcher.js";

@@ -1,0 +1,6 @@
+export * from "./checker.js";
+export * from "./errors.js";
+export * from "./keys.js";
+export * from "./ss58.js";
+export * from "./types.js";
+export * from "./verify.js";
