@@ -83,9 +83,12 @@ export interface NamedOpts {
   docs?: string[];
 }
 
-/** scale-ts reads from `buffer` at offset 0, so views into larger buffers must be copied first. */
+/**
+ * scale-ts reads from `buffer` at offset 0, so views into larger buffers must be copied first. The copy
+ * goes through `Uint8Array.prototype.slice`: a Node `Buffer`'s own `slice` returns a view of its pool.
+ */
 function ownBuffer(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : bytes.slice();
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.prototype.slice.call(bytes);
 }
 
 function strictDecoder<T>(name: string, dec: S.Decoder<T>): (bytes: Uint8Array) => T {

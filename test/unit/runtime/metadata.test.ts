@@ -46,3 +46,19 @@ describe("runtime metadata", () => {
     expect(`${err.section}.${err.name}`).toBe("balances.InsufficientBalance");
   });
 });
+
+describe("strict decoding", () => {
+  it("decodes values that are views into a larger Node Buffer (LevelDB returns pooled Buffers)", async () => {
+    const { T } = await import("../../../primitives/scale/types.js");
+    const pool = Buffer.alloc(64, 0xee);
+    pool.writeBigUInt64LE(123456789n, 8);
+    expect(T.u64.dec(pool.subarray(8, 16))).toBe(123456789n);
+  });
+
+  it("rejects trailing bytes and truncated input with typed errors", async () => {
+    const { T, CodecError } = await import("../../../primitives/scale/types.js");
+    expect(() => T.u32.dec(new Uint8Array([1, 2, 3, 4, 5]))).toThrow(CodecError);
+    expect(() => T.bytes.dec(new Uint8Array([8, 1]))).toThrow(CodecError);
+    expect(() => T.option(T.u8).dec(new Uint8Array([2, 1]))).toThrow(CodecError);
+  });
+});
