@@ -6,16 +6,22 @@
  */
 import { T } from "../../primitives/scale/types.js";
 import { AccountId, DispatchErrorTy, MultiAddress } from "../../primitives/types.js";
+import { callWeight, dispatchCall, RuntimeCallRef } from "../frame/calls.js";
 import { DispatchError, ensureSigned, weight } from "../frame/dispatch.js";
+import type { Ext } from "../frame/ext.js";
 import { call, pallet } from "../frame/pallet.js";
 import { storageValue } from "../frame/storage.js";
-import { RuntimeCallRef, callWeight, dispatchCall } from "../frame/calls.js";
 import { lookupAddress } from "./balances.js";
-import type { Ext } from "../frame/ext.js";
 
 const SudoResult = T.enumeration(
   { Ok: { index: 0, fields: T.unit }, Err: { index: 1, fields: DispatchErrorTy } },
-  { path: ["Result"], params: [{ name: "T", type: T.unit }, { name: "E", type: DispatchErrorTy }] },
+  {
+    path: ["Result"],
+    params: [
+      { name: "T", type: T.unit },
+      { name: "E", type: DispatchErrorTy },
+    ],
+  },
 );
 
 export const Sudo = pallet({
@@ -28,7 +34,11 @@ export const Sudo = pallet({
   },
   events: {
     Sudid: { index: 0, fields: { sudo_result: SudoResult }, docs: ["A sudo call just took place."] },
-    KeyChanged: { index: 1, fields: { old: T.option(AccountId), new: AccountId }, docs: ["The sudo key has been updated."] },
+    KeyChanged: {
+      index: 1,
+      fields: { old: T.option(AccountId), new: AccountId },
+      docs: ["The sudo key has been updated."],
+    },
   },
   errors: {
     RequireSudo: { index: 0, docs: "Sender must be the Sudo account." },
@@ -37,7 +47,7 @@ export const Sudo = pallet({
 
 function ensureSudo(ext: Ext, who: Uint8Array): void {
   const key = Sudo.storage.Key.get(ext);
-  if (!key || !key.every((b, i) => b === who[i])) throw Sudo.error("RequireSudo");
+  if (!key?.every((b, i) => b === who[i])) throw Sudo.error("RequireSudo");
 }
 
 Sudo.defineCalls({
@@ -51,7 +61,9 @@ Sudo.defineCalls({
     },
     dispatch: (ext, origin, { call: inner }) => {
       ensureSudo(ext, ensureSigned(origin));
-      let result: { tag: "Ok"; value: undefined } | { tag: "Err"; value: import("../../primitives/types.js").DispatchErrorValue };
+      let result:
+        | { tag: "Ok"; value: undefined }
+        | { tag: "Err"; value: import("../../primitives/types.js").DispatchErrorValue };
       try {
         ext.transactional(() => dispatchCall(ext, { kind: "root" }, inner));
         result = { tag: "Ok", value: undefined };
