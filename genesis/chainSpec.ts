@@ -24,7 +24,9 @@ export interface ChainSpec {
   protocolId: string;
   properties: { tokenSymbol: string; tokenDecimals: number; ss58Format: number };
   codeSubstitutes: Record<string, never>;
-  genesis: { runtimeGenesis: { config: RuntimeGenesisConfig } } | { raw: { top: Record<string, string>; childrenDefault: Record<string, never> } };
+  genesis:
+    | { runtimeGenesis: { config: RuntimeGenesisConfig } }
+    | { raw: { top: Record<string, string>; childrenDefault: Record<string, never> } };
 }
 
 export type ChainSpecErrorType =
@@ -42,7 +44,11 @@ export function devAddress(name: string): string {
 }
 
 function properties(): ChainSpec["properties"] {
-  return { tokenSymbol: constants.TOKEN_SYMBOL, tokenDecimals: constants.TOKEN_DECIMALS, ss58Format: constants.SS58_PREFIX };
+  return {
+    tokenSymbol: constants.TOKEN_SYMBOL,
+    tokenDecimals: constants.TOKEN_DECIMALS,
+    ss58Format: constants.SS58_PREFIX,
+  };
 }
 
 function testnetSpec(name: string, id: string, chainType: ChainType): ChainSpec {
@@ -75,18 +81,28 @@ export const BUILTIN_SPECS: Record<string, () => ChainSpec> = {
 export function loadChainSpec(chain: string): ChainSpec {
   const builtin = BUILTIN_SPECS[chain];
   if (builtin) return builtin();
-  if (!chain.endsWith(".json")) throw new ChainSpecError({ code: "CHAIN_SPEC_ERROR_UNKNOWN", name: chain }, `Unknown chain "${chain}": use dev, local or a path to a chain spec JSON file`);
+  if (!chain.endsWith(".json"))
+    throw new ChainSpecError(
+      { code: "CHAIN_SPEC_ERROR_UNKNOWN", name: chain },
+      `Unknown chain "${chain}": use dev, local or a path to a chain spec JSON file`,
+    );
   let raw: string;
   try {
     raw = readFileSync(chain, "utf8");
   } catch (err) {
-    throw new ChainSpecError({ code: "CHAIN_SPEC_ERROR_READ", path: chain, reason: (err as Error).message }, `Cannot read chain spec ${chain}: ${(err as Error).message}`);
+    throw new ChainSpecError(
+      { code: "CHAIN_SPEC_ERROR_READ", path: chain, reason: (err as Error).message },
+      `Cannot read chain spec ${chain}: ${(err as Error).message}`,
+    );
   }
   let spec: ChainSpec;
   try {
     spec = JSON.parse(raw) as ChainSpec;
   } catch (err) {
-    throw new ChainSpecError({ code: "CHAIN_SPEC_ERROR_INVALID", reason: (err as Error).message }, `Chain spec ${chain} is not valid JSON: ${(err as Error).message}`);
+    throw new ChainSpecError(
+      { code: "CHAIN_SPEC_ERROR_INVALID", reason: (err as Error).message },
+      `Chain spec ${chain} is not valid JSON: ${(err as Error).message}`,
+    );
   }
   validateSpec(spec);
   return spec;
@@ -100,7 +116,8 @@ function validateSpec(spec: ChainSpec): void {
   if (typeof spec !== "object" || spec === null) invalid("not an object");
   if (typeof spec.name !== "string" || typeof spec.id !== "string") invalid("name and id must be strings");
   if (!spec.genesis || typeof spec.genesis !== "object") invalid("missing genesis");
-  if (!("raw" in spec.genesis) && !("runtimeGenesis" in spec.genesis)) invalid("genesis must hold runtimeGenesis or raw");
+  if (!("raw" in spec.genesis) && !("runtimeGenesis" in spec.genesis))
+    invalid("genesis must hold runtimeGenesis or raw");
 }
 
 /** Turns a spec's human-readable runtime config into the runtime's genesis config. */

@@ -4,13 +4,13 @@
  */
 import { type KeyPair, sign } from "../primitives/crypto/index.js";
 import {
+  type CallValue,
   encodeExtra,
   encodeSignedExtrinsic,
   mortalEra,
   RUNTIME_VERSION,
   RuntimeCall,
   signingPayload,
-  type CallValue,
 } from "../runtime/index.js";
 
 export interface SignOptions {
@@ -31,5 +31,11 @@ export function signExtrinsic(call: CallValue | Uint8Array, pair: KeyPair, o: Si
     genesisHash: o.genesisHash,
     eraBlockHash: o.mortality ? o.mortality.blockHash : o.genesisHash,
   });
-  return encodeSignedExtrinsic({ signer: pair.publicKey, scheme: pair.scheme, signature: sign(pair, payload), extraBytes, callBytes });
+  return encodeSignedExtrinsic({
+    signer: pair.publicKey,
+    scheme: pair.scheme,
+    signature: sign(pair, payload),
+    extraBytes,
+    callBytes,
+  });
 }

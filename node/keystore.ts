@@ -37,7 +37,8 @@ export class Keystore {
 
   private static checkKeyType(keyType: string): SignatureScheme {
     const scheme = KEY_TYPE_SCHEMES[keyType];
-    if (keyType.length !== 4 || !scheme) throw new KeystoreError({ code: "KEYSTORE_ERROR_BAD_KEY_TYPE", keyType }, `Unknown key type "${keyType}"`);
+    if (keyType.length !== 4 || !scheme)
+      throw new KeystoreError({ code: "KEYSTORE_ERROR_BAD_KEY_TYPE", keyType }, `Unknown key type "${keyType}"`);
     return scheme;
   }
 
@@ -48,10 +49,17 @@ export class Keystore {
     try {
       pair = keypairFromSuri(suri, scheme);
     } catch (err) {
-      throw new KeystoreError({ code: "KEYSTORE_ERROR_BAD_SURI", reason: (err as Error).message }, `Invalid secret URI: ${(err as Error).message}`);
+      throw new KeystoreError(
+        { code: "KEYSTORE_ERROR_BAD_SURI", reason: (err as Error).message },
+        `Invalid secret URI: ${(err as Error).message}`,
+      );
     }
     if (!bytesEqual(pair.publicKey, publicKey))
-      throw new KeystoreError({ code: "KEYSTORE_ERROR_PUBLIC_KEY_MISMATCH", expected: toHex(publicKey), actual: toHex(pair.publicKey) });
+      throw new KeystoreError({
+        code: "KEYSTORE_ERROR_PUBLIC_KEY_MISMATCH",
+        expected: toHex(publicKey),
+        actual: toHex(pair.publicKey),
+      });
     const name = Keystore.fileName(keyType, publicKey);
     this.memory.set(name, pair);
     if (!this.dir) return;
@@ -90,6 +98,8 @@ export class Keystore {
     const prefix = Buffer.from(keyType, "latin1").toString("hex");
     const names = new Set<string>([...this.memory.keys()]);
     if (this.dir) for (const f of readdirSync(this.dir)) if (!f.endsWith(".tmp")) names.add(f);
-    return [...names].filter((n) => n.startsWith(prefix) && n.length === 8 + 64).map((n) => new Uint8Array(Buffer.from(n.slice(8), "hex")));
+    return [...names]
+      .filter((n) => n.startsWith(prefix) && n.length === 8 + 64)
+      .map((n) => new Uint8Array(Buffer.from(n.slice(8), "hex")));
   }
 }

@@ -5,20 +5,20 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type ChainSpec, genesisStorageOf } from "../genesis/chainSpec.js";
 import { defaultSignatureChecker, keypairFromSuri, sign } from "../primitives/crypto/index.js";
 import { cryptoReady } from "../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../primitives/hex.js";
 import type { Logger } from "../primitives/logger.js";
 import { Ext, validateTransaction } from "../runtime/index.js";
-import { type ChainSpec, genesisStorageOf } from "../genesis/chainSpec.js";
+import { SlotWorker, singleAuthorityClaim } from "./authoring/slotWorker.js";
 import { Chain, trieBackend } from "./chain/chain.js";
 import { ChainDb } from "./db/chainDb.js";
+import { Informant } from "./informant.js";
 import { Keystore } from "./keystore.js";
-import { singleAuthorityClaim, SlotWorker } from "./authoring/slotWorker.js";
-import { TxPool } from "./txpool/index.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
 import { RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
-import { Informant } from "./informant.js";
+import { TxPool } from "./txpool/index.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -60,8 +60,16 @@ export class TensorchainNode {
 
     const db = await ChainDb.open(join(chainDir, "db"));
     const signatures = defaultSignatureChecker;
-    const chain = await Chain.open({ db, logger: logger.child({ module: "chain" }), signatures }, genesisStorageOf(opts.spec));
-    logger.info("Chain opened", { best: chain.best.number, bestHash: chain.best.hashHex, finalized: chain.finalized.number, genesis: chain.genesis.hashHex });
+    const chain = await Chain.open(
+      { db, logger: logger.child({ module: "chain" }), signatures },
+      genesisStorageOf(opts.spec),
+    );
+    logger.info("Chain opened", {
+      best: chain.best.number,
+      bestHash: chain.best.hashHex,
+      finalized: chain.finalized.number,
+      genesis: chain.genesis.hashHex,
+    });
 
     const pool = new TxPool(
       {},
@@ -80,7 +88,15 @@ export class TensorchainNode {
     );
     chain.on("block", (block, _origin) => {
       void pool
-        .onBlockImported({ hash: block.hashHex, number: block.number, extrinsics: block.extrinsics, parentHash: toHex(block.header.parentHash) }, chain.best.hashHex === block.hashHex)
+        .onBlockImported(
+          {
+            hash: block.hashHex,
+            number: block.number,
+            extrinsics: block.extrinsics,
+            parentHash: toHex(block.header.parentHash),
+          },
+          chain.best.hashHex === block.hashHex,
+        )
         .catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
     });
     chain.on("finalized", (block) => pool.onBlockFinalized(block.hashHex));
@@ -92,7 +108,11 @@ export class TensorchainNode {
       const pair = keypairFromSuri(opts.devAuthority.suri, "sr25519");
       keystore.insert("aura", opts.devAuthority.suri, pair.publicKey);
       slotWorker = new SlotWorker(
-        { slotDurationMs: opts.devAuthority.blockTimeMs, finalityDelayMs: opts.devAuthority.blockTimeMs === 0 ? 0 : 250, proposingShare: 0.5 },
+        {
+          slotDurationMs: opts.devAuthority.blockTimeMs,
+          finalityDelayMs: opts.devAuthority.blockTimeMs === 0 ? 0 : 250,
+          proposingShare: 0.5,
+        },
         {
           chain,
           pool: { ready: () => pool.ready(), reportInvalid: (h: HexString) => pool.reportInvalid(h) },
@@ -111,21 +131,38 @@ export class TensorchainNode {
     if (opts.rpc.enabled) {
       rpc = new RpcServer(opts.rpc, { logger: logger.child({ module: "rpc" }) });
       const peerId = "12D3KooWDevNodeWithoutNetworking"; // replaced by the libp2p peer id once networking lands
-      for (const def of chainRpcMethods({
-        chain,
-        pool,
-        keystore,
-        spec: opts.spec,
-        signatures,
-        node: { name: opts.name, version: NODE_VERSION, roles, peerId, listenAddresses: () => [], peers: () => [], isSyncing: () => false },
-      }, slotWorker && { createBlock: () => slotWorker!.createBlock(), pendingCount: () => pool.status().ready }))
+      for (const def of chainRpcMethods(
+        {
+          chain,
+          pool,
+          keystore,
+          spec: opts.spec,
+          signatures,
+          node: {
+            name: opts.name,
+            version: NODE_VERSION,
+            roles,
+            peerId,
+            listenAddresses: () => [],
+            peers: () => [],
+            isSyncing: () => false,
+          },
+        },
+        slotWorker && { createBlock: () => slotWorker!.createBlock(), pendingCount: () => pool.status().ready },
+      ))
         rpc.register(def);
       rpcPort = await rpc.listen();
-      logger.info("Running JSON-RPC server", { addr: `${opts.rpc.host ?? "127.0.0.1"}:${rpcPort}`, methods: opts.rpc.methods ?? "auto" });
+      logger.info("Running JSON-RPC server", {
+        addr: `${opts.rpc.host ?? "127.0.0.1"}:${rpcPort}`,
+        methods: opts.rpc.methods ?? "auto",
+      });
     }
 
     slotWorker?.start();
-    const informant = new Informant({ intervalMs: opts.informantIntervalMs }, { chain, pool, logger: logger.child({ module: "informant" }) });
+    const informant = new Informant(
+      { intervalMs: opts.informantIntervalMs },
+      { chain, pool, logger: logger.child({ module: "informant" }) },
+    );
     informant.start();
     return new TensorchainNode(opts, logger, db, chain, pool, keystore, rpc, rpcPort, slotWorker, informant, tmpDir);
   }

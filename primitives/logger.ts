@@ -31,7 +31,10 @@ export interface LoggerOptions {
 export function parseLogFilter(filter: string): { level: LogLevel; moduleLevels: Record<string, LogLevel> } {
   let level: LogLevel = "info";
   const moduleLevels: Record<string, LogLevel> = {};
-  for (const part of filter.split(",").map((s) => s.trim()).filter(Boolean)) {
+  for (const part of filter
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [mod, lvl] = part.includes("=") ? part.split("=", 2) : [undefined, part];
     if (!(lvl in levelRank)) throw new Error(`Unknown log level "${lvl}" in "${filter}"`);
     if (mod === undefined) level = lvl as LogLevel;

@@ -21,7 +21,13 @@ export const MultiAddress = T.enumeration(
     Address32: { index: 3, fields: T.fixedBytes(32) },
     Address20: { index: 4, fields: T.fixedBytes(20) },
   },
-  { path: ["sp_runtime", "multiaddress", "MultiAddress"], params: [{ name: "AccountId", type: AccountId }, { name: "AccountIndex", type: T.unit }] },
+  {
+    path: ["sp_runtime", "multiaddress", "MultiAddress"],
+    params: [
+      { name: "AccountId", type: AccountId },
+      { name: "AccountIndex", type: T.unit },
+    ],
+  },
 );
 // `MultiAddress<AccountId32, ()>`: the index variant carries `Compact<()>`; it never decodes successfully here.
 const CompactUnitIndex = T.compactU32;
@@ -58,17 +64,17 @@ export const DispatchClass = T.enumeration(
   { Normal: { index: 0 }, Operational: { index: 1 }, Mandatory: { index: 2 } },
   { path: ["frame_support", "dispatch", "DispatchClass"] },
 );
-export const Pays = T.enumeration({ Yes: { index: 0 }, No: { index: 1 } }, { path: ["frame_support", "dispatch", "Pays"] });
+export const Pays = T.enumeration(
+  { Yes: { index: 0 }, No: { index: 1 } },
+  { path: ["frame_support", "dispatch", "Pays"] },
+);
 export const DispatchInfo = T.struct(
   { weight: Weight, class: DispatchClass, pays_fee: Pays },
   { path: ["frame_support", "dispatch", "DispatchInfo"] },
 );
 export type DispatchInfoValue = TyValue<typeof DispatchInfo>;
 
-export const ModuleError = T.struct(
-  { index: T.u8, error: T.fixedBytes(4) },
-  { path: ["sp_runtime", "ModuleError"] },
-);
+export const ModuleError = T.struct({ index: T.u8, error: T.fixedBytes(4) }, { path: ["sp_runtime", "ModuleError"] });
 export const TokenError = T.enumeration(
   {
     FundsUnavailable: { index: 0 },

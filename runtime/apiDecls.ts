@@ -3,27 +3,34 @@
  * argument and result types (for the V15 metadata and for decoding) and its implementation.
  */
 import { TensorchainError } from "../primitives/errors.js";
-import { T, type AnyTy } from "../primitives/scale/types.js";
-import { AccountId, Header, RuntimeVersionTy } from "../primitives/types.js";
-import { runtimeApiId, RUNTIME_API_VERSIONS, RUNTIME_VERSION } from "./version.js";
+import { type AnyTy, T } from "../primitives/scale/types.js";
+import { AccountId, Header, RuntimeVersionTy, Weight } from "../primitives/types.js";
+import { TRANSACTION_BYTE_FEE } from "./constants.js";
+import { RuntimeCall } from "./construct.js";
+import {
+  accountNonce,
+  applyExtrinsic,
+  executeBlock,
+  finalizeBlock,
+  initializeBlock,
+  queryInfo,
+  validateTransaction,
+} from "./executive.js";
+import { encodeUnsignedExtrinsic } from "./extrinsic.js";
+import type { CallValue } from "./frame/calls.js";
+import type { Ext } from "./frame/ext.js";
+import { metadataV14, metadataV15, SUPPORTED_METADATA_VERSIONS } from "./metadata.js";
 import { Block, OpaqueMetadata, UncheckedExtrinsic } from "./metadataTypes.js";
+import { Timestamp } from "./pallets/timestamp.js";
+import { FeeDetails, RuntimeDispatchInfo, weightToFee } from "./pallets/transactionPayment.js";
 import {
   ApplyExtrinsicResultTy,
   encodeValidityError,
+  type TransactionSource,
   TransactionSourceTy,
   TransactionValidityTy,
-  type TransactionSource,
 } from "./validity.js";
-import { FeeDetails, RuntimeDispatchInfo, weightToFee } from "./pallets/transactionPayment.js";
-import { Weight } from "../primitives/types.js";
-import { TRANSACTION_BYTE_FEE } from "./constants.js";
-import type { Ext } from "./frame/ext.js";
-import { accountNonce, applyExtrinsic, executeBlock, finalizeBlock, initializeBlock, queryInfo, validateTransaction } from "./executive.js";
-import { metadataV14, metadataV15, SUPPORTED_METADATA_VERSIONS } from "./metadata.js";
-import { Timestamp } from "./pallets/timestamp.js";
-import { encodeUnsignedExtrinsic } from "./extrinsic.js";
-import { RuntimeCall } from "./construct.js";
-import type { CallValue } from "./frame/calls.js";
+import { RUNTIME_API_VERSIONS, RUNTIME_VERSION, runtimeApiId } from "./version.js";
 
 export interface ApiContext {
   /** Wraps the state of block `at`; discarded after the call. */
@@ -53,7 +60,10 @@ interface ApiDecl {
   methods: MethodDecl[];
 }
 
-const InherentData = T.struct({ data: T.vec(T.tuple(T.fixedBytes(8), T.bytes)) }, { path: ["sp_inherents", "InherentData"] });
+const InherentData = T.struct(
+  { data: T.vec(T.tuple(T.fixedBytes(8), T.bytes)) },
+  { path: ["sp_inherents", "InherentData"] },
+);
 const CheckInherentsResult = T.struct(
   { okay: T.bool, fatal_error: T.bool, errors: InherentData },
   { path: ["sp_inherents", "CheckInherentsResult"] },
@@ -64,14 +74,21 @@ const ExtrinsicInclusionMode = T.enumeration(
   { path: ["sp_runtime", "ExtrinsicInclusionMode"] },
 );
 
-const sourceOf = (s: { tag: string }): TransactionSource => (s.tag === "InBlock" ? "inBlock" : s.tag === "Local" ? "local" : "external");
+const sourceOf = (s: { tag: string }): TransactionSource =>
+  s.tag === "InBlock" ? "inBlock" : s.tag === "Local" ? "local" : "external";
 
 export const RUNTIME_APIS: ApiDecl[] = [
   {
     name: "Core",
     docs: [" The `Core` runtime api that every Substrate runtime needs to implement."],
     methods: [
-      { name: "version", inputs: [], output: RuntimeVersionTy, docs: [" Returns the version of the runtime."], impl: () => RUNTIME_VERSION },
+      {
+        name: "version",
+        inputs: [],
+        output: RuntimeVersionTy,
+        docs: [" Returns the version of the runtime."],
+        impl: () => RUNTIME_VERSION,
+      },
       {
         name: "execute_block",
         inputs: [["block", Block]],
@@ -87,7 +104,11 @@ export const RUNTIME_APIS: ApiDecl[] = [
         output: ExtrinsicInclusionMode,
         docs: [" Initialize a block with the given header and return the runtime executive mode."],
         impl: (ctx, header: ReturnType<typeof Header.dec>) => {
-          initializeBlock(ctx.ext, { parentHash: header.parentHash, number: header.number, digest: header.digest.logs });
+          initializeBlock(ctx.ext, {
+            parentHash: header.parentHash,
+            number: header.number,
+            digest: header.digest.logs,
+          });
           return { tag: "AllExtrinsics" };
         },
       },
@@ -97,7 +118,13 @@ export const RUNTIME_APIS: ApiDecl[] = [
     name: "Metadata",
     docs: [" The `Metadata` api trait that returns metadata for the runtime."],
     methods: [
-      { name: "metadata", inputs: [], output: OpaqueMetadata, docs: [" Returns the metadata of a runtime."], impl: () => metadataV14() },
+      {
+        name: "metadata",
+        inputs: [],
+        output: OpaqueMetadata,
+        docs: [" Returns the metadata of a runtime."],
+        impl: () => metadataV14(),
+      },
       {
         name: "metadata_at_version",
         inputs: [["version", T.u32]],
@@ -127,7 +154,10 @@ export const RUNTIME_APIS: ApiDecl[] = [
           initializeBlock(ctx.ext, { parentHash: ctx.at.hash, number: ctx.at.number + 1, digest: [] });
           const r = applyExtrinsic(ctx.ext, withPrefixIfNeeded(extrinsic), ctx.genesisHash);
           if (!r.ok) return { tag: "Err", value: encodeValidityError(r.error) };
-          return { tag: "Ok", value: r.outcome.ok ? { tag: "Ok", value: undefined } : { tag: "Err", value: r.outcome.error } };
+          return {
+            tag: "Ok",
+            value: r.outcome.ok ? { tag: "Ok", value: undefined } : { tag: "Err", value: r.outcome.error },
+          };
         },
       },
       {
@@ -139,7 +169,13 @@ export const RUNTIME_APIS: ApiDecl[] = [
           initializeBlock(ctx.ext, { parentHash: ctx.at.hash, number: ctx.at.number + 1, digest: [] });
           Timestamp.storage.DidUpdate.put(ctx.ext, true);
           const { extrinsicsRoot } = finalizeBlock(ctx.ext, []);
-          return { parentHash: ctx.at.hash, number: ctx.at.number + 1, stateRoot: new Uint8Array(32), extrinsicsRoot, digest: { logs: [] } };
+          return {
+            parentHash: ctx.at.hash,
+            number: ctx.at.number + 1,
+            stateRoot: new Uint8Array(32),
+            extrinsicsRoot,
+            digest: { logs: [] },
+          };
         },
       },
       {
@@ -156,7 +192,10 @@ export const RUNTIME_APIS: ApiDecl[] = [
       },
       {
         name: "check_inherents",
-        inputs: [["block", Block], ["data", InherentData]],
+        inputs: [
+          ["block", Block],
+          ["data", InherentData],
+        ],
         output: CheckInherentsResult,
         docs: [" Check that the inherents are valid. The inherent data will vary from chain to chain."],
         impl: () => ({ okay: true, fatal_error: false, errors: { data: [] } }),
@@ -169,7 +208,11 @@ export const RUNTIME_APIS: ApiDecl[] = [
     methods: [
       {
         name: "validate_transaction",
-        inputs: [["source", TransactionSourceTy], ["tx", UncheckedExtrinsic], ["block_hash", T.fixedBytes(32)]],
+        inputs: [
+          ["source", TransactionSourceTy],
+          ["tx", UncheckedExtrinsic],
+          ["block_hash", T.fixedBytes(32)],
+        ],
         output: TransactionValidityTy,
         docs: [" Validate the transaction."],
         impl: (ctx, source: { tag: string }, tx: Uint8Array, _blockHash: Uint8Array) => {
@@ -198,7 +241,10 @@ export const RUNTIME_APIS: ApiDecl[] = [
     methods: [
       {
         name: "query_info",
-        inputs: [["uxt", UncheckedExtrinsic], ["len", T.u32]],
+        inputs: [
+          ["uxt", UncheckedExtrinsic],
+          ["len", T.u32],
+        ],
         output: RuntimeDispatchInfo,
         docs: [],
         impl: (_ctx, uxt: Uint8Array, len: number) => {
@@ -208,14 +254,19 @@ export const RUNTIME_APIS: ApiDecl[] = [
       },
       {
         name: "query_fee_details",
-        inputs: [["uxt", UncheckedExtrinsic], ["len", T.u32]],
+        inputs: [
+          ["uxt", UncheckedExtrinsic],
+          ["len", T.u32],
+        ],
         output: FeeDetails,
         docs: [],
         impl: (_ctx, uxt: Uint8Array, len: number) => {
           const info = queryInfo(withPrefixIfNeeded(uxt), len);
           const f = info.feeDetails;
           return {
-            inclusion_fee: f ? { base_fee: f.baseFee, len_fee: f.lenFee, adjusted_weight_fee: f.adjustedWeightFee } : undefined,
+            inclusion_fee: f
+              ? { base_fee: f.baseFee, len_fee: f.lenFee, adjusted_weight_fee: f.adjustedWeightFee }
+              : undefined,
             tip: info.tip,
           };
         },
@@ -245,7 +296,9 @@ export const RUNTIME_APIS: ApiDecl[] = [
 function withPrefixIfNeeded(inner: Uint8Array): Uint8Array {
   return UncheckedExtrinsicPrefixed(inner);
 }
+
 import { withLengthPrefix } from "./extrinsic.js";
+
 const UncheckedExtrinsicPrefixed = (inner: Uint8Array) => withLengthPrefix(inner);
 
 export function timestampInherent(now: bigint): Uint8Array {
@@ -258,25 +311,38 @@ for (const api of RUNTIME_APIS) for (const m of api.methods) methods.set(`${api.
 
 /** Advertised APIs must all answer: checked once at start-up. */
 for (const [name] of RUNTIME_API_VERSIONS) {
-  if (!RUNTIME_APIS.some((a) => a.name === name)) throw new Error(`Runtime API ${name} is advertised but not implemented`);
+  if (!RUNTIME_APIS.some((a) => a.name === name))
+    throw new Error(`Runtime API ${name} is advertised but not implemented`);
 }
 void runtimeApiId;
 
 /** Runs `Api_method` with SCALE-encoded arguments and returns the SCALE-encoded result. */
 export function callRuntimeApi(ctx: ApiContext, method: string, args: Uint8Array): Uint8Array {
   const decl = methods.get(method);
-  if (!decl) throw new RuntimeApiError({ code: "RUNTIME_API_ERROR_UNKNOWN_METHOD", method }, `Method "${method}" not found`);
+  if (!decl)
+    throw new RuntimeApiError({ code: "RUNTIME_API_ERROR_UNKNOWN_METHOD", method }, `Method "${method}" not found`);
   let decoded: unknown[];
   try {
-    decoded = decl.inputs.length === 0 ? (args.length === 0 ? [] : fail("unexpected arguments")) : (T.tuple(...decl.inputs.map(([, t]) => t)).dec(args) as unknown[]);
+    decoded =
+      decl.inputs.length === 0
+        ? args.length === 0
+          ? []
+          : fail("unexpected arguments")
+        : (T.tuple(...decl.inputs.map(([, t]) => t)).dec(args) as unknown[]);
   } catch (err) {
-    throw new RuntimeApiError({ code: "RUNTIME_API_ERROR_BAD_ARGS", method, reason: (err as Error).message }, `Bad arguments for ${method}: ${(err as Error).message}`);
+    throw new RuntimeApiError(
+      { code: "RUNTIME_API_ERROR_BAD_ARGS", method, reason: (err as Error).message },
+      `Bad arguments for ${method}: ${(err as Error).message}`,
+    );
   }
   let result: unknown;
   try {
     result = decl.impl(ctx, ...decoded);
   } catch (err) {
-    throw new RuntimeApiError({ code: "RUNTIME_API_ERROR_EXECUTION", method, reason: (err as Error).message }, `Execution of ${method} failed: ${(err as Error).message}`);
+    throw new RuntimeApiError(
+      { code: "RUNTIME_API_ERROR_EXECUTION", method, reason: (err as Error).message },
+      `Execution of ${method} failed: ${(err as Error).message}`,
+    );
   }
   return decl.output.enc(result);
 }

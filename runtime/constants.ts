@@ -14,7 +14,7 @@ export const MICRO_UNITS = UNITS / 1_000_000n;
 export const EXISTENTIAL_DEPOSIT = MILLI_UNITS;
 
 /** Fee per byte of an extrinsic. */
-export const TRANSACTION_BYTE_FEE = 10n * MICRO_UNITS / 1000n; // 10 nano-TRAIN
+export const TRANSACTION_BYTE_FEE = (10n * MICRO_UNITS) / 1000n; // 10 nano-TRAIN
 /** Fee per unit of ref_time weight: 1 planck per 10,000 ref_time (picoseconds). */
 export const WEIGHT_FEE_DIVISOR = 10_000n;
 export const OPERATIONAL_FEE_MULTIPLIER = 5;

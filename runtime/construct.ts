@@ -2,12 +2,12 @@
  * The runtime assembled from its pallets: the outer `RuntimeCall` and `RuntimeEvent` enums (one variant
  * per pallet, at the pallet's index), the dispatch table, and the event sink every pallet deposits into.
  */
-import { T, type AnyTy, type Ty } from "../primitives/scale/types.js";
+import { type AnyTy, T, type Ty } from "../primitives/scale/types.js";
 import { bindRuntimeCalls, type CallValue } from "./frame/calls.js";
 import type { Pallet } from "./frame/pallet.js";
 import { Balances } from "./pallets/balances.js";
-import { makeEventRecordTy, System, eventRecordTy } from "./pallets/system.js";
 import { Sudo } from "./pallets/sudo.js";
+import { eventRecordTy, makeEventRecordTy, System } from "./pallets/system.js";
 import { Timestamp } from "./pallets/timestamp.js";
 import { TransactionPayment } from "./pallets/transactionPayment.js";
 import { Utility } from "./pallets/utility.js";
@@ -15,7 +15,14 @@ import { Utility } from "./pallets/utility.js";
 export const RUNTIME_MODULE = "tensorchain_runtime";
 
 /** In index order. Adding a pallet here adds it to calls, events, errors, metadata and genesis. */
-export const PALLETS: Pallet[] = [System, Timestamp, Balances, TransactionPayment, Utility, Sudo] as unknown as Pallet[];
+export const PALLETS: Pallet[] = [
+  System,
+  Timestamp,
+  Balances,
+  TransactionPayment,
+  Utility,
+  Sudo,
+] as unknown as Pallet[];
 
 function outerEnum(name: string, pick: (p: Pallet) => AnyTy | undefined, docs: string[]): AnyTy {
   const variants: Record<string, { index: number; fields: AnyTy }> = {};

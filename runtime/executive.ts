@@ -10,27 +10,27 @@
  */
 import { blake2_256 } from "../primitives/hashing.js";
 import { bytesEqual } from "../primitives/hex.js";
-import type { DigestItemValue, DispatchErrorValue, HeaderValue, WeightValue } from "../primitives/types.js";
 import { orderedTrieRoot } from "../primitives/trie/index.js";
+import type { DigestItemValue, DispatchErrorValue, HeaderValue, WeightValue } from "../primitives/types.js";
 import * as C from "./constants.js";
 import { PALLETS, RuntimeCall } from "./construct.js";
-import { callClass, callWeight, dispatchCall, type CallValue } from "./frame/calls.js";
-import { DispatchError, type Origin } from "./frame/dispatch.js";
-import type { Ext } from "./frame/ext.js";
 import {
+  ExtrinsicError,
   eraBirth,
   eraDeath,
-  ExtrinsicError,
-  parseExtrinsic,
   type ParsedExtrinsic,
+  parseExtrinsic,
   signingPayload,
 } from "./extrinsic.js";
+import { type CallValue, callClass, callWeight, dispatchCall } from "./frame/calls.js";
+import { DispatchError, type Origin } from "./frame/dispatch.js";
+import type { Ext } from "./frame/ext.js";
 import { depositInto, withdrawKeepAlive } from "./pallets/balances.js";
-import { BLOCK_LENGTH, BLOCK_WEIGHTS, System, getAccount, putAccount } from "./pallets/system.js";
+import { BLOCK_LENGTH, BLOCK_WEIGHTS, getAccount, putAccount, System } from "./pallets/system.js";
 import { Timestamp } from "./pallets/timestamp.js";
-import { computeFee, totalFee, TransactionPayment } from "./pallets/transactionPayment.js";
+import { computeFee, TransactionPayment, totalFee } from "./pallets/transactionPayment.js";
+import { InvalidTransactionError, invalid, type TransactionSource, type TransactionValidity } from "./validity.js";
 import { RUNTIME_VERSION } from "./version.js";
-import { invalid, InvalidTransactionError, type TransactionSource, type TransactionValidity } from "./validity.js";
 
 /** `modl` ++ "py/trsry", zero-padded: FRAME's treasury account, where fees go. */
 export const TREASURY_ACCOUNT = (() => {
@@ -40,7 +40,9 @@ export const TREASURY_ACCOUNT = (() => {
 })();
 
 export type DispatchOutcome = { ok: true } | { ok: false; error: DispatchErrorValue };
-export type ApplyResult = { ok: true; outcome: DispatchOutcome } | { ok: false; error: InvalidTransactionError["error"] };
+export type ApplyResult =
+  | { ok: true; outcome: DispatchOutcome }
+  | { ok: false; error: InvalidTransactionError["error"] };
 
 export interface BlockInit {
   parentHash: Uint8Array;
@@ -74,7 +76,11 @@ export function initializeBlock(ext: Ext, init: BlockInit): void {
     const hw = p.hooks.onInitialize?.(ext, init.number);
     if (hw) w += hw.ref_time;
   }
-  System.storage.BlockWeight.put(ext, { normal: zero(), operational: zero(), mandatory: { ref_time: w, proof_size: 0n } });
+  System.storage.BlockWeight.put(ext, {
+    normal: zero(),
+    operational: zero(),
+    mandatory: { ref_time: w, proof_size: 0n },
+  });
 }
 
 const zero = (): WeightValue => ({ ref_time: 0n, proof_size: 0n });
@@ -149,7 +155,10 @@ function checkWeightAndLength(ext: Ext, x: CheckedExtrinsic): { key: ClassKey; t
   const perClass = BLOCK_WEIGHTS.per_class[key];
   const extrinsicWeight = x.weight.ref_time + perClass.base_extrinsic.ref_time;
   const current = System.storage.BlockWeight.getOrDefault(ext);
-  const total = { ref_time: current[key].ref_time + extrinsicWeight, proof_size: current[key].proof_size + x.weight.proof_size };
+  const total = {
+    ref_time: current[key].ref_time + extrinsicWeight,
+    proof_size: current[key].proof_size + x.weight.proof_size,
+  };
   if (perClass.max_extrinsic && extrinsicWeight > perClass.max_extrinsic.ref_time) throw invalid("exhaustsResources");
   if (perClass.max_total && total.ref_time > perClass.max_total.ref_time) throw invalid("exhaustsResources");
   const len = (System.storage.AllExtrinsicsLen.get(ext) ?? 0) + x.parsed.bytes.length;
@@ -206,7 +215,10 @@ export function applyExtrinsic(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Ar
   if (checked.origin.kind === "signed") {
     const who = checked.origin.who;
     depositInto(ext, TREASURY_ACCOUNT, fee);
-    TransactionPayment.deposit(ext, { tag: "TransactionFeePaid", value: { who, actual_fee: fee, tip: checked.parsed.signed!.tip } });
+    TransactionPayment.deposit(ext, {
+      tag: "TransactionFeePaid",
+      value: { who, actual_fee: fee, tip: checked.parsed.signed!.tip },
+    });
   }
   const dispatchInfo = {
     weight: checked.weight,
@@ -214,7 +226,11 @@ export function applyExtrinsic(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Ar
     pays_fee: { tag: checked.origin.kind === "signed" ? "Yes" : "No" },
   } as const;
   if (outcome.ok) System.deposit(ext, { tag: "ExtrinsicSuccess", value: { dispatch_info: dispatchInfo } });
-  else System.deposit(ext, { tag: "ExtrinsicFailed", value: { dispatch_error: outcome.error, dispatch_info: dispatchInfo } });
+  else
+    System.deposit(ext, {
+      tag: "ExtrinsicFailed",
+      value: { dispatch_error: outcome.error, dispatch_info: dispatchInfo },
+    });
   System.storage.ExtrinsicCount.put(ext, index + 1);
   return { ok: true, outcome };
 }
@@ -223,7 +239,8 @@ export function applyExtrinsic(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Ar
 export function finalizeBlock(ext: Ext, extrinsics: Uint8Array[]): { extrinsicsRoot: Uint8Array } {
   ext.phase = { tag: "Finalization" };
   const number = System.storage.Number.getOrDefault(ext);
-  if (!Timestamp.storage.DidUpdate.getOrDefault(ext)) throw new BlockError("Timestamp must be updated once in the block");
+  if (!Timestamp.storage.DidUpdate.getOrDefault(ext))
+    throw new BlockError("Timestamp must be updated once in the block");
   Timestamp.storage.DidUpdate.kill(ext);
   for (const p of palletsWithHooks()) p.hooks.onFinalize?.(ext, number);
   // Old block hashes fall out of the mortality window.
@@ -244,11 +261,16 @@ export class BlockError extends Error {
  * if an extrinsic is invalid, the inherent is missing, or the extrinsics root differs from the header's.
  */
 export function executeBlock(ext: Ext, header: HeaderValue, extrinsics: Uint8Array[], genesisHash: Uint8Array): void {
-  initializeBlock(ext, { parentHash: header.parentHash, number: header.number, digest: header.digest.logs.filter((l) => l.tag !== "Seal") });
+  initializeBlock(ext, {
+    parentHash: header.parentHash,
+    number: header.number,
+    digest: header.digest.logs.filter((l) => l.tag !== "Seal"),
+  });
   for (let i = 0; i < extrinsics.length; i++) {
     const r = applyExtrinsic(ext, extrinsics[i], genesisHash);
     if (!r.ok) throw new BlockError(`Extrinsic ${i} is invalid: ${r.error.kind} ${r.error.reason}`);
-    if (i === 0 && !(parseExtrinsic(extrinsics[0]).signed === undefined)) throw new BlockError("First extrinsic must be the timestamp inherent");
+    if (i === 0 && !(parseExtrinsic(extrinsics[0]).signed === undefined))
+      throw new BlockError("First extrinsic must be the timestamp inherent");
   }
   const { extrinsicsRoot } = finalizeBlock(ext, extrinsics);
   if (!bytesEqual(extrinsicsRoot, header.extrinsicsRoot)) throw new BlockError("Extrinsics root mismatch");

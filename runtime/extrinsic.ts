@@ -122,7 +122,8 @@ export function eraDeath(era: Era, current: number): number {
 
 export function parseExtrinsic(bytes: Uint8Array): ParsedExtrinsic {
   const [len, start] = readCompact(bytes, 0);
-  if (BigInt(bytes.length - start) !== len) throw malformed(`length prefix ${len} does not match ${bytes.length - start} bytes`);
+  if (BigInt(bytes.length - start) !== len)
+    throw malformed(`length prefix ${len} does not match ${bytes.length - start} bytes`);
   if (start >= bytes.length) throw malformed("empty extrinsic");
   const version = bytes[start];
   if (version === 0x04) return { bytes, signed: undefined, callBytes: bytes.subarray(start + 1) };
@@ -133,7 +134,8 @@ export function parseExtrinsic(bytes: Uint8Array): ParsedExtrinsic {
   const signer = bytes.subarray(off + 1, off + 33);
   off += 33;
   const sigTag = bytes[off];
-  if (sigTag !== 0 && sigTag !== 1) throw new ExtrinsicError({ code: "EXTRINSIC_ERROR_UNSUPPORTED_SIGNATURE", tag: sigTag });
+  if (sigTag !== 0 && sigTag !== 1)
+    throw new ExtrinsicError({ code: "EXTRINSIC_ERROR_UNSUPPORTED_SIGNATURE", tag: sigTag });
   if (off + 65 > bytes.length) throw malformed("truncated signature");
   const signature = bytes.subarray(off + 1, off + 65);
   off += 65;

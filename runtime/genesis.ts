@@ -4,9 +4,9 @@
 import type { SignatureChecker } from "../primitives/crypto/index.js";
 import { T } from "../primitives/scale/types.js";
 import { EXISTENTIAL_DEPOSIT } from "./constants.js";
+import { TREASURY_ACCOUNT } from "./executive.js";
 import { Ext } from "./frame/ext.js";
 import type { StateBackend } from "./frame/overlay.js";
-import { TREASURY_ACCOUNT } from "./executive.js";
 import { buildBalancesGenesis, mint } from "./pallets/balances.js";
 import { Sudo } from "./pallets/sudo.js";
 import { accountExists } from "./pallets/system.js";

@@ -6,8 +6,8 @@ import { metadata as MetadataCodec } from "@polkadot-api/substrate-bindings";
 import { toHex } from "../primitives/hex.js";
 import { TypeRegistry } from "../primitives/scale/registry.js";
 import { MultiAddress, MultiSignature } from "../primitives/types.js";
-import { PALLETS, RuntimeCall, RuntimeError, RuntimeEvent } from "./construct.js";
 import { RUNTIME_APIS } from "./apiDecls.js";
+import { PALLETS, RuntimeCall, RuntimeError, RuntimeEvent } from "./construct.js";
 import { RuntimeTy, SIGNED_EXTENSIONS, SignedExtra, UncheckedExtrinsic } from "./metadataTypes.js";
 
 const MAGIC = 0x6174656d; // "meta"
@@ -25,7 +25,11 @@ function pallets(reg: TypeRegistry, withDocs: boolean) {
             ? { tag: "plain" as const, value: valueId }
             : {
                 tag: "map" as const,
-                value: { hashers: m.hashers.map((h) => ({ tag: h.replace(/_/g, ""), value: undefined })), key: reg.idOf(m.keyTy!), value: valueId },
+                value: {
+                  hashers: m.hashers.map((h) => ({ tag: h.replace(/_/g, ""), value: undefined })),
+                  key: reg.idOf(m.keyTy!),
+                  value: valueId,
+                },
               },
         fallback: toHex(m.fallback),
         docs: m.docs,
@@ -50,7 +54,11 @@ function pallets(reg: TypeRegistry, withDocs: boolean) {
 }
 
 function signedExtensions(reg: TypeRegistry) {
-  return SIGNED_EXTENSIONS.map((e) => ({ identifier: e.identifier, type: reg.idOf(e.type), additionalSigned: reg.idOf(e.additional) }));
+  return SIGNED_EXTENSIONS.map((e) => ({
+    identifier: e.identifier,
+    type: reg.idOf(e.type),
+    additionalSigned: reg.idOf(e.additional),
+  }));
 }
 
 let v14Cache: Uint8Array | undefined;
@@ -96,7 +104,10 @@ export function metadataV15(): Uint8Array {
   const outerEnums = { call: reg.idOf(RuntimeCall), event: reg.idOf(RuntimeEvent), error: reg.idOf(RuntimeError) };
   v15Cache = MetadataCodec.enc({
     magicNumber: MAGIC,
-    metadata: { tag: "v15", value: { lookup: reg.types, pallets: palletsMeta, extrinsic, type, apis, outerEnums, custom: [] } },
+    metadata: {
+      tag: "v15",
+      value: { lookup: reg.types, pallets: palletsMeta, extrinsic, type, apis, outerEnums, custom: [] },
+    },
   } as never);
   return v15Cache;
 }

@@ -2,7 +2,7 @@
  * Types that exist for the metadata's sake: the extrinsic's shape and its signed extensions, as FRAME
  * describes them. Clients encode extrinsics from these descriptions, so the paths are FRAME's own.
  */
-import { makeTy, T, type AnyTy } from "../primitives/scale/types.js";
+import { type AnyTy, makeTy, T } from "../primitives/scale/types.js";
 import { AccountId, EraMeta, H256, Header, MultiAddress, MultiSignature } from "../primitives/types.js";
 import { RuntimeCall } from "./construct.js";
 
@@ -17,14 +17,46 @@ function extension(path: string[], fields: AnyTy[] = []): AnyTy {
 
 /** Signed extensions in order; `extra` is what the extrinsic carries, `additional` what is only signed. */
 export const SIGNED_EXTENSIONS: { identifier: string; type: AnyTy; additional: AnyTy }[] = [
-  { identifier: "CheckNonZeroSender", type: extension(["frame_system", "extensions", "check_non_zero_sender", "CheckNonZeroSender"]), additional: T.unit },
-  { identifier: "CheckSpecVersion", type: extension(["frame_system", "extensions", "check_spec_version", "CheckSpecVersion"]), additional: T.u32 },
-  { identifier: "CheckTxVersion", type: extension(["frame_system", "extensions", "check_tx_version", "CheckTxVersion"]), additional: T.u32 },
-  { identifier: "CheckGenesis", type: extension(["frame_system", "extensions", "check_genesis", "CheckGenesis"]), additional: H256 },
-  { identifier: "CheckMortality", type: extension(["frame_system", "extensions", "check_mortality", "CheckMortality"], [EraMeta]), additional: H256 },
-  { identifier: "CheckNonce", type: extension(["frame_system", "extensions", "check_nonce", "CheckNonce"], [T.compactU32]), additional: T.unit },
-  { identifier: "CheckWeight", type: extension(["frame_system", "extensions", "check_weight", "CheckWeight"]), additional: T.unit },
-  { identifier: "ChargeTransactionPayment", type: extension(["pallet_transaction_payment", "ChargeTransactionPayment"], [T.compactU128]), additional: T.unit },
+  {
+    identifier: "CheckNonZeroSender",
+    type: extension(["frame_system", "extensions", "check_non_zero_sender", "CheckNonZeroSender"]),
+    additional: T.unit,
+  },
+  {
+    identifier: "CheckSpecVersion",
+    type: extension(["frame_system", "extensions", "check_spec_version", "CheckSpecVersion"]),
+    additional: T.u32,
+  },
+  {
+    identifier: "CheckTxVersion",
+    type: extension(["frame_system", "extensions", "check_tx_version", "CheckTxVersion"]),
+    additional: T.u32,
+  },
+  {
+    identifier: "CheckGenesis",
+    type: extension(["frame_system", "extensions", "check_genesis", "CheckGenesis"]),
+    additional: H256,
+  },
+  {
+    identifier: "CheckMortality",
+    type: extension(["frame_system", "extensions", "check_mortality", "CheckMortality"], [EraMeta]),
+    additional: H256,
+  },
+  {
+    identifier: "CheckNonce",
+    type: extension(["frame_system", "extensions", "check_nonce", "CheckNonce"], [T.compactU32]),
+    additional: T.unit,
+  },
+  {
+    identifier: "CheckWeight",
+    type: extension(["frame_system", "extensions", "check_weight", "CheckWeight"]),
+    additional: T.unit,
+  },
+  {
+    identifier: "ChargeTransactionPayment",
+    type: extension(["pallet_transaction_payment", "ChargeTransactionPayment"], [T.compactU128]),
+    additional: T.unit,
+  },
 ];
 
 export const SignedExtra = T.tuple(...SIGNED_EXTENSIONS.map((e) => e.type));
@@ -44,7 +76,13 @@ export const UncheckedExtrinsic = makeTy("UncheckedExtrinsic", T.bytes.codec, ()
 
 export const Block = T.struct(
   { header: Header, extrinsics: T.vec(UncheckedExtrinsic) },
-  { path: ["sp_runtime", "generic", "block", "Block"], params: [{ name: "Header", type: Header }, { name: "Extrinsic", type: UncheckedExtrinsic }] },
+  {
+    path: ["sp_runtime", "generic", "block", "Block"],
+    params: [
+      { name: "Header", type: Header },
+      { name: "Extrinsic", type: UncheckedExtrinsic },
+    ],
+  },
 );
 
 export const OpaqueMetadata = T.wrapper(T.bytes, { path: ["sp_core", "OpaqueMetadata"] });

@@ -32,7 +32,9 @@ export type TransactionValidityError =
   | { kind: "invalid"; reason: InvalidTransactionReason; custom?: number }
   | { kind: "unknown"; reason: "cannotLookup" | "noUnsignedValidator" | "custom"; custom?: number };
 
-export type TransactionValidity = { ok: true; value: ValidTransaction } | { ok: false; error: TransactionValidityError };
+export type TransactionValidity =
+  | { ok: true; value: ValidTransaction }
+  | { ok: false; error: TransactionValidityError };
 
 /** Thrown inside the executive; caught at the runtime API boundary and returned as a value. */
 export class InvalidTransactionError extends Error {
@@ -41,7 +43,8 @@ export class InvalidTransactionError extends Error {
   }
 }
 
-export const invalid = (reason: InvalidTransactionReason): InvalidTransactionError => new InvalidTransactionError({ kind: "invalid", reason });
+export const invalid = (reason: InvalidTransactionReason): InvalidTransactionError =>
+  new InvalidTransactionError({ kind: "invalid", reason });
 
 const invalidIndex: Record<InvalidTransactionReason, number> = {
   call: 0,
@@ -88,15 +91,33 @@ export const ValidTransactionTy = T.struct(
 );
 export const TransactionValidityTy = T.enumeration(
   { Ok: { index: 0, fields: ValidTransactionTy }, Err: { index: 1, fields: TransactionValidityErrorTy } },
-  { path: ["Result"], params: [{ name: "T", type: ValidTransactionTy }, { name: "E", type: TransactionValidityErrorTy }] },
+  {
+    path: ["Result"],
+    params: [
+      { name: "T", type: ValidTransactionTy },
+      { name: "E", type: TransactionValidityErrorTy },
+    ],
+  },
 );
 const DispatchOutcomeTy = T.enumeration(
   { Ok: { index: 0, fields: T.unit }, Err: { index: 1, fields: DispatchErrorTy } },
-  { path: ["Result"], params: [{ name: "T", type: T.unit }, { name: "E", type: DispatchErrorTy }] },
+  {
+    path: ["Result"],
+    params: [
+      { name: "T", type: T.unit },
+      { name: "E", type: DispatchErrorTy },
+    ],
+  },
 );
 export const ApplyExtrinsicResultTy = T.enumeration(
   { Ok: { index: 0, fields: DispatchOutcomeTy }, Err: { index: 1, fields: TransactionValidityErrorTy } },
-  { path: ["Result"], params: [{ name: "T", type: DispatchOutcomeTy }, { name: "E", type: TransactionValidityErrorTy }] },
+  {
+    path: ["Result"],
+    params: [
+      { name: "T", type: DispatchOutcomeTy },
+      { name: "E", type: TransactionValidityErrorTy },
+    ],
+  },
 );
 export const TransactionSourceTy = T.enumeration(
   { InBlock: { index: 0 }, Local: { index: 1 }, External: { index: 2 } },
@@ -106,10 +127,16 @@ export const TransactionSourceTy = T.enumeration(
 export function encodeValidityError(e: TransactionValidityError): ReturnType<typeof TransactionValidityErrorTy.dec> {
   if (e.kind === "invalid") {
     const tag = (e.reason.charAt(0).toUpperCase() + e.reason.slice(1)) as "Call";
-    return { tag: "Invalid", value: (e.reason === "custom" ? { tag: "Custom", value: e.custom ?? 0 } : { tag }) as never };
+    return {
+      tag: "Invalid",
+      value: (e.reason === "custom" ? { tag: "Custom", value: e.custom ?? 0 } : { tag }) as never,
+    };
   }
   const tag = (e.reason.charAt(0).toUpperCase() + e.reason.slice(1)) as "CannotLookup";
-  return { tag: "Unknown", value: (e.reason === "custom" ? { tag: "Custom", value: e.custom ?? 0 } : { tag }) as never };
+  return {
+    tag: "Unknown",
+    value: (e.reason === "custom" ? { tag: "Custom", value: e.custom ?? 0 } : { tag }) as never,
+  };
 }
 
 export { invalidIndex, unknownIndex };

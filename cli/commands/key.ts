@@ -30,7 +30,8 @@ function describe(suri: string, scheme: SignatureScheme, network: number, json: 
 
 export function registerKeyCommands(program: Command): void {
   const key = program.command("key").description("Generate and inspect keys");
-  const scheme = () => new Option("--scheme <scheme>", "Signature scheme").choices(["sr25519", "ed25519"]).default("sr25519");
+  const scheme = () =>
+    new Option("--scheme <scheme>", "Signature scheme").choices(["sr25519", "ed25519"]).default("sr25519");
   key
     .command("generate")
     .description("Generate a random key (a 12-word mnemonic)")
@@ -41,8 +42,11 @@ export function registerKeyCommands(program: Command): void {
     .action(async (opts: { scheme: SignatureScheme; words: string; network: string; outputType: string }) => {
       await cryptoReady();
       const words = Number(opts.words) as 12;
-      if (![12, 15, 18, 21, 24].includes(words)) throw new Error(`--words must be 12, 15, 18, 21 or 24, not ${opts.words}`);
-      process.stdout.write(describe(generateMnemonic(words), opts.scheme, Number(opts.network), opts.outputType === "json"));
+      if (![12, 15, 18, 21, 24].includes(words))
+        throw new Error(`--words must be 12, 15, 18, 21 or 24, not ${opts.words}`);
+      process.stdout.write(
+        describe(generateMnemonic(words), opts.scheme, Number(opts.network), opts.outputType === "json"),
+      );
     });
   key
     .command("inspect")

@@ -2,12 +2,13 @@
  * `tensorchain [options]`: runs a node. Flags follow Substrate's names (`--dev`, `--tmp`, `--base-path`,
  * `--chain`, `--rpc-port`, `--rpc-methods`, `--name`, `--log`, …).
  */
-import { type Command, InvalidArgumentError, Option } from "commander";
+
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
 import { loadChainSpec } from "../../genesis/chainSpec.js";
-import { createLogger, parseLogFilter } from "../../primitives/logger.js";
 import { TensorchainNode } from "../../node/node.js";
+import { createLogger, parseLogFilter } from "../../primitives/logger.js";
 
 export interface RunFlags {
   dev?: boolean;
@@ -63,13 +64,29 @@ export function registerRunCommand(program: Command): void {
     .addOption(new Option("--log-format <format>", "Log line format").choices(["human", "json"]).default("human"))
     .option("--rpc-port <port>", "JSON-RPC (WebSocket and HTTP) port", parsePort, 9944)
     .option("--rpc-external", "Listen for RPC on all interfaces (use with --rpc-methods safe)")
-    .addOption(new Option("--rpc-methods <set>", "RPC methods to expose").choices(["safe", "unsafe", "auto"]).default("auto"))
+    .addOption(
+      new Option("--rpc-methods <set>", "RPC methods to expose").choices(["safe", "unsafe", "auto"]).default("auto"),
+    )
     .option("--rpc-max-connections <n>", "Maximum RPC connections", parsePositiveInt, 100)
     .option("--rpc-max-request-size <MiB>", "Maximum RPC request size in MiB", parsePositiveInt, 15)
-    .option("--rpc-max-subscriptions-per-connection <n>", "Maximum subscriptions per RPC connection", parsePositiveInt, 1024)
+    .option(
+      "--rpc-max-subscriptions-per-connection <n>",
+      "Maximum subscriptions per RPC connection",
+      parsePositiveInt,
+      1024,
+    )
     .option("--no-rpc", "Do not start the RPC server")
-    .option("--dev-block-time <ms>", "Block time of the dev chain in milliseconds (0: blocks only on engine_createBlock)", parseNonNegativeInt, 2000)
-    .addOption(new Option("--sealing <mode>", "manual: author blocks only when engine_createBlock is called").choices(["manual"]))
+    .option(
+      "--dev-block-time <ms>",
+      "Block time of the dev chain in milliseconds (0: blocks only on engine_createBlock)",
+      parseNonNegativeInt,
+      2000,
+    )
+    .addOption(
+      new Option("--sealing <mode>", "manual: author blocks only when engine_createBlock is called").choices([
+        "manual",
+      ]),
+    )
     .option("--alice", "Author blocks as //Alice (implied by --dev)")
     .option("--validator", "Author blocks (with --alice on a dev or local chain)")
     .action(async (flags: RunFlags) => {
@@ -98,7 +115,9 @@ export async function runNode(flags: RunFlags): Promise<void> {
         maxRequestBytes: flags.rpcMaxRequestSize * 1024 * 1024,
         maxSubscriptionsPerConnection: flags.rpcMaxSubscriptionsPerConnection,
       },
-      devAuthority: authoring ? { suri: "//Alice", blockTimeMs: flags.sealing === "manual" ? 0 : flags.devBlockTime } : undefined,
+      devAuthority: authoring
+        ? { suri: "//Alice", blockTimeMs: flags.sealing === "manual" ? 0 : flags.devBlockTime }
+        : undefined,
       informantIntervalMs: 5000,
     },
     logger,

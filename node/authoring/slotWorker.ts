@@ -4,14 +4,14 @@
  * leader election replaces `claimSlot` without touching the rest.
  */
 import { T } from "../../primitives/scale/types.js";
+import type { Trie } from "../../primitives/trie/index.js";
 import type { DigestItemValue } from "../../primitives/types.js";
+import { constants } from "../../runtime/index.js";
+import { Timestamp } from "../../runtime/pallets/timestamp.js";
 import type { Chain } from "../chain/chain.js";
 import { hashHeader } from "../chain/chain.js";
 import type { BlockRef } from "../chain/types.js";
 import { type ProposerModules, propose } from "./proposer.js";
-import type { Trie } from "../../primitives/trie/index.js";
-import { constants } from "../../runtime/index.js";
-import { Timestamp } from "../../runtime/pallets/timestamp.js";
 
 /** Twice the runtime's minimum period: the least gap between two block timestamps. */
 const MINIMUM_BLOCK_GAP_MS = 2n * constants.MINIMUM_PERIOD_MS;
@@ -45,7 +45,11 @@ export interface SlotWorkerOptions {
   proposingShare: number;
 }
 
-export const defaultSlotWorkerOptions: SlotWorkerOptions = { slotDurationMs: 2000, finalityDelayMs: 250, proposingShare: 0.5 };
+export const defaultSlotWorkerOptions: SlotWorkerOptions = {
+  slotDurationMs: 2000,
+  finalityDelayMs: 250,
+  proposingShare: 0.5,
+};
 
 export interface SlotWorkerModules extends ProposerModules {
   chain: Chain;
@@ -84,7 +88,9 @@ export class SlotWorker {
    */
   async createBlock(): Promise<BlockRef | undefined> {
     const run = this.current.then(async () => {
-      const parentState = this.modules.chain.stateInMemory(this.modules.chain.best.hash) ?? (await this.modules.chain.stateAt(this.modules.chain.best.hash));
+      const parentState =
+        this.modules.chain.stateInMemory(this.modules.chain.best.hash) ??
+        (await this.modules.chain.stateAt(this.modules.chain.best.hash));
       const previous = readTimestamp(parentState);
       const timestamp = BigInt(Math.max(this.modules.now(), Number(previous + MINIMUM_BLOCK_GAP_MS)));
       const slot = this.lastSlot + 1n;
@@ -109,7 +115,9 @@ export class SlotWorker {
     const delay = this.opts.finalityDelayMs;
     if (delay === undefined) return;
     const finalize = () =>
-      this.modules.chain.finalize(block.hash).catch((err: unknown) => this.modules.logger.error("Finalization failed", { number: block.number }, err));
+      this.modules.chain
+        .finalize(block.hash)
+        .catch((err: unknown) => this.modules.logger.error("Finalization failed", { number: block.number }, err));
     if (delay === 0) {
       this.current = this.current.then(finalize);
       return;
@@ -146,11 +154,16 @@ export class SlotWorker {
     if (!claim) return undefined;
     const parentState = chain.stateInMemory(parent.hash) ?? (await chain.stateAt(parent.hash));
     try {
-      const proposal = propose({ parent, parentState, timestamp, preDigest: claim.preDigest, deadlineReached }, this.modules);
+      const proposal = propose(
+        { parent, parentState, timestamp, preDigest: claim.preDigest, deadlineReached },
+        this.modules,
+      );
       const preHash = hashHeader(proposal.header);
       const seal: DigestItemValue = { tag: "Seal", value: [AURA_ENGINE_ID, claim.signer.sign(preHash)] };
       const header = { ...proposal.header, digest: { logs: [...proposal.header.digest.logs, seal] } };
-      const imported = await chain.importBlock({ header, extrinsics: proposal.extrinsics }, "own", { executed: proposal.state });
+      const imported = await chain.importBlock({ header, extrinsics: proposal.extrinsics }, "own", {
+        executed: proposal.state,
+      });
       this.scheduleFinality(imported);
       this.modules.onProposed?.(proposal.included, imported);
       logger.info("Prepared block for proposing", {

@@ -13,11 +13,18 @@ import type { SignatureChecker } from "../../primitives/crypto/index.js";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
-import { Trie } from "../../primitives/trie/index.js";
+import { orderedTrieRoot, Trie } from "../../primitives/trie/index.js";
 import { Header, type HeaderValue } from "../../primitives/types.js";
-import { orderedTrieRoot } from "../../primitives/trie/index.js";
-import { buildGenesisStorage, executeBlock, Ext, type GenesisConfig, joinExtrinsics, splitExtrinsics, type StateBackend } from "../../runtime/index.js";
-import { ChainDb, WriteBatch } from "../db/chainDb.js";
+import {
+  buildGenesisStorage,
+  Ext,
+  executeBlock,
+  type GenesisConfig,
+  joinExtrinsics,
+  type StateBackend,
+  splitExtrinsics,
+} from "../../runtime/index.js";
+import { type ChainDb, WriteBatch } from "../db/chainDb.js";
 import { loadTrie } from "../state/index.js";
 import { BlockError, ChainError } from "./errors.js";
 import type { Block, BlockOrigin, BlockRef, ImportedBlock } from "./types.js";
@@ -26,6 +33,8 @@ export interface ChainModules {
   db: ChainDb;
   logger: Logger;
   signatures: SignatureChecker;
+  /** Checks a block's signatures ahead of execution (in parallel) so that execution finds them cached. */
+  preVerify?: (block: Block, parentState: Trie) => Promise<unknown>;
 }
 
 export interface ChainEvents {
@@ -52,7 +61,13 @@ export function trieBackend(trie: Trie): StateBackend {
 }
 
 export function genesisHeader(stateRoot: Uint8Array): HeaderValue {
-  return { parentHash: new Uint8Array(32), number: 0, stateRoot, extrinsicsRoot: orderedTrieRoot([]), digest: { logs: [] } };
+  return {
+    parentHash: new Uint8Array(32),
+    number: 0,
+    stateRoot,
+    extrinsicsRoot: orderedTrieRoot([]),
+    digest: { logs: [] },
+  };
 }
 
 /** Builds the genesis block and state from genesis storage (see `buildGenesisStorage`). */
@@ -87,9 +102,15 @@ export class Chain extends EventEmitter<ChainEvents> {
     const genesisRef = blockRef(genesis.header);
     const stored = await db.meta("genesis");
     if (!stored) {
-      const batch = new WriteBatch().putHeader(genesisRef.hash, Header.enc(genesis.header)).putBody(genesisRef.hash, joinExtrinsics([]));
+      const batch = new WriteBatch()
+        .putHeader(genesisRef.hash, Header.enc(genesis.header))
+        .putBody(genesisRef.hash, joinExtrinsics([]));
       db.trieNodes.putTrie(batch, genesis.state);
-      batch.putCanonical(0, genesisRef.hash).putMeta("genesis", genesisRef.hash).putMeta("best", genesisRef.hash).putMeta("finalized", genesisRef.hash);
+      batch
+        .putCanonical(0, genesisRef.hash)
+        .putMeta("genesis", genesisRef.hash)
+        .putMeta("best", genesisRef.hash)
+        .putMeta("finalized", genesisRef.hash);
       await db.write(batch);
       genesis.state.markPersisted();
       logger.info("Initialized new chain", { genesis: genesisRef.hashHex });
@@ -101,13 +122,17 @@ export class Chain extends EventEmitter<ChainEvents> {
     }
     const bestHash = await db.meta("best");
     const finalizedHash = await db.meta("finalized");
-    if (!bestHash || !finalizedHash) throw new ChainError({ code: "CHAIN_ERROR_CORRUPT_DB", reason: "missing head pointers" });
+    if (!bestHash || !finalizedHash)
+      throw new ChainError({ code: "CHAIN_ERROR_CORRUPT_DB", reason: "missing head pointers" });
     const chain = new Chain(modules, genesisRef, genesisRef, genesisRef);
     chain.bestRef = await chain.requireRef(bestHash);
     chain.finalizedRef = await chain.requireRef(finalizedHash);
     const bestState = await loadTrie(db.level, chain.bestRef.header.stateRoot);
     if (!bytesEqual(bestState.root, chain.bestRef.header.stateRoot))
-      throw new ChainError({ code: "CHAIN_ERROR_CORRUPT_DB", reason: "best block's state root does not match its state" });
+      throw new ChainError({
+        code: "CHAIN_ERROR_CORRUPT_DB",
+        reason: "best block's state root does not match its state",
+      });
     chain.states.set(chain.bestRef.hashHex, bestState);
     return chain;
   }
@@ -181,18 +206,33 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (this.states.has(ref.hashHex) || (await this.modules.db.header(ref.hash)))
       throw new BlockError({ code: "BLOCK_ERROR_ALREADY_KNOWN", hash: ref.hashHex });
     const parentHeader = await this.header(block.header.parentHash);
-    if (!parentHeader) throw new BlockError({ code: "BLOCK_ERROR_UNKNOWN_PARENT", parent: toHex(block.header.parentHash) });
+    if (!parentHeader)
+      throw new BlockError({ code: "BLOCK_ERROR_UNKNOWN_PARENT", parent: toHex(block.header.parentHash) });
     if (block.header.number !== parentHeader.number + 1)
-      throw new BlockError({ code: "BLOCK_ERROR_BAD_NUMBER", number: block.header.number, expected: parentHeader.number + 1 });
+      throw new BlockError({
+        code: "BLOCK_ERROR_BAD_NUMBER",
+        number: block.header.number,
+        expected: parentHeader.number + 1,
+      });
     if (block.header.number <= this.finalizedRef.number)
-      throw new BlockError({ code: "BLOCK_ERROR_BELOW_FINALIZED", number: block.header.number, finalized: this.finalizedRef.number });
+      throw new BlockError({
+        code: "BLOCK_ERROR_BELOW_FINALIZED",
+        number: block.header.number,
+        finalized: this.finalizedRef.number,
+      });
     const state = opts.executed ?? (await this.execute(block));
     if (!bytesEqual(state.root, block.header.stateRoot))
-      throw new BlockError({ code: "BLOCK_ERROR_STATE_ROOT_MISMATCH", expected: toHex(block.header.stateRoot), actual: toHex(state.root) });
+      throw new BlockError({
+        code: "BLOCK_ERROR_STATE_ROOT_MISMATCH",
+        expected: toHex(block.header.stateRoot),
+        actual: toHex(state.root),
+      });
 
     // --- write: one atomic batch ---
     const becomesBest = block.header.number > this.bestRef.number;
-    const batch = new WriteBatch().putHeader(ref.hash, Header.enc(block.header)).putBody(ref.hash, joinExtrinsics(block.extrinsics));
+    const batch = new WriteBatch()
+      .putHeader(ref.hash, Header.enc(block.header))
+      .putBody(ref.hash, joinExtrinsics(block.extrinsics));
     this.modules.db.trieNodes.putTrie(batch, state);
     if (opts.justification) batch.putJustification(ref.hash, opts.justification);
     if (becomesBest) {
@@ -211,13 +251,19 @@ export class Chain extends EventEmitter<ChainEvents> {
     this.emit("block", imported, origin);
     if (becomesBest) this.emit("best", ref);
     if (opts.finalize) this.markFinalized(ref);
-    this.modules.logger.debug("Imported block", { number: ref.number, hash: ref.hashHex, origin, extrinsics: block.extrinsics.length });
+    this.modules.logger.debug("Imported block", {
+      number: ref.number,
+      hash: ref.hashHex,
+      origin,
+      extrinsics: block.extrinsics.length,
+    });
     return imported;
   }
 
   /** Executes `block` on its parent's state; returns the post-state. */
   async execute(block: Block): Promise<Trie> {
     const parentState = await this.stateAt(block.header.parentHash);
+    await this.modules.preVerify?.(block, parentState);
     const ext = new Ext(trieBackend(parentState), this.modules.signatures);
     try {
       executeBlock(ext, block.header, block.extrinsics, this.genesis.hash);

@@ -1,6 +1,6 @@
 import type { HexString } from "../../primitives/hex.js";
-import type { HeaderValue } from "../../primitives/types.js";
 import type { Trie } from "../../primitives/trie/index.js";
+import type { HeaderValue } from "../../primitives/types.js";
 
 export interface Block {
   header: HeaderValue;

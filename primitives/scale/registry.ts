@@ -62,7 +62,12 @@ export class TypeRegistry {
       case "variant":
         return {
           tag: "variant",
-          value: d.variants.map((v) => ({ name: v.name, fields: v.fields.map((f) => this.field(f)), index: v.index, docs: v.docs })),
+          value: d.variants.map((v) => ({
+            name: v.name,
+            fields: v.fields.map((f) => this.field(f)),
+            index: v.index,
+            docs: v.docs,
+          })),
         };
       case "sequence":
         return { tag: "sequence", value: this.idOf(d.of) };

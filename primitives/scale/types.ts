@@ -88,14 +88,17 @@ export interface NamedOpts {
  * goes through `Uint8Array.prototype.slice`: a Node `Buffer`'s own `slice` returns a view of its pool.
  */
 function ownBuffer(bytes: Uint8Array): Uint8Array {
-  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : Uint8Array.prototype.slice.call(bytes);
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+    ? bytes
+    : Uint8Array.prototype.slice.call(bytes);
 }
 
 function strictDecoder<T>(name: string, dec: S.Decoder<T>): (bytes: Uint8Array) => T {
   const consumeAll = S.createDecoder((internal) => {
     const value = dec(internal);
     const at = (internal as unknown as { i: number }).i;
-    if (at > internal.length) throw new CodecError({ code: "CODEC_ERROR_MALFORMED", type: name, reason: "unexpected end of input" });
+    if (at > internal.length)
+      throw new CodecError({ code: "CODEC_ERROR_MALFORMED", type: name, reason: "unexpected end of input" });
     if (at < internal.length)
       throw new CodecError({ code: "CODEC_ERROR_TRAILING_BYTES", type: name, trailing: internal.length - at });
     return value;
@@ -165,12 +168,21 @@ const u128Ty = primitive("u128", S.u128);
 function fixedBytes(len: number, opts: NamedOpts = {}): Ty<Uint8Array> {
   const codec = S.createCodec((v: Uint8Array) => {
     if (v.length !== len)
-      throw new CodecError({ code: "CODEC_ERROR_MALFORMED", type: `[u8; ${len}]`, reason: `expected ${len} bytes, got ${v.length}` });
+      throw new CodecError({
+        code: "CODEC_ERROR_MALFORMED",
+        type: `[u8; ${len}]`,
+        reason: `expected ${len} bytes, got ${v.length}`,
+      });
     return v;
   }, S.Bytes(len).dec);
   return makeTy(opts.path?.at(-1) ?? `[u8; ${len}]`, codec, () =>
     opts.path
-      ? { path: opts.path, params: [], def: { tag: "composite", fields: [{ type: fixedBytes(len), typeName: `[u8; ${len}]`, docs: [] }] }, docs: opts.docs ?? [] }
+      ? {
+          path: opts.path,
+          params: [],
+          def: { tag: "composite", fields: [{ type: fixedBytes(len), typeName: `[u8; ${len}]`, docs: [] }] },
+          docs: opts.docs ?? [],
+        }
       : { path: [], params: [], def: { tag: "array", len, of: u8Ty }, docs: [] },
   );
 }
@@ -193,31 +205,54 @@ export const T = {
     def: { tag: "compact", of: u32Ty },
     docs: [],
   })),
-  compactU64: makeTy<bigint>("Compact<u64>", S.enhanceCodec(S.compact, (v: bigint) => v, BigInt), () => ({
-    path: [],
-    params: [],
-    def: { tag: "compact", of: u64Ty },
-    docs: [],
-  })),
-  compactU128: makeTy<bigint>("Compact<u128>", S.enhanceCodec(S.compact, (v: bigint) => v, BigInt), () => ({
-    path: [],
-    params: [],
-    def: { tag: "compact", of: u128Ty },
-    docs: [],
-  })),
+  compactU64: makeTy<bigint>(
+    "Compact<u64>",
+    S.enhanceCodec(S.compact, (v: bigint) => v, BigInt),
+    () => ({
+      path: [],
+      params: [],
+      def: { tag: "compact", of: u64Ty },
+      docs: [],
+    }),
+  ),
+  compactU128: makeTy<bigint>(
+    "Compact<u128>",
+    S.enhanceCodec(S.compact, (v: bigint) => v, BigInt),
+    () => ({
+      path: [],
+      params: [],
+      def: { tag: "compact", of: u128Ty },
+      docs: [],
+    }),
+  ),
 
   /** `[u8; n]`, or a named newtype around it when `path` is given. */
   fixedBytes,
 
   /** `Vec<u8>` */
-  bytes: makeTy<Uint8Array>("Vec<u8>", S.Bytes(), () => ({ path: [], params: [], def: { tag: "sequence", of: u8Ty }, docs: [] })),
+  bytes: makeTy<Uint8Array>("Vec<u8>", S.Bytes(), () => ({
+    path: [],
+    params: [],
+    def: { tag: "sequence", of: u8Ty },
+    docs: [],
+  })),
 
   vec<X>(of: Ty<X>): Ty<X[]> {
-    return makeTy(`Vec<${of.name}>`, S.Vector(of.codec), () => ({ path: [], params: [], def: { tag: "sequence", of }, docs: [] }));
+    return makeTy(`Vec<${of.name}>`, S.Vector(of.codec), () => ({
+      path: [],
+      params: [],
+      def: { tag: "sequence", of },
+      docs: [],
+    }));
   },
 
   array<X>(of: Ty<X>, len: number): Ty<X[]> {
-    return makeTy(`[${of.name}; ${len}]`, S.Vector(of.codec, len), () => ({ path: [], params: [], def: { tag: "array", len, of }, docs: [] }));
+    return makeTy(`[${of.name}; ${len}]`, S.Vector(of.codec, len), () => ({
+      path: [],
+      params: [],
+      def: { tag: "array", len, of },
+      docs: [],
+    }));
   },
 
   /** `Option<X>`: `undefined` is None. Encoded as the `Option` variant scale-info describes. */
@@ -238,7 +273,12 @@ export const T = {
 
   tuple<Xs extends AnyTy[]>(...items: Xs): Ty<{ [K in keyof Xs]: TyValue<Xs[K]> }> {
     const codec = S.Tuple(...items.map((t) => t.codec)) as unknown as S.Codec<{ [K in keyof Xs]: TyValue<Xs[K]> }>;
-    return makeTy(`(${items.map((t) => t.name).join(", ")})`, codec, () => ({ path: [], params: [], def: { tag: "tuple", items }, docs: [] }));
+    return makeTy(`(${items.map((t) => t.name).join(", ")})`, codec, () => ({
+      path: [],
+      params: [],
+      def: { tag: "tuple", items },
+      docs: [],
+    }));
   },
 
   /** A named struct: `{ field: Ty }`. Field docs and type names can be given through `fieldInfo`. */
@@ -246,7 +286,9 @@ export const T = {
     fields: F,
     opts: NamedOpts & { fieldInfo?: Partial<Record<keyof F, { typeName?: string; docs?: string[] }>> } = {},
   ): Ty<StructValue<F>> {
-    const codec = S.Struct(mapValues(fields, (t) => t.codec) as S.StringRecord<S.Codec<unknown>>) as unknown as S.Codec<StructValue<F>>;
+    const codec = S.Struct(mapValues(fields, (t) => t.codec) as S.StringRecord<S.Codec<unknown>>) as unknown as S.Codec<
+      StructValue<F>
+    >;
     const name = opts.path?.at(-1) ?? "struct";
     return makeTy(name, codec, () => ({
       path: opts.path ?? [],
@@ -284,7 +326,11 @@ export const T = {
     for (const [vname, decl] of entries) inner[vname] = variantCodec(decl);
     const indices = entries.map(([, d]) => d.index);
     const name = opts.path?.at(-1) ?? "enum";
-    const codec = checkedEnum(name, S.Enum(inner as S.StringRecord<S.Codec<unknown>>, indices as never) as unknown as S.Codec<EnumTyValue<V>>, indices);
+    const codec = checkedEnum(
+      name,
+      S.Enum(inner as S.StringRecord<S.Codec<unknown>>, indices as never) as unknown as S.Codec<EnumTyValue<V>>,
+      indices,
+    );
     return makeTy(name, codec, () => ({
       path: opts.path ?? [],
       params: opts.params ?? [],
@@ -322,7 +368,12 @@ export const T = {
   },
 
   /** `()`: encodes to nothing. */
-  unit: makeTy<undefined>("()", S._void as S.Codec<undefined>, () => ({ path: [], params: [], def: { tag: "tuple", items: [] }, docs: [] })),
+  unit: makeTy<undefined>("()", S._void as S.Codec<undefined>, () => ({
+    path: [],
+    params: [],
+    def: { tag: "tuple", items: [] },
+    docs: [],
+  })),
 };
 
 export type EnumTyValue<V extends Record<string, VariantDecl>> = {
@@ -336,7 +387,9 @@ export type EnumTyValue<V extends Record<string, VariantDecl>> = {
 function variantCodec(decl: VariantDecl): S.Codec<unknown> {
   if (decl.fields === undefined) return S._void as S.Codec<unknown>;
   if (isTy(decl.fields)) return decl.fields.codec;
-  return S.Struct(mapValues(decl.fields, (t) => t.codec) as S.StringRecord<S.Codec<unknown>>) as unknown as S.Codec<unknown>;
+  return S.Struct(
+    mapValues(decl.fields, (t) => t.codec) as S.StringRecord<S.Codec<unknown>>,
+  ) as unknown as S.Codec<unknown>;
 }
 
 function variantFields(decl: VariantDecl): FieldInfo[] {
@@ -350,7 +403,11 @@ function checkedEnumOption<X>(of: Ty<X>): S.Codec<X | undefined> {
     const at = (bytes as unknown as { i: number }).i;
     const flag = bytes[at];
     if (flag !== 0 && flag !== 1)
-      throw new CodecError({ code: "CODEC_ERROR_MALFORMED", type: `Option<${of.name}>`, reason: `invalid option flag ${flag}` });
+      throw new CodecError({
+        code: "CODEC_ERROR_MALFORMED",
+        type: `Option<${of.name}>`,
+        reason: `invalid option flag ${flag}`,
+      });
     return S.Option(of.codec).dec(bytes);
   });
   return S.createCodec(S.Option(of.codec).enc, dec);

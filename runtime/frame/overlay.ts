@@ -12,7 +12,9 @@ export interface StateBackend {
   keys(prefix: Uint8Array): Iterable<Uint8Array>;
 }
 
-export type OverlayErrorType = { code: "OVERLAY_ERROR_NO_TRANSACTION" } | { code: "OVERLAY_ERROR_TOO_DEEP"; depth: number };
+export type OverlayErrorType =
+  | { code: "OVERLAY_ERROR_NO_TRANSACTION" }
+  | { code: "OVERLAY_ERROR_TOO_DEEP"; depth: number };
 export class OverlayError extends TensorchainError<OverlayErrorType> {}
 
 /** A value of `null` records a deletion. */
@@ -77,7 +79,8 @@ export class OverlayedChanges {
   }
 
   startTransaction(): void {
-    if (this.layers.length > MAX_TRANSACTION_DEPTH) throw new OverlayError({ code: "OVERLAY_ERROR_TOO_DEEP", depth: this.layers.length });
+    if (this.layers.length > MAX_TRANSACTION_DEPTH)
+      throw new OverlayError({ code: "OVERLAY_ERROR_TOO_DEEP", depth: this.layers.length });
     this.layers.push(new Map());
   }
 

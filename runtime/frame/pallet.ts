@@ -77,7 +77,9 @@ export interface PalletDecl<
 }
 
 export type EventValue<E extends Record<string, EventDecl>> = {
-  [K in keyof E]: E[K]["fields"] extends StructTys ? { tag: K; value: StructValue<E[K]["fields"]> } : { tag: K; value?: undefined };
+  [K in keyof E]: E[K]["fields"] extends StructTys
+    ? { tag: K; value: StructValue<E[K]["fields"]> }
+    : { tag: K; value?: undefined };
 }[keyof E];
 
 /** Registered by the runtime when it is assembled: wraps a pallet event into the runtime's event enum. */
@@ -135,7 +137,10 @@ export class Pallet<
     this.calls = calls;
     this.callTy = T.enumeration(
       mapEntries(calls, (c): VariantDecl => ({ index: c.index, fields: c.args, docs: c.docs })),
-      { path: [this.module, "pallet", "Call"], docs: ["Contains a variant per dispatchable extrinsic that this pallet has."] },
+      {
+        path: [this.module, "pallet", "Call"],
+        docs: ["Contains a variant per dispatchable extrinsic that this pallet has."],
+      },
     );
     return this;
   }

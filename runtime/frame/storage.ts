@@ -156,7 +156,9 @@ export class StorageMap<K, V> extends StorageItem<V> {
   /** Every entry, decoded. Only for hashers that keep the key (Concat and Identity). */
   entries(ext: Ext): [K, V][] {
     const skip = this.prefix.length + hasherPrefixLength(this.hasher);
-    return ext.overlay.keys(this.prefix).map((key) => [this.keyTy.dec(key.subarray(skip)), this.valueTy.dec(ext.overlay.get(key)!)]);
+    return ext.overlay
+      .keys(this.prefix)
+      .map((key) => [this.keyTy.dec(key.subarray(skip)), this.valueTy.dec(ext.overlay.get(key)!)]);
   }
 
   clear(ext: Ext): number {
@@ -172,6 +174,11 @@ export function storageValue<V>(ty: Ty<V>, opts: StorageItemOpts<V> = {}): Stora
   return new StorageValue(ty, opts);
 }
 
-export function storageMap<K, V>(hasher: Hasher, keyTy: Ty<K>, valueTy: Ty<V>, opts: StorageItemOpts<V> = {}): StorageMap<K, V> {
+export function storageMap<K, V>(
+  hasher: Hasher,
+  keyTy: Ty<K>,
+  valueTy: Ty<V>,
+  opts: StorageItemOpts<V> = {},
+): StorageMap<K, V> {
   return new StorageMap(hasher, keyTy, valueTy, opts);
 }

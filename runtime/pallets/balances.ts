@@ -16,7 +16,7 @@
  */
 import { T } from "../../primitives/scale/types.js";
 import { AccountId, Balance, MultiAddress, type MultiAddressValue } from "../../primitives/types.js";
-import { EXISTENTIAL_DEPOSIT, DB_READ_WEIGHT, DB_WRITE_WEIGHT } from "../constants.js";
+import { DB_READ_WEIGHT, DB_WRITE_WEIGHT, EXISTENTIAL_DEPOSIT } from "../constants.js";
 import { checkedAdd, DispatchError, ensure, ensureRoot, ensureSigned, weight } from "../frame/dispatch.js";
 import type { Ext } from "../frame/ext.js";
 import { call, pallet } from "../frame/pallet.js";
@@ -30,7 +30,10 @@ export const Balances = pallet({
   docs: ["Free and reserved balances of accounts, and the total issuance."],
   storage: {
     TotalIssuance: storageValue(Balance, { default: 0n, docs: [" The total units issued in the system."] }),
-    InactiveIssuance: storageValue(Balance, { default: 0n, docs: [" The total units of outstanding deactivated balance in the system."] }),
+    InactiveIssuance: storageValue(Balance, {
+      default: 0n,
+      docs: [" The total units of outstanding deactivated balance in the system."],
+    }),
   },
   constants: {
     ExistentialDeposit: {
@@ -39,19 +42,57 @@ export const Balances = pallet({
       docs: [" The minimum amount required to keep an account open. MUST BE GREATER THAN ZERO!"],
     },
     MaxLocks: { type: T.u32, value: 50, docs: [" The maximum number of locks that should exist on an account."] },
-    MaxReserves: { type: T.u32, value: 50, docs: [" The maximum number of named reserves that can exist on an account."] },
-    MaxFreezes: { type: T.u32, value: 0, docs: [" The maximum number of individual freeze locks that can exist on an account at any time."] },
+    MaxReserves: {
+      type: T.u32,
+      value: 50,
+      docs: [" The maximum number of named reserves that can exist on an account."],
+    },
+    MaxFreezes: {
+      type: T.u32,
+      value: 0,
+      docs: [" The maximum number of individual freeze locks that can exist on an account at any time."],
+    },
   },
   events: {
-    Endowed: { index: 0, fields: { account: AccountId, free_balance: Balance }, docs: ["An account was created with some free balance."] },
-    DustLost: { index: 1, fields: { account: AccountId, amount: Balance }, docs: ["An account was removed whose balance was non-zero but below ExistentialDeposit, resulting in an outright loss."] },
+    Endowed: {
+      index: 0,
+      fields: { account: AccountId, free_balance: Balance },
+      docs: ["An account was created with some free balance."],
+    },
+    DustLost: {
+      index: 1,
+      fields: { account: AccountId, amount: Balance },
+      docs: [
+        "An account was removed whose balance was non-zero but below ExistentialDeposit, resulting in an outright loss.",
+      ],
+    },
     Transfer: { index: 2, fields: { from: AccountId, to: AccountId, amount: Balance }, docs: ["Transfer succeeded."] },
     BalanceSet: { index: 3, fields: { who: AccountId, free: Balance }, docs: ["A balance was set by root."] },
-    Reserved: { index: 4, fields: { who: AccountId, amount: Balance }, docs: ["Some balance was reserved (moved from free to reserved)."] },
-    Unreserved: { index: 5, fields: { who: AccountId, amount: Balance }, docs: ["Some balance was unreserved (moved from reserved to free)."] },
-    Deposit: { index: 7, fields: { who: AccountId, amount: Balance }, docs: ["Some amount was deposited (e.g. for transaction fees)."] },
-    Withdraw: { index: 8, fields: { who: AccountId, amount: Balance }, docs: ["Some amount was withdrawn from the account (e.g. for transaction fees)."] },
-    Slashed: { index: 9, fields: { who: AccountId, amount: Balance }, docs: ["Some amount was removed from the account (e.g. for misbehavior)."] },
+    Reserved: {
+      index: 4,
+      fields: { who: AccountId, amount: Balance },
+      docs: ["Some balance was reserved (moved from free to reserved)."],
+    },
+    Unreserved: {
+      index: 5,
+      fields: { who: AccountId, amount: Balance },
+      docs: ["Some balance was unreserved (moved from reserved to free)."],
+    },
+    Deposit: {
+      index: 7,
+      fields: { who: AccountId, amount: Balance },
+      docs: ["Some amount was deposited (e.g. for transaction fees)."],
+    },
+    Withdraw: {
+      index: 8,
+      fields: { who: AccountId, amount: Balance },
+      docs: ["Some amount was withdrawn from the account (e.g. for transaction fees)."],
+    },
+    Slashed: {
+      index: 9,
+      fields: { who: AccountId, amount: Balance },
+      docs: ["Some amount was removed from the account (e.g. for misbehavior)."],
+    },
   },
   errors: {
     VestingBalance: { index: 0, docs: "Vesting balance too high to send value." },
@@ -111,7 +152,8 @@ export function transfer(ext: Ext, from: Uint8Array, to: Uint8Array, amount: big
   putAccount(ext, from, sender, true);
   recipient.data.free = newRecipientFree;
   putAccount(ext, to, recipient, recipientExisted);
-  if (!recipientExisted) Balances.deposit(ext, { tag: "Endowed", value: { account: to, free_balance: newRecipientFree } });
+  if (!recipientExisted)
+    Balances.deposit(ext, { tag: "Endowed", value: { account: to, free_balance: newRecipientFree } });
   Balances.deposit(ext, { tag: "Transfer", value: { from, to, amount } });
   if (dust > 0n) burnDust(ext, from, dust);
 }
@@ -128,7 +170,9 @@ function burnDust(ext: Ext, who: Uint8Array, dust: bigint): void {
 export function withdrawKeepAlive(ext: Ext, who: Uint8Array, amount: bigint): void {
   const account = getAccount(ext, who);
   ensure(accountExists(ext, who) && account.data.free >= amount, () => Balances.error("InsufficientBalance"));
-  ensure(account.data.free - amount + account.data.reserved >= EXISTENTIAL_DEPOSIT, () => Balances.error("Expendability"));
+  ensure(account.data.free - amount + account.data.reserved >= EXISTENTIAL_DEPOSIT, () =>
+    Balances.error("Expendability"),
+  );
   account.data.free -= amount;
   putAccount(ext, who, account, true);
   Balances.deposit(ext, { tag: "Withdraw", value: { who, amount } });
@@ -197,7 +241,9 @@ Balances.defineCalls({
   force_transfer: call({
     index: 2,
     args: { source: MultiAddress, dest: MultiAddress, value: T.compactU128 },
-    docs: ["Exactly as `transfer_allow_death`, except the origin must be root and the source account may be specified."],
+    docs: [
+      "Exactly as `transfer_allow_death`, except the origin must be root and the source account may be specified.",
+    ],
     weight: () => TRANSFER_WEIGHT,
     dispatch: (ext, origin, { source, dest, value }) => {
       ensureRoot(origin);
@@ -232,7 +278,10 @@ Balances.defineCalls({
     dispatch: (ext, origin, { dest, keep_alive }) => {
       const from = ensureSigned(origin);
       const account = getAccount(ext, from);
-      const keep = keep_alive || account.data.reserved > 0n ? EXISTENTIAL_DEPOSIT - min(account.data.reserved, EXISTENTIAL_DEPOSIT) : 0n;
+      const keep =
+        keep_alive || account.data.reserved > 0n
+          ? EXISTENTIAL_DEPOSIT - min(account.data.reserved, EXISTENTIAL_DEPOSIT)
+          : 0n;
       const amount = account.data.free > keep ? account.data.free - keep : 0n;
       transfer(ext, from, lookupAddress(dest), amount, keep_alive);
     },

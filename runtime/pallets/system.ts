@@ -24,8 +24,8 @@ import {
   Weight,
 } from "../../primitives/types.js";
 import * as C from "../constants.js";
-import { call, pallet } from "../frame/pallet.js";
 import { ensureRoot, weight } from "../frame/dispatch.js";
+import { call, pallet } from "../frame/pallet.js";
 import { storageMap, storageValue } from "../frame/storage.js";
 import { RUNTIME_VERSION } from "../version.js";
 
@@ -38,12 +38,23 @@ export interface AccountInfo {
 }
 
 const AccountDataDeclared = T.struct(
-  { free: Balance, reserved: Balance, frozen: Balance, flags: T.wrapper(T.u128, { path: ["pallet_balances", "types", "ExtraFlags"] }) },
+  {
+    free: Balance,
+    reserved: Balance,
+    frozen: Balance,
+    flags: T.wrapper(T.u128, { path: ["pallet_balances", "types", "ExtraFlags"] }),
+  },
   { path: ["pallet_balances", "types", "AccountData"], params: [{ name: "Balance", type: Balance }] },
 );
 const AccountInfoDeclared = T.struct(
   { nonce: Nonce, consumers: T.u32, providers: T.u32, sufficients: T.u32, data: AccountDataDeclared },
-  { path: ["frame_system", "AccountInfo"], params: [{ name: "Nonce", type: Nonce }, { name: "AccountData", type: AccountDataDeclared }] },
+  {
+    path: ["frame_system", "AccountInfo"],
+    params: [
+      { name: "Nonce", type: Nonce },
+      { name: "AccountData", type: AccountDataDeclared },
+    ],
+  },
 );
 
 /** The declared codec, kept for the metadata and for cross-checking the fast path. */
@@ -62,10 +73,8 @@ function readU128(dv: DataView, off: number): bigint {
 }
 
 /** Fast path for `AccountInfo`: fixed layout, no intermediate arrays. */
-export const AccountInfoTy = makeTy<AccountInfo>(
-  "AccountInfo",
-  AccountInfoDeclared.codec as never,
-  () => AccountInfoDeclared.info(),
+export const AccountInfoTy = makeTy<AccountInfo>("AccountInfo", AccountInfoDeclared.codec as never, () =>
+  AccountInfoDeclared.info(),
 );
 AccountInfoTy.enc = (v: AccountInfo): Uint8Array => {
   const out = new Uint8Array(ACCOUNT_INFO_LEN);
@@ -160,11 +169,18 @@ export const BLOCK_WEIGHTS = {
       max_total: weight(C.MAXIMUM_BLOCK_WEIGHT, C.MAXIMUM_BLOCK_PROOF_SIZE),
       reserved: weight(C.MAXIMUM_BLOCK_WEIGHT - normalMax),
     },
-    mandatory: { base_extrinsic: weight(C.EXTRINSIC_BASE_WEIGHT), max_extrinsic: undefined, max_total: undefined, reserved: undefined },
+    mandatory: {
+      base_extrinsic: weight(C.EXTRINSIC_BASE_WEIGHT),
+      max_extrinsic: undefined,
+      max_total: undefined,
+      reserved: undefined,
+    },
   },
 };
 const normalLength = Number((BigInt(C.MAXIMUM_BLOCK_LENGTH) * C.NORMAL_DISPATCH_RATIO_PERCENT) / 100n);
-export const BLOCK_LENGTH = { max: { normal: normalLength, operational: C.MAXIMUM_BLOCK_LENGTH, mandatory: C.MAXIMUM_BLOCK_LENGTH } };
+export const BLOCK_LENGTH = {
+  max: { normal: normalLength, operational: C.MAXIMUM_BLOCK_LENGTH, mandatory: C.MAXIMUM_BLOCK_LENGTH },
+};
 
 export const Phase = T.enumeration(
   { ApplyExtrinsic: { index: 0, fields: T.u32 }, Finalization: { index: 1 }, Initialization: { index: 2 } },
@@ -176,7 +192,13 @@ export const eventRecordTy = { current: undefined as unknown as ReturnType<typeo
 export function makeEventRecordTy<E>(runtimeEvent: import("../../primitives/scale/types.js").Ty<E>) {
   return T.struct(
     { phase: Phase, event: runtimeEvent, topics: T.vec(H256) },
-    { path: ["frame_system", "EventRecord"], params: [{ name: "E", type: runtimeEvent }, { name: "T", type: H256 }] },
+    {
+      path: ["frame_system", "EventRecord"],
+      params: [
+        { name: "E", type: runtimeEvent },
+        { name: "T", type: H256 },
+      ],
+    },
   );
 }
 const EventsTy = T.lazy(() => T.vec(eventRecordTy.current), "Vec<EventRecord>");
@@ -198,14 +220,22 @@ export const System = pallet({
       default: { normal: weight(0n), operational: weight(0n), mandatory: weight(0n) },
       docs: [" The current weight for the block."],
     }),
-    AllExtrinsicsLen: storageValue(T.u32, { docs: [" Total length (in bytes) for all extrinsics put together, for the current block."] }),
+    AllExtrinsicsLen: storageValue(T.u32, {
+      docs: [" Total length (in bytes) for all extrinsics put together, for the current block."],
+    }),
     BlockHash: storageMap("Twox64Concat", BlockNumber, H256, {
       default: new Uint8Array(32),
       docs: [" Map of block numbers to block hashes."],
     }),
-    Number: storageValue(BlockNumber, { default: 0, docs: [" The current block number being processed. Set by `execute_block`."] }),
+    Number: storageValue(BlockNumber, {
+      default: 0,
+      docs: [" The current block number being processed. Set by `execute_block`."],
+    }),
     ParentHash: storageValue(H256, { default: new Uint8Array(32), docs: [" Hash of the previous block."] }),
-    Digest: storageValue(Digest, { default: { logs: [] }, docs: [" Digest of the current block, also part of the block header."] }),
+    Digest: storageValue(Digest, {
+      default: { logs: [] },
+      docs: [" Digest of the current block, also part of the block header."],
+    }),
     Events: storageValue(EventsTy, {
       default: [],
       docs: [" Events deposited for the current block.", "", " Written once, when the block is finalized."],
@@ -213,10 +243,22 @@ export const System = pallet({
     EventCount: storageValue(T.u32, { default: 0, docs: [" The number of events in the `Events<T>` list."] }),
   },
   constants: {
-    BlockWeights: { type: BlockWeightsTy, value: BLOCK_WEIGHTS, docs: [" Block & extrinsics weights: base values and limits."] },
+    BlockWeights: {
+      type: BlockWeightsTy,
+      value: BLOCK_WEIGHTS,
+      docs: [" Block & extrinsics weights: base values and limits."],
+    },
     BlockLength: { type: BlockLengthTy, value: BLOCK_LENGTH, docs: [" The maximum length of a block (in bytes)."] },
-    BlockHashCount: { type: BlockNumber, value: C.BLOCK_HASH_COUNT, docs: [" Maximum number of block number to block hash mappings to keep (oldest pruned first)."] },
-    DbWeight: { type: RuntimeDbWeightTy, value: { read: C.DB_READ_WEIGHT, write: C.DB_WRITE_WEIGHT }, docs: [" The weight of runtime database operations the runtime can invoke."] },
+    BlockHashCount: {
+      type: BlockNumber,
+      value: C.BLOCK_HASH_COUNT,
+      docs: [" Maximum number of block number to block hash mappings to keep (oldest pruned first)."],
+    },
+    DbWeight: {
+      type: RuntimeDbWeightTy,
+      value: { read: C.DB_READ_WEIGHT, write: C.DB_WRITE_WEIGHT },
+      docs: [" The weight of runtime database operations the runtime can invoke."],
+    },
     Version: {
       type: RuntimeVersionMeta,
       value: {
@@ -234,7 +276,11 @@ export const System = pallet({
     SS58Prefix: { type: T.u16, value: C.SS58_PREFIX, docs: [" The designated SS58 prefix of this chain."] },
   },
   events: {
-    ExtrinsicSuccess: { index: 0, fields: { dispatch_info: DispatchInfo }, docs: ["An extrinsic completed successfully."] },
+    ExtrinsicSuccess: {
+      index: 0,
+      fields: { dispatch_info: DispatchInfo },
+      docs: ["An extrinsic completed successfully."],
+    },
     ExtrinsicFailed: {
       index: 1,
       fields: { dispatch_error: DispatchErrorTy, dispatch_info: DispatchInfo },
@@ -245,11 +291,20 @@ export const System = pallet({
     Remarked: { index: 5, fields: { sender: AccountId, hash: H256 }, docs: ["On on-chain remark happened."] },
   },
   errors: {
-    InvalidSpecName: { index: 0, docs: "The name of specification does not match between the current runtime and the new runtime." },
-    SpecVersionNeedsToIncrease: { index: 1, docs: "The specification version is not allowed to decrease between the current runtime and the new runtime." },
+    InvalidSpecName: {
+      index: 0,
+      docs: "The name of specification does not match between the current runtime and the new runtime.",
+    },
+    SpecVersionNeedsToIncrease: {
+      index: 1,
+      docs: "The specification version is not allowed to decrease between the current runtime and the new runtime.",
+    },
     FailedToExtractRuntimeVersion: { index: 2, docs: "Failed to extract the runtime version from the new runtime." },
     NonDefaultComposite: { index: 3, docs: "Suicide called when the account has non-default composite data." },
-    NonZeroRefCount: { index: 4, docs: "There is a non-zero reference count preventing the account from being purged." },
+    NonZeroRefCount: {
+      index: 4,
+      docs: "There is a non-zero reference count preventing the account from being purged.",
+    },
     CallFiltered: { index: 5, docs: "The origin filter prevent the call to be dispatched." },
   },
 });
@@ -295,7 +350,12 @@ export function getAccount(ext: import("../frame/ext.js").Ext, who: Uint8Array):
  * Writes an account, creating or reaping it as its balance crosses the existential deposit. An account
  * exists while it holds at least the existential deposit in free + reserved balance.
  */
-export function putAccount(ext: import("../frame/ext.js").Ext, who: Uint8Array, info: AccountInfo, existed: boolean): void {
+export function putAccount(
+  ext: import("../frame/ext.js").Ext,
+  who: Uint8Array,
+  info: AccountInfo,
+  existed: boolean,
+): void {
   const alive = info.data.free + info.data.reserved >= C.EXISTENTIAL_DEPOSIT;
   if (alive) {
     if (!existed) {

@@ -18,13 +18,20 @@ export const Timestamp = pallet({
   docs: ["The time of the current block, set by its author with an inherent."],
   storage: {
     Now: storageValue(Moment, { default: 0n, docs: [" The current time for the current block."] }),
-    DidUpdate: storageValue(T.bool, { default: false, docs: [" Whether the timestamp has been updated in this block."] }),
+    DidUpdate: storageValue(T.bool, {
+      default: false,
+      docs: [" Whether the timestamp has been updated in this block."],
+    }),
   },
   constants: {
     MinimumPeriod: {
       type: Moment,
       value: MINIMUM_PERIOD_MS,
-      docs: [" The minimum period between blocks.", "", " Half the slot duration: the time between two consecutive blocks is at least twice this."],
+      docs: [
+        " The minimum period between blocks.",
+        "",
+        " Half the slot duration: the time between two consecutive blocks is at least twice this.",
+      ],
     },
   },
   errors: {

@@ -8,7 +8,12 @@
  */
 import { T, type TyValue } from "../../primitives/scale/types.js";
 import { AccountId, Balance, DispatchClass, Weight, type WeightValue } from "../../primitives/types.js";
-import { EXTRINSIC_BASE_WEIGHT, OPERATIONAL_FEE_MULTIPLIER, TRANSACTION_BYTE_FEE, WEIGHT_FEE_DIVISOR } from "../constants.js";
+import {
+  EXTRINSIC_BASE_WEIGHT,
+  OPERATIONAL_FEE_MULTIPLIER,
+  TRANSACTION_BYTE_FEE,
+  WEIGHT_FEE_DIVISOR,
+} from "../constants.js";
 import { pallet } from "../frame/pallet.js";
 import { storageValue } from "../frame/storage.js";
 
@@ -21,20 +26,26 @@ export const TransactionPayment = pallet({
   module: "pallet_transaction_payment",
   docs: ["Fees for extrinsics: length, weight and tip."],
   storage: {
-    NextFeeMultiplier: storageValue(FixedU128, { default: ONE, docs: [" The fee multiplier for the next block (fixed at one here)."] }),
+    NextFeeMultiplier: storageValue(FixedU128, {
+      default: ONE,
+      docs: [" The fee multiplier for the next block (fixed at one here)."],
+    }),
   },
   constants: {
     OperationalFeeMultiplier: {
       type: T.u8,
       value: OPERATIONAL_FEE_MULTIPLIER,
-      docs: [" A fee multiplier for `Operational` extrinsics to compute \"virtual tip\" to boost their", " `priority`"],
+      docs: [' A fee multiplier for `Operational` extrinsics to compute "virtual tip" to boost their', " `priority`"],
     },
   },
   events: {
     TransactionFeePaid: {
       index: 0,
       fields: { who: AccountId, actual_fee: Balance, tip: Balance },
-      docs: ["A transaction fee `actual_fee`, of which `tip` was added to the minimum inclusion fee,", "has been paid by `who`."],
+      docs: [
+        "A transaction fee `actual_fee`, of which `tip` was added to the minimum inclusion fee,",
+        "has been paid by `who`.",
+      ],
     },
   },
 });
@@ -66,7 +77,13 @@ export function totalFee(f: FeeBreakdown): bigint {
 
 export const RuntimeDispatchInfo = T.struct(
   { weight: Weight, class: DispatchClass, partial_fee: Balance },
-  { path: ["pallet_transaction_payment", "types", "RuntimeDispatchInfo"], params: [{ name: "Balance", type: Balance }, { name: "Weight", type: Weight }] },
+  {
+    path: ["pallet_transaction_payment", "types", "RuntimeDispatchInfo"],
+    params: [
+      { name: "Balance", type: Balance },
+      { name: "Weight", type: Weight },
+    ],
+  },
 );
 export type RuntimeDispatchInfoValue = TyValue<typeof RuntimeDispatchInfo>;
 

@@ -7,11 +7,11 @@
  */
 import { T } from "../../primitives/scale/types.js";
 import { DispatchErrorTy } from "../../primitives/types.js";
+import { type CallValue, callWeight, dispatchCall, RuntimeCallRef } from "../frame/calls.js";
+import type { Origin } from "../frame/dispatch.js";
 import { DispatchError, weight } from "../frame/dispatch.js";
 import type { Ext } from "../frame/ext.js";
-import type { Origin } from "../frame/dispatch.js";
 import { call, pallet } from "../frame/pallet.js";
-import { RuntimeCallRef, type CallValue, callWeight, dispatchCall } from "../frame/calls.js";
 
 export const Utility = pallet({
   name: "Utility",
@@ -25,12 +25,19 @@ export const Utility = pallet({
     BatchInterrupted: {
       index: 0,
       fields: { index: T.u32, error: DispatchErrorTy },
-      docs: ["Batch of dispatches did not complete fully. Index of first failing dispatch given, as", "well as the error."],
+      docs: [
+        "Batch of dispatches did not complete fully. Index of first failing dispatch given, as",
+        "well as the error.",
+      ],
     },
     BatchCompleted: { index: 1, docs: ["Batch of dispatches completed fully with no error."] },
     BatchCompletedWithErrors: { index: 2, docs: ["Batch of dispatches completed but has errors."] },
     ItemCompleted: { index: 3, docs: ["A single item within a Batch of dispatches has completed with no error."] },
-    ItemFailed: { index: 4, fields: { error: DispatchErrorTy }, docs: ["A single item within a Batch of dispatches has completed with error."] },
+    ItemFailed: {
+      index: 4,
+      fields: { error: DispatchErrorTy },
+      docs: ["A single item within a Batch of dispatches has completed with error."],
+    },
   },
   errors: {
     TooManyCalls: { index: 0, docs: "Too many calls batched." },
@@ -86,7 +93,10 @@ Utility.defineCalls({
   batch_all: call({
     index: 2,
     args: { calls: T.vec(RuntimeCallRef) },
-    docs: ["Send a batch of dispatch calls and atomically execute them.", "The whole transaction will rollback and fail if any of the calls failed."],
+    docs: [
+      "Send a batch of dispatch calls and atomically execute them.",
+      "The whole transaction will rollback and fail if any of the calls failed.",
+    ],
     weight: batchWeight,
     dispatch: (ext, origin, { calls }) => {
       if (calls.length > MAX_BATCH) throw Utility.error("TooManyCalls");

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
 import type { KeyringPair } from "@polkadot/keyring/types";
 import { cryptoWaitReady } from "@polkadot/util-crypto";
-import { rpcCall, type RunningNode, startNode } from "../helpers/node.js";
+import { type RunningNode, rpcCall, startNode } from "../helpers/node.js";
 
 let node: RunningNode;
 let api: ApiPromise;
@@ -49,13 +49,20 @@ async function expectRejected(hex: string, code: number, data?: RegExp) {
 function postRaw(body: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: "127.0.0.1", port: node.port, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+      {
+        host: "127.0.0.1",
+        port: node.port,
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
       (res) => {
         res.resume();
         resolve(res.statusCode ?? 0);
       },
     );
-    req.on("error", (err: NodeJS.ErrnoException) => (err.code === "EPIPE" || err.code === "ECONNRESET" ? undefined : reject(err)));
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      err.code === "EPIPE" || err.code === "ECONNRESET" ? undefined : reject(err),
+    );
     req.end(body);
   });
 }
@@ -110,12 +117,21 @@ describe("bad input changes nothing", () => {
 
   it("malformed JSON, unknown method, invalid params, oversized request: errors, and the node keeps serving", async () => {
     const root = await bestStateRoot();
-    const malformed = await fetch(node.httpUrl, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+    const malformed = await fetch(node.httpUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{not json",
+    });
     expect(((await malformed.json()) as { error: { code: number } }).error.code).toBe(-32700);
     expect((await rpcCall(node.httpUrl, "no_suchMethod")).error?.code).toBe(-32601);
     expect((await rpcCall(node.httpUrl, "chain_getBlockHash", ["not a number"])).error?.code).toBe(-32602);
     expect((await rpcCall(node.httpUrl, "state_getStorage", ["0xzz"])).error?.code).toBe(-32602);
-    const huge = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "author_submitExtrinsic", params: [`0x${"00".repeat(8 * 1024 * 1024)}`] });
+    const huge = JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "author_submitExtrinsic",
+      params: [`0x${"00".repeat(8 * 1024 * 1024)}`],
+    });
     expect(await postRaw(huge)).toBe(413);
     expect(await bestStateRoot()).toBe(root);
     expect((await rpcCall(node.httpUrl, "system_name")).result).toBeDefined();

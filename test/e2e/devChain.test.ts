@@ -2,13 +2,13 @@
  * A dev node in its own process, driven through the real @polkadot/api: what a Substrate user does.
  */
 import "@polkadot/api-augment";
+import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
-import type { KeyringPair } from "@polkadot/keyring/types";
 import type { SubmittableExtrinsic } from "@polkadot/api/types";
+import type { KeyringPair } from "@polkadot/keyring/types";
 import { cryptoWaitReady } from "@polkadot/util-crypto";
-import { request } from "node:http";
-import { rpcCall, type RunningNode, startNode } from "../helpers/node.js";
+import { type RunningNode, rpcCall, startNode } from "../helpers/node.js";
 
 let node: RunningNode;
 let api: ApiPromise;
@@ -36,13 +36,19 @@ afterAll(async () => {
 type Status = "Ready" | "InBlock" | "Finalized" | "Invalid" | "Dropped" | "Future";
 
 /** Signs, sends and follows a transaction until it is finalized; returns the statuses seen and the block. */
-async function sendAndFinalize(tx: SubmittableExtrinsic<"promise">, signer: KeyringPair, options: Record<string, unknown> = {}) {
+async function sendAndFinalize(
+  tx: SubmittableExtrinsic<"promise">,
+  signer: KeyringPair,
+  options: Record<string, unknown> = {},
+) {
   const statuses: Status[] = [];
   return new Promise<{ statuses: Status[]; blockHash: string; txHash: string }>((resolve, reject) => {
     tx.signAndSend(signer, options, (result) => {
       statuses.push(result.status.type as Status);
-      if (result.status.isFinalized) resolve({ statuses, blockHash: result.status.asFinalized.toHex(), txHash: tx.hash.toHex() });
-      if (result.status.isInvalid || result.status.isDropped || result.status.isUsurped) reject(new Error(`Transaction ${result.status.type}`));
+      if (result.status.isFinalized)
+        resolve({ statuses, blockHash: result.status.asFinalized.toHex(), txHash: tx.hash.toHex() });
+      if (result.status.isInvalid || result.status.isDropped || result.status.isUsurped)
+        reject(new Error(`Transaction ${result.status.type}`));
     }).catch(reject);
   });
 }
@@ -50,11 +56,23 @@ async function sendAndFinalize(tx: SubmittableExtrinsic<"promise">, signer: Keyr
 /** POSTs a body and returns the status code; the server may answer before it has read the whole body. */
 function postRaw(port: number, body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: "127.0.0.1", port, method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
-    });
-    req.on("error", (err) => ((err as NodeJS.ErrnoException).code === "EPIPE" || (err as NodeJS.ErrnoException).code === "ECONNRESET" ? undefined : reject(err)));
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("error", (err) =>
+      (err as NodeJS.ErrnoException).code === "EPIPE" || (err as NodeJS.ErrnoException).code === "ECONNRESET"
+        ? undefined
+        : reject(err),
+    );
     req.end(body);
   });
 }
@@ -108,7 +126,11 @@ describe("dev chain through @polkadot/api", () => {
     const mine = events.filter((e) => e.phase.isApplyExtrinsic && e.phase.asApplyExtrinsic.toNumber() === index);
     const transfer = mine.find((e) => api.events.balances.Transfer.is(e.event));
     expect(transfer).toBeDefined();
-    const [from, to, value] = transfer!.event.data as unknown as [{ toString(): string }, { toString(): string }, { toBigInt(): bigint }];
+    const [from, to, value] = transfer!.event.data as unknown as [
+      { toString(): string },
+      { toString(): string },
+      { toBigInt(): bigint },
+    ];
     expect(from.toString()).toBe(alice.address);
     expect(to.toString()).toBe(bob.address);
     expect(value.toBigInt()).toBe(amount);
@@ -127,7 +149,10 @@ describe("dev chain through @polkadot/api", () => {
   it("runs utility.batch of two transfers", async () => {
     const bobBefore = await free(bob.address);
     const charlieBefore = await free(charlie.address);
-    const batch = api.tx.utility.batch([api.tx.balances.transferKeepAlive(bob.address, 3n * UNIT), api.tx.balances.transferKeepAlive(charlie.address, 5n * UNIT)]);
+    const batch = api.tx.utility.batch([
+      api.tx.balances.transferKeepAlive(bob.address, 3n * UNIT),
+      api.tx.balances.transferKeepAlive(charlie.address, 5n * UNIT),
+    ]);
     const { blockHash } = await sendAndFinalize(batch, alice);
     expect((await free(bob.address)) - bobBefore).toBe(3n * UNIT);
     expect((await free(charlie.address)) - charlieBefore).toBe(5n * UNIT);
@@ -253,11 +278,18 @@ describe("dev chain through @polkadot/api", () => {
       const unknownCall = await rpcCall(node.httpUrl, "author_submitExtrinsic", [`0x${bytes.toString("hex")}`]);
       expect(unknownCall.error?.code).toBe(1010);
 
-      const malformed = await fetch(node.httpUrl, { method: "POST", headers: { "content-type": "application/json" }, body: "{not json" });
+      const malformed = await fetch(node.httpUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{not json",
+      });
       expect(((await malformed.json()) as { error: { code: number } }).error.code).toBe(-32700);
       const unknownMethod = await rpcCall(node.httpUrl, "no_suchMethod");
       expect(unknownMethod.error?.code).toBe(-32601);
-      const huge = await postRaw(node.port, JSON.stringify({ jsonrpc: "2.0", id: 1, method: "system_name", params: ["x".repeat(16 * 1024 * 1024)] }));
+      const huge = await postRaw(
+        node.port,
+        JSON.stringify({ jsonrpc: "2.0", id: 1, method: "system_name", params: ["x".repeat(16 * 1024 * 1024)] }),
+      );
       expect(huge).toBe(413);
       expect(await stateRoot()).toBe(root);
       // Still serving.

@@ -7,12 +7,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { cryptoReady } from "../../primitives/hashing.js";
-import { nullLogger } from "../../primitives/logger.js";
-import { defaultSignatureChecker } from "../../primitives/crypto/index.js";
+import { genesisStorageOf, loadChainSpec } from "../../genesis/chainSpec.js";
 import { Chain } from "../../node/chain/chain.js";
 import { ChainDb } from "../../node/db/chainDb.js";
-import { genesisStorageOf, loadChainSpec } from "../../genesis/chainSpec.js";
+import { defaultSignatureChecker } from "../../primitives/crypto/index.js";
+import { cryptoReady } from "../../primitives/hashing.js";
+import { nullLogger } from "../../primitives/logger.js";
 import { rpcCall, startNode } from "../helpers/node.js";
 
 let base: string;
@@ -30,7 +30,10 @@ afterAll(() => {
 async function openChain(basePath: string): Promise<{ best: number; root: string }> {
   const db = await ChainDb.open(join(basePath, "chains", "dev", "db"));
   try {
-    const chain = await Chain.open({ db, logger: nullLogger, signatures: defaultSignatureChecker }, genesisStorageOf(loadChainSpec("dev")));
+    const chain = await Chain.open(
+      { db, logger: nullLogger, signatures: defaultSignatureChecker },
+      genesisStorageOf(loadChainSpec("dev")),
+    );
     const state = await chain.stateAt(chain.best.hash);
     expect(Buffer.from(state.root).equals(Buffer.from(chain.best.header.stateRoot))).toBe(true);
     return { best: chain.best.number, root: Buffer.from(state.root).toString("hex") };
@@ -46,16 +49,31 @@ describe("durability", () => {
     const dir = join(base, "restart");
     const first = await startNode(["--dev", "--base-path", dir, "--sealing", "manual"]);
     for (let i = 0; i < 3; i++) await rpcCall(first.httpUrl, "engine_createBlock", [true, true]);
-    const bestBefore = (await rpcCall(first.httpUrl, "chain_getHeader")).result as { number: string; stateRoot: string };
-    const key = (await rpcCall(first.httpUrl, "state_getKeysPaged", ["0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9", 10])).result as string[];
-    const balancesBefore = await Promise.all(key.map(async (k) => (await rpcCall(first.httpUrl, "state_getStorage", [k])).result));
+    const bestBefore = (await rpcCall(first.httpUrl, "chain_getHeader")).result as {
+      number: string;
+      stateRoot: string;
+    };
+    const key = (
+      await rpcCall(first.httpUrl, "state_getKeysPaged", [
+        "0x26aa394eea5630e07c48ae0c9558cef7b99d880ec681799c0cf30e8886371da9",
+        10,
+      ])
+    ).result as string[];
+    const balancesBefore = await Promise.all(
+      key.map(async (k) => (await rpcCall(first.httpUrl, "state_getStorage", [k])).result),
+    );
     expect(await first.stop("SIGTERM")).toBe(0);
 
     const second = await startNode(["--dev", "--base-path", dir, "--sealing", "manual"]);
     try {
-      const bestAfter = (await rpcCall(second.httpUrl, "chain_getHeader")).result as { number: string; stateRoot: string };
+      const bestAfter = (await rpcCall(second.httpUrl, "chain_getHeader")).result as {
+        number: string;
+        stateRoot: string;
+      };
       expect(bestAfter).toEqual(bestBefore);
-      const balancesAfter = await Promise.all(key.map(async (k) => (await rpcCall(second.httpUrl, "state_getStorage", [k])).result));
+      const balancesAfter = await Promise.all(
+        key.map(async (k) => (await rpcCall(second.httpUrl, "state_getStorage", [k])).result),
+      );
       expect(balancesAfter).toEqual(balancesBefore);
       await rpcCall(second.httpUrl, "engine_createBlock", [true, true]);
       const next = (await rpcCall(second.httpUrl, "chain_getHeader")).result as { number: string };

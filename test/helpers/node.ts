@@ -32,7 +32,11 @@ export interface RunningNode {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function rpcCall(httpUrl: string, method: string, params: unknown[] = []): Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }> {
+export async function rpcCall(
+  httpUrl: string,
+  method: string,
+  params: unknown[] = [],
+): Promise<{ result?: unknown; error?: { code: number; message: string; data?: unknown } }> {
   const res = await fetch(httpUrl, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -41,9 +45,15 @@ export async function rpcCall(httpUrl: string, method: string, params: unknown[]
   return (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
 }
 
-export async function startNode(args: string[], opts: { port?: number; timeoutMs?: number } = {}): Promise<RunningNode> {
+export async function startNode(
+  args: string[],
+  opts: { port?: number; timeoutMs?: number } = {},
+): Promise<RunningNode> {
   const port = opts.port ?? (await freePort());
-  const proc = spawn(NODE_BIN, [CLI, ...args, "--rpc-port", String(port)], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(NODE_BIN, [CLI, ...args, "--rpc-port", String(port)], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   proc.stdout?.on("data", (d: Buffer) => {
     out += d.toString();
@@ -78,7 +88,11 @@ export async function startNode(args: string[], opts: { port?: number; timeoutMs
   throw new Error(`Node did not start:\n${out}`);
 }
 
-export async function waitFor<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  fn: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const v = await fn();

@@ -3,24 +3,25 @@
  * balances, blocks built and finalized in memory, and `assertNoop` that checks a failing extrinsic left
  * the state root exactly as it was.
  */
-import { defaultSignatureChecker, keypairFromSuri, type KeyPair } from "../../primitives/crypto/index.js";
+
+import { genesisHeader, trieBackend } from "../../node/chain/chain.js";
+import { signExtrinsic } from "../../node/extrinsicBuilder.js";
+import { defaultSignatureChecker, type KeyPair, keypairFromSuri } from "../../primitives/crypto/index.js";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { Trie } from "../../primitives/trie/index.js";
 import { Header, type HeaderValue } from "../../primitives/types.js";
 import {
+  type ApplyResult,
   applyExtrinsic,
   buildGenesisStorage,
   type CallValue,
   Ext,
   finalizeBlock,
+  type GenesisConfig,
   initializeBlock,
   timestampInherent,
   validateTransaction,
-  type ApplyResult,
-  type GenesisConfig,
 } from "../../runtime/index.js";
-import { trieBackend, genesisHeader } from "../../node/chain/chain.js";
-import { signExtrinsic } from "../../node/extrinsicBuilder.js";
 
 export const UNIT = 10n ** 12n;
 
@@ -43,7 +44,10 @@ export class TestRuntime {
   }
 
   static withBalances(balances: [string, bigint][], sudo?: string): TestRuntime {
-    return new TestRuntime({ balances: balances.map(([n, b]) => [dev(n).publicKey, b]), sudoKey: sudo ? dev(sudo).publicKey : undefined });
+    return new TestRuntime({
+      balances: balances.map(([n, b]) => [dev(n).publicKey, b]),
+      sudoKey: sudo ? dev(sudo).publicKey : undefined,
+    });
   }
 
   ext(): Ext {
@@ -71,13 +75,25 @@ export class TestRuntime {
     const included = [inherent, ...txs.filter((_, i) => results[i].ok)];
     const { extrinsicsRoot } = finalizeBlock(ext, included);
     this.state = this.state.update(ext.overlay.drain());
-    this.header = { parentHash: this.hash, number: this.header.number + 1, stateRoot: this.state.root, extrinsicsRoot, digest: { logs: [] } };
+    this.header = {
+      parentHash: this.hash,
+      number: this.header.number + 1,
+      stateRoot: this.state.root,
+      extrinsicsRoot,
+      digest: { logs: [] },
+    };
     this.hash = blake2_256(Header.enc(this.header));
     return { results, ext };
   }
 
   validate(tx: Uint8Array) {
-    return validateTransaction(this.ext(), "external", tx, { hash: this.hash, number: this.header.number }, this.genesisHash);
+    return validateTransaction(
+      this.ext(),
+      "external",
+      tx,
+      { hash: this.hash, number: this.header.number },
+      this.genesisHash,
+    );
   }
 
   read<T>(f: (ext: Ext) => T): T {
@@ -86,9 +102,15 @@ export class TestRuntime {
 }
 
 export function transferKeepAlive(to: KeyPair, value: bigint): CallValue {
-  return { tag: "Balances", value: { tag: "transfer_keep_alive", value: { dest: { tag: "Id", value: to.publicKey }, value } } };
+  return {
+    tag: "Balances",
+    value: { tag: "transfer_keep_alive", value: { dest: { tag: "Id", value: to.publicKey }, value } },
+  };
 }
 
 export function transferAllowDeath(to: KeyPair, value: bigint): CallValue {
-  return { tag: "Balances", value: { tag: "transfer_allow_death", value: { dest: { tag: "Id", value: to.publicKey }, value } } };
+  return {
+    tag: "Balances",
+    value: { tag: "transfer_allow_death", value: { dest: { tag: "Id", value: to.publicKey }, value } },
+  };
 }

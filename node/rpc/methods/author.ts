@@ -2,8 +2,8 @@
 import { generateMnemonic } from "../../../primitives/crypto/index.js";
 import { fromHex, type HexString, toHex } from "../../../primitives/hex.js";
 import { parseExtrinsic } from "../../../runtime/index.js";
-import { toRpcErrorObject, TxPoolError } from "../../txpool/index.js";
 import { KEY_TYPE_SCHEMES, KeystoreError } from "../../keystore.js";
+import { TxPoolError, toRpcErrorObject } from "../../txpool/index.js";
 import { param, type RpcDef, RpcError, RpcErrorCode } from "../server/index.js";
 import { method, type RpcDeps, subscription } from "./context.js";
 
@@ -21,7 +21,11 @@ function checkExtrinsicBytes(hex: HexString): Uint8Array {
   try {
     parseExtrinsic(bytes);
   } catch (err) {
-    throw new RpcError(1002, `Verification Error: Runtime error: Could not decode extrinsic: ${(err as Error).message}`, (err as Error).message);
+    throw new RpcError(
+      1002,
+      `Verification Error: Runtime error: Could not decode extrinsic: ${(err as Error).message}`,
+      (err as Error).message,
+    );
   }
   return bytes;
 }

@@ -2,6 +2,9 @@
  * What the RPC methods are given: the chain, the pool, the keystore and the node's facts, plus the
  * helpers every namespace shares (resolving `at`, calling the runtime, JSON shapes of headers).
  */
+
+import type { ChainSpec } from "../../../genesis/chainSpec.js";
+import type { SignatureChecker } from "../../../primitives/crypto/index.js";
 import type { HexString } from "../../../primitives/hex.js";
 import { fromHex, toHex } from "../../../primitives/hex.js";
 import type { Trie } from "../../../primitives/trie/index.js";
@@ -12,8 +15,6 @@ import { trieBackend } from "../../chain/chain.js";
 import type { BlockRef } from "../../chain/types.js";
 import type { Keystore } from "../../keystore.js";
 import type { TxPool } from "../../txpool/index.js";
-import type { SignatureChecker } from "../../../primitives/crypto/index.js";
-import type { ChainSpec } from "../../../genesis/chainSpec.js";
 import { type MethodDef, type RpcDef, RpcError, type SubscriptionDef } from "../server/index.js";
 
 export interface NodeInfo {
@@ -56,11 +57,20 @@ export async function stateAt(deps: RpcDeps, at: HexString | undefined): Promise
 }
 
 /** Runs a runtime API at a block, as `state_call` does. */
-export async function callAt(deps: RpcDeps, at: HexString | undefined, method: string, args: Uint8Array): Promise<Uint8Array> {
+export async function callAt(
+  deps: RpcDeps,
+  at: HexString | undefined,
+  method: string,
+  args: Uint8Array,
+): Promise<Uint8Array> {
   const { ref, state } = await stateAt(deps, at);
   const ext = new Ext(trieBackend(state), deps.signatures);
   try {
-    return callRuntimeApi({ ext, at: { hash: ref.hash, number: ref.number }, genesisHash: deps.chain.genesisHash }, method, args);
+    return callRuntimeApi(
+      { ext, at: { hash: ref.hash, number: ref.number }, genesisHash: deps.chain.genesisHash },
+      method,
+      args,
+    );
   } catch (err) {
     if (err instanceof RuntimeApiError) throw new RpcError(4002, err.message, err.type.code);
     throw err;

@@ -14,12 +14,26 @@ export function engineMethods(factory: BlockFactory | undefined): RpcDef[] {
     method({
       name: "engine_createBlock",
       unsafe: true,
-      params: [param.boolean("createEmpty"), param.boolean("finalize"), param.optional(param.hexOrNull("parentHash", 32))],
+      params: [
+        param.boolean("createEmpty"),
+        param.boolean("finalize"),
+        param.optional(param.hexOrNull("parentHash", 32)),
+      ],
       handler: async ([createEmpty]) => {
-        if (!createEmpty && factory.pendingCount() === 0) throw new RpcError(-32603, "No transactions to include in a block");
+        if (!createEmpty && factory.pendingCount() === 0)
+          throw new RpcError(-32603, "No transactions to include in a block");
         const block = await factory.createBlock();
         if (!block) throw new RpcError(-32603, "Block authoring failed");
-        return { hash: block.hashHex, aux: { header_only: false, clear_justification_requests: false, needs_justification: false, bad_justification: false, is_new_best: true } };
+        return {
+          hash: block.hashHex,
+          aux: {
+            header_only: false,
+            clear_justification_requests: false,
+            needs_justification: false,
+            bad_justification: false,
+            is_new_best: true,
+          },
+        };
       },
     }),
   ];

@@ -1,9 +1,9 @@
 /** `payment_*`: fee estimates, computed by the same runtime code that charges the fee. */
 import { fromHex, type HexString } from "../../../primitives/hex.js";
 import { T } from "../../../primitives/scale/types.js";
-import { FeeDetailsJson, RuntimeDispatchInfoDecoder } from "./paymentTypes.js";
 import { param, type RpcDef } from "../server/index.js";
 import { callAt, method, type RpcDeps } from "./context.js";
+import { FeeDetailsJson, RuntimeDispatchInfoDecoder } from "./paymentTypes.js";
 
 function withLen(extrinsic: HexString): Uint8Array {
   const bytes = fromHex(extrinsic);
@@ -31,7 +31,8 @@ export function paymentMethods(deps: RpcDeps): RpcDef[] {
     method({
       name: "payment_queryFeeDetails",
       params: [param.hex("extrinsic"), at],
-      handler: async ([x, a]) => FeeDetailsJson(await callAt(deps, a, "TransactionPaymentApi_query_fee_details", withLen(x))),
+      handler: async ([x, a]) =>
+        FeeDetailsJson(await callAt(deps, a, "TransactionPaymentApi_query_fee_details", withLen(x))),
     }),
   ];
 }

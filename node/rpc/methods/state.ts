@@ -1,11 +1,10 @@
 /** `state_*`: storage reads, proofs, runtime calls, metadata and their subscriptions. */
-import { fromHex, type HexString, toHex } from "../../../primitives/hex.js";
-import { compareBytes } from "../../../primitives/hex.js";
+import { compareBytes, fromHex, type HexString, toHex } from "../../../primitives/hex.js";
 import type { Trie } from "../../../primitives/trie/index.js";
 import { metadataV14, RUNTIME_VERSION } from "../../../runtime/index.js";
 import type { BlockRef } from "../../chain/types.js";
 import { param, type RpcDef, RpcError, RpcErrorCode } from "../server/index.js";
-import { callAt, type RpcDeps, stateAt, method, subscription } from "./context.js";
+import { callAt, method, type RpcDeps, stateAt, subscription } from "./context.js";
 
 /** Most keys `state_getKeysPaged` returns at once, as in Substrate. */
 const MAX_KEYS_PAGED = 1000;
@@ -80,7 +79,11 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
       aliases: ["state_getKeysPagedAt"],
       params: [param.hexOrNull("prefix"), param.u32("count"), param.optional(param.hexOrNull("startKey")), at],
       handler: async ([prefix, count, startKey, a]) => {
-        if (count > MAX_KEYS_PAGED) throw new RpcError(RpcErrorCode.InvalidParams, `count exceeds maximum value. value: ${count}, max: ${MAX_KEYS_PAGED}`);
+        if (count > MAX_KEYS_PAGED)
+          throw new RpcError(
+            RpcErrorCode.InvalidParams,
+            `count exceeds maximum value. value: ${count}, max: ${MAX_KEYS_PAGED}`,
+          );
         const { state } = await stateAt(deps, a);
         const p = prefix ? fromHex(prefix) : new Uint8Array(0);
         const start = startKey ? fromHex(startKey) : undefined;
@@ -99,7 +102,8 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
         const { state } = await stateAt(deps, a);
         const out: HexString[] = [];
         for (const [k] of state.entries(fromHex(prefix))) {
-          if (out.length >= MAX_KEYS_PAGED) throw new RpcError(RpcErrorCode.InvalidParams, "Too many keys: use state_getKeysPaged");
+          if (out.length >= MAX_KEYS_PAGED)
+            throw new RpcError(RpcErrorCode.InvalidParams, "Too many keys: use state_getKeysPaged");
           out.push(toHex(k));
         }
         return out;
@@ -146,8 +150,16 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
       notification: "state_storage",
       params: [param.optional(keysParam)],
       handler: ([keys], sink) => {
-        if (!keys) throw new RpcError(RpcErrorCode.InvalidParams, "Subscribing to all storage changes is not supported: pass a list of keys");
-        if (keys.length > MAX_STORAGE_SUBSCRIPTION_KEYS) throw new RpcError(RpcErrorCode.InvalidParams, `At most ${MAX_STORAGE_SUBSCRIPTION_KEYS} keys per subscription`);
+        if (!keys)
+          throw new RpcError(
+            RpcErrorCode.InvalidParams,
+            "Subscribing to all storage changes is not supported: pass a list of keys",
+          );
+        if (keys.length > MAX_STORAGE_SUBSCRIPTION_KEYS)
+          throw new RpcError(
+            RpcErrorCode.InvalidParams,
+            `At most ${MAX_STORAGE_SUBSCRIPTION_KEYS} keys per subscription`,
+          );
         const lower = keys.map((k) => k.toLowerCase() as HexString);
         const best = chain.best;
         let last = chain.stateInMemory(best.hash);

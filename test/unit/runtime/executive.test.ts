@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { cryptoReady } from "../../../primitives/hashing.js";
+import { TREASURY_ACCOUNT } from "../../../runtime/executive.js";
 import { applyExtrinsic, constants, type Ext, System } from "../../../runtime/index.js";
-import { dev, TestRuntime, transferAllowDeath, transferKeepAlive, UNIT } from "../../helpers/runtime.js";
 import { freeBalance, totalIssuance } from "../../../runtime/pallets/balances.js";
 import { computeFee, totalFee } from "../../../runtime/pallets/transactionPayment.js";
-import { TREASURY_ACCOUNT } from "../../../runtime/executive.js";
+import { dev, TestRuntime, transferAllowDeath, transferKeepAlive, UNIT } from "../../helpers/runtime.js";
 
 function applyInBlock(rt: TestRuntime, ext: Ext, tx: Uint8Array) {
   return applyExtrinsic(ext, tx, rt.genesisHash);
@@ -19,12 +19,21 @@ const bob = () => dev("Bob");
 
 describe("executive", () => {
   it("applies a transfer: exact amounts, fee to the treasury, nonce bumped, issuance unchanged", () => {
-    const rt = TestRuntime.withBalances([["Alice", 1000n * UNIT], ["Bob", 10n * UNIT]]);
+    const rt = TestRuntime.withBalances([
+      ["Alice", 1000n * UNIT],
+      ["Bob", 10n * UNIT],
+    ]);
     const issuance = rt.read(totalIssuance);
     const tx = rt.sign(transferKeepAlive(bob(), 7n * UNIT), alice(), 0);
     const { results } = rt.block([tx]);
     expect(results[0]).toEqual({ ok: true, outcome: { ok: true } });
-    const fee = totalFee(computeFee(tx.length, { ref_time: 2n * constants.DB_READ_WEIGHT + 2n * constants.DB_WRITE_WEIGHT, proof_size: 0n }, 0n));
+    const fee = totalFee(
+      computeFee(
+        tx.length,
+        { ref_time: 2n * constants.DB_READ_WEIGHT + 2n * constants.DB_WRITE_WEIGHT, proof_size: 0n },
+        0n,
+      ),
+    );
     expect(rt.read((e) => freeBalance(e, bob().publicKey))).toBe(17n * UNIT);
     expect(rt.read((e) => freeBalance(e, alice().publicKey))).toBe(993n * UNIT - fee);
     expect(rt.read((e) => freeBalance(e, TREASURY_ACCOUNT))).toBe(constants.EXISTENTIAL_DEPOSIT + fee);
@@ -65,7 +74,9 @@ describe("executive", () => {
     expect(results[0].ok && results[0].outcome.ok).toBe(false);
     expect(rt.read((e) => freeBalance(e, dev("Nobody").publicKey))).toBe(0n);
     expect(rt.read((e) => System.storage.Account.getOrDefault(e, alice().publicKey).nonce)).toBe(1);
-    const failed = ext.events.find((e) => (e.event as { tag: string; value: { tag: string } }).value.tag === "ExtrinsicFailed");
+    const failed = ext.events.find(
+      (e) => (e.event as { tag: string; value: { tag: string } }).value.tag === "ExtrinsicFailed",
+    );
     expect(failed).toBeDefined();
   });
 

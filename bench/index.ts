@@ -1,0 +1,20 @@
+/**
+ * `npm run bench -- <name>`: runs one benchmark (or all without a name). Benchmarks print figures and
+ * ratios against a baseline measured in the same process; they never pass or fail.
+ */
+const benches: Record<string, () => Promise<void>> = {
+  import: async () => (await import("./import.js")).runImportBench(),
+  verify: async () => (await import("./verify.js")).runVerifyBench(),
+  trie: async () => (await import("./trie.js")).runTrieBench(),
+};
+
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(w in benches));
+if (unknown.length > 0) {
+  console.error(`Unknown benchmark(s): ${unknown.join(", ")}. Available: ${Object.keys(benches).join(", ")}`);
+  process.exit(2);
+}
+for (const name of wanted.length > 0 ? wanted : Object.keys(benches)) {
+  console.log(`\n== ${name} ==`);
+  await benches[name]();
+}
