@@ -12,6 +12,7 @@ export function buildProgram(): Command {
   const program = new Command("tensorchain")
     .description("A Substrate-style full node with proof of useful ML work")
     .showHelpAfterError()
+    .enablePositionalOptions()
     .exitOverride();
   registerRunCommand(program);
   registerKeyCommands(program);
