@@ -4,6 +4,7 @@
  */
 const benches: Record<string, () => Promise<void>> = {
   import: async () => (await import("./import.js")).runImportBench(),
+  codec: async () => (await import("./codec.js")).runCodecBench(),
   verify: async () => (await import("./verify.js")).runVerifyBench(),
   trie: async () => (await import("./trie.js")).runTrieBench(),
 };

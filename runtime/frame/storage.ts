@@ -6,6 +6,8 @@ import { blake2_128, concat, twox64, twox128 } from "../../primitives/hashing.js
 import type { Ty } from "../../primitives/scale/types.js";
 import type { Ext } from "./ext.js";
 
+const KEY_CACHE_SIZE = 65_536;
+
 export type Hasher = "Blake2_128Concat" | "Twox64Concat" | "Identity";
 
 export function hashKey(hasher: Hasher, encoded: Uint8Array): Uint8Array {
@@ -129,8 +131,18 @@ export class StorageMap<K, V> extends StorageItem<V> {
     super(valueTy, opts);
   }
 
+  /** Hashed keys of recently used map keys: accounts are looked up several times per transaction. */
+  private readonly keyCache = new Map<string, Uint8Array>();
+
   keyFor(k: K): Uint8Array {
-    return concat(this.prefix, hashKey(this.hasher, this.keyTy.enc(k)));
+    const encoded = this.keyTy.enc(k);
+    const id = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength).toString("latin1");
+    const cached = this.keyCache.get(id);
+    if (cached) return cached;
+    const key = concat(this.prefix, hashKey(this.hasher, encoded));
+    if (this.keyCache.size >= KEY_CACHE_SIZE) this.keyCache.clear();
+    this.keyCache.set(id, key);
+    return key;
   }
 
   get(ext: Ext, k: K): V | undefined {
