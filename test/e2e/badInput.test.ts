@@ -3,12 +3,11 @@
  * cannot move unless something is included: every rejection must leave it exactly where it was.
  */
 import "@polkadot/api-augment";
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
 import type { KeyringPair } from "@polkadot/keyring/types";
 import { cryptoWaitReady } from "@polkadot/util-crypto";
-import { type RunningNode, rpcCall, startNode } from "../helpers/node.js";
+import { postOversized, type RunningNode, rpcCall, startNode } from "../helpers/node.js";
 
 let node: RunningNode;
 let api: ApiPromise;
@@ -44,27 +43,6 @@ async function expectRejected(hex: string, code: number, data?: RegExp) {
   if (data) expect(JSON.stringify(r.error?.data ?? r.error?.message)).toMatch(data);
   expect(await bestStateRoot()).toBe(root);
   expect((await rpcCall(node.httpUrl, "author_pendingExtrinsics")).result).toEqual([]);
-}
-
-function postRaw(body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port: node.port,
-        method: "POST",
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      },
-    );
-    req.on("error", (err: NodeJS.ErrnoException) =>
-      err.code === "EPIPE" || err.code === "ECONNRESET" ? undefined : reject(err),
-    );
-    req.end(body);
-  });
 }
 
 describe("bad input changes nothing", () => {
@@ -126,13 +104,7 @@ describe("bad input changes nothing", () => {
     expect((await rpcCall(node.httpUrl, "no_suchMethod")).error?.code).toBe(-32601);
     expect((await rpcCall(node.httpUrl, "chain_getBlockHash", ["not a number"])).error?.code).toBe(-32602);
     expect((await rpcCall(node.httpUrl, "state_getStorage", ["0xzz"])).error?.code).toBe(-32602);
-    const huge = JSON.stringify({
-      jsonrpc: "2.0",
-      id: 1,
-      method: "author_submitExtrinsic",
-      params: [`0x${"00".repeat(8 * 1024 * 1024)}`],
-    });
-    expect(await postRaw(huge)).toBe(413);
+    expect(await postOversized(node.port, 16 * 1024 * 1024)).toBe(413);
     expect(await bestStateRoot()).toBe(root);
     expect((await rpcCall(node.httpUrl, "system_name")).result).toBeDefined();
   });

@@ -24,7 +24,11 @@ describe("tensorchain CLI", () => {
     const plain = await cli(["build-spec", "--chain", "dev"]);
     expect(plain.code).toBe(0);
     const spec = JSON.parse(plain.stdout);
-    expect(spec).toMatchObject({ id: "dev", chainType: "Development", properties: { tokenSymbol: "TRAIN", tokenDecimals: 12, ss58Format: 42 } });
+    expect(spec).toMatchObject({
+      id: "dev",
+      chainType: "Development",
+      properties: { tokenSymbol: "TRAIN", tokenDecimals: 12, ss58Format: 42 },
+    });
     expect(spec.genesis.runtimeGenesis.config.balances.balances.length).toBe(6);
     const raw = JSON.parse((await cli(["build-spec", "--chain", "dev", "--raw"])).stdout);
     expect(Object.keys(raw.genesis.raw.top).length).toBeGreaterThan(6);

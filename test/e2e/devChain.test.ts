@@ -2,13 +2,14 @@
  * A dev node in its own process, driven through the real @polkadot/api: what a Substrate user does.
  */
 import "@polkadot/api-augment";
-import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
 import type { SubmittableExtrinsic } from "@polkadot/api/types";
 import type { KeyringPair } from "@polkadot/keyring/types";
 import { cryptoWaitReady } from "@polkadot/util-crypto";
-import { type RunningNode, rpcCall, startNode } from "../helpers/node.js";
+import { fromHex, toHex } from "../../primitives/hex.js";
+import { verifyProof } from "../../primitives/trie/index.js";
+import { postOversized, type RunningNode, rpcCall, startNode } from "../helpers/node.js";
 
 let node: RunningNode;
 let api: ApiPromise;
@@ -50,30 +51,6 @@ async function sendAndFinalize(
       if (result.status.isInvalid || result.status.isDropped || result.status.isUsurped)
         reject(new Error(`Transaction ${result.status.type}`));
     }).catch(reject);
-  });
-}
-
-/** POSTs a body and returns the status code; the server may answer before it has read the whole body. */
-function postRaw(port: number, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: "127.0.0.1",
-        port,
-        method: "POST",
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
-      },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      },
-    );
-    req.on("error", (err) =>
-      (err as NodeJS.ErrnoException).code === "EPIPE" || (err as NodeJS.ErrnoException).code === "ECONNRESET"
-        ? undefined
-        : reject(err),
-    );
-    req.end(body);
   });
 }
 
@@ -210,10 +187,31 @@ describe("dev chain through @polkadot/api", () => {
     expect(v15.isSome).toBe(true);
   });
 
-  it("returns a read proof for System.Account", async () => {
+  it("returns a read proof for System.Account that verifies against the block's state root", async () => {
     const key = api.query.system.account.key(alice.address);
-    const proof = await api.rpc.state.getReadProof([key]);
-    expect(proof.proof.length).toBeGreaterThan(0);
+    const absent = api.query.system.account.key(new Keyring({ type: "sr25519" }).addFromUri("//Nobody").address);
+    const proof = await api.rpc.state.getReadProof([key, absent]);
+    const header = await api.rpc.chain.getHeader(proof.at);
+    const values = verifyProof(
+      fromHex(header.stateRoot.toHex()),
+      proof.proof.map((p) => p.toU8a(true)),
+      [fromHex(key), fromHex(absent)],
+    );
+    const stored = await api.rpc.state.getStorage(key, proof.at);
+    expect(toHex(values.get(key as `0x${string}`)!)).toBe((stored as unknown as { toHex(): string }).toHex());
+    expect(values.get(absent as `0x${string}`)).toBeNull();
+  });
+
+  it("payment_queryInfo agrees with the runtime API", async () => {
+    const tx = api.tx.balances.transferKeepAlive(bob.address, UNIT);
+    await tx.signAsync(alice);
+    const viaRpc = (await rpcCall(node.httpUrl, "payment_queryInfo", [tx.toHex()])).result as {
+      partialFee: string;
+      class: string;
+    };
+    const viaApi = await api.call.transactionPaymentApi.queryInfo(tx.toU8a(), tx.encodedLength);
+    expect(BigInt(viaRpc.partialFee)).toBe(viaApi.partialFee.toBigInt());
+    expect(viaRpc.class).toBe("normal");
   });
 
   describe("rejects bad input without changing state", () => {
@@ -286,11 +284,7 @@ describe("dev chain through @polkadot/api", () => {
       expect(((await malformed.json()) as { error: { code: number } }).error.code).toBe(-32700);
       const unknownMethod = await rpcCall(node.httpUrl, "no_suchMethod");
       expect(unknownMethod.error?.code).toBe(-32601);
-      const huge = await postRaw(
-        node.port,
-        JSON.stringify({ jsonrpc: "2.0", id: 1, method: "system_name", params: ["x".repeat(16 * 1024 * 1024)] }),
-      );
-      expect(huge).toBe(413);
+      expect(await postOversized(node.port, 16 * 1024 * 1024)).toBe(413);
       expect(await stateRoot()).toBe(root);
       // Still serving.
       expect((await rpcCall(node.httpUrl, "system_name")).result).toBeDefined();

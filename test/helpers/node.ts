@@ -3,6 +3,7 @@
  * and waits until their RPC answers.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { request } from "node:http";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -100,4 +101,28 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, 100));
   }
   throw new Error(`Timed out waiting for ${what}`);
+}
+
+/**
+ * Announces a JSON-RPC POST of `declaredBytes` without sending the body and returns the status code:
+ * the server must refuse an oversized request from its declared length, before reading it.
+ */
+export function postOversized(port: number, declaredBytes: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": declaredBytes },
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+        req.destroy();
+      },
+    );
+    req.on("error", (err: NodeJS.ErrnoException) => (err.code === "ECONNRESET" ? undefined : reject(err)));
+    req.flushHeaders();
+  });
 }
