@@ -6,6 +6,9 @@ import { type AnyTy, T, type Ty } from "../primitives/scale/types.js";
 import { bindRuntimeCalls, type CallValue } from "./frame/calls.js";
 import type { Pallet } from "./frame/pallet.js";
 import { Balances } from "./pallets/balances.js";
+import { Offences } from "./pallets/offences.js";
+import { bindSessionManager, Session } from "./pallets/session.js";
+import { Staking, stakingSessionManager } from "./pallets/staking.js";
 import { Sudo } from "./pallets/sudo.js";
 import { eventRecordTy, makeEventRecordTy, System } from "./pallets/system.js";
 import { Timestamp } from "./pallets/timestamp.js";
@@ -22,7 +25,13 @@ export const PALLETS: Pallet[] = [
   TransactionPayment,
   Utility,
   Sudo,
+  Session,
+  Staking,
+  Offences,
 ] as unknown as Pallet[];
+
+// Staking elects the validator sets that the session pallet rotates in.
+bindSessionManager(stakingSessionManager);
 
 function outerEnum(name: string, pick: (p: Pallet) => AnyTy | undefined, docs: string[]): AnyTy {
   const variants: Record<string, { index: number; fields: AnyTy }> = {};

@@ -8,6 +8,8 @@ import { TREASURY_ACCOUNT } from "./executive.js";
 import { Ext } from "./frame/ext.js";
 import type { StateBackend } from "./frame/overlay.js";
 import { buildBalancesGenesis, mint } from "./pallets/balances.js";
+import { buildSessionGenesis } from "./pallets/session.js";
+import { buildStakingGenesis, type StakingGenesisConfig } from "./pallets/staking.js";
 import { Sudo } from "./pallets/sudo.js";
 import { accountExists } from "./pallets/system.js";
 
@@ -15,7 +17,15 @@ export interface GenesisConfig {
   balances: [Uint8Array, bigint][];
   /** Dev and local chains only. */
   sudoKey?: Uint8Array;
+  /**
+   * Genesis validators (stash = controller; each stake is reserved from its free balance; session keys
+   * registered) and nominators. Without it the chain has no validator set until accounts bond,
+   * set keys and validate (and root sets `ValidatorCount`).
+   */
+  staking?: StakingGenesisConfig;
 }
+
+export type { GenesisNominator, GenesisValidator, StakingGenesisConfig } from "./pallets/staking.js";
 
 const emptyBackend: StateBackend = { get: () => undefined, keys: () => [] };
 const noSignatures: SignatureChecker = {
@@ -34,6 +44,12 @@ export function buildGenesisStorage(config: GenesisConfig): [Uint8Array, Uint8Ar
     if (!accountExists(ext, config.sudoKey)) throw new Error("Genesis: the sudo key must be an endowed account");
     Sudo.storage.Key.put(ext, config.sudoKey);
   }
+  // Staking before session: the session pallet asks staking for the sets of sessions 0 and 1.
+  if (config.staking) buildStakingGenesis(ext, config.staking);
+  buildSessionGenesis(
+    ext,
+    (config.staking?.validators ?? []).map((v) => [v.stash, v.keys]),
+  );
   // Genesis events are not kept (as in FRAME): the first block starts with none.
   return ext.overlay.drain().filter((e): e is [Uint8Array, Uint8Array] => e[1] !== null);
 }

@@ -31,6 +31,8 @@ export interface Signer {
 export interface SlotClaim {
   preDigest: DigestItemValue[];
   signer: Signer;
+  /** The seal digest item for the pre-seal header hash; an Aura-style seal by `signer` when absent. */
+  seal?(preHash: Uint8Array): DigestItemValue;
 }
 
 export interface SlotWorkerOptions {
@@ -159,7 +161,7 @@ export class SlotWorker {
         this.modules,
       );
       const preHash = hashHeader(proposal.header);
-      const seal: DigestItemValue = { tag: "Seal", value: [AURA_ENGINE_ID, claim.signer.sign(preHash)] };
+      const seal: DigestItemValue = claim.seal?.(preHash) ?? { tag: "Seal", value: [AURA_ENGINE_ID, claim.signer.sign(preHash)] };
       const header = { ...proposal.header, digest: { logs: [...proposal.header.digest.logs, seal] } };
       const imported = await chain.importBlock({ header, extrinsics: proposal.extrinsics }, "own", {
         executed: proposal.state,

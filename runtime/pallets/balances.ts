@@ -218,6 +218,24 @@ export function unreserve(ext: Ext, who: Uint8Array, amount: bigint): bigint {
   return amount - actual;
 }
 
+/**
+ * Burns up to `amount` of `who`'s reserved balance (a slash) and lowers the total issuance by as much.
+ * Returns what was burned; never fails. The account is reaped if its total falls below the ED.
+ */
+export function slashReserved(ext: Ext, who: Uint8Array, amount: bigint): bigint {
+  const account = getAccount(ext, who);
+  const actual = amount < account.data.reserved ? amount : account.data.reserved;
+  if (actual === 0n) return 0n;
+  account.data.reserved -= actual;
+  const dust =
+    account.data.free + account.data.reserved < EXISTENTIAL_DEPOSIT ? account.data.free + account.data.reserved : 0n;
+  putAccount(ext, who, account, true);
+  Balances.storage.TotalIssuance.put(ext, totalIssuance(ext) - actual);
+  Balances.deposit(ext, { tag: "Slashed", value: { who, amount: actual } });
+  if (dust > 0n) burnDust(ext, who, dust);
+  return actual;
+}
+
 const TRANSFER_WEIGHT = weight(DB_READ_WEIGHT * 2n + DB_WRITE_WEIGHT * 2n);
 
 Balances.defineCalls({

@@ -1,0 +1,116 @@
+import { describe, expect, it } from "@jest/globals";
+import { BlockTree, type NewBlock } from "../../../consensus/forkChoice.js";
+import { toHex } from "../../../primitives/hex.js";
+import { fixedBytes } from "./helpers.js";
+
+const h = (name: string) => fixedBytes(name);
+const hx = (b: { hash: Uint8Array }) => toHex(b.hash);
+
+/** Builds blocks named by path: "a1" child of genesis "g", etc. */
+function block(name: string, parent: string, number: number, primary: boolean): NewBlock {
+  return { hash: h(name), parentHash: h(parent), number, primary };
+}
+
+function codeOf(f: () => unknown): string | undefined {
+  try {
+    f();
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe("fork choice", () => {
+  it("prefers the heavier chain (more primary blocks) over the longer one", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    // Long chain: 1 primary and 3 secondary blocks. Short chain: 2 primary blocks.
+    tree.addBlock(block("l1", "g", 1, true));
+    tree.addBlock(block("l2", "l1", 2, false));
+    tree.addBlock(block("l3", "l2", 3, false));
+    tree.addBlock(block("l4", "l3", 4, false));
+    expect(hx(tree.best())).toBe(toHex(h("l4")));
+    tree.addBlock(block("s1", "g", 1, true));
+    expect(hx(tree.best())).toBe(toHex(h("l4")));
+    expect(tree.addBlock(block("s2", "s1", 2, true)).best).toBe(true);
+    expect(hx(tree.best())).toBe(toHex(h("s2")));
+    expect(tree.best().weight).toBe(2n);
+  });
+
+  it("breaks weight ties by length, then by the lowest hash", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    tree.addBlock(block("a1", "g", 1, true));
+    tree.addBlock(block("b1", "g", 1, true));
+    tree.addBlock(block("b2", "b1", 2, false));
+    expect(hx(tree.best())).toBe(toHex(h("b2")));
+    tree.addBlock(block("c1", "a1", 2, false));
+    const lower = Buffer.compare(h("b2"), h("c1")) < 0 ? "b2" : "c1";
+    expect(hx(tree.best())).toBe(toHex(h(lower)));
+  });
+
+  it("prunes branches that do not descend from the finalized block", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    tree.addBlock(block("a1", "g", 1, false));
+    tree.addBlock(block("a2", "a1", 2, true));
+    tree.addBlock(block("a3", "a2", 3, true));
+    tree.addBlock(block("b1", "g", 1, true));
+    tree.addBlock(block("b2", "b1", 2, true));
+    tree.addBlock(block("b3", "b2", 3, true)); // heaviest: weight 3
+    tree.addBlock(block("c2", "a1", 2, false));
+    expect(hx(tree.best())).toBe(toHex(h("b3")));
+
+    const { finalized, pruned } = tree.setFinalized(h("a2"));
+    expect(finalized.map(hx)).toEqual([toHex(h("a1")), toHex(h("a2"))]);
+    expect(pruned.map(hx).sort()).toEqual([h("b1"), h("b2"), h("b3"), h("c2")].map(toHex).sort());
+    expect(hx(tree.best())).toBe(toHex(h("a3")));
+    expect(hx(tree.finalized())).toBe(toHex(h("a2")));
+    expect(tree.has(h("b3"))).toBe(false);
+    expect(tree.has(h("g"))).toBe(false);
+    expect(tree.size).toBe(2);
+    // Blocks on pruned branches can no longer be added.
+    expect(codeOf(() => tree.addBlock(block("b4", "b3", 4, true)))).toBe("FORK_CHOICE_ERROR_UNKNOWN_PARENT");
+  });
+
+  it("computes reorg routes and ancestry", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    tree.addBlock(block("a1", "g", 1, false));
+    tree.addBlock(block("a2", "a1", 2, false));
+    tree.addBlock(block("a3", "a2", 3, false));
+    tree.addBlock(block("b2", "a1", 2, true));
+    tree.addBlock(block("b3", "b2", 3, false));
+    tree.addBlock(block("b4", "b3", 4, false));
+    const route = tree.route(h("a3"), h("b4"));
+    expect(hx(route.common)).toBe(toHex(h("a1")));
+    expect(route.retracted.map(hx)).toEqual([h("a3"), h("a2")].map(toHex));
+    expect(route.enacted.map(hx)).toEqual([h("b2"), h("b3"), h("b4")].map(toHex));
+    const forward = tree.route(h("a1"), h("a3"));
+    expect(forward.retracted).toEqual([]);
+    expect(forward.enacted.map(hx)).toEqual([h("a2"), h("a3")].map(toHex));
+
+    expect(tree.isDescendant(h("a1"), h("b4"))).toBe(true);
+    expect(tree.isDescendant(h("a2"), h("b4"))).toBe(false);
+    expect(tree.isDescendant(h("b4"), h("b4"))).toBe(true);
+    expect(tree.ancestry(h("a1"), h("b4"))?.map(toHex)).toEqual([h("b4"), h("b3"), h("b2")].map(toHex));
+    expect(tree.ancestry(h("a2"), h("b4"))).toBeUndefined();
+    expect(hx(tree.bestContaining(h("a2"))!)).toBe(toHex(h("a3")));
+    expect(hx(tree.bestContaining(h("g"))!)).toBe(toHex(h("b4")));
+    expect(tree.leaves().map(hx).sort()).toEqual([h("a3"), h("b4")].map(toHex).sort());
+  });
+
+  it("rejects blocks with unknown parents or wrong numbers, and accepts duplicates", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    expect(codeOf(() => tree.addBlock(block("x", "nope", 1, true)))).toBe("FORK_CHOICE_ERROR_UNKNOWN_PARENT");
+    expect(codeOf(() => tree.addBlock(block("x", "g", 2, true)))).toBe("FORK_CHOICE_ERROR_BAD_NUMBER");
+    tree.addBlock(block("x", "g", 1, true));
+    expect(tree.addBlock(block("x", "g", 1, true)).best).toBe(true);
+    expect(tree.size).toBe(2);
+    expect(codeOf(() => tree.setFinalized(h("nope")))).toBe("FORK_CHOICE_ERROR_UNKNOWN_BLOCK");
+  });
+
+  it("counts extra weight (useful work) in the chain weight", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    tree.addBlock({ ...block("w1", "g", 1, false), extraWeight: 3n });
+    tree.addBlock(block("p1", "g", 1, true));
+    tree.addBlock(block("p2", "p1", 2, true));
+    expect(hx(tree.best())).toBe(toHex(h("w1")));
+  });
+});
