@@ -11,7 +11,13 @@
 import { blake2_256 } from "../primitives/hashing.js";
 import { bytesEqual } from "../primitives/hex.js";
 import { orderedTrieRoot } from "../primitives/trie/index.js";
-import type { DigestItemValue, DispatchErrorValue, HeaderValue, WeightValue } from "../primitives/types.js";
+import {
+  Digest,
+  type DigestItemValue,
+  type DispatchErrorValue,
+  type HeaderValue,
+  type WeightValue,
+} from "../primitives/types.js";
 import * as C from "./constants.js";
 import { PALLETS, RuntimeCall } from "./construct.js";
 import {
@@ -236,7 +242,10 @@ export function applyExtrinsic(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Ar
 }
 
 /** Closes the block: hooks, events into storage, and the header's roots (the state root is the caller's). */
-export function finalizeBlock(ext: Ext, extrinsics: Uint8Array[]): { extrinsicsRoot: Uint8Array } {
+export function finalizeBlock(
+  ext: Ext,
+  extrinsics: Uint8Array[],
+): { extrinsicsRoot: Uint8Array; digest: DigestItemValue[] } {
   ext.phase = { tag: "Finalization" };
   const number = System.storage.Number.getOrDefault(ext);
   if (!Timestamp.storage.DidUpdate.getOrDefault(ext))
@@ -248,7 +257,7 @@ export function finalizeBlock(ext: Ext, extrinsics: Uint8Array[]): { extrinsicsR
   if (stale > 0) System.storage.BlockHash.remove(ext, stale);
   System.storage.Events.put(ext, ext.events as never);
   System.storage.EventCount.put(ext, ext.events.length);
-  return { extrinsicsRoot: orderedTrieRoot(extrinsics) };
+  return { extrinsicsRoot: orderedTrieRoot(extrinsics), digest: System.storage.Digest.getOrDefault(ext).logs };
 }
 
 /** A block that can never be valid, whatever the state: it breaks a rule of the runtime itself. */
@@ -261,19 +270,21 @@ export class BlockError extends Error {
  * if an extrinsic is invalid, the inherent is missing, or the extrinsics root differs from the header's.
  */
 export function executeBlock(ext: Ext, header: HeaderValue, extrinsics: Uint8Array[], genesisHash: Uint8Array): void {
-  initializeBlock(ext, {
-    parentHash: header.parentHash,
-    number: header.number,
-    digest: header.digest.logs.filter((l) => l.tag !== "Seal"),
-  });
+  // As in Substrate, the block starts from its author's pre-runtime digests; the runtime adds its own
+  // items (e.g. authority-set changes) and the result must be exactly the header's digest.
+  const preRuntime = header.digest.logs.filter((l) => l.tag === "PreRuntime");
+  initializeBlock(ext, { parentHash: header.parentHash, number: header.number, digest: preRuntime });
   for (let i = 0; i < extrinsics.length; i++) {
+    if (i === 0 && parseExtrinsic(extrinsics[0]).signed !== undefined)
+      throw new BlockError("First extrinsic must be the timestamp inherent");
     const r = applyExtrinsic(ext, extrinsics[i], genesisHash);
     if (!r.ok) throw new BlockError(`Extrinsic ${i} is invalid: ${r.error.kind} ${r.error.reason}`);
-    if (i === 0 && !(parseExtrinsic(extrinsics[0]).signed === undefined))
-      throw new BlockError("First extrinsic must be the timestamp inherent");
   }
-  const { extrinsicsRoot } = finalizeBlock(ext, extrinsics);
+  const { extrinsicsRoot, digest } = finalizeBlock(ext, extrinsics);
   if (!bytesEqual(extrinsicsRoot, header.extrinsicsRoot)) throw new BlockError("Extrinsics root mismatch");
+  const expected = Digest.enc({ logs: digest });
+  const actual = Digest.enc({ logs: header.digest.logs.filter((l) => l.tag !== "Seal") });
+  if (!bytesEqual(expected, actual)) throw new BlockError("Header digest does not match the runtime's");
 }
 
 /**

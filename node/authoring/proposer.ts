@@ -81,14 +81,15 @@ export function propose(p: ProposeParams, m: ProposerModules): Proposal {
     m.logger.debug("Dropping invalid transaction", { hash: tx.hash, reason: result.error.reason });
     m.pool.reportInvalid(tx.hash);
   }
-  const { extrinsicsRoot } = finalizeBlock(ext, extrinsics);
+  // The digest is the author's pre-digest plus what the runtime added (authority-set changes).
+  const { extrinsicsRoot, digest } = finalizeBlock(ext, extrinsics);
   const state = p.parentState.update(ext.overlay.drain());
   const header: HeaderValue = {
     parentHash: p.parent.hash,
     number,
     stateRoot: state.root,
     extrinsicsRoot,
-    digest: { logs: p.preDigest },
+    digest: { logs: digest },
   };
   return { header, extrinsics, state, included };
 }

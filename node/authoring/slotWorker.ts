@@ -161,7 +161,10 @@ export class SlotWorker {
         this.modules,
       );
       const preHash = hashHeader(proposal.header);
-      const seal: DigestItemValue = claim.seal?.(preHash) ?? { tag: "Seal", value: [AURA_ENGINE_ID, claim.signer.sign(preHash)] };
+      const seal: DigestItemValue = claim.seal?.(preHash) ?? {
+        tag: "Seal",
+        value: [AURA_ENGINE_ID, claim.signer.sign(preHash)],
+      };
       const header = { ...proposal.header, digest: { logs: [...proposal.header.digest.logs, seal] } };
       const imported = await chain.importBlock({ header, extrinsics: proposal.extrinsics }, "own", {
         executed: proposal.state,

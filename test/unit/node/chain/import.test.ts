@@ -1,0 +1,129 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import { propose } from "../../../../node/authoring/proposer.js";
+import { Chain } from "../../../../node/chain/chain.js";
+import { BlockError } from "../../../../node/chain/errors.js";
+import type { Block } from "../../../../node/chain/types.js";
+import { ChainDb } from "../../../../node/db/chainDb.js";
+import { signExtrinsic } from "../../../../node/extrinsicBuilder.js";
+import { defaultSignatureChecker, keypairFromSuri } from "../../../../primitives/crypto/index.js";
+import { cryptoReady } from "../../../../primitives/hashing.js";
+import { toHex } from "../../../../primitives/hex.js";
+import { nullLogger } from "../../../../primitives/logger.js";
+import { buildGenesisStorage } from "../../../../runtime/index.js";
+
+const UNIT = 10n ** 12n;
+const dbs: ChainDb[] = [];
+
+beforeAll(async () => {
+  await cryptoReady();
+});
+
+afterEach(async () => {
+  for (const db of dbs.splice(0)) await db.close();
+});
+
+async function openChain(): Promise<Chain> {
+  const db = await ChainDb.open(join(mkdtempSync(join(tmpdir(), "tc-chain-")), "db"));
+  dbs.push(db);
+  const alice = keypairFromSuri("//Alice");
+  return Chain.open(
+    { db, logger: nullLogger, signatures: defaultSignatureChecker },
+    buildGenesisStorage({ balances: [[alice.publicKey, 1000n * UNIT]] }),
+  );
+}
+
+/** Authors a block with one transfer on `chain`'s best block, without importing it. */
+async function author(
+  chain: Chain,
+  nonce: number,
+): Promise<Block & { state: import("../../../../primitives/trie/index.js").Trie }> {
+  const alice = keypairFromSuri("//Alice");
+  const bob = keypairFromSuri("//Bob");
+  const tx = signExtrinsic(
+    {
+      tag: "Balances",
+      value: { tag: "transfer_keep_alive", value: { dest: { tag: "Id", value: bob.publicKey }, value: UNIT } },
+    },
+    alice,
+    {
+      nonce,
+      genesisHash: chain.genesisHash,
+    },
+  );
+  const parent = chain.best;
+  const p = propose(
+    {
+      parent,
+      parentState: await chain.stateAt(parent.hash),
+      timestamp: 1_000_000n + BigInt(parent.number) * 2000n,
+      preDigest: [],
+      deadlineReached: () => false,
+    },
+    {
+      pool: { ready: () => [{ hash: toHex(tx), bytes: tx }], reportInvalid: () => {} },
+      signatures: defaultSignatureChecker,
+      genesisHash: chain.genesisHash,
+      logger: nullLogger,
+    },
+  );
+  expect(p.included.length).toBe(1);
+  return { header: p.header, extrinsics: p.extrinsics, state: p.state };
+}
+
+async function expectImportError(chain: Chain, block: Block, code: string) {
+  const best = chain.best.hashHex;
+  await expect(chain.importBlock(block, "network")).rejects.toMatchObject({ type: { code } });
+  expect(chain.best.hashHex).toBe(best);
+}
+
+describe("block import", () => {
+  it("re-executes a network block and reaches the author's state root", async () => {
+    const a = await openChain();
+    const b = await openChain();
+    const block = await author(a, 0);
+    await a.importBlock(block, "own", { executed: block.state });
+    const imported = await b.importBlock(block, "network");
+    expect(imported.hashHex).toBe(a.best.hashHex);
+    expect(toHex(imported.state.root)).toBe(toHex(block.header.stateRoot));
+  });
+
+  it("rejects a wrong state root, an unknown parent, a tampered body and a duplicate, changing nothing", async () => {
+    const a = await openChain();
+    const b = await openChain();
+    const block = await author(a, 0);
+    await expectImportError(
+      b,
+      { ...block, header: { ...block.header, stateRoot: new Uint8Array(32).fill(1) } },
+      "BLOCK_ERROR_STATE_ROOT_MISMATCH",
+    );
+    await expectImportError(
+      b,
+      { ...block, header: { ...block.header, parentHash: new Uint8Array(32).fill(9) } },
+      "BLOCK_ERROR_UNKNOWN_PARENT",
+    );
+    const tampered = block.extrinsics.map((x) => x.slice());
+    tampered[1][50] ^= 1;
+    await expectImportError(b, { ...block, extrinsics: tampered }, "BLOCK_ERROR_EXECUTION_FAILED");
+    await expectImportError(
+      b,
+      { ...block, extrinsics: [block.extrinsics[1], block.extrinsics[0]] },
+      "BLOCK_ERROR_EXECUTION_FAILED",
+    );
+    await b.importBlock(block, "network");
+    await expectImportError(b, block, "BLOCK_ERROR_ALREADY_KNOWN");
+    expect(BlockError).toBeDefined();
+  });
+
+  it("keeps the heavier (longer) chain as best and rewrites the canonical index on a reorg", async () => {
+    const a = await openChain();
+    const b1 = await author(a, 0);
+    await a.importBlock(b1, "own", { executed: b1.state });
+    const b2 = await author(a, 1);
+    await a.importBlock(b2, "own", { executed: b2.state });
+    expect(a.best.number).toBe(2);
+    expect(toHex((await a.hashAt(2))!)).toBe(a.best.hashHex);
+  });
+});
