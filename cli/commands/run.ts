@@ -5,7 +5,7 @@
 
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { loadChainSpec } from "../../genesis/chainSpec.js";
 import { TensorchainNode } from "../../node/node.js";
 import { createLogger, parseLogFilter } from "../../primitives/logger.js";
@@ -27,8 +27,14 @@ export interface RunFlags {
   rpc: boolean;
   devBlockTime: number;
   sealing?: "manual";
-  alice?: boolean;
   validator?: boolean;
+  port: number;
+  listenAddr?: string[];
+  publicAddr?: string[];
+  bootnodes?: string[];
+  reservedNodes?: string[];
+  nodeKey?: string;
+  nodeKeyFile?: string;
 }
 
 export function parsePort(value: string): number {
@@ -87,11 +93,45 @@ export function registerRunCommand(program: Command): void {
         "manual",
       ]),
     )
-    .option("--alice", "Author blocks as //Alice (implied by --dev)")
-    .option("--validator", "Author blocks (with --alice on a dev or local chain)")
-    .action(async (flags: RunFlags) => {
-      await runNode(flags);
-    });
+    .option("--validator", "Take part in block production and finality with the keys in the keystore")
+    .option("--port <port>", "libp2p TCP port", parsePort, 30333)
+    .option("--listen-addr <multiaddr...>", "Listen on these multiaddrs instead of /ip4/0.0.0.0/tcp/<port>")
+    .option("--public-addr <multiaddr...>", "Addresses to announce to peers")
+    .option("--bootnodes <multiaddr...>", "Peers to connect to at start (/ip4/…/tcp/…/p2p/12D3…)")
+    .option("--reserved-nodes <multiaddr...>", "Peers to stay connected to")
+    .option("--node-key <hex>", "The libp2p ed25519 secret key (32 bytes hex)", parseNodeKey)
+    .option("--node-key-file <path>", "File holding the libp2p secret key; created if missing");
+  for (const name of DEV_KEY_FLAGS)
+    program.option(`--${name.toLowerCase()}`, `Shortcut for --name ${name} --validator with //${name}'s dev keys`);
+  program.action(async (flags: RunFlags) => {
+    await runNode(flags);
+  });
+}
+
+/** Substrate's dev-key shortcuts: each puts that account's keys in the keystore and implies --validator. */
+export const DEV_KEY_FLAGS = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"] as const;
+
+export function parseNodeKey(value: string): string {
+  if (!/^(0x)?[0-9a-fA-F]{64}$/.test(value)) throw new InvalidArgumentError("must be 32 bytes of hex");
+  return value.startsWith("0x") ? value.slice(2) : value;
+}
+
+/** Parses node flags exactly as the `tensorchain` command does, without running anything. */
+export function parseRunFlags(argv: string[]): RunFlags {
+  let parsed: RunFlags | undefined;
+  const program = new Command("tensorchain").exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  registerRunCommand(program);
+  program.action((flags: RunFlags) => {
+    parsed = flags;
+  });
+  program.parse(argv, { from: "user" });
+  if (!parsed) throw new Error("No flags parsed");
+  return parsed;
+}
+
+/** The dev account a `--alice`-style flag names, if any. */
+export function devKeyFlag(flags: RunFlags): string | undefined {
+  return DEV_KEY_FLAGS.find((n) => (flags as unknown as Record<string, unknown>)[n.toLowerCase()] === true);
 }
 
 export async function runNode(flags: RunFlags): Promise<void> {
@@ -99,7 +139,8 @@ export async function runNode(flags: RunFlags): Promise<void> {
   const logger = createLogger({ level, moduleLevels, format: flags.logFormat });
   const spec = loadChainSpec(flags.chain ?? (flags.dev ? "dev" : "local"));
   const tmp = flags.tmp ?? (flags.dev === true && flags.basePath === undefined);
-  const authoring = flags.dev || flags.alice || (flags.validator && spec.chainType !== "Live");
+  const devKey = devKeyFlag(flags);
+  const authoring = flags.dev || (devKey === "Alice" && spec.chainType === "Development");
   const node = await TensorchainNode.start(
     {
       spec,

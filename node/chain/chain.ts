@@ -9,6 +9,7 @@
  * A crash before (1) completes leaves the database as it was.
  */
 import { EventEmitter } from "node:events";
+import { type BlockId, BlockTree, heavier, type NewBlock } from "../../consensus/forkChoice.js";
 import type { SignatureChecker } from "../../primitives/crypto/index.js";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
@@ -35,11 +36,15 @@ export interface ChainModules {
   signatures: SignatureChecker;
   /** Checks a block's signatures ahead of execution (in parallel) so that execution finds them cached. */
   preVerify?: (block: Block, parentState: Trie) => Promise<unknown>;
+  /** Whether a header claims a primary (VRF) slot: such blocks weigh 1 in fork choice, others 0. */
+  isPrimary?: (header: HeaderValue) => boolean;
 }
 
 export interface ChainEvents {
   block: [block: ImportedBlock, origin: BlockOrigin];
   best: [block: BlockRef];
+  /** The best chain switched branches: `retracted` blocks left it (newest first), `enacted` joined it. */
+  reorg: [route: { retracted: BlockId[]; enacted: BlockId[] }];
   finalized: [block: BlockRef];
 }
 
@@ -83,6 +88,8 @@ export class Chain extends EventEmitter<ChainEvents> {
   private readonly headers = new Map<string, HeaderValue>();
   private bestRef: BlockRef;
   private finalizedRef: BlockRef;
+  /** Unfinalized blocks descending from the last finalized one, with their fork-choice weights. */
+  private tree: BlockTree;
 
   private constructor(
     private readonly modules: ChainModules,
@@ -93,6 +100,7 @@ export class Chain extends EventEmitter<ChainEvents> {
     super();
     this.bestRef = best;
     this.finalizedRef = finalized;
+    this.tree = new BlockTree({ hash: finalized.hash, number: finalized.number });
   }
 
   /** Opens the chain in `db`, writing the genesis block first if the database is new. */
@@ -134,7 +142,35 @@ export class Chain extends EventEmitter<ChainEvents> {
         reason: "best block's state root does not match its state",
       });
     chain.states.set(chain.bestRef.hashHex, bestState);
+    await chain.rebuildTree();
     return chain;
+  }
+
+  /** Re-adds the unfinalized part of the best chain to the fork-choice tree after a restart. */
+  private async rebuildTree(): Promise<void> {
+    this.tree = new BlockTree({ hash: this.finalizedRef.hash, number: this.finalizedRef.number });
+    const path: HeaderValue[] = [];
+    for (let n = this.bestRef.number; n > this.finalizedRef.number; n--) {
+      const hash = await this.modules.db.canonicalHash(n);
+      const header = hash && (await this.header(hash));
+      if (!header) throw new ChainError({ code: "CHAIN_ERROR_CORRUPT_DB", reason: `missing canonical block ${n}` });
+      path.push(header);
+    }
+    for (const header of path.reverse()) this.tree.addBlock(this.treeEntry(header, hashHeader(header)));
+  }
+
+  private treeEntry(header: HeaderValue, hash: Uint8Array): NewBlock {
+    return {
+      hash,
+      parentHash: header.parentHash,
+      number: header.number,
+      primary: this.modules.isPrimary?.(header) ?? false,
+    };
+  }
+
+  /** The fork-choice tree: unfinalized blocks and their weights (read-only for callers). */
+  get blockTree(): BlockTree {
+    return this.tree;
   }
 
   get best(): BlockRef {
@@ -214,7 +250,8 @@ export class Chain extends EventEmitter<ChainEvents> {
         number: block.header.number,
         expected: parentHeader.number + 1,
       });
-    if (block.header.number <= this.finalizedRef.number)
+    const parentNode = this.tree.get(block.header.parentHash);
+    if (block.header.number <= this.finalizedRef.number || !parentNode)
       throw new BlockError({
         code: "BLOCK_ERROR_BELOW_FINALIZED",
         number: block.header.number,
@@ -229,7 +266,10 @@ export class Chain extends EventEmitter<ChainEvents> {
       });
 
     // --- write: one atomic batch ---
-    const becomesBest = block.header.number > this.bestRef.number;
+    const entry = this.treeEntry(block.header, ref.hash);
+    const weight = parentNode.weight + (entry.primary ? 1n : 0n);
+    const becomesBest = heavier({ ...entry, weight }, this.tree.best());
+    const oldBest = this.bestRef;
     const batch = new WriteBatch()
       .putHeader(ref.hash, Header.enc(block.header))
       .putBody(ref.hash, joinExtrinsics(block.extrinsics));
@@ -246,11 +286,21 @@ export class Chain extends EventEmitter<ChainEvents> {
     // --- memory and notifications, after the batch is durable ---
     this.states.set(ref.hashHex, state);
     this.headers.set(ref.hashHex, block.header);
+    this.tree.addBlock(entry);
     const imported: ImportedBlock = { ...ref, state, extrinsics: block.extrinsics };
     if (becomesBest) this.bestRef = ref;
     this.emit("block", imported, origin);
-    if (becomesBest) this.emit("best", ref);
-    if (opts.finalize) this.markFinalized(ref);
+    if (becomesBest) {
+      if (!bytesEqual(block.header.parentHash, oldBest.hash)) {
+        const route = this.tree.route(oldBest.hash, ref.hash);
+        this.emit("reorg", { retracted: route.retracted, enacted: route.enacted });
+      }
+      this.emit("best", ref);
+    }
+    if (opts.finalize) {
+      this.tree.setFinalized(ref.hash);
+      this.markFinalized(ref);
+    }
     this.modules.logger.debug("Imported block", {
       number: ref.number,
       hash: ref.hashHex,
@@ -294,9 +344,25 @@ export class Chain extends EventEmitter<ChainEvents> {
   async finalize(hash: Uint8Array, justification?: Uint8Array): Promise<void> {
     const ref = await this.requireRef(hash);
     if (ref.number <= this.finalizedRef.number) return;
+    if (!this.tree.has(hash)) throw new BlockError({ code: "BLOCK_ERROR_UNKNOWN_BLOCK", hash: ref.hashHex });
     const batch = new WriteBatch().putMeta("finalized", hash);
     if (justification) batch.putJustification(hash, justification);
+    // Finalizing a block off the best chain makes the best chain through it the best chain.
+    let newBest: BlockRef | undefined;
+    if (!this.tree.isDescendant(hash, this.bestRef.hash)) {
+      newBest = await this.requireRef(this.tree.bestContaining(hash)!.hash);
+      await this.addCanonicalIndex(batch, newBest);
+      batch.putMeta("best", newBest.hash);
+    }
     await this.modules.db.write(batch);
+    const route = newBest ? this.tree.route(this.bestRef.hash, newBest.hash) : undefined;
+    const { pruned } = this.tree.setFinalized(hash);
+    for (const p of pruned) this.states.delete(toHex(p.hash));
+    if (newBest && route) {
+      this.bestRef = newBest;
+      this.emit("reorg", { retracted: route.retracted, enacted: route.enacted });
+      this.emit("best", newBest);
+    }
     this.markFinalized(ref);
   }
 

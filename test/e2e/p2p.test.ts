@@ -7,7 +7,7 @@ import { P2pError } from "../../p2p/errors.js";
 import { devNodeKey } from "../../p2p/nodeKey.js";
 import { MiB } from "../../p2p/options.js";
 import { defaultReputationChanges } from "../../p2p/peerScore.js";
-import { topicName } from "../../p2p/protocols.js";
+import { protocolIds, topicName } from "../../p2p/protocols.js";
 import {
   GENESIS,
   type HostOverrides,
@@ -196,7 +196,7 @@ describe("p2p hosts on 127.0.0.1", () => {
     expect(await failure(a.host.dial(b.addr))).not.toBe("resolved");
     const until = Date.now() + 700;
     while (Date.now() < until) {
-      expect(a.host.peers().map((p) => p.peerId)).not.toContain(b.id);
+      expect(a.host.connectedPeers()).not.toContain(b.id);
       await sleep(50);
     }
     await b.host.dial(a.addr).catch(() => undefined);
@@ -257,6 +257,16 @@ describe("p2p hosts on 127.0.0.1", () => {
       "P2P_ERROR_TIMEOUT",
     );
     expect(impatient.host.reputation(slow.id)).toBeLessThan(0);
+  });
+
+  it("finds peers through the chain's DHT and connects to them", async () => {
+    const a = await host();
+    const b = await host({ bootnodes: [a.addr] });
+    const c = await host({ bootnodes: [a.addr] });
+    // b and c only know a; the DHT (under /tensorchain/<chain id>/kad/1.0.0) introduces them.
+    expect(a.host.libp2p.getProtocols()).toContain(protocolIds(GENESIS).kad);
+    expect(a.host.libp2p.getProtocols()).not.toContain("/ipfs/kad/1.0.0");
+    await waitFor("b and c connected", () => b.host.peers().some((p) => p.peerId === c.id), 20_000);
   });
 
   it("does not treat a node of another chain as a chain peer", async () => {

@@ -1,0 +1,110 @@
+/**
+ * The libp2p options of a tensorchain node, apart from the code that creates the node, so that Helia
+ * (which takes libp2p *options*, DESIGN §8) can build the one host of the node from them:
+ *
+ *   const libp2p = buildLibp2pOptions(opts, { privateKey, genesisHash, scores });
+ *   const helia = await createHelia({ libp2p: { ...libp2p, services: { ...libp2p.services, ...heliaServices } }, … });
+ *   const host = await createP2pHost(opts, { genesisHash, handlers, scores, libp2p: helia.libp2p });
+ *
+ * TCP, noise, yamux; identify, ping, a Kademlia DHT under the chain's protocol prefix, gossipsub with
+ * unsigned messages (ids are the hash of the data) and a frame limit just above the largest topic limit.
+ * The connection gater refuses every connection of a banned peer and, with `reservedOnly`, of any peer
+ * that is not reserved.
+ */
+import { noise } from "@chainsafe/libp2p-noise";
+import { yamux } from "@chainsafe/libp2p-yamux";
+import { type GossipSub, gossipsub } from "@libp2p/gossipsub";
+import { type Identify, identify } from "@libp2p/identify";
+import type { ConnectionGater, PeerId, PrivateKey } from "@libp2p/interface";
+import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from "@libp2p/kad-dht";
+import { type Ping, ping } from "@libp2p/ping";
+import { tcp } from "@libp2p/tcp";
+import type { Libp2pOptions } from "libp2p";
+import type { P2pOptions } from "./options.js";
+import type { PeerScoreStore } from "./peerScore.js";
+import { protocolIds } from "./protocols.js";
+
+/** The services of the host; `dht` is absent when `enableDht` is off. */
+export interface P2pServices extends Record<string, unknown> {
+  identify: Identify;
+  ping: Ping;
+  pubsub: GossipSub;
+  dht?: KadDHT;
+}
+
+export interface Libp2pOptionsContext {
+  privateKey: PrivateKey;
+  genesisHash: Uint8Array;
+  scores: PeerScoreStore;
+  /** Peer ids (strings) of the reserved nodes, for `reservedOnly`. */
+  reservedPeerIds?: ReadonlySet<string>;
+}
+
+/** Gossipsub frame overhead allowed above the largest topic limit (protobuf fields, control messages). */
+export const GOSSIP_FRAME_OVERHEAD_BYTES = 64 * 1024;
+
+/** Listen addresses: `listenAddrs`, else `/ip4/0.0.0.0/tcp/<port>` as Substrate does with `--port`. */
+export function listenAddrsOf(opts: P2pOptions): string[] {
+  return opts.listenAddrs.length > 0 ? opts.listenAddrs : [`/ip4/0.0.0.0/tcp/${opts.port}`];
+}
+
+export function buildConnectionGater(
+  opts: Pick<P2pOptions, "reservedOnly">,
+  ctx: Pick<Libp2pOptionsContext, "scores" | "reservedPeerIds">,
+): ConnectionGater {
+  const deny = (peerId: PeerId): boolean => {
+    const id = peerId.toString();
+    if (opts.reservedOnly && !(ctx.reservedPeerIds?.has(id) ?? false)) return true;
+    return ctx.scores.isBanned(id);
+  };
+  return {
+    denyDialPeer: deny,
+    denyInboundEncryptedConnection: deny,
+    denyOutboundEncryptedConnection: deny,
+    denyInboundUpgradedConnection: deny,
+    denyOutboundUpgradedConnection: deny,
+  };
+}
+
+export function buildLibp2pOptions(opts: P2pOptions, ctx: Libp2pOptionsContext): Libp2pOptions<P2pServices> {
+  const { limits } = opts;
+  const maxTopicBytes = Math.max(
+    limits.gossipBlocksBytes,
+    limits.gossipTransactionsBytes,
+    limits.gossipFinalityBytes,
+    limits.gossipDefaultBytes,
+  );
+  const services: Libp2pOptions<P2pServices>["services"] = {
+    identify: identify(),
+    ping: ping(),
+    pubsub: gossipsub({
+      globalSignaturePolicy: "StrictNoSign",
+      allowPublishToZeroTopicPeers: true,
+      ignoreDuplicatePublishError: true,
+      emitSelf: false,
+      maxInboundDataLength: maxTopicBytes + GOSSIP_FRAME_OVERHEAD_BYTES,
+      maxOutboundBufferSize: 4 * (maxTopicBytes + GOSSIP_FRAME_OVERHEAD_BYTES),
+    }),
+  };
+  if (opts.enableDht) {
+    services.dht = kadDHT({
+      protocol: protocolIds(ctx.genesisHash).kad,
+      clientMode: false,
+      peerInfoMapper: opts.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
+    });
+  }
+  return {
+    privateKey: ctx.privateKey,
+    start: false,
+    addresses: {
+      listen: listenAddrsOf(opts),
+      appendAnnounce: opts.publicAddrs,
+    },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: buildConnectionGater(opts, ctx),
+    connectionManager: { maxConnections: opts.maxPeers },
+    services,
+  };
+}
