@@ -6,47 +6,17 @@
 import type { HexString } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
 
-/** Where a transaction came from, as `sp_runtime::transaction_validity::TransactionSource`. */
-export type TransactionSource = "inBlock" | "local" | "external";
+// Validity is the runtime's vocabulary (Substrate's `TransactionValidity`); the pool speaks it as is.
+export type {
+  InvalidTransactionReason,
+  TransactionSource,
+  TransactionValidity,
+  TransactionValidityError,
+  UnknownTransactionReason,
+  ValidTransaction,
+} from "../../runtime/validity.js";
 
-/** `sp_runtime::transaction_validity::ValidTransaction`. */
-export interface ValidTransaction {
-  /** Higher goes first among transactions whose `requires` are all met. A u64. */
-  priority: bigint;
-  /** Tags that other transactions (or the chain) must provide before this one can be included. */
-  requires: Uint8Array[];
-  /** Tags this transaction provides. Two transactions providing the same tag conflict. Must not be empty. */
-  provides: Uint8Array[];
-  /** Minimum number of blocks the validity holds; after `at + longevity` the pool drops it as stale. */
-  longevity: bigint;
-  /** Whether the transaction may be gossiped to peers. */
-  propagate: boolean;
-}
-
-/** `sp_runtime::transaction_validity::InvalidTransaction`, camelCased. */
-export type InvalidTransactionReason =
-  | "call"
-  | "payment"
-  | "future"
-  | "stale"
-  | "badProof"
-  | "ancientBirthBlock"
-  | "exhaustsResources"
-  | "custom"
-  | "badMandatory"
-  | "mandatoryValidation"
-  | "badSigner";
-
-/** `sp_runtime::transaction_validity::UnknownTransaction`, camelCased. */
-export type UnknownTransactionReason = "cannotLookup" | "noUnsignedValidator" | "custom";
-
-export type TransactionValidityError =
-  | { kind: "invalid"; reason: InvalidTransactionReason; custom?: number }
-  | { kind: "unknown"; reason: UnknownTransactionReason; custom?: number };
-
-export type TransactionValidity =
-  | { ok: true; value: ValidTransaction }
-  | { ok: false; error: TransactionValidityError };
+import type { TransactionSource, TransactionValidity } from "../../runtime/validity.js";
 
 /** What the pool is given. */
 export interface TxPoolModules {
