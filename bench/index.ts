@@ -7,6 +7,7 @@ const benches: Record<string, () => Promise<void>> = {
   codec: async () => (await import("./codec.js")).runCodecBench(),
   verify: async () => (await import("./verify.js")).runVerifyBench(),
   trie: async () => (await import("./trie.js")).runTrieBench(),
+  train: async () => (await import("./train.js")).runTrainBench(),
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,211 @@
+/**
+ * Training figures for the ML engine, on one onnxruntime thread (profile cpu-exact), real MNIST data:
+ * 1. samples/s of the generated training graph against a hand-written ONNX training graph for the same
+ *    MLP (784-128-10 template, batch 64, SGD), run side by side in one process in alternating blocks;
+ *    printed as a ratio (goal >= 0.95);
+ * 2. the extra cost of hashing the state after every step, as % of step time (goal <= 3%), for the MLP
+ *    and the CNN template, with SGD (state = parameters) and Adam (state = parameters + 2 moments).
+ * Figures only, no pass/fail.
+ */
+import ort from "onnxruntime-node";
+import { cryptoReady } from "../primitives/hashing.js";
+import { mnistSplits } from "../worker/data/mnist.js";
+import type { OnnxNode } from "../worker/onnx/ir.js";
+import { decodeModel, encodeModel } from "../worker/onnx/model.js";
+import { tensor } from "../worker/onnx/tensor.js";
+import type { OptimizerKind } from "../worker/optim/optimizers.js";
+import { buildTemplateModel, type TemplateArch } from "../worker/templates/models.js";
+import { BatchOrder } from "../worker/train/batchOrder.js";
+import { TrainingRunner } from "../worker/train/runner.js";
+
+const BATCH = 64;
+const LR = 0.01;
+const BLOCK = 40;
+const ROUNDS = 9;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[s.length >> 1];
+}
+
+/** The MLP template's training step written out by hand: forward, fused softmax-CE backward, SGD. */
+function handWrittenMlpStep(model: Uint8Array): Uint8Array {
+  const m = decodeModel(model);
+  const n = (opType: string, inputs: string[], outputs: string[], attrs: OnnxNode["attrs"] = {}): OnnxNode => ({
+    name: outputs[0],
+    opType,
+    domain: "",
+    inputs,
+    outputs,
+    attrs,
+  });
+  const I = (i: number) => ({ type: "INT" as const, i });
+  const inits = new Map([
+    ["mean", tensor("float32", [], [0.1307])],
+    ["std", tensor("float32", [], [0.3081])],
+    ["zero", tensor("float32", [], [0])],
+    ["invB", tensor("float32", [], [1 / BATCH])],
+    ["negInvB", tensor("float32", [], [-1 / BATCH])],
+    ["labelShape", tensor("int64", [2], [BATCH, 1])],
+    ["classes", tensor("int64", [1, 10], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9])],
+    ["axes01", tensor("int64", [2], [0, 1])],
+    ["axis0", tensor("int64", [1], [0])],
+  ]);
+  const nodes = [
+    n("Sub", ["x", "mean"], ["xc"]),
+    n("Div", ["xc", "std"], ["xs"]),
+    n("Gemm", ["xs", "fc1.weight", "fc1.bias"], ["h1"], { transB: I(1) }),
+    n("Relu", ["h1"], ["a1"]),
+    n("Gemm", ["a1", "fc2.weight", "fc2.bias"], ["z"], { transB: I(1) }),
+    n("LogSoftmax", ["z"], ["logp"], { axis: I(1) }),
+    n("Reshape", ["target", "labelShape"], ["labels"]),
+    n("Equal", ["labels", "classes"], ["hit"]),
+    n("Cast", ["hit"], ["onehot"], { to: I(1) }),
+    n("Mul", ["onehot", "logp"], ["picked"]),
+    n("ReduceSum", ["picked", "axes01"], ["total"], { keepdims: I(0) }),
+    n("Mul", ["total", "negInvB"], ["loss"]),
+    n("Exp", ["logp"], ["p"]),
+    n("Sub", ["p", "onehot"], ["pm"]),
+    n("Mul", ["pm", "invB"], ["dz"]),
+    n("Gemm", ["dz", "a1"], ["dW2"], { transA: I(1) }),
+    n("ReduceSum", ["dz", "axis0"], ["db2"], { keepdims: I(0) }),
+    n("MatMul", ["dz", "fc2.weight"], ["da1"]),
+    n("Greater", ["h1", "zero"], ["active"]),
+    n("Where", ["active", "da1", "zero"], ["dh1"]),
+    n("Gemm", ["dh1", "xs"], ["dW1"], { transA: I(1) }),
+    n("ReduceSum", ["dh1", "axis0"], ["db1"], { keepdims: I(0) }),
+    ...["fc1.weight:dW1", "fc1.bias:db1", "fc2.weight:dW2", "fc2.bias:db2"].flatMap((pair) => {
+      const [p, g] = pair.split(":");
+      return [n("Mul", [g, "lr"], [`${g}_lr`]), n("Sub", [p, `${g}_lr`], [`${p}::next`])];
+    }),
+  ];
+  const params = ["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight"];
+  const dims = (p: string) => m.graph.initializers.get(p)!.dims;
+  return encodeModel({
+    name: "hand_written_mlp_step",
+    nodes,
+    inputs: [
+      { name: "x", dtype: "float32", shape: [BATCH, 784] },
+      { name: "target", dtype: "int64", shape: [BATCH] },
+      { name: "lr", dtype: "float32", shape: [] },
+      ...params.map((p) => ({ name: p, dtype: "float32" as const, shape: dims(p) })),
+    ],
+    outputs: [
+      { name: "loss", dtype: "float32", shape: [] },
+      ...params.map((p) => ({ name: `${p}::next`, dtype: "float32" as const, shape: dims(p) })),
+    ],
+    initializers: inits,
+  });
+}
+
+type Stepper = { step: () => Promise<void>; close: () => Promise<void> };
+
+async function generatedStepper(
+  arch: TemplateArch,
+  kind: OptimizerKind,
+  hash: boolean,
+  ds: ReturnType<typeof mnistSplits>["train"],
+): Promise<Stepper> {
+  const runner = await TrainingRunner.create(
+    {
+      model: buildTemplateModel(arch, { seed: 1n }),
+      dataset: ds,
+      optimizer: { kind },
+      lr: LR,
+      batchSize: BATCH,
+      seed: 1n,
+      workerKey: new Uint8Array(32),
+      profile: "cpu-exact",
+    },
+    { hashState: hash },
+  );
+  return { step: async () => void (await runner.runStep()), close: () => runner.close() };
+}
+
+async function handWrittenStepper(ds: ReturnType<typeof mnistSplits>["train"]): Promise<Stepper> {
+  const model = buildTemplateModel("mlp", { seed: 1n });
+  const session = await ort.InferenceSession.create(handWrittenMlpStep(model), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    graphOptimizationLevel: "all",
+  });
+  const params = new Map<string, ort.Tensor>(
+    [...decodeModel(model).graph.initializers].map(([k, t]) => [
+      k,
+      new ort.Tensor("float32", t.data as Float32Array, t.dims),
+    ]),
+  );
+  const order = new BatchOrder(1n, new Uint8Array(32), ds.x.dims[0], BATCH);
+  const x = new Float32Array(BATCH * 784);
+  const y = new BigInt64Array(BATCH);
+  let step = 0;
+  const lr = new ort.Tensor("float32", Float32Array.of(LR), []);
+  return {
+    step: async () => {
+      step++;
+      order.indicesForStep(step).forEach((src, i) => {
+        x.set((ds.x.data as Float32Array).subarray(src * 784, (src + 1) * 784), i * 784);
+        y[i] = (ds.y.data as BigInt64Array)[src];
+      });
+      const feeds: Record<string, ort.Tensor> = {
+        x: new ort.Tensor("float32", x, [BATCH, 784]),
+        target: new ort.Tensor("int64", y, [BATCH]),
+        lr,
+      };
+      for (const [k, t] of params) feeds[k] = t as ort.Tensor;
+      const out = await session.run(feeds);
+      for (const k of params.keys()) params.set(k, out[`${k}::next`]);
+    },
+    close: () => session.release(),
+  };
+}
+
+/** Median samples/s of each stepper over alternating blocks, so drifts in machine load hit both. */
+async function sideBySide(steppers: Stepper[]): Promise<number[]> {
+  const rates: number[][] = steppers.map(() => []);
+  for (const s of steppers) for (let i = 0; i < 10; i++) await s.step(); // warm-up
+  for (let r = 0; r < ROUNDS; r++) {
+    // Alternate who goes first, so neither always runs on a warmer or colder cache.
+    const order = r % 2 === 0 ? [...steppers.entries()] : [...steppers.entries()].reverse();
+    for (const [k, s] of order) {
+      const t0 = performance.now();
+      for (let i = 0; i < BLOCK; i++) await s.step();
+      rates[k].push((BLOCK * BATCH) / ((performance.now() - t0) / 1000));
+    }
+  }
+  for (const s of steppers) await s.close();
+  return rates.map(median);
+}
+
+export async function runTrainBench(): Promise<void> {
+  await cryptoReady();
+  ort.env.logLevel = "error";
+  const { train } = mnistSplits(8000, 100);
+  console.log(
+    `ML training bench: MNIST 8000, batch ${BATCH}, 1 onnxruntime thread (cpu-exact), medians of ${ROUNDS} blocks of ${BLOCK} steps`,
+  );
+
+  const [generated, hand] = await sideBySide([
+    await generatedStepper("mlp", "sgd", false, train),
+    await handWrittenStepper(train),
+  ]);
+  console.log(
+    `MLP 784-128-10, SGD: generated graph ${generated.toFixed(0)} samples/s, hand-written ${hand.toFixed(0)} samples/s, ratio ${(generated / hand).toFixed(3)} (goal >= 0.95)`,
+  );
+
+  for (const arch of ["mlp", "cnn"] as const) {
+    for (const kind of ["sgd", "adam"] as const) {
+      const [plain, hashed] = await sideBySide([
+        await generatedStepper(arch, kind, false, train),
+        await generatedStepper(arch, kind, true, train),
+      ]);
+      const stepMs = (BATCH / plain) * 1000;
+      const hashedMs = (BATCH / hashed) * 1000;
+      const overhead = ((hashedMs - stepMs) / stepMs) * 100;
+      console.log(
+        `${arch.toUpperCase()} ${kind}: step ${stepMs.toFixed(3)} ms, with per-step state hash ${hashedMs.toFixed(3)} ms, hashing cost ${overhead.toFixed(1)}% of step time (goal <= 3%); ${plain.toFixed(0)} samples/s`,
+      );
+    }
+  }
+}

@@ -1,0 +1,43 @@
+/**
+ * A checkpoint is everything needed to resume at a step: the step number and every state tensor
+ * (parameters and optimizer state), stored as safetensors with the step and state hash as metadata.
+ */
+
+import { toHex } from "../../primitives/hex.js";
+import { decodeSafetensors, encodeSafetensors } from "../data/safetensors.js";
+import type { TensorData } from "../onnx/tensor.js";
+import { TrainError } from "./errors.js";
+import { stateHash } from "./stateHash.js";
+
+export const CHECKPOINT_FORMAT = "tensorchain-checkpoint/1";
+
+export interface Checkpoint {
+  /** Number of steps applied to the state (0 = initial state). */
+  step: number;
+  state: Map<string, TensorData>;
+}
+
+export function checkpointHash(cp: Checkpoint): Uint8Array {
+  return stateHash([...cp.state].map(([name, tensor]) => ({ name, tensor })));
+}
+
+export function encodeCheckpoint(cp: Checkpoint): Uint8Array {
+  return encodeSafetensors(cp.state, {
+    format: CHECKPOINT_FORMAT,
+    step: String(cp.step),
+    stateHash: toHex(checkpointHash(cp)),
+  });
+}
+
+/** Decodes and checks a checkpoint: format, step, and that the tensors hash to the recorded hash. */
+export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  const f = decodeSafetensors(bytes);
+  const fail = (reason: string) =>
+    new TrainError({ code: "TRAIN_ERROR_CHECKPOINT", reason }, `Bad checkpoint: ${reason}`);
+  if (f.metadata.format !== CHECKPOINT_FORMAT) throw fail(`format is ${f.metadata.format ?? "missing"}`);
+  const step = Number(f.metadata.step);
+  if (!Number.isInteger(step) || step < 0) throw fail(`step is ${f.metadata.step}`);
+  const cp = { step, state: f.tensors };
+  if (toHex(checkpointHash(cp)) !== f.metadata.stateHash) throw fail("tensors do not match the recorded state hash");
+  return cp;
+}

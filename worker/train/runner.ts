@@ -1,0 +1,223 @@
+/**
+ * Runs training steps of one job on onnxruntime-node. The runner owns the state (parameters and
+ * optimizer state as typed arrays), feeds it with the step's batch to the training graph, and keeps the
+ * graph's outputs as the new state: one session run per step, no copies back into the model in between.
+ *
+ * Step s (1-based) uses the batch `BatchOrder.indicesForStep(s)`; after it, `stateHash` covers the new
+ * state. A non-finite loss rejects the step: the state stays as it was and a typed error is thrown.
+ */
+import ort from "onnxruntime-node";
+import { type Logger, nullLogger } from "../../primitives/logger.js";
+import type { LossKind } from "../autodiff/losses.js";
+import { buildTrainingGraph, LOSS_OUTPUT, LR_INPUT, type TrainingGraph } from "../autodiff/trainingGraph.js";
+import { type Dataset, datasetSize, validateDataset } from "../data/dataset.js";
+import { decodeModel, replaceInitializers } from "../onnx/model.js";
+import { numel, type TensorData } from "../onnx/tensor.js";
+import type { OptimizerSpec } from "../optim/optimizers.js";
+import { BatchOrder } from "./batchOrder.js";
+import type { Checkpoint } from "./checkpoint.js";
+import { TrainError } from "./errors.js";
+import { type ExecutionProfile, type ResolvedProfile, resolveProfile } from "./profile.js";
+import { StateHasher } from "./stateHash.js";
+
+export interface TrainingJob {
+  /** The client's forward model (ONNX bytes). */
+  model: Uint8Array;
+  dataset: Dataset;
+  loss?: LossKind;
+  optimizer: OptimizerSpec;
+  lr: number;
+  /** Learning-rate schedule; "linear-decay" goes from lr at step 1 to lr/totalSteps at the last step. */
+  lrSchedule?: LrSchedule;
+  batchSize: number;
+  seed: bigint;
+  workerKey: Uint8Array;
+  profile?: ExecutionProfile | "auto";
+  threads?: number;
+}
+
+export type LrSchedule = { kind: "constant" } | { kind: "linear-decay"; totalSteps: number };
+
+/** The learning rate of step `step` (1-based), a pure function so verifiers derive the same value. */
+export function learningRate(lr: number, schedule: LrSchedule | undefined, step: number): number {
+  if (!schedule || schedule.kind === "constant") return lr;
+  return (lr * Math.max(0, schedule.totalSteps - step + 1)) / schedule.totalSteps;
+}
+
+export interface StepResult {
+  step: number;
+  loss: number;
+  stateHash: Uint8Array;
+}
+
+export interface RunnerOptions {
+  log?: Logger;
+  /** Skip the per-step state hash (benchmarks only: a worker must hash every step). */
+  hashState?: boolean;
+}
+
+export class TrainingRunner {
+  readonly graph: TrainingGraph;
+  readonly order: BatchOrder;
+  readonly profile: ResolvedProfile;
+  /** Steps applied so far. */
+  step = 0;
+  private readonly job: TrainingJob;
+  private readonly session: ort.InferenceSession;
+  private state = new Map<string, TensorData>();
+  private readonly hasher = new StateHasher();
+  private readonly hashState: boolean;
+  private readonly xBuf: Float32Array;
+  private readonly yBuf: BigInt64Array | Float32Array;
+  private readonly lrBuf: Float32Array | Float64Array;
+
+  private constructor(
+    job: TrainingJob,
+    graph: TrainingGraph,
+    session: ort.InferenceSession,
+    profile: ResolvedProfile,
+    opts: RunnerOptions,
+  ) {
+    this.job = job;
+    this.graph = graph;
+    this.session = session;
+    this.profile = profile;
+    this.hashState = opts.hashState ?? true;
+    this.order = new BatchOrder(job.seed, job.workerKey, datasetSize(job.dataset), job.batchSize);
+    for (const s of graph.state) this.state.set(s.name, cloneTensor(s.initial));
+    this.xBuf = new Float32Array(numel(graph.input.dims));
+    this.yBuf =
+      graph.target.dtype === "int64"
+        ? new BigInt64Array(numel(graph.target.dims))
+        : new Float32Array(numel(graph.target.dims));
+    this.lrBuf = graph.floatType === "float64" ? new Float64Array(1) : new Float32Array(1);
+  }
+
+  /** Builds the training graph, checks the dataset against it, and opens the session. */
+  static async create(job: TrainingJob, opts: RunnerOptions = {}): Promise<TrainingRunner> {
+    const log = opts.log ?? nullLogger;
+    if (!(job.lr > 0) || !Number.isFinite(job.lr))
+      throw new TrainError({ code: "TRAIN_ERROR_BAD_OPTIONS", reason: `lr must be positive, got ${job.lr}` });
+    const model = decodeModel(job.model);
+    const loss = job.loss ?? "cross_entropy";
+    const graph = buildTrainingGraph(model, { loss, optimizer: job.optimizer, batchSize: job.batchSize });
+    const sampleDims = graph.input.dims.slice(1);
+    validateDataset(
+      job.dataset,
+      sampleDims,
+      loss === "cross_entropy"
+        ? { kind: "classes", classes: graph.outputDims[1] }
+        : { kind: "values", dims: graph.outputDims.slice(1) },
+    );
+    const profile = resolveProfile(job.profile ?? "auto", job.threads ?? 1, log);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(graph.bytes, profile.sessionOptions);
+    } catch (e) {
+      throw new TrainError(
+        { code: "TRAIN_ERROR_SESSION", reason: (e as Error).message },
+        `onnxruntime rejected the training graph: ${(e as Error).message}`,
+      );
+    }
+    log.debug("Training graph ready", {
+      nodes: graph.graph.nodes.length,
+      parameters: graph.parameters.length,
+      batch: job.batchSize,
+    });
+    return new TrainingRunner(job, graph, session, profile, opts);
+  }
+
+  get stepsPerEpoch(): number {
+    return this.order.stepsPerEpoch;
+  }
+
+  /** Parameters and optimizer state, in canonical order. */
+  stateTensors(): { name: string; tensor: TensorData }[] {
+    return this.graph.state.map((s) => ({ name: s.name, tensor: this.state.get(s.name)! }));
+  }
+
+  currentStateHash(): Uint8Array {
+    return this.hasher.hash(this.stateTensors());
+  }
+
+  /** Applies step `this.step + 1`. */
+  async runStep(): Promise<StepResult> {
+    const step = this.step + 1;
+    this.fillBatch(this.order.indicesForStep(step));
+    const g = this.graph;
+    this.lrBuf[0] = learningRate(this.job.lr, this.job.lrSchedule, step);
+    const feeds: Record<string, ort.Tensor> = {
+      [g.input.name]: new ort.Tensor("float32", this.xBuf, g.input.dims),
+      [g.target.name]: new ort.Tensor(g.target.dtype === "int64" ? "int64" : "float32", this.yBuf, g.target.dims),
+      [LR_INPUT]: new ort.Tensor(this.lrBuf instanceof Float64Array ? "float64" : "float32", this.lrBuf, []),
+    };
+    for (const s of g.state) {
+      const t = this.state.get(s.name)!;
+      feeds[s.name] = new ort.Tensor(t.dtype as "float32", t.data as Float32Array, t.dims);
+    }
+    const out = await this.session.run(feeds);
+    const loss = Number(out[LOSS_OUTPUT].data[0]);
+    if (!Number.isFinite(loss)) {
+      throw new TrainError(
+        { code: "TRAIN_ERROR_NON_FINITE_LOSS", step, loss },
+        `Training diverged: loss is ${loss} at step ${step}`,
+      );
+    }
+    for (const s of g.state) {
+      const t = out[s.next];
+      this.state.set(s.name, { dtype: s.initial.dtype, dims: s.dims, data: t.data as Float32Array });
+    }
+    this.step = step;
+    return { step, loss, stateHash: this.hashState ? this.currentStateHash() : new Uint8Array(32) };
+  }
+
+  checkpoint(): Checkpoint {
+    return { step: this.step, state: new Map([...this.state].map(([k, v]) => [k, cloneTensor(v)])) };
+  }
+
+  /** Resumes from a checkpoint of this job: same tensor names, dtypes and dims. */
+  restore(cp: Checkpoint): void {
+    for (const s of this.graph.state) {
+      const t = cp.state.get(s.name);
+      if (
+        !t ||
+        t.dtype !== s.initial.dtype ||
+        t.dims.length !== s.dims.length ||
+        t.dims.some((d, i) => d !== s.dims[i])
+      ) {
+        throw new TrainError({
+          code: "TRAIN_ERROR_CHECKPOINT",
+          reason: `tensor "${s.name}" is missing or has another shape`,
+        });
+      }
+    }
+    this.state = new Map(this.graph.state.map((s) => [s.name, cloneTensor(cp.state.get(s.name)!)]));
+    this.step = cp.step;
+  }
+
+  /** The client's model with the trained parameters: an ordinary ONNX inference model. */
+  exportModel(): Uint8Array {
+    return replaceInitializers(this.job.model, new Map(this.graph.parameters.map((p) => [p, this.state.get(p)!])));
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+
+  private fillBatch(indices: Uint32Array): void {
+    const { x, y } = this.job.dataset;
+    const xs = x.data as Float32Array;
+    const per = this.xBuf.length / indices.length;
+    const yPer = this.yBuf.length / indices.length;
+    indices.forEach((src, i) => {
+      this.xBuf.set(xs.subarray(src * per, (src + 1) * per), i * per);
+      if (this.yBuf instanceof BigInt64Array)
+        this.yBuf.set((y.data as BigInt64Array).subarray(src * yPer, (src + 1) * yPer), i * yPer);
+      else this.yBuf.set((y.data as Float32Array).subarray(src * yPer, (src + 1) * yPer), i * yPer);
+    });
+  }
+}
+
+function cloneTensor(t: TensorData): TensorData {
+  return { dtype: t.dtype, dims: [...t.dims], data: t.data.slice() };
+}

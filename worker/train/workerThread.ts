@@ -1,0 +1,55 @@
+/** Entry point of the training worker thread: runs one request and reports back over the parent port. */
+import { parentPort, workerData } from "node:worker_threads";
+import { cryptoReady } from "../../primitives/hashing.js";
+import type { LogContext, Logger, LogLevel } from "../../primitives/logger.js";
+import { runSteps } from "./loop.js";
+import { TrainingRunner } from "./runner.js";
+import { errorToWire, type WorkerMessage, type WorkerRequest } from "./wire.js";
+
+const port = parentPort!;
+const post = (m: WorkerMessage) => port.postMessage(m);
+
+function portLogger(level: LogLevel): Logger {
+  const rank: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
+  const emit = (l: LogLevel) => (msg: string, ctx?: LogContext) => {
+    if (rank[l] <= rank[level]) post({ type: "log", level: l, msg, ctx });
+  };
+  const log: Logger = {
+    error: emit("error"),
+    warn: emit("warn"),
+    info: emit("info"),
+    debug: emit("debug"),
+    trace: emit("trace"),
+    child: () => log,
+    isEnabled: (l) => rank[l] <= rank[level],
+  };
+  return log;
+}
+
+async function main(req: WorkerRequest): Promise<void> {
+  await cryptoReady();
+  const runner = await TrainingRunner.create(req.job, { log: portLogger(req.logLevel ?? "info") });
+  try {
+    if (req.start) runner.restore(req.start);
+    const steps = await runSteps(runner, {
+      untilStep: req.untilStep,
+      checkpointEvery: req.checkpointEvery,
+      onStep: (r) => post({ type: "progress", ...r, totalSteps: req.untilStep, stepsPerEpoch: runner.stepsPerEpoch }),
+      onCheckpoint: (cp) => post({ type: "checkpoint", step: cp.step, state: cp.state }),
+    });
+    post({
+      type: "done",
+      result: {
+        steps,
+        model: runner.exportModel(),
+        finalStep: runner.step,
+        profile: runner.profile.profile,
+        provider: runner.profile.provider,
+      },
+    });
+  } finally {
+    await runner.close();
+  }
+}
+
+main(workerData as WorkerRequest).catch((e) => post({ type: "error", error: errorToWire(e) }));
