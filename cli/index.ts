@@ -4,6 +4,7 @@
  */
 import { Command } from "commander";
 import { registerChainSpecCommands } from "./commands/chainSpec.js";
+import { registerDevnetCommand } from "./commands/devnet.js";
 import { registerKeyCommands } from "./commands/key.js";
 import { registerMlCommands } from "./commands/ml.js";
 import { registerRunCommand } from "./commands/run.js";
@@ -18,5 +19,6 @@ export function buildProgram(): Command {
   registerKeyCommands(program);
   registerChainSpecCommands(program);
   registerMlCommands(program);
+  registerDevnetCommand(program);
   return program;
 }

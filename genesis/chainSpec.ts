@@ -1,8 +1,20 @@
 /**
  * Chain specs in Substrate's JSON shape: `name`, `id`, `chainType`, `bootNodes`, `properties`, and a
  * genesis given either as runtime config (human-readable) or raw storage (`--raw`).
+ *
+ * Built-in specs (all endow the six dev accounts and make //Alice sudo):
+ * - `dev`: one authority, //Alice, also the one genesis validator (so session and staking run).
+ * - `local`: two validators, //Alice and //Bob.
+ * - `devnet`: four validators, //Alice, //Bob, //Charlie and //Dave, with room for a fifth
+ *   (`validatorCount` 5) to join through staking.
+ * Each genesis validator's stash is its sr25519 dev account, bonding `GENESIS_VALIDATOR_STAKE`, with
+ * session keys babe = sr25519 `//Name` and grandpa = ed25519 `//Name`.
+ *
+ * Devnet node keys are deterministic (`devNodeKey`), so bootnode addresses can be written down
+ * (docker-compose.yml, `tensorchain devnet`). Never use them on a live network.
  */
 import { readFileSync } from "node:fs";
+import { devNodeKey as nodeKeyFromSeed, peerIdFromNodeKey } from "../p2p/index.js";
 import { keypairFromSuri, ss58Decode, ss58Encode } from "../primitives/crypto/index.js";
 import { TensorchainError } from "../primitives/errors.js";
 import { fromHex, isHex, toHex } from "../primitives/hex.js";
@@ -10,9 +22,43 @@ import { buildGenesisStorage, constants, type GenesisConfig } from "../runtime/i
 
 export type ChainType = "Development" | "Local" | "Live";
 
+/** A genesis validator in a JSON spec. */
+export interface StakingValidatorSpec {
+  /** SS58 address of the stash (also its controller); it must be endowed. */
+  stash: string;
+  /** The bonded amount in planck, as a decimal string (or a safe integer). */
+  stake: string | number;
+  /** sr25519 block-production key: SS58 or 0x-hex. */
+  babe: string;
+  /** ed25519 finality key: 0x-hex or SS58. */
+  grandpa: string;
+  /** Commission in perbill parts (0..=1_000_000_000); 0 if absent. */
+  commission?: number;
+}
+
+export interface StakingNominatorSpec {
+  stash: string;
+  stake: string | number;
+  targets: string[];
+}
+
+/** The staking section of a JSON spec: the genesis validator set and its election parameters. */
+export interface StakingGenesisSpec {
+  /** How many validators each era elects (may exceed the genesis set, so that others can join). */
+  validatorCount: number;
+  minimumValidatorCount?: number;
+  minValidatorBond?: string | number;
+  minNominatorBond?: string | number;
+  /** Perbill parts slashed per offence. */
+  slashFraction?: number;
+  validators: StakingValidatorSpec[];
+  nominators?: StakingNominatorSpec[];
+}
+
 export interface RuntimeGenesisConfig {
   balances: { balances: [string, string | number][] };
   sudo?: { key: string | null };
+  staking?: StakingGenesisSpec;
 }
 
 export interface ChainSpec {
@@ -38,9 +84,41 @@ export class ChainSpecError extends TensorchainError<ChainSpecErrorType> {}
 export const DEV_ACCOUNTS = ["Alice", "Bob", "Charlie", "Dave", "Eve", "Ferdie"];
 /** 2^60 planck (about 1.15 million TRAIN) for each dev account. */
 export const DEV_ENDOWMENT = 1n << 60n;
+/** What each genesis validator bonds: 100,000 TRAIN. */
+export const GENESIS_VALIDATOR_STAKE = 100_000n * constants.UNITS;
+/**
+ * The validators of the `devnet` spec (node i of `tensorchain devnet` and docker-compose runs the i-th). The
+ * authority order is the staking election's, not this one.
+ */
+export const DEVNET_VALIDATORS = ["Alice", "Bob", "Charlie", "Dave"] as const;
+/** The devnet elects up to this many validators, so that a fifth can join by bonding and validating. */
+export const DEVNET_VALIDATOR_COUNT = 5;
 
 export function devAddress(name: string): string {
   return ss58Encode(keypairFromSuri(`//${name}`).publicKey);
+}
+
+/** A dev account as a genesis validator: stash //Name (sr25519), babe //Name (sr25519), grandpa //Name (ed25519). */
+export function devValidator(name: string, stake: bigint = GENESIS_VALIDATOR_STAKE): StakingValidatorSpec {
+  return {
+    stash: devAddress(name),
+    stake: stake.toString(),
+    babe: devAddress(name),
+    grandpa: toHex(keypairFromSuri(`//${name}`, "ed25519").publicKey),
+  };
+}
+
+/**
+ * The libp2p node key (ed25519 secret) of a devnet node: `blake2_256(utf8("tensorchain-devnet-node-key/" + name))`.
+ * Public knowledge: for dev and test networks only.
+ */
+export function devNodeKey(name: string): Uint8Array {
+  return nodeKeyFromSeed(`tensorchain-devnet-node-key/${name}`);
+}
+
+/** The peer id (`12D3KooW…`) of `devNodeKey(name)`. */
+export async function devPeerId(name: string): Promise<string> {
+  return (await peerIdFromNodeKey(devNodeKey(name))).toString();
 }
 
 function properties(): ChainSpec["properties"] {
@@ -51,7 +129,13 @@ function properties(): ChainSpec["properties"] {
   };
 }
 
-function testnetSpec(name: string, id: string, chainType: ChainType): ChainSpec {
+function testnetSpec(
+  name: string,
+  id: string,
+  chainType: ChainType,
+  validators: readonly string[],
+  validatorCount: number,
+): ChainSpec {
   return {
     name,
     id,
@@ -66,6 +150,7 @@ function testnetSpec(name: string, id: string, chainType: ChainType): ChainSpec 
         config: {
           balances: { balances: DEV_ACCOUNTS.map((n) => [devAddress(n), DEV_ENDOWMENT.toString()]) },
           sudo: { key: devAddress("Alice") },
+          staking: { validatorCount, validators: validators.map((v) => devValidator(v)) },
         },
       },
     },
@@ -73,18 +158,19 @@ function testnetSpec(name: string, id: string, chainType: ChainType): ChainSpec 
 }
 
 export const BUILTIN_SPECS: Record<string, () => ChainSpec> = {
-  dev: () => testnetSpec("Development", "dev", "Development"),
-  local: () => testnetSpec("Local Testnet", "local_testnet", "Local"),
+  dev: () => testnetSpec("Development", "dev", "Development", ["Alice"], 1),
+  local: () => testnetSpec("Local Testnet", "local_testnet", "Local", ["Alice", "Bob"], 2),
+  devnet: () => testnetSpec("Tensorchain Devnet", "devnet", "Local", DEVNET_VALIDATORS, DEVNET_VALIDATOR_COUNT),
 };
 
-/** `--chain dev|local|<path to a JSON spec>` */
+/** `--chain dev|local|devnet|<path to a JSON spec>` */
 export function loadChainSpec(chain: string): ChainSpec {
   const builtin = BUILTIN_SPECS[chain];
   if (builtin) return builtin();
   if (!chain.endsWith(".json"))
     throw new ChainSpecError(
       { code: "CHAIN_SPEC_ERROR_UNKNOWN", name: chain },
-      `Unknown chain "${chain}": use dev, local or a path to a chain spec JSON file`,
+      `Unknown chain "${chain}": use dev, local, devnet or a path to a chain spec JSON file`,
     );
   let raw: string;
   try {
@@ -112,27 +198,119 @@ function invalid(reason: string): never {
   throw new ChainSpecError({ code: "CHAIN_SPEC_ERROR_INVALID", reason }, `Invalid chain spec: ${reason}`);
 }
 
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 function validateSpec(spec: ChainSpec): void {
-  if (typeof spec !== "object" || spec === null) invalid("not an object");
+  if (!isObject(spec)) invalid("not an object");
   if (typeof spec.name !== "string" || typeof spec.id !== "string") invalid("name and id must be strings");
-  if (!spec.genesis || typeof spec.genesis !== "object") invalid("missing genesis");
-  if (!("raw" in spec.genesis) && !("runtimeGenesis" in spec.genesis))
-    invalid("genesis must hold runtimeGenesis or raw");
+  if (!isObject(spec.genesis)) invalid("missing genesis");
+  if ("raw" in spec.genesis) {
+    if (!isObject(spec.genesis.raw) || !isObject(spec.genesis.raw.top)) invalid("genesis.raw.top must be an object");
+  } else if ("runtimeGenesis" in spec.genesis) {
+    if (!isObject(spec.genesis.runtimeGenesis) || !isObject(spec.genesis.runtimeGenesis.config))
+      invalid("genesis.runtimeGenesis.config must be an object");
+  } else invalid("genesis must hold runtimeGenesis or raw");
+  if (
+    spec.bootNodes !== undefined &&
+    !(Array.isArray(spec.bootNodes) && spec.bootNodes.every((b) => typeof b === "string"))
+  )
+    invalid("bootNodes must be a list of multiaddr strings");
+}
+
+/** An account from its SS58 address. */
+function account(what: string, address: unknown): Uint8Array {
+  try {
+    return ss58Decode(address as string);
+  } catch (err) {
+    return invalid(`${what}: ${JSON.stringify(address)} is not an SS58 address (${(err as Error).message})`);
+  }
+}
+
+/** A 32-byte public key given as 0x-hex or SS58. */
+function publicKey(what: string, value: unknown): Uint8Array {
+  if (typeof value === "string" && value.startsWith("0x")) {
+    if (!isHex(value) || value.length !== 66) invalid(`${what}: ${JSON.stringify(value)} is not 32 bytes of hex`);
+    return fromHex(value);
+  }
+  return account(what, value);
+}
+
+/**
+ * A non-negative amount in planck: a decimal or 0x-hex string, or a safe integer (JSON numbers beyond
+ * 2^53 have already lost precision when parsed, so they are refused rather than rounded).
+ */
+function amount(what: string, value: unknown): bigint {
+  const ok =
+    (typeof value === "string" && /^(?:[0-9]+|0x[0-9a-fA-F]+)$/.test(value)) ||
+    (typeof value === "number" && Number.isSafeInteger(value) && value >= 0);
+  if (!ok) invalid(`${what}: ${JSON.stringify(value)} is not a non-negative integer amount`);
+  return BigInt(value as string | number);
+}
+
+function optionalAmount(what: string, value: unknown): bigint | undefined {
+  return value === undefined ? undefined : amount(what, value);
+}
+
+function integer(what: string, value: unknown): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < 0)
+    invalid(`${what}: ${JSON.stringify(value)} is not a non-negative integer`);
+  return value as number;
+}
+
+function optionalInteger(what: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : integer(what, value);
+}
+
+function stakingConfigOf(staking: unknown): NonNullable<GenesisConfig["staking"]> {
+  if (!isObject(staking)) return invalid("staking must be an object");
+  const validators = staking.validators;
+  const nominators = staking.nominators ?? [];
+  if (!Array.isArray(validators)) invalid("staking.validators must be a list");
+  if (!Array.isArray(nominators)) invalid("staking.nominators must be a list");
+  return {
+    validatorCount: integer("staking.validatorCount", staking.validatorCount),
+    minimumValidatorCount: optionalInteger("staking.minimumValidatorCount", staking.minimumValidatorCount),
+    minValidatorBond: optionalAmount("staking.minValidatorBond", staking.minValidatorBond),
+    minNominatorBond: optionalAmount("staking.minNominatorBond", staking.minNominatorBond),
+    slashFraction: optionalInteger("staking.slashFraction", staking.slashFraction),
+    validators: (validators as unknown[]).map((v, i) => {
+      const at = `staking.validators[${i}]`;
+      if (!isObject(v)) return invalid(`${at} must be an object`);
+      return {
+        stash: account(`${at}.stash`, v.stash),
+        stake: amount(`${at}.stake`, v.stake),
+        keys: { babe: publicKey(`${at}.babe`, v.babe), grandpa: publicKey(`${at}.grandpa`, v.grandpa) },
+        commission: optionalInteger(`${at}.commission`, v.commission),
+      };
+    }),
+    nominators: (nominators as unknown[]).map((n, i) => {
+      const at = `staking.nominators[${i}]`;
+      if (!isObject(n)) return invalid(`${at} must be an object`);
+      if (!Array.isArray(n.targets)) return invalid(`${at}.targets must be a list`);
+      return {
+        stash: account(`${at}.stash`, n.stash),
+        stake: amount(`${at}.stake`, n.stake),
+        targets: n.targets.map((t, j) => account(`${at}.targets[${j}]`, t)),
+      };
+    }),
+  };
 }
 
 /** Turns a spec's human-readable runtime config into the runtime's genesis config. */
 export function genesisConfigOf(config: RuntimeGenesisConfig): GenesisConfig {
+  if (!isObject(config)) invalid("the runtime genesis config must be an object");
   const balances = config.balances?.balances;
   if (!Array.isArray(balances)) invalid("balances.balances must be a list of [address, amount]");
   return {
-    balances: balances.map(([address, amount]) => {
-      try {
-        return [ss58Decode(address), BigInt(amount)];
-      } catch (err) {
-        return invalid(`bad balance entry ${JSON.stringify([address, amount])}: ${(err as Error).message}`);
-      }
+    balances: balances.map((entry, i) => {
+      if (!Array.isArray(entry) || entry.length !== 2)
+        return invalid(`balances.balances[${i}] must be [address, amount], got ${JSON.stringify(entry)}`);
+      return [account(`balances.balances[${i}]`, entry[0]), amount(`balances.balances[${i}]`, entry[1])];
     }),
-    sudoKey: config.sudo?.key ? ss58Decode(config.sudo.key) : undefined,
+    sudoKey: config.sudo?.key ? account("sudo.key", config.sudo.key) : undefined,
+    staking: config.staking === undefined ? undefined : stakingConfigOf(config.staking),
   };
 }
 

@@ -5,6 +5,7 @@
 import { type AnyTy, T, type Ty } from "../primitives/scale/types.js";
 import { bindRuntimeCalls, type CallValue } from "./frame/calls.js";
 import type { Pallet } from "./frame/pallet.js";
+import { Babe } from "./pallets/babe.js";
 import { Balances } from "./pallets/balances.js";
 import { Offences } from "./pallets/offences.js";
 import { bindSessionManager, Session } from "./pallets/session.js";
@@ -28,6 +29,8 @@ export const PALLETS: Pallet[] = [
   Session,
   Staking,
   Offences,
+  // After Session: hooks run in this order, so at a session boundary Babe sees the new session index.
+  Babe,
 ] as unknown as Pallet[];
 
 // Staking elects the validator sets that the session pallet rotates in.

@@ -224,6 +224,26 @@ export function babePreDigest(authorityIndex: number, slot: bigint): DigestItemV
   return { tag: "PreRuntime", value: [BABE_ENGINE_ID, pre] };
 }
 
+/**
+ * A BABE pre-runtime digest with a VRF signature: `Primary` (variant 1) or `SecondaryVRF` (variant 3),
+ * with the given pre-output and a zero proof (the runtime does not check proofs; the node does).
+ */
+export function babeVrfPreDigest(
+  authorityIndex: number,
+  slot: bigint,
+  preOutput: Uint8Array,
+  kind: "Primary" | "SecondaryVRF" = "Primary",
+): DigestItemValue {
+  if (preOutput.length !== 32) throw new Error("pre-output must be 32 bytes");
+  const pre = new Uint8Array(13 + 32 + 64);
+  const dv = new DataView(pre.buffer);
+  pre[0] = kind === "Primary" ? 1 : 3;
+  dv.setUint32(1, authorityIndex, true);
+  dv.setBigUint64(5, slot, true);
+  pre.set(preOutput, 13);
+  return { tag: "PreRuntime", value: [BABE_ENGINE_ID, pre] };
+}
+
 export interface StakingSetup {
   balances: [string, bigint][];
   validators: [string, bigint][];

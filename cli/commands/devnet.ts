@@ -1,0 +1,320 @@
+/**
+ * `tensorchain devnet --validators N`: a local network of N validator processes on 127.0.0.1.
+ *
+ * Node i (0-based) runs the i-th of `DEVNET_VALIDATORS` (//Alice, //Bob, …) as
+ *
+ *   tensorchain --chain devnet --validator --alice --name Alice --base-path <dir>/alice
+ *     --port <Q+i> --listen-addr /ip4/127.0.0.1/tcp/<Q+i> --rpc-port <P+i>
+ *     --node-key <devNodeKey("Alice")> --bootnodes /ip4/127.0.0.1/tcp/<Q+j>/p2p/<devPeerId(j)> (every j ≠ i)
+ *
+ * so that every address and peer id is known in advance. Each child's output is forwarded line by line,
+ * prefixed with its name, and also written to `<dir>/<name>/node.log`. Ctrl-C (SIGINT) or SIGTERM stops
+ * them all (SIGTERM, then SIGKILL after a grace period); a node that exits on its own is reported and
+ * the others keep running; the command exits when all have stopped, non-zero if any failed.
+ * Without `--base-dir` the data lives in a fresh temporary folder that is removed at the end.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, type WriteStream } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { type Command, InvalidArgumentError } from "commander";
+import { DEVNET_VALIDATORS, devNodeKey, devPeerId, loadChainSpec } from "../../genesis/chainSpec.js";
+import { TensorchainError } from "../../primitives/errors.js";
+import { cryptoReady } from "../../primitives/hashing.js";
+import { parsePort, parsePositiveInt } from "./run.js";
+
+export const DEVNET_DEFAULT_RPC_PORT = 9944;
+export const DEVNET_DEFAULT_P2P_PORT = 30333;
+/** How long a node gets to shut down after SIGTERM before it is killed. */
+export const DEVNET_STOP_GRACE_MS = 10_000;
+
+export type DevnetErrorType =
+  | { code: "DEVNET_ERROR_TOO_MANY_VALIDATORS"; requested: number; max: number }
+  | { code: "DEVNET_ERROR_PORT_RANGE"; port: number };
+export class DevnetError extends TensorchainError<DevnetErrorType> {}
+
+export interface DevnetOptions {
+  /** How many validators to start: 1..=DEVNET_VALIDATORS.length. */
+  validators: number;
+  /** Where each node's base path goes (`<baseDir>/<name>`). */
+  baseDir: string;
+  /** Node i's RPC port is rpcPort + i. */
+  rpcPort: number;
+  /** Node i's libp2p port is p2pPort + i. */
+  p2pPort: number;
+  /** The chain every node runs. */
+  chain: string;
+  /** Passed to each node as `--dev-block-time`, when given. */
+  blockTimeMs?: number;
+  /** Passed to each node as `--log`, when given. */
+  log?: string;
+}
+
+/** One node of the devnet: who it is, where it listens, and its exact command line. */
+export interface DevnetNodePlan {
+  name: string;
+  basePath: string;
+  rpcPort: number;
+  p2pPort: number;
+  peerId: string;
+  /** The node's address as the others dial it: `/ip4/127.0.0.1/tcp/<port>/p2p/<peerId>`. */
+  multiaddr: string;
+  rpcUrl: string;
+  /** The arguments after `tensorchain` (the run command's flags). */
+  args: string[];
+}
+
+export const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
+
+/** The command lines of a devnet; pure apart from computing peer ids. */
+export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]> {
+  const max = DEVNET_VALIDATORS.length;
+  if (!Number.isInteger(opts.validators) || opts.validators < 1 || opts.validators > max)
+    throw new DevnetError(
+      { code: "DEVNET_ERROR_TOO_MANY_VALIDATORS", requested: opts.validators, max },
+      `--validators must be between 1 and ${max} (the devnet has ${max} genesis validators: ${DEVNET_VALIDATORS.join(", ")})`,
+    );
+  for (const port of [opts.rpcPort + opts.validators - 1, opts.p2pPort + opts.validators - 1])
+    if (port > 65535) throw new DevnetError({ code: "DEVNET_ERROR_PORT_RANGE", port }, `Port ${port} is out of range`);
+  const names = DEVNET_VALIDATORS.slice(0, opts.validators);
+  const nodes = await Promise.all(
+    names.map(async (name, i) => {
+      const p2pPort = opts.p2pPort + i;
+      const peerId = await devPeerId(name);
+      return {
+        name,
+        basePath: join(opts.baseDir, name.toLowerCase()),
+        rpcPort: opts.rpcPort + i,
+        p2pPort,
+        peerId,
+        multiaddr: `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerId}`,
+        rpcUrl: `ws://127.0.0.1:${opts.rpcPort + i}`,
+        args: [] as string[],
+      };
+    }),
+  );
+  for (const node of nodes) {
+    const others = nodes.filter((n) => n !== node).map((n) => n.multiaddr);
+    node.args = [
+      "--chain",
+      opts.chain,
+      "--validator",
+      `--${node.name.toLowerCase()}`,
+      "--name",
+      node.name,
+      "--base-path",
+      node.basePath,
+      "--port",
+      String(node.p2pPort),
+      "--listen-addr",
+      `/ip4/127.0.0.1/tcp/${node.p2pPort}`,
+      "--rpc-port",
+      String(node.rpcPort),
+      "--node-key",
+      hexOf(devNodeKey(node.name)),
+      ...(others.length > 0 ? ["--bootnodes", ...others] : []),
+      ...(opts.blockTimeMs !== undefined ? ["--dev-block-time", String(opts.blockTimeMs)] : []),
+      ...(opts.log !== undefined ? ["--log", opts.log] : []),
+    ];
+  }
+  return nodes;
+}
+
+/** The endpoints table printed at start. */
+export function endpointsTable(nodes: DevnetNodePlan[]): string {
+  const rows = [["name", "rpc", "p2p", "base path"], ...nodes.map((n) => [n.name, n.rpcUrl, n.multiaddr, n.basePath])];
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return `${rows.map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c])).join("  ")}`.trimEnd()).join("\n")}\n`;
+}
+
+/** How a devnet node ended. */
+export interface DevnetExit {
+  name: string;
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** False when the node exited before `stop()` was called. */
+  expected: boolean;
+}
+
+export interface DevnetIo {
+  /** The program and leading arguments that run `tensorchain` (default: this Node.js and bin/tensorchain.js). */
+  command?: [string, ...string[]];
+  /** Where prefixed log lines and reports go (default: process.stdout). */
+  write?: (line: string) => void;
+  /** Called when a node exits, expectedly or not. */
+  onExit?: (exit: DevnetExit) => void;
+  /** Write each node's output to `<basePath>/node.log` too (default true). */
+  logFiles?: boolean;
+  stopGraceMs?: number;
+}
+
+export interface RunningDevnet {
+  nodes: DevnetNodePlan[];
+  children: Map<string, ChildProcess>;
+  /** Resolves when every node has exited, with how each ended. */
+  done: Promise<DevnetExit[]>;
+  /** Stops every node still running (SIGTERM, SIGKILL after the grace period); resolves when all exited. */
+  stop(): Promise<DevnetExit[]>;
+}
+
+/** The CLI entry script: `bin/tensorchain.js`, found by walking up from this file (works from dist/ and from source). */
+export function defaultCliPath(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, "bin", "tensorchain.js");
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("Cannot find bin/tensorchain.js above this module");
+    dir = parent;
+  }
+}
+
+/** Spawns the planned nodes and forwards their output. */
+export function startDevnet(nodes: DevnetNodePlan[], io: DevnetIo = {}): RunningDevnet {
+  const [program, ...lead] = io.command ?? [process.execPath, defaultCliPath()];
+  const write = io.write ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const width = Math.max(...nodes.map((n) => n.name.length));
+  const children = new Map<string, ChildProcess>();
+  const exits: Promise<DevnetExit>[] = [];
+  let stopping = false;
+  for (const node of nodes) {
+    mkdirSync(node.basePath, { recursive: true });
+    const child = spawn(program, [...lead, ...node.args], { stdio: ["ignore", "pipe", "pipe"] });
+    children.set(node.name, child);
+    const prefix = `[${node.name.padEnd(width)}]`;
+    const file: WriteStream | undefined =
+      io.logFiles === false ? undefined : createWriteStream(join(node.basePath, "node.log"), { flags: "a" });
+    const streamsClosed: Promise<void>[] = [];
+    for (const stream of [child.stdout, child.stderr]) {
+      if (!stream) continue;
+      const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+      lines.on("line", (line) => {
+        write(`${prefix} ${line}`);
+        file?.write(`${line}\n`);
+      });
+      streamsClosed.push(new Promise((r) => lines.once("close", () => r())));
+    }
+    exits.push(
+      new Promise<DevnetExit>((resolveExit) => {
+        const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+          // Wait for the last lines before reporting, so the report comes after them.
+          void Promise.all(streamsClosed).then(() => {
+            file?.end();
+            const exit: DevnetExit = { name: node.name, code, signal, expected: stopping };
+            if (!stopping) write(`${prefix} exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`})`);
+            io.onExit?.(exit);
+            resolveExit(exit);
+          });
+        };
+        child.once("exit", finish);
+        child.once("error", (err) => {
+          write(`${prefix} could not start: ${err.message}`);
+          finish(null, null);
+        });
+      }),
+    );
+  }
+  const done = Promise.all(exits);
+  let stopped: Promise<DevnetExit[]> | undefined;
+  const stop = (): Promise<DevnetExit[]> => {
+    if (stopped) return stopped;
+    stopping = true;
+    const live = [...children.values()].filter((c) => c.exitCode === null && c.signalCode === null);
+    for (const c of live) c.kill("SIGTERM");
+    const killer = setTimeout(() => {
+      for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    }, io.stopGraceMs ?? DEVNET_STOP_GRACE_MS);
+    stopped = done.finally(() => clearTimeout(killer));
+    return stopped;
+  };
+  return { nodes, children, done, stop };
+}
+
+interface DevnetFlags {
+  validators: number;
+  baseDir?: string;
+  rpcPort: number;
+  p2pPort: number;
+  blockTime?: number;
+  chain: string;
+  log?: string;
+}
+
+function parseValidators(value: string): number {
+  const n = parsePositiveInt(value);
+  if (n > DEVNET_VALIDATORS.length)
+    throw new InvalidArgumentError(
+      `at most ${DEVNET_VALIDATORS.length} for now (the devnet's genesis validators are ${DEVNET_VALIDATORS.join(", ")})`,
+    );
+  return n;
+}
+
+export function registerDevnetCommand(program: Command): void {
+  program
+    .command("devnet")
+    .description("Start a local network of validator nodes on 127.0.0.1 (//Alice, //Bob, …); Ctrl-C stops them all")
+    .requiredOption("--validators <n>", `How many validators to start (1-${DEVNET_VALIDATORS.length})`, parseValidators)
+    .option("--base-dir <dir>", "Where the nodes' base paths go (default: a temporary folder removed at the end)")
+    .option(
+      "--rpc-port <port>",
+      "RPC port of the first node; node i listens on port + i",
+      parsePort,
+      DEVNET_DEFAULT_RPC_PORT,
+    )
+    .option(
+      "--p2p-port <port>",
+      "libp2p port of the first node; node i listens on port + i",
+      parsePort,
+      DEVNET_DEFAULT_P2P_PORT,
+    )
+    .option("--block-time <ms>", "Passed to every node as --dev-block-time", parsePositiveInt)
+    .option("--chain <spec>", "The chain spec every node runs", "devnet")
+    .option("-l, --log <filter>", "Log filter passed to every node")
+    .action(async (flags: DevnetFlags) => {
+      process.exitCode = await runDevnet(flags);
+    });
+}
+
+/** The `devnet` command: plans, prints, starts, waits for a signal or for every node to exit. Returns the exit code. */
+export async function runDevnet(flags: DevnetFlags): Promise<number> {
+  await cryptoReady();
+  const spec = loadChainSpec(flags.chain);
+  const temporary = flags.baseDir === undefined;
+  const baseDir = flags.baseDir ? resolve(flags.baseDir) : mkdtempSync(join(tmpdir(), "tensorchain-devnet-"));
+  const nodes = await planDevnet({
+    validators: flags.validators,
+    baseDir,
+    rpcPort: flags.rpcPort,
+    p2pPort: flags.p2pPort,
+    chain: flags.chain,
+    blockTimeMs: flags.blockTime,
+    log: flags.log,
+  });
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  out(
+    `Devnet: ${nodes.length} validator(s) of chain "${spec.name}", base dir ${baseDir}${temporary ? " (temporary)" : ""}`,
+  );
+  out(endpointsTable(nodes).trimEnd());
+  const genesisValidators =
+    "runtimeGenesis" in spec.genesis ? (spec.genesis.runtimeGenesis.config.staking?.validators.length ?? 0) : 0;
+  if (genesisValidators > 0 && 3 * nodes.length <= 2 * genesisValidators)
+    out(
+      `Note: ${nodes.length} of ${genesisValidators} genesis validators: blocks are produced, but finality needs more than 2/3.`,
+    );
+  const devnet = startDevnet(nodes, { write: out });
+  const onSignal = (signal: NodeJS.Signals) => {
+    out(`Received ${signal}, stopping the devnet`);
+    void devnet.stop();
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const exits = await devnet.done;
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  if (temporary) rmSync(baseDir, { recursive: true, force: true });
+  const failed = exits.filter((e) => !e.expected);
+  out(failed.length === 0 ? "Devnet stopped" : `Devnet stopped; ${failed.map((e) => e.name).join(", ")} failed`);
+  return failed.length === 0 ? 0 : 1;
+}
