@@ -16,7 +16,7 @@ import {
   queryInfo,
   validateTransaction,
 } from "./executive.js";
-import { encodeUnsignedExtrinsic } from "./extrinsic.js";
+import { encodeUnsignedExtrinsic, withLengthPrefix } from "./extrinsic.js";
 import type { CallValue } from "./frame/calls.js";
 import type { Ext } from "./frame/ext.js";
 import { metadataV14, metadataV15, SUPPORTED_METADATA_VERSIONS } from "./metadata.js";
@@ -152,7 +152,7 @@ export const RUNTIME_APIS: ApiDecl[] = [
         docs: [" Apply the given extrinsic."],
         impl: (ctx, extrinsic: Uint8Array) => {
           initializeBlock(ctx.ext, { parentHash: ctx.at.hash, number: ctx.at.number + 1, digest: [] });
-          const r = applyExtrinsic(ctx.ext, withPrefixIfNeeded(extrinsic), ctx.genesisHash);
+          const r = applyExtrinsic(ctx.ext, withLengthPrefixRestored(extrinsic), ctx.genesisHash);
           if (!r.ok) return { tag: "Err", value: encodeValidityError(r.error) };
           return {
             tag: "Ok",
@@ -216,7 +216,13 @@ export const RUNTIME_APIS: ApiDecl[] = [
         output: TransactionValidityTy,
         docs: [" Validate the transaction."],
         impl: (ctx, source: { tag: string }, tx: Uint8Array, _blockHash: Uint8Array) => {
-          const v = validateTransaction(ctx.ext, sourceOf(source), withPrefixIfNeeded(tx), ctx.at, ctx.genesisHash);
+          const v = validateTransaction(
+            ctx.ext,
+            sourceOf(source),
+            withLengthPrefixRestored(tx),
+            ctx.at,
+            ctx.genesisHash,
+          );
           return v.ok ? { tag: "Ok", value: v.value } : { tag: "Err", value: encodeValidityError(v.error) };
         },
       },
@@ -248,7 +254,7 @@ export const RUNTIME_APIS: ApiDecl[] = [
         output: RuntimeDispatchInfo,
         docs: [],
         impl: (_ctx, uxt: Uint8Array, len: number) => {
-          const info = queryInfo(withPrefixIfNeeded(uxt), len);
+          const info = queryInfo(withLengthPrefixRestored(uxt), len);
           return { weight: info.weight, class: { tag: info.class }, partial_fee: info.partialFee };
         },
       },
@@ -261,7 +267,7 @@ export const RUNTIME_APIS: ApiDecl[] = [
         output: FeeDetails,
         docs: [],
         impl: (_ctx, uxt: Uint8Array, len: number) => {
-          const info = queryInfo(withPrefixIfNeeded(uxt), len);
+          const info = queryInfo(withLengthPrefixRestored(uxt), len);
           const f = info.feeDetails;
           return {
             inclusion_fee: f
@@ -293,13 +299,9 @@ export const RUNTIME_APIS: ApiDecl[] = [
  * `UncheckedExtrinsic` arguments arrive as the extrinsic's own encoding (length prefix included); the
  * declared `Vec<u8>` codec strips that prefix, so put it back.
  */
-function withPrefixIfNeeded(inner: Uint8Array): Uint8Array {
-  return UncheckedExtrinsicPrefixed(inner);
+function withLengthPrefixRestored(inner: Uint8Array): Uint8Array {
+  return withLengthPrefix(inner);
 }
-
-import { withLengthPrefix } from "./extrinsic.js";
-
-const UncheckedExtrinsicPrefixed = (inner: Uint8Array) => withLengthPrefix(inner);
 
 export function timestampInherent(now: bigint): Uint8Array {
   const call: CallValue = { tag: "Timestamp", value: { tag: "set", value: { now } } };

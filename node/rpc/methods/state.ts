@@ -1,4 +1,5 @@
 /** `state_*`: storage reads, proofs, runtime calls, metadata and their subscriptions. */
+import { blake2_256 } from "../../../primitives/hashing.js";
 import { compareBytes, fromHex, type HexString, toHex } from "../../../primitives/hex.js";
 import type { Trie } from "../../../primitives/trie/index.js";
 import { metadataV14, RUNTIME_VERSION } from "../../../runtime/index.js";
@@ -64,7 +65,6 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
       params: [param.hex("key"), at],
       handler: async ([key, a]) => {
         const v = (await stateAt(deps, a)).state.get(fromHex(key));
-        const { blake2_256 } = await import("../../../primitives/hashing.js");
         return v === undefined ? null : toHex(blake2_256(v));
       },
     }),
