@@ -157,12 +157,14 @@ export function encodedNodeSize(
 }
 
 /** Writes the encoding of a node at `off` (sized by `encodedNodeSize`); returns the new offset. */
-export function writeNode(
+export function writeNode<C = Uint8Array>(
   out: Uint8Array,
   off: number,
   partial: Uint8Array,
   value: Uint8Array | undefined,
-  children: ReadonlyArray<Uint8Array | undefined> | null,
+  children: ReadonlyArray<C | undefined> | null,
+  /** The child's reference (inline encoding or hash); children are references themselves by default. */
+  refOf: (child: C) => Uint8Array = (c) => c as unknown as Uint8Array,
 ): number {
   const nibbles = partial.length;
   if (children === null) {
@@ -184,8 +186,9 @@ export function writeNode(
     const c = children[i];
     if (c !== undefined) {
       bitmap |= 1 << i;
-      out[off++] = c.length << 2; // a reference is at most 32 bytes: a one-byte Compact
-      off = copyBytes(out, off, c);
+      const ref = refOf(c);
+      out[off++] = ref.length << 2; // a reference is at most 32 bytes: a one-byte Compact
+      off = copyBytes(out, off, ref);
     }
   }
   out[bitmapAt] = bitmap & 0xff;

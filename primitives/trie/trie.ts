@@ -15,18 +15,12 @@
 import { blake2_256 } from "../hashing.js";
 import {
   allocEncoding,
-  BRANCH_WITH_VALUE,
-  BRANCH_WITHOUT_VALUE,
   compactLength,
-  copyBytes,
   EMPTY_TRIE_ROOT,
   HASH_LENGTH,
   headerLength,
-  LEAF_PREFIX,
   scratch,
-  writeCompact,
-  writeHeader,
-  writePartial,
+  writeNode,
 } from "./codec.js";
 import { TrieError } from "./errors.js";
 import {
@@ -117,38 +111,10 @@ function encodedSize(node: TrieNode): number {
 
 /** Writes the node's encoding at `off`; its children's references must be cached. */
 function writeEncoding(node: TrieNode, out: Uint8Array, off: number): number {
-  const partial = node.partial;
-  const value = node.value;
-  const children = node.children;
-  const nibbles = partial.length;
-  if (children === null) {
-    off = writeHeader(out, off, LEAF_PREFIX, nibbles);
-    off = writePartial(out, off, partial);
-    off = writeCompact(out, off, value!.length);
-    return copyBytes(out, off, value!);
-  }
-  off = writeHeader(out, off, value === undefined ? BRANCH_WITHOUT_VALUE : BRANCH_WITH_VALUE, nibbles);
-  off = writePartial(out, off, partial);
-  const bitmapAt = off;
-  off += 2;
-  if (value !== undefined) {
-    off = writeCompact(out, off, value.length);
-    off = copyBytes(out, off, value);
-  }
-  let bitmap = 0;
-  for (let i = 0; i < 16; i++) {
-    const c = children[i];
-    if (c !== undefined) {
-      bitmap |= 1 << i;
-      const ref = c.encoded !== undefined ? c.encoded : c.hash!;
-      out[off++] = ref.length << 2; // a reference is at most 32 bytes: a one-byte Compact
-      off = copyBytes(out, off, ref);
-    }
-  }
-  out[bitmapAt] = bitmap & 0xff;
-  out[bitmapAt + 1] = bitmap >> 8;
-  return off;
+  return writeNode(out, off, node.partial, node.value, node.children, childRef);
 }
+
+const childRef = (c: TrieNode): Uint8Array => (c.encoded !== undefined ? c.encoded : c.hash!);
 
 /** Computes (recursively) and caches the references of the node's children. */
 function ensureChildReferences(node: TrieNode): void {
