@@ -53,7 +53,10 @@ export class ScaleWriter {
       return;
     }
     let v = BigInt(value);
-    if (v < 0x40000000n) return this.compact(Number(v));
+    if (v < 0x40000000n) {
+      this.compact(Number(v));
+      return;
+    }
     const bytes: number[] = [];
     while (v > 0n) {
       bytes.push(Number(v & 0xffn));

@@ -2,9 +2,9 @@ import { mkdtempSync, readdirSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "@jest/globals";
+import { Keystore, KeystoreError } from "../../../node/keystore.js";
 import { keypairFromSuri } from "../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
-import { Keystore, KeystoreError } from "../../../node/keystore.js";
 
 beforeAll(async () => {
   await cryptoReady();
