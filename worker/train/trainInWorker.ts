@@ -28,6 +28,9 @@ export function workerScriptPath(): string {
   return join(root, "dist", "worker", "train", "workerThread.js");
 }
 
+/** How long a finished training thread may take to exit by itself before it is terminated. */
+const EXIT_GRACE_MS = 5000;
+
 export function trainInWorker(req: WorkerRequest, opts: TrainInWorkerOptions = {}): Promise<WorkerResult> {
   const log = opts.log ?? nullLogger;
   const script = workerScriptPath();
@@ -41,6 +44,8 @@ export function trainInWorker(req: WorkerRequest, opts: TrainInWorkerOptions = {
   }
   return new Promise((resolve, reject) => {
     const worker = new Worker(script, { workerData: req });
+    let result: WorkerResult | undefined;
+    let exitGuard: NodeJS.Timeout | undefined;
     let settled = false;
     const settle = (fn: () => void) => {
       if (!settled) {
@@ -60,8 +65,9 @@ export function trainInWorker(req: WorkerRequest, opts: TrainInWorkerOptions = {
           opts.onCheckpoint?.({ step: m.step, state: m.state });
           break;
         case "done":
-          settle(() => resolve(m.result));
-          void worker.terminate();
+          // Resolve when the thread has exited on its own (see "exit"), not while it unwinds.
+          result = m.result;
+          exitGuard = setTimeout(() => void worker.terminate(), EXIT_GRACE_MS);
           break;
         case "error":
           settle(() => reject(errorFromWire(m.error)));
@@ -72,7 +78,13 @@ export function trainInWorker(req: WorkerRequest, opts: TrainInWorkerOptions = {
     worker.on("error", (e) =>
       settle(() => reject(new TrainError({ code: "TRAIN_ERROR_WORKER", reason: e.message }, e.message))),
     );
-    worker.on("exit", (code) =>
+    worker.on("exit", (code) => {
+      if (exitGuard) clearTimeout(exitGuard);
+      if (result) {
+        const done = result;
+        settle(() => resolve(done));
+        return;
+      }
       settle(() =>
         reject(
           new TrainError(
@@ -80,7 +92,7 @@ export function trainInWorker(req: WorkerRequest, opts: TrainInWorkerOptions = {
             `Training worker exited with code ${code}`,
           ),
         ),
-      ),
-    );
+      );
+    });
   });
 }

@@ -29,6 +29,7 @@ function portLogger(level: LogLevel): Logger {
 async function main(req: WorkerRequest): Promise<void> {
   await cryptoReady();
   const runner = await TrainingRunner.create(req.job, { log: portLogger(req.logLevel ?? "info") });
+  let result: Extract<WorkerMessage, { type: "done" }>["result"];
   try {
     if (req.start) runner.restore(req.start);
     const steps = await runSteps(runner, {
@@ -37,19 +38,19 @@ async function main(req: WorkerRequest): Promise<void> {
       onStep: (r) => post({ type: "progress", ...r, totalSteps: req.untilStep, stepsPerEpoch: runner.stepsPerEpoch }),
       onCheckpoint: (cp) => post({ type: "checkpoint", step: cp.step, state: cp.state }),
     });
-    post({
-      type: "done",
-      result: {
-        steps,
-        model: runner.exportModel(),
-        finalStep: runner.step,
-        profile: runner.profile.profile,
-        provider: runner.profile.provider,
-      },
-    });
+    result = {
+      steps,
+      model: runner.exportModel(),
+      finalStep: runner.step,
+      profile: runner.profile.profile,
+      provider: runner.profile.provider,
+    };
   } finally {
     await runner.close();
   }
+  // Only once the onnxruntime sessions are released: the parent then lets this thread exit by itself,
+  // never terminating it inside a native call.
+  post({ type: "done", result });
 }
 
 main(workerData as WorkerRequest).catch((e) => post({ type: "error", error: errorToWire(e) }));

@@ -61,6 +61,8 @@ export function runCli(args: string[]): Promise<CliResult> {
     child.stderr.on("data", (d) => {
       stderr += d;
     });
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.on("close", (code, signal) =>
+      resolve({ code, stdout: stdout, stderr: signal ? `${stderr}\n[killed by ${signal}]` : stderr }),
+    );
   });
 }

@@ -69,7 +69,8 @@ describe("tensorchain ML commands", () => {
         ]),
       ),
     ]);
-    for (const r of [a, b, seed, key]) expect(r.code).toBe(0);
+    for (const r of [a, b, seed, key])
+      expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: expect.any(String) });
     const ha = (await readFile(p("a.txt"), "utf8")).trim().split("\n");
     expect(ha.length).toBe(30);
     expect(ha[29]).toMatch(/^30 0x[0-9a-f]{64}$/);
