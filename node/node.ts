@@ -56,7 +56,13 @@ export class TensorchainNode {
     if (!base) throw new Error("A base path is required (--base-path or --tmp)");
     const chainDir = join(base, "chains", opts.spec.id);
     mkdirSync(chainDir, { recursive: true });
-    logger.info("Tensorchain node", { version: NODE_VERSION, chain: opts.spec.name, name: opts.name, basePath: base });
+    logger.info("Tensorchain node", {
+      version: NODE_VERSION,
+      node: process.version,
+      chain: opts.spec.name,
+      name: opts.name,
+      basePath: base,
+    });
 
     const db = await ChainDb.open(join(chainDir, "db"));
     const signatures = defaultSignatureChecker;
@@ -151,11 +157,7 @@ export class TensorchainNode {
         slotWorker && { createBlock: () => slotWorker!.createBlock(), pendingCount: () => pool.status().ready },
       ))
         rpc.register(def);
-      rpcPort = await rpc.listen();
-      logger.info("Running JSON-RPC server", {
-        addr: `${opts.rpc.host ?? "127.0.0.1"}:${rpcPort}`,
-        methods: opts.rpc.methods ?? "auto",
-      });
+      rpcPort = await rpc.listen(); // the server logs its own address
     }
 
     slotWorker?.start();
