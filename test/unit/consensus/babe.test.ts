@@ -30,20 +30,11 @@ import { blake2_256, concat, cryptoReady } from "../../../primitives/hashing.js"
 import { fromHex, toHex } from "../../../primitives/hex.js";
 import { T } from "../../../primitives/scale/types.js";
 import { DigestItem, type HeaderValue } from "../../../primitives/types.js";
-import { epochFor, fixedBytes, makeHeader, srKeys } from "./helpers.js";
+import { codeOf, epochFor, fixedBytes, makeHeader, srKeys } from "./helpers.js";
 
 beforeAll(async () => {
   await cryptoReady();
 });
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 describe("BABE pre-digest encoding", () => {
   it("encodes Primary byte-exactly as sp-consensus-babe's PreDigest", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import { BlockTree, type NewBlock } from "../../../consensus/forkChoice.js";
 import { toHex } from "../../../primitives/hex.js";
-import { fixedBytes } from "./helpers.js";
+import { codeOf, fixedBytes } from "./helpers.js";
 
 const h = (name: string) => fixedBytes(name);
 const hx = (b: { hash: Uint8Array }) => toHex(b.hash);
@@ -9,15 +9,6 @@ const hx = (b: { hash: Uint8Array }) => toHex(b.hash);
 /** Builds blocks named by path: "a1" child of genesis "g", etc. */
 function block(name: string, parent: string, number: number, primary: boolean): NewBlock {
   return { hash: h(name), parentHash: h(parent), number, primary };
-}
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
 }
 
 describe("fork choice", () => {

@@ -25,22 +25,13 @@ import {
 import type { KeyPair } from "../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { toHex } from "../../../primitives/hex.js";
-import { edKeys, TestChain } from "./helpers.js";
+import { codeOf, edKeys, TestChain } from "./helpers.js";
 
 beforeAll(async () => {
   await cryptoReady();
 });
 
 const OPTS = { ...defaultVoterOptions, gossipDurationMs: 100, rebroadcastMs: 1000 };
-
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}
 
 function setOf(keys: KeyPair[], setId = 0n): AuthoritySet {
   return { setId, authorities: keys.map((k) => ({ id: k.publicKey, weight: 1n })) };
