@@ -5,7 +5,13 @@
  *
  * Step s (1-based) uses the batch `BatchOrder.indicesForStep(s)`; after it, `stateHash` covers the new
  * state. A non-finite loss rejects the step: the state stays as it was and a typed error is thrown.
+ *
+ * Hashing is overlapped by default: onnxruntime writes each step's state into a shared-memory ring slot
+ * and hasher threads (`hashPool.ts`) hash it while the next step trains. `startStep` returns as soon as
+ * the step is applied, with its hash still coming; `runStep` waits for the hash; `runSteps` (loop.ts)
+ * keeps the pipeline full. The hashed bytes are the same in both modes (`StateFrame` = `StateHasher`).
  */
+import { availableParallelism } from "node:os";
 import ort from "onnxruntime-node";
 import { type Logger, nullLogger } from "../../primitives/logger.js";
 import type { LossKind } from "../autodiff/losses.js";
@@ -17,6 +23,7 @@ import type { OptimizerSpec } from "../optim/optimizers.js";
 import { BatchOrder } from "./batchOrder.js";
 import type { Checkpoint } from "./checkpoint.js";
 import { TrainError } from "./errors.js";
+import { HashPool } from "./hashPool.js";
 import { type ExecutionProfile, type ResolvedProfile, resolveProfile } from "./profile.js";
 import { StateHasher } from "./stateHash.js";
 
@@ -50,10 +57,27 @@ export interface StepResult {
   stateHash: Uint8Array;
 }
 
+/** A step applied, whose state hash may still be computing on a hasher thread. */
+export interface PendingStep {
+  step: number;
+  loss: number;
+  /** Settles in step order. */
+  stateHash: Promise<Uint8Array>;
+  /** The hash if it is already there (never waits). */
+  hashed(): Uint8Array | undefined;
+}
+
+/** "overlapped": hasher threads hash step s while step s+1 trains; "sync": hash on the training thread. */
+export type HashingMode = "overlapped" | "sync";
+
 export interface RunnerOptions {
   log?: Logger;
   /** Skip the per-step state hash (benchmarks only: a worker must hash every step). */
   hashState?: boolean;
+  /** Default "overlapped"; falls back to "sync" (with a warning) when the hasher thread cannot start. */
+  hashing?: HashingMode;
+  /** Hasher threads in overlapped mode (default: the cores left after onnxruntime's, 1 to 4). */
+  hashThreads?: number;
 }
 
 export class TrainingRunner {
@@ -70,6 +94,9 @@ export class TrainingRunner {
   private readonly xBuf: Float32Array;
   private readonly yBuf: BigInt64Array | Float32Array;
   private readonly lrBuf: Float32Array | Float64Array;
+  /** Overlapped hashing: the hasher pool, and per ring slot the preallocated output tensors. */
+  private readonly pool: HashPool | undefined;
+  private readonly slotFetches: Record<string, ort.Tensor | null>[] = [];
 
   private constructor(
     job: TrainingJob,
@@ -77,12 +104,21 @@ export class TrainingRunner {
     session: ort.InferenceSession,
     profile: ResolvedProfile,
     opts: RunnerOptions,
+    pool: HashPool | undefined,
   ) {
     this.job = job;
     this.graph = graph;
     this.session = session;
     this.profile = profile;
     this.hashState = opts.hashState ?? true;
+    this.pool = pool;
+    for (const slot of pool?.slots ?? []) {
+      const fetches: Record<string, ort.Tensor | null> = { [LOSS_OUTPUT]: null };
+      graph.state.forEach((s, i) => {
+        fetches[s.next] = new ort.Tensor(s.initial.dtype as "float32", slot[i].data as Float32Array, s.dims);
+      });
+      this.slotFetches.push(fetches);
+    }
     this.order = new BatchOrder(job.seed, job.workerKey, datasetSize(job.dataset), job.batchSize);
     for (const s of graph.state) this.state.set(s.name, cloneTensor(s.initial));
     this.xBuf = new Float32Array(numel(graph.input.dims));
@@ -124,14 +160,35 @@ export class TrainingRunner {
       parameters: graph.parameters.length,
       batch: job.batchSize,
     });
-    return new TrainingRunner(job, graph, session, profile, opts);
+    let pool: HashPool | undefined;
+    if ((opts.hashState ?? true) && (opts.hashing ?? "overlapped") === "overlapped") {
+      const threads = opts.hashThreads ?? Math.max(1, Math.min(4, availableParallelism() - profile.threads));
+      try {
+        pool = await HashPool.start(
+          graph.state.map((s) => s.initial),
+          graph.state.map((s) => s.name),
+          { threads },
+        );
+      } catch (e) {
+        log.warn("State hasher threads unavailable; hashing on the training thread", { reason: (e as Error).message });
+      }
+    }
+    return new TrainingRunner(job, graph, session, profile, opts, pool);
+  }
+
+  /** How the per-step state hash is computed. */
+  get hashing(): HashingMode {
+    return this.pool ? "overlapped" : "sync";
   }
 
   get stepsPerEpoch(): number {
     return this.order.stepsPerEpoch;
   }
 
-  /** Parameters and optimizer state, in canonical order. */
+  /**
+   * Parameters and optimizer state, in canonical order. In overlapped mode these view a ring slot that a
+   * later step overwrites: copy what must outlive the next steps (as `checkpoint()` does).
+   */
   stateTensors(): { name: string; tensor: TensorData }[] {
     return this.graph.state.map((s) => ({ name: s.name, tensor: this.state.get(s.name)! }));
   }
@@ -140,8 +197,18 @@ export class TrainingRunner {
     return this.hasher.hash(this.stateTensors());
   }
 
-  /** Applies step `this.step + 1`. */
+  /** Applies step `this.step + 1` and waits for its state hash. */
   async runStep(): Promise<StepResult> {
+    const p = await this.startStep();
+    return { step: p.step, loss: p.loss, stateHash: await p.stateHash };
+  }
+
+  /**
+   * Applies step `this.step + 1`; its state hash is computed on a hasher thread (overlapped mode) while
+   * the caller goes on with the next step. At most `ring` steps are in flight: a step whose ring slot
+   * is still being hashed waits for that hash first.
+   */
+  async startStep(): Promise<PendingStep> {
     const step = this.step + 1;
     this.fillBatch(this.order.indicesForStep(step));
     const g = this.graph;
@@ -155,7 +222,8 @@ export class TrainingRunner {
       const t = this.state.get(s.name)!;
       feeds[s.name] = new ort.Tensor(t.dtype as "float32", t.data as Float32Array, t.dims);
     }
-    const out = await this.session.run(feeds);
+    const slot = this.pool ? await this.pool.nextSlot() : -1;
+    const out = await (slot >= 0 ? this.session.run(feeds, this.slotFetches[slot]) : this.session.run(feeds));
     const loss = Number(out[LOSS_OUTPUT].data[0]);
     if (!Number.isFinite(loss)) {
       throw new TrainError(
@@ -163,12 +231,29 @@ export class TrainingRunner {
         `Training diverged: loss is ${loss} at step ${step}`,
       );
     }
+    if (this.pool) {
+      // The state now lives in the slot onnxruntime wrote; the hashers read it from there.
+      this.pool.slots[slot].forEach((t, i) => {
+        this.state.set(g.state[i].name, t);
+      });
+      this.step = step;
+      const { hash, peek } = this.pool.post();
+      return {
+        step,
+        loss,
+        get stateHash() {
+          return hash();
+        },
+        hashed: peek,
+      };
+    }
     for (const s of g.state) {
       const t = out[s.next];
       this.state.set(s.name, { dtype: s.initial.dtype, dims: s.dims, data: t.data as Float32Array });
     }
     this.step = step;
-    return { step, loss, stateHash: this.hashState ? this.currentStateHash() : new Uint8Array(32) };
+    const h = this.hashState ? this.currentStateHash() : new Uint8Array(32);
+    return { step, loss, stateHash: Promise.resolve(h), hashed: () => h };
   }
 
   checkpoint(): Checkpoint {
@@ -200,8 +285,13 @@ export class TrainingRunner {
     return replaceInitializers(this.job.model, new Map(this.graph.parameters.map((p) => [p, this.state.get(p)!])));
   }
 
+  /** Stops the hasher threads and releases the session. */
   async close(): Promise<void> {
-    await this.session.release();
+    try {
+      await this.pool?.close();
+    } finally {
+      await this.session.release();
+    }
   }
 
   private fillBatch(indices: Uint32Array): void {

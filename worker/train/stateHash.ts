@@ -53,3 +53,60 @@ export class StateHasher {
 export function stateHash(state: readonly NamedTensor[]): Uint8Array {
   return new StateHasher().hash(state);
 }
+
+/** A tensor's place in the canonical framing, without its data. */
+export interface TensorLayout {
+  name: string;
+  dtype: TensorData["dtype"];
+  dims: readonly number[];
+  byteLength: number;
+}
+
+/**
+ * The canonical framing of a state whose names, dtypes and dims stay fixed (every step of one job):
+ * the headers are written once, and each hash only copies the element bytes into place. Hashes the
+ * same bytes as `StateHasher` (tests compare the two); the hasher threads use it.
+ */
+export class StateFrame {
+  readonly bytes: Uint8Array;
+  /** Layouts in canonical order, and where each one's element bytes start in `bytes`. */
+  readonly layout: TensorLayout[];
+  readonly dataOffsets: number[];
+
+  constructor(tensors: readonly TensorLayout[]) {
+    this.layout = canonicalOrder(tensors);
+    const enc = new TextEncoder();
+    const names = this.layout.map((t) => enc.encode(t.name));
+    let size = 0;
+    this.layout.forEach((t, i) => {
+      size += 4 + names[i].length + 4 + 4 * t.dims.length + 1 + t.byteLength;
+    });
+    this.bytes = new Uint8Array(size);
+    const view = new DataView(this.bytes.buffer);
+    this.dataOffsets = [];
+    let off = 0;
+    this.layout.forEach((t, i) => {
+      view.setUint32(off, names[i].length, true);
+      this.bytes.set(names[i], off + 4);
+      off += 4 + names[i].length;
+      view.setUint32(off, t.dims.length, true);
+      off += 4;
+      for (const d of t.dims) {
+        view.setUint32(off, d, true);
+        off += 4;
+      }
+      this.bytes[off++] = dtypeToOnnx(t.dtype);
+      this.dataOffsets.push(off);
+      off += t.byteLength;
+    });
+  }
+
+  /** Hashes the state whose element bytes are `data[i]` for `layout[i]` (canonical order). */
+  hash(data: readonly Uint8Array[]): Uint8Array {
+    data.forEach((d, i) => {
+      if (d.byteLength !== this.layout[i].byteLength) throw new Error(`tensor "${this.layout[i].name}" changed size`);
+      this.bytes.set(d, this.dataOffsets[i]);
+    });
+    return blake2_256(this.bytes);
+  }
+}
