@@ -1,23 +1,41 @@
 /**
  * The node, wired in one visible order (as Lodestar's `BeaconNode`): database -> chain -> transaction
- * pool -> keystore -> block authoring -> RPC -> informant. `close()` tears down in reverse.
+ * pool -> keystore -> network -> finality -> sync -> block authoring -> RPC -> informant. `close()`
+ * tears down in reverse.
+ *
+ * Two modes:
+ *   - dev (`devAuthority`): one authority authors every slot (Aura-style pre-digest) and finalizes its
+ *     own blocks; no networking.
+ *   - network (`network`): a libp2p host, sync, the GRANDPA voter (observer unless `validator`), and with
+ *     `validator` and `babe` keys in the keystore, BABE block production.
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChainSpec, genesisStorageOf } from "../genesis/chainSpec.js";
+import type { P2pOptions } from "../p2p/index.js";
 import { defaultSignatureChecker, keypairFromSuri, sign } from "../primitives/crypto/index.js";
 import { cryptoReady } from "../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../primitives/hex.js";
 import type { Logger } from "../primitives/logger.js";
 import { Ext, validateTransaction } from "../runtime/index.js";
+import {
+  BABE_SLOT_DURATION_MS,
+  BabeVerifier,
+  babeClaimSlot,
+  defaultBabeOptions,
+  isPrimaryHeader,
+} from "./authoring/babe.js";
 import { SlotWorker, singleAuthorityClaim } from "./authoring/slotWorker.js";
 import { Chain, trieBackend } from "./chain/chain.js";
 import { ChainDb } from "./db/chainDb.js";
+import { defaultFinalityOptions, FinalityService } from "./finality/index.js";
 import { Informant } from "./informant.js";
 import { Keystore } from "./keystore.js";
+import { BlockImporter, NetworkService } from "./network/index.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
 import { RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
+import { defaultSyncOptions, SyncService } from "./sync/index.js";
 import { TxPool } from "./txpool/index.js";
 
 export const NODE_VERSION = "0.1.0";
@@ -31,7 +49,20 @@ export interface NodeOptions {
   rpc: Partial<RpcServerOptions> & { enabled: boolean };
   /** Author blocks with this key on every slot (the dev chain's single authority). */
   devAuthority?: { suri: string; blockTimeMs: number };
+  /** Run the network (libp2p, sync, finality); ignored with `devAuthority`. */
+  network?: { p2p: P2pOptions };
+  /** Author blocks (BABE) and vote (GRANDPA) with the keys in the keystore. */
+  validator?: boolean;
+  /** Dev keys to put in the keystore: //Name as `babe` (sr25519) and `gran` (ed25519). */
+  devKeys?: string;
   informantIntervalMs: number;
+}
+
+/** The networked services of a node that runs the network. */
+interface NetworkServices {
+  network: NetworkService;
+  sync: SyncService;
+  finality: FinalityService;
 }
 
 export class TensorchainNode {
@@ -45,6 +76,7 @@ export class TensorchainNode {
     readonly rpc: RpcServer | undefined,
     readonly rpcPort: number | undefined,
     private readonly slotWorker: SlotWorker | undefined,
+    private readonly services: NetworkServices | undefined,
     private readonly informant: Informant,
     private readonly tmpDir: string | undefined,
   ) {}
@@ -67,7 +99,7 @@ export class TensorchainNode {
     const db = await ChainDb.open(join(chainDir, "db"));
     const signatures = defaultSignatureChecker;
     const chain = await Chain.open(
-      { db, logger: logger.child({ module: "chain" }), signatures },
+      { db, logger: logger.child({ module: "chain" }), signatures, isPrimary: isPrimaryHeader },
       genesisStorageOf(opts.spec),
     );
     logger.info("Chain opened", {
@@ -109,6 +141,53 @@ export class TensorchainNode {
 
     const keystore = new Keystore(tmpDir ? undefined : join(chainDir, "keystore"));
 
+    if (opts.devKeys) {
+      const suri = `//${opts.devKeys}`;
+      keystore.insert("babe", suri, keypairFromSuri(suri, "sr25519").publicKey);
+      keystore.insert("gran", suri, keypairFromSuri(suri, "ed25519").publicKey);
+    }
+
+    let services: NetworkServices | undefined;
+    if (!opts.devAuthority && opts.network) {
+      const babe = new BabeVerifier(defaultBabeOptions, {
+        chain,
+        signatures,
+        logger: logger.child({ module: "babe" }),
+        now: () => Date.now(),
+      });
+      const importer = new BlockImporter({ chain, babe, logger: logger.child({ module: "import" }) });
+      const network = await NetworkService.create(opts.network, {
+        chain,
+        pool,
+        importer,
+        logger: logger.child({ module: "network" }),
+        roles: opts.validator ? ["authority"] : ["full"],
+      });
+      const finality = await FinalityService.create(
+        { ...defaultFinalityOptions, validator: opts.validator === true },
+        {
+          chain,
+          db,
+          keystore,
+          signatures,
+          logger: logger.child({ module: "grandpa" }),
+          publish: (data) => network.publishFinality(data),
+          now: () => Date.now(),
+        },
+      );
+      network.onFinalityGossip = (data, from) => finality.onGossip(data, from);
+      importer.setJustificationVerifier((block, j) => finality.verifyJustification(block, j));
+      const sync = new SyncService(defaultSyncOptions, {
+        chain,
+        host: network.host,
+        importer,
+        logger: logger.child({ module: "sync" }),
+        importJustification: (block, j) => finality.importJustification(block, j),
+      });
+      network.onUnknownParent = (peer, block) => sync.onUnknownParent(peer, block);
+      services = { network, sync, finality };
+    }
+
     let slotWorker: SlotWorker | undefined;
     if (opts.devAuthority) {
       const pair = keypairFromSuri(opts.devAuthority.suri, "sr25519");
@@ -129,14 +208,27 @@ export class TensorchainNode {
           claimSlot: singleAuthorityClaim({ publicKey: pair.publicKey, sign: (m) => sign(pair, m) }),
         },
       );
+    } else if (services && opts.validator && keystore.publicKeys("babe").length > 0) {
+      slotWorker = new SlotWorker(
+        { slotDurationMs: BABE_SLOT_DURATION_MS, finalityDelayMs: undefined, proposingShare: 0.5 },
+        {
+          chain,
+          pool: { ready: () => pool.ready(), reportInvalid: (h: HexString) => pool.reportInvalid(h) },
+          signatures,
+          genesisHash: chain.genesisHash,
+          logger: logger.child({ module: "babe" }),
+          now: () => Date.now(),
+          claimSlot: babeClaimSlot(chain, keystore, signatures),
+        },
+      );
     }
 
     let rpc: RpcServer | undefined;
     let rpcPort: number | undefined;
-    const roles: ("Full" | "Authority")[] = opts.devAuthority ? ["Authority"] : ["Full"];
+    const roles: ("Full" | "Authority")[] = opts.devAuthority || opts.validator ? ["Authority"] : ["Full"];
     if (opts.rpc.enabled) {
       rpc = new RpcServer(opts.rpc, { logger: logger.child({ module: "rpc" }) });
-      const peerId = "12D3KooWDevNodeWithoutNetworking"; // replaced by the libp2p peer id once networking lands
+      const peerId = services?.network.peerId ?? "12D3KooWDevNodeWithoutNetworking";
       for (const def of chainRpcMethods(
         {
           chain,
@@ -149,9 +241,16 @@ export class TensorchainNode {
             version: NODE_VERSION,
             roles,
             peerId,
-            listenAddresses: () => [],
-            peers: () => [],
-            isSyncing: () => false,
+            listenAddresses: () => services?.network.host.listenAddresses() ?? [],
+            peers: () =>
+              (services?.network.peers() ?? []).map((p) => ({
+                peerId: p.peerId,
+                roles: p.roles.includes("authority") ? "AUTHORITY" : p.roles.includes("light") ? "LIGHT" : "FULL",
+                bestHash: toHex(p.best.hash),
+                bestNumber: p.best.number,
+              })),
+            isSyncing: () => services?.sync.isSyncing() ?? false,
+            syncState: services && (() => services!.sync.state()),
           },
         },
         slotWorker && { createBlock: () => slotWorker!.createBlock(), pendingCount: () => pool.status().ready },
@@ -160,20 +259,43 @@ export class TensorchainNode {
       rpcPort = await rpc.listen(); // the server logs its own address
     }
 
+    if (services) {
+      await services.network.start();
+      await services.finality.start();
+      services.sync.start();
+    }
     slotWorker?.start();
     const informant = new Informant(
       { intervalMs: opts.informantIntervalMs },
       { chain, pool, logger: logger.child({ module: "informant" }) },
     );
     informant.start();
-    return new TensorchainNode(opts, logger, db, chain, pool, keystore, rpc, rpcPort, slotWorker, informant, tmpDir);
+    return new TensorchainNode(
+      opts,
+      logger,
+      db,
+      chain,
+      pool,
+      keystore,
+      rpc,
+      rpcPort,
+      slotWorker,
+      services,
+      informant,
+      tmpDir,
+    );
   }
 
-  /** Stops authoring, then RPC, then closes the database; removes a `--tmp` base path. */
+  /** Stops authoring, RPC, sync, finality and the network, then closes the database; removes a `--tmp` base path. */
   async close(): Promise<void> {
     this.informant.stop();
     await this.slotWorker?.stop();
     await this.rpc?.close();
+    if (this.services) {
+      await this.services.sync.stop();
+      await this.services.finality.stop();
+      await this.services.network.stop();
+    }
     await this.db.close();
     if (this.tmpDir) rmSync(this.tmpDir, { recursive: true, force: true });
     this.logger.info("Shut down");

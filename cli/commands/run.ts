@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadChainSpec } from "../../genesis/chainSpec.js";
 import { TensorchainNode } from "../../node/node.js";
+import { p2pOptionsFromFlags } from "../../p2p/index.js";
 import { createLogger, parseLogFilter } from "../../primitives/logger.js";
 
 export interface RunFlags {
@@ -141,12 +142,36 @@ export async function runNode(flags: RunFlags): Promise<void> {
   const tmp = flags.tmp ?? (flags.dev === true && flags.basePath === undefined);
   const devKey = devKeyFlag(flags);
   const authoring = flags.dev || (devKey === "Alice" && spec.chainType === "Development");
+  const basePath = flags.basePath ?? (tmp ? undefined : defaultBasePath());
+  const validator = flags.validator === true || devKey !== undefined;
+  const network = authoring
+    ? undefined
+    : {
+        p2p: p2pOptionsFromFlags(
+          {
+            port: flags.port,
+            listenAddr: flags.listenAddr,
+            publicAddr: flags.publicAddr,
+            bootnodes: [...(flags.bootnodes ?? []), ...(spec.bootNodes ?? [])],
+            reservedNodes: flags.reservedNodes,
+            nodeKey: flags.nodeKey,
+            nodeKeyFile: flags.nodeKeyFile,
+          },
+          {
+            // Substrate's default node key file; a `--tmp` node gets a fresh key each start.
+            defaultNodeKeyFile:
+              basePath && !tmp ? join(basePath, "chains", spec.id, "network", "secret_ed25519") : undefined,
+            allowPrivateIp: spec.chainType !== "Live",
+            roles: validator ? ["authority"] : ["full"],
+          },
+        ),
+      };
   const node = await TensorchainNode.start(
     {
       spec,
-      basePath: flags.basePath ?? (tmp ? undefined : defaultBasePath()),
+      basePath,
       tmp,
-      name: flags.name ?? `tensorchain-${process.pid}`,
+      name: flags.name ?? devKey ?? `tensorchain-${process.pid}`,
       rpc: {
         enabled: flags.rpc,
         host: flags.rpcExternal ? "0.0.0.0" : "127.0.0.1",
@@ -159,6 +184,9 @@ export async function runNode(flags: RunFlags): Promise<void> {
       devAuthority: authoring
         ? { suri: "//Alice", blockTimeMs: flags.sealing === "manual" ? 0 : flags.devBlockTime }
         : undefined,
+      network,
+      validator,
+      devKeys: devKey,
       informantIntervalMs: 5000,
     },
     logger,

@@ -156,7 +156,11 @@ export class Chain extends EventEmitter<ChainEvents> {
       if (!header) throw new ChainError({ code: "CHAIN_ERROR_CORRUPT_DB", reason: `missing canonical block ${n}` });
       path.push(header);
     }
-    for (const header of path.reverse()) this.tree.addBlock(this.treeEntry(header, hashHeader(header)));
+    for (const header of path.reverse()) {
+      const hash = hashHeader(header);
+      this.headers.set(toHex(hash), header);
+      this.tree.addBlock(this.treeEntry(header, hash));
+    }
   }
 
   private treeEntry(header: HeaderValue, hash: Uint8Array): NewBlock {
@@ -196,6 +200,17 @@ export class Chain extends EventEmitter<ChainEvents> {
     if (cached) return cached;
     const raw = await this.modules.db.header(hash);
     return raw ? Header.dec(raw) : undefined;
+  }
+
+  /**
+   * A header held in memory, synchronously: unfinalized blocks, the finalized and best blocks, and
+   * recent finalized ones (down to 256 blocks below the finalized head).
+   */
+  headerInMemory(hash: Uint8Array): HeaderValue | undefined {
+    const hex = toHex(hash);
+    if (hex === this.finalizedRef.hashHex) return this.finalizedRef.header;
+    if (hex === this.bestRef.hashHex) return this.bestRef.header;
+    return this.headers.get(hex);
   }
 
   async body(hash: Uint8Array): Promise<Uint8Array[] | undefined> {

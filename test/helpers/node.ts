@@ -126,3 +126,48 @@ export function postOversized(port: number, declaredBytes: number): Promise<numb
     req.flushHeaders();
   });
 }
+
+export interface NetworkNodeSpec {
+  /** A devnet validator name (`Alice`…) for `--alice`-style keys, or undefined for a full node. */
+  validator?: string;
+  name: string;
+  basePath: string;
+  p2pPort: number;
+  nodeKeyHex: string;
+  peerId: string;
+}
+
+/** The command line of a network node: fixed node key and listen address, every other node as a bootnode. */
+export function networkNodeArgs(
+  node: NetworkNodeSpec,
+  all: NetworkNodeSpec[],
+  chain = "devnet",
+  extra: string[] = [],
+): string[] {
+  const bootnodes = all.filter((n) => n !== node).map((n) => `/ip4/127.0.0.1/tcp/${n.p2pPort}/p2p/${n.peerId}`);
+  return [
+    "--chain",
+    chain,
+    ...(node.validator ? [`--${node.validator.toLowerCase()}`] : []),
+    "--name",
+    node.name,
+    "--base-path",
+    node.basePath,
+    "--listen-addr",
+    `/ip4/127.0.0.1/tcp/${node.p2pPort}`,
+    "--node-key",
+    node.nodeKeyHex,
+    ...(bootnodes.length > 0 ? ["--bootnodes", ...bootnodes] : []),
+    ...extra,
+  ];
+}
+
+/** Starts network nodes in parallel (each with its own RPC port) and returns them in order. */
+export async function startNetwork(
+  nodes: NetworkNodeSpec[],
+  opts: { chain?: string; extra?: string[]; timeoutMs?: number } = {},
+): Promise<RunningNode[]> {
+  return Promise.all(
+    nodes.map((n) => startNode(networkNodeArgs(n, nodes, opts.chain, opts.extra), { timeoutMs: opts.timeoutMs })),
+  );
+}

@@ -25,6 +25,8 @@ export interface NodeInfo {
   listenAddresses: () => string[];
   peers: () => { peerId: string; roles: string; bestHash: HexString; bestNumber: number }[];
   isSyncing: () => boolean;
+  /** Sync progress, when the node runs the network. */
+  syncState?: () => { startingBlock: number; currentBlock: number; highestBlock: number };
 }
 
 export interface RpcDeps {

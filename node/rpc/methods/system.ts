@@ -39,7 +39,8 @@ export function systemMethods(deps: RpcDeps): RpcDef[] {
     method({ name: "system_peers", unsafe: true, handler: () => node.peers() }),
     method({
       name: "system_syncState",
-      handler: () => ({ startingBlock: 0, currentBlock: chain.best.number, highestBlock: chain.best.number }),
+      handler: () =>
+        node.syncState?.() ?? { startingBlock: 0, currentBlock: chain.best.number, highestBlock: chain.best.number },
     }),
     method({
       name: "system_accountNextIndex",

@@ -1,0 +1,279 @@
+/**
+ * The GRANDPA driver: runs the pure `Voter` (consensus/grandpa) against the node.
+ *
+ * - Chain view (`VoterChain`): ancestry and descent by walking in-memory headers; the best chain from
+ *   the fork-choice tree.
+ * - The set: from the finalized block's state (`currentAuthorities(..).grandpa`, one vote each, and
+ *   `authoritySetId`); the round from the voter state stored in the database when the set matches.
+ * - Inputs: votes from the finality topic (`onGossip`; a vote by a non-member or with a bad signature is
+ *   rejected and its sender reported), imported blocks, finalized blocks (from justifications), timers
+ *   at `voter.nextWakeAt()`.
+ * - Outputs: votes are gossiped (the voter stored them first, fsync'd, in `LevelVoteStore`); finalized
+ *   blocks go to `chain.finalize(hash, justification)`; equivocations are logged (submitting the
+ *   evidence on chain is not wired yet); set changes are logged.
+ * Only a `--validator` with a `gran` key in the set votes; every node runs the voter as an observer
+ * and so follows finality from the votes, and from justifications through sync.
+ */
+import {
+  type AuthoritySet,
+  type BlockId,
+  decodeVote,
+  defaultVoterOptions,
+  encodeVote,
+  GrandpaError,
+  keyPairSigner,
+  type SignedVote,
+  Voter,
+  type VoterChain,
+  type VoterOptions,
+  type VoterOutput,
+  verifyJustification,
+} from "../../consensus/grandpa/index.js";
+import type { GossipResult } from "../../p2p/index.js";
+import type { KeyPair, SignatureChecker } from "../../primitives/crypto/index.js";
+import { bytesEqual, toHex } from "../../primitives/hex.js";
+import type { Logger } from "../../primitives/logger.js";
+import { grandpaSetOf } from "../authoring/babe.js";
+import type { Chain } from "../chain/chain.js";
+import type { BlockRef, ImportedBlock } from "../chain/types.js";
+import type { ChainDb } from "../db/chainDb.js";
+import type { Keystore } from "../keystore.js";
+import { LevelVoteStore } from "./voteStore.js";
+
+export { LevelVoteStore } from "./voteStore.js";
+
+export interface FinalityOptions {
+  voter: VoterOptions;
+  /** Vote (with a `gran` key of the set) or only observe. */
+  validator: boolean;
+}
+
+export const defaultFinalityOptions: FinalityOptions = { voter: defaultVoterOptions, validator: false };
+
+export interface FinalityModules {
+  chain: Chain;
+  db: ChainDb;
+  keystore: Keystore;
+  signatures: SignatureChecker;
+  logger: Logger;
+  /** Gossips an encoded vote on the finality topic. */
+  publish(data: Uint8Array): Promise<void>;
+  now(): number;
+}
+
+const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+/** The voter's view of the chain. */
+export function voterChain(chain: Chain): VoterChain {
+  const ancestry = (base: Uint8Array, block: Uint8Array): Uint8Array[] | undefined => {
+    const baseHeader = chain.headerInMemory(base);
+    if (!baseHeader) return undefined;
+    const out: Uint8Array[] = [];
+    let hash = block;
+    let header = chain.headerInMemory(hash);
+    while (header && header.number > baseHeader.number) {
+      out.push(hash);
+      hash = header.parentHash;
+      header = chain.headerInMemory(hash);
+    }
+    return header && bytesEqual(hash, base) ? out : undefined;
+  };
+  return {
+    ancestry,
+    isDescendant: (a, d) => ancestry(a, d) !== undefined,
+    bestChainContaining: (base) => {
+      const tree = chain.blockTree;
+      if (tree.has(base)) return tree.bestContaining(base);
+      return ancestry(base, tree.finalized().hash) !== undefined ? tree.best() : undefined;
+    },
+    header: (hash) => chain.headerInMemory(hash),
+  };
+}
+
+export class FinalityService {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private readonly unsubscribers: (() => void)[] = [];
+
+  private constructor(
+    private readonly modules: FinalityModules,
+    private readonly store: LevelVoteStore,
+    readonly voter: Voter,
+  ) {}
+
+  static async create(opts: FinalityOptions, modules: FinalityModules): Promise<FinalityService> {
+    const { chain, signatures, keystore, logger } = modules;
+    const store = new LevelVoteStore(modules.db);
+    const finalized = chain.finalized;
+    const set: AuthoritySet = grandpaSetOf(await chain.stateAt(finalized.hash), signatures);
+    const stored = await store.loadState();
+    const round = stored && stored.setId === set.setId ? stored.round : 0n;
+    let signer: ReturnType<typeof keyPairSigner> | undefined;
+    if (opts.validator) {
+      const keys = keystore
+        .publicKeys("gran")
+        .map((pk) => keystore.get("gran", pk))
+        .filter((k): k is KeyPair => k !== undefined);
+      const key = keys.find((k) => set.authorities.some((a) => bytesEqual(a.id, k.publicKey))) ?? keys[0];
+      if (key) signer = keyPairSigner(key);
+    }
+    const voter = new Voter(
+      opts.voter,
+      { chain: voterChain(chain), store, signer },
+      { set, finalized: { hash: finalized.hash, number: finalized.number }, round },
+    );
+    logger.info("GRANDPA voter", {
+      setId: set.setId.toString(),
+      round: round.toString(),
+      authorities: set.authorities.length,
+      voting: signer !== undefined && set.authorities.some((a) => bytesEqual(a.id, signer!.publicKey)),
+    });
+    return new FinalityService(modules, store, voter);
+  }
+
+  async start(): Promise<void> {
+    const { chain } = this.modules;
+    this.running = true;
+    const onBlock = (block: ImportedBlock) => {
+      void this.step(this.voter.onBlockImported({ hash: block.hash, number: block.number }, this.modules.now()));
+    };
+    const onFinalized = (block: BlockRef) => {
+      void this.step(this.voter.onFinalized({ hash: block.hash, number: block.number }, this.modules.now()));
+    };
+    chain.on("block", onBlock);
+    chain.on("finalized", onFinalized);
+    this.unsubscribers.push(
+      () => chain.off("block", onBlock),
+      () => chain.off("finalized", onFinalized),
+    );
+    await this.step(this.voter.start(this.modules.now()));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    for (const u of this.unsubscribers.splice(0)) u();
+    await this.saveState();
+  }
+
+  /** A message on the finality topic. */
+  async onGossip(data: Uint8Array, from: string): Promise<GossipResult> {
+    let vote: SignedVote;
+    try {
+      vote = decodeVote(data);
+    } catch (err) {
+      return { verdict: "reject", report: { kind: "invalidMessage", reason: `undecodable vote: ${errMessage(err)}` } };
+    }
+    try {
+      await this.step(this.voter.onVote(vote, this.modules.now()), true);
+      return "accept";
+    } catch (err) {
+      if (err instanceof GrandpaError) {
+        this.modules.logger.debug("Rejected vote", { peerId: from, reason: err.type.code });
+        return { verdict: "reject", report: { kind: "invalidMessage", reason: err.type.code } };
+      }
+      return "ignore";
+    }
+  }
+
+  /**
+   * Checks that `justification` finalizes `block` with the authority set in effect at the block (the
+   * set of its parent's state; a change with delay 0 takes effect after its signalling block).
+   */
+  async verifyJustification(
+    block: { hash: Uint8Array; number: number; parentHash: Uint8Array },
+    justification: Uint8Array,
+  ): Promise<void> {
+    const parentState = await this.modules.chain.stateAt(block.parentHash);
+    verifyJustification(justification, grandpaSetOf(parentState, this.modules.signatures), {
+      hash: block.hash,
+      number: block.number,
+    });
+  }
+
+  /** Finalizes a block we have from a justification (after checking it). */
+  async importJustification(block: BlockId, justification: Uint8Array): Promise<void> {
+    const { chain } = this.modules;
+    const header = await chain.header(block.hash);
+    if (!header || block.number <= chain.finalized.number) return;
+    await this.verifyJustification({ ...block, parentHash: header.parentHash }, justification);
+    await chain.finalize(block.hash, justification);
+  }
+
+  private async step(outputs: Promise<VoterOutput[]>, rethrow = false): Promise<void> {
+    let out: VoterOutput[];
+    try {
+      out = await outputs;
+    } catch (err) {
+      if (rethrow) throw err;
+      this.modules.logger.error("GRANDPA voter step failed", {}, err);
+      return;
+    }
+    await this.handle(out);
+    this.schedule();
+  }
+
+  private async handle(outputs: VoterOutput[]): Promise<void> {
+    const { chain, logger } = this.modules;
+    let stateChanged = false;
+    for (const o of outputs) {
+      switch (o.type) {
+        case "vote":
+          this.modules
+            .publish(encodeVote(o.vote))
+            .catch((err: unknown) => logger.debug("Vote gossip failed", { error: errMessage(err) }));
+          stateChanged = true;
+          break;
+        case "finalized":
+          try {
+            await chain.finalize(o.block.hash, o.encoded);
+            logger.debug("Finalized by GRANDPA", {
+              number: o.block.number,
+              hash: toHex(o.block.hash),
+              round: o.round.toString(),
+            });
+          } catch (err) {
+            logger.warn("Finalizing a GRANDPA-final block failed", { number: o.block.number, error: errMessage(err) });
+          }
+          break;
+        case "equivocation":
+          logger.warn("GRANDPA equivocation detected (not yet reported on chain)", {
+            offender: toHex(o.first.id),
+            round: o.first.round.toString(),
+            kind: o.first.kind,
+          });
+          break;
+        case "setChanged":
+          logger.info("GRANDPA authority set changed", {
+            setId: o.set.setId.toString(),
+            authorities: o.set.authorities.length,
+            at: o.at.number,
+          });
+          stateChanged = true;
+          break;
+      }
+    }
+    if (stateChanged) await this.saveState();
+  }
+
+  private async saveState(): Promise<void> {
+    try {
+      await this.store.saveState({ setId: this.voter.authoritySet.setId, round: this.voter.round });
+    } catch (err) {
+      this.modules.logger.debug("Saving voter state failed", { error: errMessage(err) });
+    }
+  }
+
+  private schedule(): void {
+    if (!this.running) return;
+    const at = this.voter.nextWakeAt();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (at === undefined) return;
+    const delay = Math.max(0, at - this.modules.now()) + 5;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.step(this.voter.onTimer(this.modules.now()));
+    }, delay);
+  }
+}

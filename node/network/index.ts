@@ -1,0 +1,200 @@
+/**
+ * The network service: the libp2p host (p2p/) with the chain behind its handlers. The host moves bytes;
+ * this module judges them through one validator per object type:
+ *   - status: our genesis, best and finalized blocks and roles;
+ *   - block ranges by number or hash, ascending or descending, with header/body/justification;
+ *   - justifications by block hash;
+ *   - gossip: blocks (`BlockImporter`, the one verify-then-import path; an unknown parent asks the
+ *     sender for the ancestors through sync), transactions (`pool.submit("external", …)`), and the
+ *     finality topic (handed to the finality gadget).
+ * Own blocks are published after import; locally submitted transactions when they enter the pool.
+ */
+import { createP2pHost, type GossipResult, type P2pHost, type PeerInfo, type Role } from "../../p2p/index.js";
+import type { BlockData, BlocksRequest, ChainStatus } from "../../p2p/interface.js";
+import type { Logger } from "../../primitives/logger.js";
+import { Header } from "../../primitives/types.js";
+import { joinExtrinsics } from "../../runtime/index.js";
+import type { Chain } from "../chain/chain.js";
+import type { Block, ImportedBlock } from "../chain/types.js";
+import type { TxPool } from "../txpool/index.js";
+import { BlockImportError, type BlockImporter } from "./blockImport.js";
+import { decodeBlock, encodeBlock } from "./codec.js";
+import type { NetworkOptions } from "./options.js";
+
+export { BlockImportError, BlockImporter, type ImportOutcome } from "./blockImport.js";
+export { decodeBlock, encodeBlock } from "./codec.js";
+export type { NetworkOptions } from "./options.js";
+
+export interface NetworkModules {
+  chain: Chain;
+  pool: TxPool;
+  importer: BlockImporter;
+  logger: Logger;
+  roles: Role[];
+}
+
+/** Handles messages of the finality topic (set by the finality gadget). */
+export type FinalityGossipHandler = (data: Uint8Array, from: string) => Promise<GossipResult>;
+/** Fetches the missing ancestors of a block whose parent is unknown (set by sync). */
+export type UnknownParentHandler = (peer: string, block: Block) => void;
+
+const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+export class NetworkService {
+  onFinalityGossip: FinalityGossipHandler | undefined;
+  onUnknownParent: UnknownParentHandler | undefined;
+  private readonly unsubscribers: (() => void)[] = [];
+
+  private constructor(
+    readonly host: P2pHost,
+    private readonly modules: NetworkModules,
+  ) {}
+
+  static async create(opts: NetworkOptions, modules: NetworkModules): Promise<NetworkService> {
+    let self: NetworkService | undefined;
+    const ready = () => {
+      if (!self) throw new Error("network not ready");
+      return self;
+    };
+    const host = await createP2pHost(opts.p2p, {
+      genesisHash: modules.chain.genesisHash,
+      logger: modules.logger.child({ module: "p2p" }),
+      handlers: {
+        onStatusRequest: () => ready().status(),
+        onBlocksRequest: (req) => ready().blocks(req),
+        onJustificationRequest: (req) => modules.chain.justification(req.hash),
+        onGossip: (topic, data, from) => ready().gossip(topic, data, from),
+      },
+    });
+    self = new NetworkService(host, modules);
+    return self;
+  }
+
+  get peerId(): string {
+    return this.host.peerId.toString();
+  }
+
+  async start(): Promise<void> {
+    const { chain, pool, logger } = this.modules;
+    await this.host.start();
+    this.unsubscribers.push(
+      pool.onImported((hash) => {
+        const tx = pool.get(hash);
+        if (!tx || tx.source === "external") return;
+        this.host
+          .publish(this.host.topics.transactions, tx.bytes)
+          .then((n) => pool.onBroadcasted(hash, n > 0 ? this.host.meshPeers(this.host.topics.transactions) : []))
+          .catch((err: unknown) => logger.debug("Transaction gossip failed", { hash, error: errMessage(err) }));
+      }),
+    );
+    const onBlock = (block: ImportedBlock, origin: string) => {
+      if (origin !== "own") return;
+      this.host
+        .publish(this.host.topics.blocks, encodeBlock(block))
+        .catch((err: unknown) => logger.debug("Block gossip failed", { number: block.number, error: errMessage(err) }));
+    };
+    chain.on("block", onBlock);
+    this.unsubscribers.push(() => chain.off("block", onBlock));
+    logger.info("Local node identity", { peerId: this.peerId });
+    for (const addr of this.host.listenAddresses()) logger.info("Listening", { addr });
+  }
+
+  async stop(): Promise<void> {
+    for (const u of this.unsubscribers.splice(0)) u();
+    await this.host.stop();
+  }
+
+  peers(): PeerInfo[] {
+    return this.host.peers();
+  }
+
+  /** Gossips a vote (or other finality message). */
+  async publishFinality(data: Uint8Array): Promise<void> {
+    await this.host.publish(this.host.topics.finality, data);
+  }
+
+  status(): ChainStatus {
+    const { chain, roles } = this.modules;
+    return {
+      genesisHash: chain.genesisHash,
+      best: { number: chain.best.number, hash: chain.best.hash },
+      finalized: { number: chain.finalized.number, hash: chain.finalized.hash },
+      roles,
+    };
+  }
+
+  /** A block range: the start by number (canonical chain) or hash, then by number or parent hash. */
+  async blocks(req: BlocksRequest): Promise<BlockData[]> {
+    const { chain } = this.modules;
+    const out: BlockData[] = [];
+    let hash = typeof req.from === "number" ? await chain.hashAt(req.from) : req.from;
+    let header = hash && (await chain.header(hash));
+    while (hash && header && out.length < req.max) {
+      const data: BlockData = { hash };
+      if (req.fields.header) data.header = Header.enc(header);
+      if (req.fields.body) {
+        const body = await chain.body(hash);
+        if (!body) break;
+        data.body = joinExtrinsics(body);
+      }
+      if (req.fields.justification) data.justification = await chain.justification(hash);
+      out.push(data);
+      if (req.direction === "descending") {
+        if (header.number === 0) break;
+        hash = header.parentHash;
+      } else {
+        hash = await chain.hashAt(header.number + 1);
+      }
+      header = hash && (await chain.header(hash));
+    }
+    return out;
+  }
+
+  private async gossip(topic: string, data: Uint8Array, from: string): Promise<GossipResult> {
+    const { topics } = this.host;
+    if (topic === topics.blocks) return this.gossipBlock(data, from);
+    if (topic === topics.transactions) return this.gossipTransaction(data);
+    if (topic === topics.finality) return this.onFinalityGossip ? this.onFinalityGossip(data, from) : "ignore";
+    return "ignore";
+  }
+
+  private async gossipBlock(data: Uint8Array, from: string): Promise<GossipResult> {
+    let block: Block;
+    try {
+      block = decodeBlock(data);
+    } catch (err) {
+      return { verdict: "reject", report: { kind: "invalidMessage", reason: `undecodable block: ${errMessage(err)}` } };
+    }
+    try {
+      const outcome = await this.modules.importer.import(block, "network");
+      switch (outcome.status) {
+        case "imported":
+          return { verdict: "accept", report: { kind: "goodBlock" } };
+        case "unknownParent":
+          this.onUnknownParent?.(from, block);
+          return "ignore";
+        default:
+          return "ignore";
+      }
+    } catch (err) {
+      if (err instanceof BlockImportError) {
+        this.modules.logger.debug("Rejected gossiped block", { peerId: from, reason: err.type.reason });
+        return { verdict: "reject", report: { kind: "invalidBlock", reason: err.type.reason } };
+      }
+      this.modules.logger.warn("Block import failed", { number: block.header.number, error: errMessage(err) });
+      return "ignore";
+    }
+  }
+
+  private async gossipTransaction(data: Uint8Array): Promise<GossipResult> {
+    try {
+      await this.modules.pool.submit("external", data);
+      return { verdict: "accept", report: { kind: "goodTransaction" } };
+    } catch (err) {
+      const code = (err as { type?: { code?: string } }).type?.code;
+      if (code === "TXPOOL_ERROR_INVALID_TRANSACTION")
+        return { verdict: "reject", report: { kind: "invalidTransaction", reason: code } };
+      return "ignore";
+    }
+  }
+}
