@@ -10,6 +10,7 @@ export default {
   },
   moduleNameMapper: { "^(\\.{1,2}/.*)\\.js$": "$1" },
   testMatch: ["<rootDir>/test/**/*.test.ts"],
-  maxWorkers: 2,
+  // One test file at a time: the e2e suites run several node processes each, and 2 cores are all CI has.
+  maxWorkers: 1,
   testTimeout: 60_000,
 };
