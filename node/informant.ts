@@ -1,4 +1,4 @@
-/** Substrate-style periodic status line: `Idle (0 peers), best: #12 (0x1234…abcd), finalized #12 (…)`. */
+/** Substrate-style periodic status line: `💤 Idle (3 peers), best: #12 (0x1234…abcd), finalized #12 (…)`. */
 import type { Logger } from "../primitives/logger.js";
 import type { Chain } from "./chain/chain.js";
 import type { TxPool } from "./txpool/index.js";
@@ -10,7 +10,13 @@ export class Informant {
 
   constructor(
     private readonly opts: { intervalMs: number },
-    private readonly modules: { chain: Chain; pool: TxPool; logger: Logger },
+    private readonly modules: {
+      chain: Chain;
+      pool: TxPool;
+      peerCount: () => number;
+      isSyncing: () => boolean;
+      logger: Logger;
+    },
   ) {}
 
   start(): void {
@@ -26,8 +32,9 @@ export class Informant {
   display(): void {
     const { chain, pool, logger } = this.modules;
     const s = pool.status();
+    const peers = this.modules.peerCount();
     logger.info(
-      `💤 Idle (0 peers), best: #${chain.best.number} (${short(chain.best.hashHex)}), finalized #${chain.finalized.number} (${short(chain.finalized.hashHex)}), txpool: ${s.ready} ready, ${s.future} future`,
+      `${this.modules.isSyncing() ? "⚙️  Syncing" : "💤 Idle"} (${peers} peer${peers === 1 ? "" : "s"}), best: #${chain.best.number} (${short(chain.best.hashHex)}), finalized #${chain.finalized.number} (${short(chain.finalized.hashHex)}), txpool: ${s.ready} ready, ${s.future} future`,
     );
   }
 }

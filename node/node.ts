@@ -267,7 +267,13 @@ export class TensorchainNode {
     slotWorker?.start();
     const informant = new Informant(
       { intervalMs: opts.informantIntervalMs },
-      { chain, pool, logger: logger.child({ module: "informant" }) },
+      {
+        chain,
+        pool,
+        peerCount: () => services?.network.peers().length ?? 0,
+        isSyncing: () => services?.sync.isSyncing() ?? false,
+        logger: logger.child({ module: "informant" }),
+      },
     );
     informant.start();
     return new TensorchainNode(
