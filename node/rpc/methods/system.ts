@@ -63,14 +63,6 @@ export function systemMethods(deps: RpcDeps): RpcDef[] {
         return next;
       },
     }),
-    method({
-      name: "system_addReservedPeer",
-      unsafe: true,
-      params: [param.string("peer")],
-      handler: () => {
-        throw new RpcError(RpcErrorCode.InternalError, "Networking is not enabled on this node");
-      },
-    }),
   ];
 }
 
