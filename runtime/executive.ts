@@ -113,17 +113,8 @@ function check(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Array): CheckedExt
     return { parsed, call, origin: { kind: "none" }, weight, class: cls };
   }
   if (cls === "Mandatory") throw invalid("badMandatory");
-  const current = System.storage.Number.getOrDefault(ext);
-  const birth = eraBirth(signed.era, current);
-  if (birth > current) throw invalid("ancientBirthBlock");
-  const eraBlockHash = signed.era.kind === "immortal" ? genesisHash : eraBlockHashAt(ext, birth, current);
-  if (!eraBlockHash) throw invalid("ancientBirthBlock");
-  const payload = signingPayload(parsed.callBytes, signed.extraBytes, {
-    specVersion: RUNTIME_VERSION.specVersion,
-    transactionVersion: RUNTIME_VERSION.transactionVersion,
-    genesisHash,
-    eraBlockHash,
-  });
+  const payload = signedPayload(ext, parsed, genesisHash);
+  if (!payload) throw invalid("ancientBirthBlock");
   if (!ext.signatures.verify(signed.scheme, signed.signature, payload, signed.signer)) throw invalid("badProof");
   if (signed.signer.every((b) => b === 0)) throw invalid("badSigner");
   return { parsed, call, origin: { kind: "signed", who: signed.signer }, weight, class: cls };
@@ -143,17 +134,28 @@ export function signatureCheckFor(
   genesisHash: Uint8Array,
 ): { scheme: "sr25519" | "ed25519"; signature: Uint8Array; message: Uint8Array; publicKey: Uint8Array } | undefined {
   const s = parsed.signed;
-  if (!s) return undefined;
+  const message = s && signedPayload(ext, parsed, genesisHash);
+  if (!s || !message) return undefined;
+  return { scheme: s.scheme, signature: s.signature, message, publicKey: s.signer };
+}
+
+/**
+ * What the signer of `parsed` signed, given the block being built on `ext`; undefined when the era's
+ * birth block is in the future or no longer known (the transaction can then never be valid).
+ */
+function signedPayload(ext: Ext, parsed: ParsedExtrinsic, genesisHash: Uint8Array): Uint8Array | undefined {
+  const s = parsed.signed!;
   const current = System.storage.Number.getOrDefault(ext);
-  const eraBlockHash = s.era.kind === "immortal" ? genesisHash : eraBlockHashAt(ext, eraBirth(s.era, current), current);
+  const birth = eraBirth(s.era, current);
+  if (birth > current) return undefined;
+  const eraBlockHash = s.era.kind === "immortal" ? genesisHash : eraBlockHashAt(ext, birth, current);
   if (!eraBlockHash) return undefined;
-  const message = signingPayload(parsed.callBytes, s.extraBytes, {
+  return signingPayload(parsed.callBytes, s.extraBytes, {
     specVersion: RUNTIME_VERSION.specVersion,
     transactionVersion: RUNTIME_VERSION.transactionVersion,
     genesisHash,
     eraBlockHash,
   });
-  return { scheme: s.scheme, signature: s.signature, message, publicKey: s.signer };
 }
 
 function checkWeightAndLength(ext: Ext, x: CheckedExtrinsic): { key: ClassKey; total: WeightValue } {
