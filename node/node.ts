@@ -172,10 +172,16 @@ export class TensorchainNode {
           signatures,
           logger: logger.child({ module: "grandpa" }),
           publish: (data) => network.publishFinality(data),
+          peers: () => network.peers().map((p) => p.peerId),
+          requestCatchUp: (peer, request) => network.host.requestCatchUp(peer, request),
+          reportPeer: (peer, report) => network.host.reportPeer(peer, report),
           now: () => Date.now(),
         },
       );
       network.onFinalityGossip = (data, from) => finality.onGossip(data, from);
+      network.onCatchUpRequest = (request) => finality.answerCatchUp(request);
+      network.host.on("peer:status", ({ peer }) => finality.onPeerStatus(peer.peerId));
+      network.host.on("peer:disconnected", ({ peerId }) => finality.onPeerDisconnected(peerId));
       importer.setJustificationVerifier((block, j) => finality.verifyJustification(block, j));
       const sync = new SyncService(defaultSyncOptions, {
         chain,
@@ -251,6 +257,7 @@ export class TensorchainNode {
               })),
             isSyncing: () => services?.sync.isSyncing() ?? false,
             syncState: services && (() => services!.sync.state()),
+            grandpaRoundState: services && (() => services!.finality.voter.roundState()),
           },
         },
         slotWorker && { createBlock: () => slotWorker!.createBlock(), pendingCount: () => pool.status().ready },

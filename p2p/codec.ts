@@ -175,6 +175,22 @@ export function decodeJustificationResponse(protocol: string, frame: Uint8Array)
   return optionalBytes(protocol, decodeResponse(protocol, frame), "justification");
 }
 
+// --- GRANDPA catch-up (the payloads are the finality gadget's own SCALE bytes) ---------------------
+
+export function encodeCatchUpRequest(request: Uint8Array): Uint8Array {
+  return encodeFrame({ request });
+}
+
+export function decodeCatchUpRequest(protocol: string, frame: Uint8Array): Uint8Array {
+  const v = decodeFrame(protocol, frame);
+  if (!isRecord(v)) throw invalid(protocol, "request is not a map");
+  return bytes(protocol, v.request, "request", frame.length);
+}
+
+export function decodeCatchUpResponse(protocol: string, frame: Uint8Array): Uint8Array | undefined {
+  return optionalBytes(protocol, decodeResponse(protocol, frame), "catch-up");
+}
+
 // --- response envelope ------------------------------------------------------------------------
 
 export function encodeOk(value: unknown): Uint8Array {

@@ -3,7 +3,7 @@
  *
  * - Status handshake on every new connection (both sides ask; each request carries the asker's own
  *   status, so one successful exchange informs both). A peer on another genesis is banned as fatal.
- * - Request-response for block ranges and justifications; the answers come from `handlers`, trimmed
+ * - Request-response for block ranges, justifications and GRANDPA catch-up; the answers come from `handlers`, trimmed
  *   to the count and size limits. Oversized or malformed frames cost the sender reputation.
  * - Gossipsub: every subscribed topic gets a validator that refuses oversized messages before the
  *   handler sees them, then maps the handler's verdict to gossipsub's accept/ignore/reject and to a
@@ -26,11 +26,14 @@ import {
   blockToWire,
   decodeBlocksRequest,
   decodeBlocksResponse,
+  decodeCatchUpRequest,
+  decodeCatchUpResponse,
   decodeJustificationRequest,
   decodeJustificationResponse,
   decodeStatus,
   decodeStatusResponse,
   encodeBlocksRequest,
+  encodeCatchUpRequest,
   encodeErrorResponse,
   encodeJustificationRequest,
   encodeOk,
@@ -146,6 +149,7 @@ class Host implements P2pHost {
     await this.libp2p.handle(this.protocols.status, this.onStatusStream, handleOpts);
     await this.libp2p.handle(this.protocols.blocks, this.onBlocksStream, handleOpts);
     await this.libp2p.handle(this.protocols.justifications, this.onJustificationStream, handleOpts);
+    await this.libp2p.handle(this.protocols.catchUp, this.onCatchUpStream, handleOpts);
     this.libp2p.addEventListener("peer:connect", this.onPeerConnect);
     this.libp2p.addEventListener("peer:disconnect", this.onPeerDisconnect);
     this.libp2p.addEventListener("peer:discovery", this.onPeerDiscovery);
@@ -188,7 +192,12 @@ class Host implements P2pHost {
       await this.libp2p.stop();
     } else {
       for (const topic of this.topicHandlers.keys()) this.libp2p.services.pubsub.unsubscribe(topic);
-      await this.libp2p.unhandle([this.protocols.status, this.protocols.blocks, this.protocols.justifications]);
+      await this.libp2p.unhandle([
+        this.protocols.status,
+        this.protocols.blocks,
+        this.protocols.justifications,
+        this.protocols.catchUp,
+      ]);
     }
     this.statuses.clear();
   }
@@ -562,6 +571,17 @@ class Host implements P2pHost {
     return this.decodeResponse(peerId, protocol, () => decodeJustificationResponse(protocol, frame));
   }
 
+  async requestCatchUp(peerId: string, request: Uint8Array): Promise<Uint8Array | undefined> {
+    const protocol = this.protocols.catchUp;
+    const frame = await this.request(
+      peerId,
+      protocol,
+      encodeCatchUpRequest(request),
+      this.opts.limits.catchUpResponseBytes,
+    );
+    return this.decodeResponse(peerId, protocol, () => decodeCatchUpResponse(protocol, frame));
+  }
+
   // --- inbound requests -------------------------------------------------------------------------
 
   private async serve(
@@ -640,6 +660,21 @@ class Host implements P2pHost {
           throw new Error("justification above the response limit");
         }
         return justification ?? null;
+      });
+    });
+  };
+
+  private readonly onCatchUpStream = (stream: Stream, connection: Connection): Promise<void> => {
+    const protocol = this.protocols.catchUp;
+    return this.serve(stream, connection, protocol, this.opts.limits.catchUpRequestBytes, async (req, peer) => {
+      const request = decodeCatchUpRequest(protocol, req);
+      return this.answerWith(protocol, peer, async () => {
+        const handler = this.modules.handlers.onCatchUpRequest;
+        const answer = handler ? await handler(request, peer) : undefined;
+        if (answer !== undefined && answer.length > this.opts.limits.catchUpResponseBytes - 64) {
+          throw new Error("catch-up above the response limit");
+        }
+        return answer ?? null;
       });
     });
   };

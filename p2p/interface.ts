@@ -73,6 +73,11 @@ export interface P2pHandlers {
     req: JustificationRequest,
     peer: string,
   ): Uint8Array | undefined | Promise<Uint8Array | undefined>;
+  /**
+   * A GRANDPA catch-up request (the finality gadget's own bytes); the answer is its own bytes too, or
+   * undefined when it has nothing to say. Absent on nodes that run no finality gadget.
+   */
+  onCatchUpRequest?(request: Uint8Array, peer: string): Uint8Array | undefined | Promise<Uint8Array | undefined>;
   /** Gossip on the chain topics (blocks, transactions, finality), and on topics subscribed without a handler. */
   onGossip: GossipHandler;
 }
@@ -175,6 +180,8 @@ export interface P2pHost {
     req: Omit<BlocksRequest, "fields"> & { fields?: Partial<BlockFields> },
   ): Promise<BlockData[]>;
   requestJustification(peerId: string, hash: Uint8Array): Promise<Uint8Array | undefined>;
+  /** Asks a peer's finality gadget for the votes of its recent rounds (opaque bytes both ways). */
+  requestCatchUp(peerId: string, request: Uint8Array): Promise<Uint8Array | undefined>;
   /** Applies a reputation change; a peer that falls below the threshold is disconnected and banned. */
   reportPeer(peerId: string, report: PeerReport): number;
   reputation(peerId: string): number;

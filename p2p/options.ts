@@ -16,6 +16,8 @@ export interface P2pLimits {
   blocksResponseBytes: number;
   justificationRequestBytes: number;
   justificationResponseBytes: number;
+  catchUpRequestBytes: number;
+  catchUpResponseBytes: number;
   /** Gossip on the blocks topic (one encoded block or announcement). */
   gossipBlocksBytes: number;
   /** Gossip on the transactions topic. */
@@ -78,6 +80,8 @@ export const defaultP2pLimits: P2pLimits = {
   blocksResponseBytes: 16 * MiB,
   justificationRequestBytes: 1024,
   justificationResponseBytes: 1 * MiB,
+  catchUpRequestBytes: 1024,
+  catchUpResponseBytes: 1 * MiB,
   gossipBlocksBytes: 4 * MiB,
   gossipTransactionsBytes: 1 * MiB,
   gossipFinalityBytes: 256 * 1024,

@@ -14,6 +14,8 @@ export interface ProtocolIds {
   status: string;
   blocks: string;
   justifications: string;
+  /** GRANDPA catch-up: the votes of a peer's recent rounds, asked for by a voter that fell behind. */
+  catchUp: string;
   kad: string;
 }
 
@@ -23,6 +25,7 @@ export function protocolIds(genesisHash: Uint8Array): ProtocolIds {
     status: `${prefix}/status/1`,
     blocks: `${prefix}/sync/blocks/1`,
     justifications: `${prefix}/sync/justifications/1`,
+    catchUp: `${prefix}/grandpa/catch-up/1`,
     kad: `${prefix}/kad/1.0.0`,
   };
 }

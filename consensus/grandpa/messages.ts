@@ -144,16 +144,23 @@ export function checkVoteSignature(vote: SignedVote): boolean {
 }
 
 export function encodeVote(vote: SignedVote): Uint8Array {
-  return VoteMessage.enc({
+  return VoteMessage.enc(toVoteMessage(vote));
+}
+
+function toVoteMessage(vote: SignedVote): TyValue<typeof VoteMessage> {
+  return {
     round: vote.round,
     set_id: vote.setId,
     message: { message: messageOf(vote.kind, vote.target), signature: vote.signature, id: vote.id },
-  });
+  };
 }
 
 /** Decodes a `VoteMessage`; throws a `CodecError` on malformed bytes. `PrimaryPropose` is not a vote. */
 export function decodeVote(bytes: Uint8Array): SignedVote {
-  const m = VoteMessage.dec(bytes);
+  return fromVoteMessage(VoteMessage.dec(bytes));
+}
+
+function fromVoteMessage(m: TyValue<typeof VoteMessage>): SignedVote {
   const msg = m.message.message;
   if (msg.tag === "PrimaryPropose") throw new TypeError("a primary propose is not a vote");
   return {
@@ -164,6 +171,26 @@ export function decodeVote(bytes: Uint8Array): SignedVote {
     signature: m.message.signature,
     id: m.message.id,
   };
+}
+
+/**
+ * Catch-up (after sc-consensus-grandpa's `CatchUpRequest` / `CatchUp`): a voter that fell behind — a
+ * restart, a partition — asks a peer for the votes of its recent rounds, because gossip never repeats
+ * a message a peer has already seen. The answer carries every vote the peer holds for rounds ≥ the
+ * asked round; the asker checks each like a gossiped vote and joins a round that can complete.
+ */
+export const CatchUpRequest = T.struct({ round: T.u64, set_id: T.u64 });
+export type CatchUpRequestValue = TyValue<typeof CatchUpRequest>;
+export const CatchUp = T.struct({ set_id: T.u64, votes: T.vec(VoteMessage) });
+
+export function encodeCatchUp(setId: bigint, votes: SignedVote[]): Uint8Array {
+  return CatchUp.enc({ set_id: setId, votes: votes.map(toVoteMessage) });
+}
+
+/** Decodes a catch-up answer; throws on malformed bytes or a `PrimaryPropose` inside. */
+export function decodeCatchUp(bytes: Uint8Array): { setId: bigint; votes: SignedVote[] } {
+  const m = CatchUp.dec(bytes);
+  return { setId: m.set_id, votes: m.votes.map(fromVoteMessage) };
 }
 
 export function sameTarget(a: BlockId, b: BlockId): boolean {

@@ -18,6 +18,9 @@
  *   - finality: g(precommits) of any kept round, above the last finalized block, with a justification
  *     made of the precommits for it or its descendants (verifiable by `verifyJustification`).
  *   - catch-up: a later round whose distinct voters, with this voter, weigh ≥ t is joined directly.
+ *     Gossip never repeats a vote a peer has seen, so a voter that makes no progress for
+ *     `catchUpAfterMs` emits `stalled`: the node then asks peers for their recent votes
+ *     (`votesSince` on their side, `onCatchUp` on ours), which is how a restarted voter rejoins.
  *
  * Votes are persisted before they are emitted (`VoteStore.save` is awaited), and a voter re-uses a
  * stored vote for a round instead of casting a new one, so a restarted voter never contradicts itself.
@@ -122,8 +125,8 @@ export interface VoterOptions {
   keepRounds: number;
   /** Rounds ahead of the current one whose votes are kept (at most this many rounds). */
   maxFutureRounds: number;
-  /** Own votes of the current round are broadcast again after this long without progress. */
-  rebroadcastMs: number;
+  /** After this long in one round without progress the voter reports `stalled` (ask peers to catch up). */
+  catchUpAfterMs: number;
   /** Votes of the next authority set buffered until the handoff. */
   maxBufferedVotes: number;
 }
@@ -132,7 +135,7 @@ export const defaultVoterOptions: VoterOptions = {
   gossipDurationMs: 200,
   keepRounds: 3,
   maxFutureRounds: 4,
-  rebroadcastMs: 4000,
+  catchUpAfterMs: 3000,
   maxBufferedVotes: 1024,
 };
 
@@ -155,7 +158,18 @@ export type VoterOutput =
       encoded: Uint8Array;
     }
   | { type: "equivocation"; proof: GrandpaEquivocationProofValue; first: SignedVote; second: SignedVote }
-  | { type: "setChanged"; set: AuthoritySet; at: BlockId };
+  | { type: "setChanged"; set: AuthoritySet; at: BlockId }
+  /** No progress for `catchUpAfterMs`: ask peers for their votes from `round` of set `setId` on. */
+  | { type: "stalled"; setId: bigint; round: bigint };
+
+export interface RoundState {
+  setId: bigint;
+  round: bigint;
+  totalWeight: bigint;
+  thresholdWeight: bigint;
+  prevotes: { currentWeight: bigint; missing: Uint8Array[] };
+  precommits: { currentWeight: bigint; missing: Uint8Array[] };
+}
 
 class Round {
   readonly prevotes = new Map<number, SignedVote[]>();
@@ -164,13 +178,14 @@ class Round {
   ownPrecommit: SignedVote | undefined;
   saved: SavedVotes | undefined;
   savedLoaded = false;
-  lastBroadcastAt: number;
+  /** When the round started, or last reported `stalled`. */
+  lastProgressAt: number;
 
   constructor(
     readonly number: bigint,
     public startedAt: number,
   ) {
-    this.lastBroadcastAt = startedAt;
+    this.lastProgressAt = startedAt;
   }
 
   votes(kind: VoteKind): Map<number, SignedVote[]> {
@@ -292,6 +307,51 @@ export class Voter {
     });
   }
 
+  /** The votes held for rounds ≥ `round` of set `setId` (own and others'): a catch-up answer. */
+  votesSince(setId: bigint, round: bigint): SignedVote[] {
+    if (setId !== this.set.setId) return [];
+    const out: SignedVote[] = [];
+    for (const [n, r] of [...this.rounds].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (n < round) continue;
+      for (const votes of [r.prevotes, r.precommits]) for (const vs of votes.values()) out.push(...vs);
+    }
+    return out;
+  }
+
+  /**
+   * A peer's catch-up answer. Each vote is checked as a gossiped one; an invalid vote throws (after
+   * the valid ones before it are kept), so the node can report the peer.
+   */
+  onCatchUp(votes: SignedVote[], now: number): Promise<VoterOutput[]> {
+    return this.run(async (out) => {
+      try {
+        for (const vote of votes) this.acceptVote(vote, now, out);
+      } finally {
+        if (this.started) await this.evaluate(now, out);
+      }
+    });
+  }
+
+  /** The current round as `grandpa_roundState` reports it: weights, and the voters not yet heard from. */
+  roundState(): RoundState {
+    const round = this.rounds.get(this.currentRound);
+    const tally = (votes: Map<number, SignedVote[]> | undefined) => {
+      const voted = new Set(votes?.keys() ?? []);
+      return {
+        currentWeight: this.weightOf(voted),
+        missing: this.set.authorities.filter((_, i) => !voted.has(i)).map((a) => a.id),
+      };
+    };
+    return {
+      setId: this.set.setId,
+      round: this.currentRound,
+      totalWeight: this.total,
+      thresholdWeight: this.threshold,
+      prevotes: tally(round?.prevotes),
+      precommits: tally(round?.precommits),
+    };
+  }
+
   /** When `onTimer` should next be called (ms), if a time-based step is pending. */
   nextWakeAt(): number | undefined {
     const round = this.rounds.get(this.currentRound);
@@ -301,9 +361,9 @@ export class Voter {
     if (this.isVoter()) {
       if (!round.ownPrevote) times.push(round.startedAt + 2 * T);
       else if (!round.ownPrecommit) times.push(round.startedAt + 4 * T);
-      if (round.ownPrevote) times.push(round.lastBroadcastAt + this.opts.rebroadcastMs);
     }
-    return times.length > 0 ? Math.min(...times) : undefined;
+    times.push(round.lastProgressAt + this.opts.catchUpAfterMs);
+    return Math.min(...times);
   }
 
   // ---- internals ----
@@ -503,7 +563,7 @@ export class Voter {
     if (kind === "Prevote") round.ownPrevote = vote;
     else round.ownPrecommit = vote;
     this.recordVote(round, this.indexById.get(hex(signer.publicKey))!, vote, out);
-    round.lastBroadcastAt = now;
+    round.lastProgressAt = now;
     out.push({ type: "vote", vote });
   }
 
@@ -525,7 +585,7 @@ export class Voter {
     const round = this.rounds.get(n);
     if (round) {
       round.startedAt = now;
-      round.lastBroadcastAt = now;
+      round.lastProgressAt = now;
     } else {
       this.rounds.set(n, new Round(n, now));
     }
@@ -570,10 +630,9 @@ export class Voter {
         continue;
       }
 
-      if (voter && round.ownPrevote && now >= round.lastBroadcastAt + this.opts.rebroadcastMs) {
-        round.lastBroadcastAt = now;
-        out.push({ type: "vote", vote: round.ownPrevote });
-        if (round.ownPrecommit) out.push({ type: "vote", vote: round.ownPrecommit });
+      if (now >= round.lastProgressAt + this.opts.catchUpAfterMs) {
+        round.lastProgressAt = now;
+        out.push({ type: "stalled", setId: this.set.setId, round: this.currentRound });
       }
       return;
     }

@@ -11,14 +11,20 @@
  * - Outputs: votes are gossiped (the voter stored them first, fsync'd, in `LevelVoteStore`); finalized
  *   blocks go to `chain.finalize(hash, justification)`; equivocations are logged (submitting the
  *   evidence on chain is not wired yet); set changes are logged.
+ * - Catch-up: gossip never repeats a vote, so a voter that restarts (or stalls) asks peers for their
+ *   recent votes over request-response — once per new peer, and whenever the voter reports `stalled` —
+ *   and answers such requests from its own rounds. A peer whose answer holds an invalid vote is reported.
  * Only a `--validator` with a `gran` key in the set votes; every node runs the voter as an observer
  * and so follows finality from the votes, and from justifications through sync.
  */
 import {
   type AuthoritySet,
   type BlockId,
+  CatchUpRequest,
+  decodeCatchUp,
   decodeVote,
   defaultVoterOptions,
+  encodeCatchUp,
   encodeVote,
   GrandpaError,
   keyPairSigner,
@@ -29,7 +35,7 @@ import {
   type VoterOutput,
   verifyJustification,
 } from "../../consensus/grandpa/index.js";
-import type { GossipResult } from "../../p2p/index.js";
+import type { GossipResult, PeerReport } from "../../p2p/index.js";
 import type { KeyPair, SignatureChecker } from "../../primitives/crypto/index.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
@@ -58,8 +64,16 @@ export interface FinalityModules {
   logger: Logger;
   /** Gossips an encoded vote on the finality topic. */
   publish(data: Uint8Array): Promise<void>;
+  /** Peers that completed the handshake (catch-up asks some of them). */
+  peers(): string[];
+  /** Sends a catch-up request to a peer; its answer, or undefined when it has none. */
+  requestCatchUp(peer: string, request: Uint8Array): Promise<Uint8Array | undefined>;
+  reportPeer(peer: string, report: PeerReport): void;
   now(): number;
 }
+
+/** Peers asked at once when the voter stalls. */
+const CATCH_UP_FANOUT = 3;
 
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
@@ -93,6 +107,9 @@ export function voterChain(chain: Chain): VoterChain {
 export class FinalityService {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
+  private catchingUp = false;
+  private stalls = 0;
+  private readonly greeted = new Set<string>();
   private readonly unsubscribers: (() => void)[] = [];
 
   private constructor(
@@ -176,6 +193,57 @@ export class FinalityService {
     }
   }
 
+  /** A peer's catch-up request: our votes from its round on (same set), or undefined when we have none. */
+  answerCatchUp(request: Uint8Array): Uint8Array | undefined {
+    const { round, set_id } = CatchUpRequest.dec(request);
+    const votes = this.voter.votesSince(set_id, round);
+    return votes.length > 0 ? encodeCatchUp(set_id, votes) : undefined;
+  }
+
+  /** A peer completed its handshake: the first time, ask it for our round's votes in case we are behind. */
+  onPeerStatus(peer: string): void {
+    if (!this.running || this.greeted.has(peer)) return;
+    this.greeted.add(peer);
+    void this.catchUp([peer]);
+  }
+
+  onPeerDisconnected(peer: string): void {
+    this.greeted.delete(peer);
+  }
+
+  /** Asks `peers` for their votes since our round and feeds every answer to the voter. */
+  private async catchUp(peers: string[]): Promise<void> {
+    if (this.catchingUp || peers.length === 0) return;
+    this.catchingUp = true;
+    const { logger } = this.modules;
+    const setId = this.voter.authoritySet.setId;
+    const request = CatchUpRequest.enc({ round: this.voter.round, set_id: setId });
+    try {
+      await Promise.all(
+        peers.map(async (peer) => {
+          let answer: ReturnType<typeof decodeCatchUp>;
+          try {
+            const bytes = await this.modules.requestCatchUp(peer, request);
+            if (!bytes) return;
+            answer = decodeCatchUp(bytes);
+          } catch (err) {
+            logger.debug("Catch-up request failed", { peerId: peer, error: errMessage(err) });
+            return;
+          }
+          if (answer.setId !== setId) return;
+          try {
+            await this.step(this.voter.onCatchUp(answer.votes, this.modules.now()), true);
+          } catch (err) {
+            const reason = err instanceof GrandpaError ? err.type.code : errMessage(err);
+            this.modules.reportPeer(peer, { kind: "invalidMessage", reason: `catch-up: ${reason}` });
+          }
+        }),
+      );
+    } finally {
+      this.catchingUp = false;
+    }
+  }
+
   /**
    * Checks that `justification` finalizes `block` with the authority set in effect at the block (the
    * set of its parent's state; a change with delay 0 takes effect after its signalling block).
@@ -243,6 +311,18 @@ export class FinalityService {
             kind: o.first.kind,
           });
           break;
+        case "stalled": {
+          // A different few peers each time, so one silent peer cannot keep us stuck.
+          const peers = this.modules.peers();
+          const start = peers.length > 0 ? this.stalls++ % peers.length : 0;
+          const picked = [...peers.slice(start), ...peers.slice(0, start)].slice(0, CATCH_UP_FANOUT);
+          logger.debug("GRANDPA round stalled; asking peers to catch up", {
+            round: o.round.toString(),
+            peers: picked.length,
+          });
+          void this.catchUp(picked);
+          break;
+        }
         case "setChanged":
           logger.info("GRANDPA authority set changed", {
             setId: o.set.setId.toString(),

@@ -35,6 +35,8 @@ export interface NetworkModules {
 
 /** Handles messages of the finality topic (set by the finality gadget). */
 export type FinalityGossipHandler = (data: Uint8Array, from: string) => Promise<GossipResult>;
+/** Answers a GRANDPA catch-up request (set by the finality gadget). */
+export type CatchUpRequestHandler = (request: Uint8Array, from: string) => Uint8Array | undefined;
 /** Fetches the missing ancestors of a block whose parent is unknown (set by sync). */
 export type UnknownParentHandler = (peer: string, block: Block) => void;
 
@@ -42,6 +44,7 @@ const errMessage = (err: unknown) => (err instanceof Error ? err.message : Strin
 
 export class NetworkService {
   onFinalityGossip: FinalityGossipHandler | undefined;
+  onCatchUpRequest: CatchUpRequestHandler | undefined;
   onUnknownParent: UnknownParentHandler | undefined;
   private readonly unsubscribers: (() => void)[] = [];
 
@@ -63,6 +66,7 @@ export class NetworkService {
         onStatusRequest: () => ready().status(),
         onBlocksRequest: (req) => ready().blocks(req),
         onJustificationRequest: (req) => modules.chain.justification(req.hash),
+        onCatchUpRequest: (req, peer) => ready().onCatchUpRequest?.(req, peer),
         onGossip: (topic, data, from) => ready().gossip(topic, data, from),
       },
     });

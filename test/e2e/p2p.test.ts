@@ -113,6 +113,19 @@ describe("p2p hosts on 127.0.0.1", () => {
     expect(b.host.reputation(a.id)).toBe(0);
   });
 
+  it("carries GRANDPA catch-up requests and answers as opaque bytes, within the request limit", async () => {
+    const a = await host({ limits: { catchUpRequestBytes: 64 } });
+    const b = await host({ bootnodes: [a.addr] });
+    await waitFor("handshake", () => b.host.peers().length === 1);
+
+    expect(await b.host.requestCatchUp(a.id, new Uint8Array([1, 2, 3]))).toEqual(new Uint8Array([3, 2, 1]));
+    expect(await b.host.requestCatchUp(a.id, new Uint8Array([0, 9]))).toBeUndefined();
+    expect(b.host.reputation(a.id)).toBe(0);
+    // A request above the answerer's limit is refused, and costs the asker reputation there.
+    await expect(b.host.requestCatchUp(a.id, new Uint8Array(1024).fill(1))).rejects.toThrow();
+    await waitFor("a reports b", () => a.host.reputation(b.id) < 0);
+  });
+
   it("refuses oversized gossip before the handler sees it, and the sender's reputation drops", async () => {
     const receiver = await host();
     const sender = await host({ bootnodes: [receiver.addr], limits: { gossipFinalityBytes: 4 * MiB } });

@@ -3,6 +3,7 @@
  * helpers every namespace shares (resolving `at`, calling the runtime, JSON shapes of headers).
  */
 
+import type { RoundState } from "../../../consensus/grandpa/index.js";
 import type { ChainSpec } from "../../../genesis/chainSpec.js";
 import type { SignatureChecker } from "../../../primitives/crypto/index.js";
 import type { HexString } from "../../../primitives/hex.js";
@@ -25,6 +26,8 @@ export interface NodeInfo {
   listenAddresses: () => string[];
   peers: () => { peerId: string; roles: string; bestHash: HexString; bestNumber: number }[];
   isSyncing: () => boolean;
+  /** The GRANDPA voter's current round, when the node runs the finality gadget. */
+  grandpaRoundState?: () => RoundState;
   /** Sync progress, when the node runs the network. */
   syncState?: () => { startingBlock: number; currentBlock: number; highestBlock: number };
 }

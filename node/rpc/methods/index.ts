@@ -3,6 +3,7 @@ import { authorMethods } from "./author.js";
 import { chainMethods } from "./chain.js";
 import type { RpcDeps } from "./context.js";
 import { type BlockFactory, engineMethods } from "./engine.js";
+import { grandpaMethods } from "./grandpa.js";
 import { paymentMethods } from "./payment.js";
 import { stateMethods } from "./state.js";
 import { systemMethods } from "./system.js";
@@ -18,6 +19,7 @@ export function chainRpcMethods(deps: RpcDeps, blockFactory?: BlockFactory): Rpc
     ...stateMethods(deps),
     ...authorMethods(deps),
     ...paymentMethods(deps),
+    ...grandpaMethods(deps),
     ...engineMethods(blockFactory),
   ];
 }

@@ -3,8 +3,10 @@ import { EquivocationEvidence, verifyEquivocation } from "../../../consensus/equ
 import {
   type AuthoritySet,
   type BlockId,
+  decodeCatchUp,
   decodeVote,
   defaultVoterOptions,
+  encodeCatchUp,
   encodeVote,
   GrandpaJustification,
   type GrandpaJustificationValue,
@@ -31,7 +33,7 @@ beforeAll(async () => {
   await cryptoReady();
 });
 
-const OPTS = { ...defaultVoterOptions, gossipDurationMs: 100, rebroadcastMs: 1000 };
+const OPTS = { ...defaultVoterOptions, gossipDurationMs: 100, catchUpAfterMs: 1000 };
 
 function setOf(keys: KeyPair[], setId = 0n): AuthoritySet {
   return { setId, authorities: keys.map((k) => ({ id: k.publicKey, weight: 1n })) };
@@ -45,7 +47,11 @@ interface Finalized {
   encoded: Uint8Array;
 }
 
-/** An in-process network of voters over one shared chain, with a fake clock. */
+/**
+ * An in-process network of voters over one shared chain, with a fake clock. Like gossipsub, it
+ * delivers each distinct vote message once; a voter that reports `stalled`, or starts, asks every
+ * other running voter for its recent votes (catch-up), as the node does over request-response.
+ */
 class Net {
   now = 0;
   readonly voters: (Voter | undefined)[] = [];
@@ -54,7 +60,10 @@ class Net {
   readonly equivocations: Extract<VoterOutput, { type: "equivocation" }>[] = [];
   readonly setChanges: Extract<VoterOutput, { type: "setChanged" }>[][] = [];
   readonly sent: SignedVote[] = [];
+  catchUps = 0;
   private queue: { to: number; vote: SignedVote }[] = [];
+  private readonly seen = new Set<string>();
+  private pulls: number[] = [];
 
   constructor(
     readonly chain: TestChain,
@@ -77,6 +86,7 @@ class Net {
     );
     this.voters[i] = voter;
     this.handle(i, await voter.start(this.now));
+    this.pulls.push(i);
     return voter;
   }
 
@@ -88,9 +98,14 @@ class Net {
     for (const o of outputs) {
       if (o.type === "vote") {
         this.sent.push(o.vote);
+        const id = toHex(encodeVote(o.vote));
+        if (this.seen.has(id)) continue;
+        this.seen.add(id);
         this.voters.forEach((_, to) => {
           if (to !== from) this.queue.push({ to, vote: o.vote });
         });
+      } else if (o.type === "stalled") {
+        this.pulls.push(from);
       } else if (o.type === "finalized") {
         this.finalized[from]!.push(o);
       } else if (o.type === "equivocation") {
@@ -109,6 +124,7 @@ class Net {
   async run(ms: number, step = 50): Promise<void> {
     const end = this.now + ms;
     while (this.now < end) {
+      for (const i of this.pulls.splice(0)) await this.catchUp(i);
       while (this.queue.length > 0) {
         const { to, vote } = this.queue.shift()!;
         const voter = this.voters[to];
@@ -121,6 +137,22 @@ class Net {
         const v = this.voters[i];
         if (v) this.handle(i, await v.onTimer(this.now));
       }
+    }
+  }
+
+  /** Voter `i` asks every other running voter for its votes since its own round; they travel as bytes. */
+  async catchUp(i: number): Promise<void> {
+    const voter = this.voters[i];
+    if (!voter) return;
+    for (let j = 0; j < this.voters.length; j++) {
+      const peer = this.voters[j];
+      if (j === i || !peer) continue;
+      const answer = decodeCatchUp(
+        encodeCatchUp(voter.authoritySet.setId, peer.votesSince(voter.authoritySet.setId, voter.round)),
+      );
+      if (answer.votes.length === 0) continue;
+      this.catchUps++;
+      this.handle(i, await voter.onCatchUp(answer.votes, this.now));
     }
   }
 
@@ -374,10 +406,16 @@ describe("GRANDPA voter", () => {
     tip = chain.extend(tip, 2).at(-1)!;
     await net.run(2000);
     expect(toHex(net.lastFinalized(0)!.block.hash)).not.toBe(toHex(tip.hash));
+    const stuck = net.voters[0]!.round;
+    // Gossip never repeats the live voters' votes: the restarted ones only rejoin by catching up.
+    const catchUpsBefore = net.catchUps;
     await net.startVoter(2);
     await net.startVoter(3);
     await net.run(3000);
+    expect(net.catchUps).toBeGreaterThan(catchUpsBefore);
     for (let i = 0; i < 4; i++) expect(toHex(net.lastFinalized(i)!.block.hash)).toBe(toHex(tip.hash));
+    // Finality resumes within 2 rounds of the round the live voters were stuck in.
+    expect(net.lastFinalized(0)!.round).toBeLessThanOrEqual(stuck + 1n);
     expect(net.equivocations).toEqual([]);
   });
 

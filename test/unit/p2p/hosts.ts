@@ -58,6 +58,8 @@ export function handlersFor(chain: TestChain): P2pHandlers {
       return out;
     },
     onJustificationRequest: (req) => toyBlock(req.hash[0]).justification,
+    // A finality gadget stand-in: nothing for round 0, else the request bytes reversed.
+    onCatchUpRequest: (req) => (req[0] === 0 ? undefined : Uint8Array.from(req).reverse()),
     onGossip: (topic, data, from) => {
       chain.gossip.push({ topic, data, from });
       return chain.verdict(topic, data);

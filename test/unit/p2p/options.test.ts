@@ -29,6 +29,7 @@ describe("protocol names", () => {
       status: "/tensorchain/a0a1a2a3a4a5a6a7/status/1",
       blocks: "/tensorchain/a0a1a2a3a4a5a6a7/sync/blocks/1",
       justifications: "/tensorchain/a0a1a2a3a4a5a6a7/sync/justifications/1",
+      catchUp: "/tensorchain/a0a1a2a3a4a5a6a7/grandpa/catch-up/1",
       kad: "/tensorchain/a0a1a2a3a4a5a6a7/kad/1.0.0",
     });
     expect(chainTopics(GENESIS).blocks).toBe("/tensorchain/a0a1a2a3a4a5a6a7/blocks/1");
