@@ -41,3 +41,13 @@ export const DB_READ_WEIGHT = 5_000_000n;
 export const DB_WRITE_WEIGHT = 25_000_000n;
 
 export const MINIMUM_PERIOD_MS = 1000n;
+
+/**
+ * `modl` ++ "py/trsry", zero-padded: FRAME's treasury account. It receives transaction fees, the
+ * treasury's share of job rewards and slashed job stakes.
+ */
+export const TREASURY_ACCOUNT: Uint8Array = (() => {
+  const a = new Uint8Array(32);
+  a.set(new TextEncoder().encode("modlpy/trsry"));
+  return a;
+})();

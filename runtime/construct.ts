@@ -7,6 +7,7 @@ import { bindRuntimeCalls, type CallValue } from "./frame/calls.js";
 import type { Pallet } from "./frame/pallet.js";
 import { Babe } from "./pallets/babe.js";
 import { Balances } from "./pallets/balances.js";
+import { JobManager } from "./pallets/jobManager.js";
 import { Offences } from "./pallets/offences.js";
 import { bindSessionManager, Session } from "./pallets/session.js";
 import { Staking, stakingSessionManager } from "./pallets/staking.js";
@@ -15,6 +16,7 @@ import { eventRecordTy, makeEventRecordTy, System } from "./pallets/system.js";
 import { Timestamp } from "./pallets/timestamp.js";
 import { TransactionPayment } from "./pallets/transactionPayment.js";
 import { Utility } from "./pallets/utility.js";
+import { WorkerRegistry } from "./pallets/workerRegistry.js";
 
 export const RUNTIME_MODULE = "tensorchain_runtime";
 
@@ -31,6 +33,8 @@ export const PALLETS: Pallet[] = [
   Offences,
   // After Session: hooks run in this order, so at a session boundary Babe sees the new session index.
   Babe,
+  WorkerRegistry,
+  JobManager,
 ] as unknown as Pallet[];
 
 // Staking elects the validator sets that the session pallet rotates in.

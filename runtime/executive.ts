@@ -38,12 +38,8 @@ import { computeFee, TransactionPayment, totalFee } from "./pallets/transactionP
 import { InvalidTransactionError, invalid, type TransactionSource, type TransactionValidity } from "./validity.js";
 import { RUNTIME_VERSION } from "./version.js";
 
-/** `modl` ++ "py/trsry", zero-padded: FRAME's treasury account, where fees go. */
-export const TREASURY_ACCOUNT = (() => {
-  const a = new Uint8Array(32);
-  a.set(new TextEncoder().encode("modlpy/trsry"));
-  return a;
-})();
+/** FRAME's treasury account, where fees go (defined in `constants.ts` so pallets can import it). */
+export const TREASURY_ACCOUNT = C.TREASURY_ACCOUNT;
 
 export type DispatchOutcome = { ok: true } | { ok: false; error: DispatchErrorValue };
 export type ApplyResult =

@@ -8,10 +8,12 @@ import { TREASURY_ACCOUNT } from "./executive.js";
 import { Ext } from "./frame/ext.js";
 import type { StateBackend } from "./frame/overlay.js";
 import { buildBalancesGenesis, mint } from "./pallets/balances.js";
+import { buildJobManagerGenesis, type JobParamsValue } from "./pallets/jobManager.js";
 import { buildSessionGenesis } from "./pallets/session.js";
 import { buildStakingGenesis, type StakingGenesisConfig } from "./pallets/staking.js";
 import { Sudo } from "./pallets/sudo.js";
 import { accountExists } from "./pallets/system.js";
+import { buildWorkerRegistryGenesis, type RegistryParamsValue } from "./pallets/workerRegistry.js";
 
 export interface GenesisConfig {
   balances: [Uint8Array, bigint][];
@@ -23,6 +25,10 @@ export interface GenesisConfig {
    * set keys and validate (and root sets `ValidatorCount`).
    */
   staking?: StakingGenesisConfig;
+  /** Worker-registry parameters that differ from `DEFAULT_REGISTRY_PARAMS`. */
+  workerRegistry?: Partial<RegistryParamsValue>;
+  /** Job-manager parameters that differ from `DEFAULT_JOB_PARAMS`. */
+  jobManager?: Partial<JobParamsValue>;
 }
 
 export type { GenesisNominator, GenesisValidator, StakingGenesisConfig } from "./pallets/staking.js";
@@ -50,6 +56,8 @@ export function buildGenesisStorage(config: GenesisConfig): [Uint8Array, Uint8Ar
     ext,
     (config.staking?.validators ?? []).map((v) => [v.stash, v.keys]),
   );
+  if (config.workerRegistry) buildWorkerRegistryGenesis(ext, config.workerRegistry);
+  if (config.jobManager) buildJobManagerGenesis(ext, config.jobManager);
   // Genesis events are not kept (as in FRAME): the first block starts with none.
   return ext.overlay.drain().filter((e): e is [Uint8Array, Uint8Array] => e[1] !== null);
 }

@@ -3,7 +3,7 @@
  * out, so that clients compute the same keys from the metadata.
  */
 import { blake2_128, concat, twox64, twox128 } from "../../primitives/hashing.js";
-import type { Ty } from "../../primitives/scale/types.js";
+import { T, type Ty } from "../../primitives/scale/types.js";
 import type { Ext } from "./ext.js";
 
 const KEY_CACHE_SIZE = 65_536;
@@ -182,6 +182,56 @@ export class StorageMap<K, V> extends StorageItem<V> {
   }
 }
 
+/**
+ * FRAME's `StorageDoubleMap`: `prefix ++ hasher1(encoded k1) ++ hasher2(encoded k2)`, described in the
+ * metadata with two hashers and the key as the tuple `(K1, K2)`. Values are addressed with `[k1, k2]`;
+ * all entries under one first key can be iterated or removed together.
+ */
+export class StorageDoubleMap<K1, K2, V> extends StorageMap<[K1, K2], V> {
+  constructor(
+    readonly hasher1: Hasher,
+    readonly key1Ty: Ty<K1>,
+    readonly hasher2: Hasher,
+    readonly key2Ty: Ty<K2>,
+    valueTy: Ty<V>,
+    opts: StorageItemOpts<V>,
+  ) {
+    super(hasher1, T.tuple(key1Ty, key2Ty) as unknown as Ty<[K1, K2]>, valueTy, opts);
+  }
+
+  /** The prefix of every entry whose first key is `k1`. */
+  prefixOf(k1: K1): Uint8Array {
+    return concat(this.prefix, hashKey(this.hasher1, this.key1Ty.enc(k1)));
+  }
+
+  override keyFor([k1, k2]: [K1, K2]): Uint8Array {
+    return concat(this.prefixOf(k1), hashKey(this.hasher2, this.key2Ty.enc(k2)));
+  }
+
+  /** Every `(k2, value)` under `k1`, in key order. Only for a second hasher that keeps the key. */
+  entriesOf(ext: Ext, k1: K1): [K2, V][] {
+    const prefix = this.prefixOf(k1);
+    const skip = prefix.length + hasherPrefixLength(this.hasher2);
+    return ext.overlay
+      .keys(prefix)
+      .map((key) => [this.key2Ty.dec(key.subarray(skip)), this.valueTy.dec(ext.overlay.get(key)!)]);
+  }
+
+  /** Removes every entry under `k1`; returns how many there were. */
+  clearPrefixOf(ext: Ext, k1: K1): number {
+    return ext.overlay.clearPrefix(this.prefixOf(k1));
+  }
+
+  /** Not supported: the end of an encoded first key cannot be found without decoding it. */
+  override entries(): [[K1, K2], V][] {
+    throw new Error(`StorageDoubleMap ${this.name}: iterate with entriesOf(k1)`);
+  }
+
+  override meta(): StorageItemMeta {
+    return { ...super.meta(), hashers: [this.hasher1, this.hasher2] };
+  }
+}
+
 export function storageValue<V>(ty: Ty<V>, opts: StorageItemOpts<V> = {}): StorageValue<V> {
   return new StorageValue(ty, opts);
 }
@@ -193,4 +243,15 @@ export function storageMap<K, V>(
   opts: StorageItemOpts<V> = {},
 ): StorageMap<K, V> {
   return new StorageMap(hasher, keyTy, valueTy, opts);
+}
+
+export function storageDoubleMap<K1, K2, V>(
+  hasher1: Hasher,
+  key1Ty: Ty<K1>,
+  hasher2: Hasher,
+  key2Ty: Ty<K2>,
+  valueTy: Ty<V>,
+  opts: StorageItemOpts<V> = {},
+): StorageDoubleMap<K1, K2, V> {
+  return new StorageDoubleMap(hasher1, key1Ty, hasher2, key2Ty, valueTy, opts);
 }

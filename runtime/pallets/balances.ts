@@ -23,6 +23,12 @@ import { call, pallet } from "../frame/pallet.js";
 import { storageValue } from "../frame/storage.js";
 import { accountExists, getAccount, putAccount } from "./system.js";
 
+/** Where repatriated reserved funds land (FRAME's `BalanceStatus`). */
+export const BalanceStatus = T.enumeration(
+  { Free: { index: 0 }, Reserved: { index: 1 } },
+  { path: ["frame_support", "traits", "tokens", "misc", "BalanceStatus"] },
+);
+
 export const Balances = pallet({
   name: "Balances",
   index: 2,
@@ -77,6 +83,14 @@ export const Balances = pallet({
       index: 5,
       fields: { who: AccountId, amount: Balance },
       docs: ["Some balance was unreserved (moved from reserved to free)."],
+    },
+    ReserveRepatriated: {
+      index: 6,
+      fields: { from: AccountId, to: AccountId, amount: Balance, destination_status: BalanceStatus },
+      docs: [
+        "Some balance was moved from the reserve of the first account to the second account.",
+        "Final argument indicates the destination balance type.",
+      ],
     },
     Deposit: {
       index: 7,
@@ -234,6 +248,44 @@ export function slashReserved(ext: Ext, who: Uint8Array, amount: bigint): bigint
   Balances.deposit(ext, { tag: "Slashed", value: { who, amount: actual } });
   if (dust > 0n) burnDust(ext, who, dust);
   return actual;
+}
+
+/**
+ * Moves up to `amount` of `from`'s reserved balance to `to`'s free (or reserved) balance, as FRAME's
+ * `repatriate_reserved`: the total issuance does not change. `to` must exist (`DeadAccount`); returns
+ * what could not be moved because `from` had less reserved. `from` is reaped (its dust burned) if its
+ * total falls below the existential deposit.
+ */
+export function repatriateReserved(
+  ext: Ext,
+  from: Uint8Array,
+  to: Uint8Array,
+  amount: bigint,
+  status: "Free" | "Reserved" = "Free",
+): bigint {
+  ensure(accountExists(ext, to), () => Balances.error("DeadAccount"));
+  const source = getAccount(ext, from);
+  const actual = amount < source.data.reserved ? amount : source.data.reserved;
+  if (from.length === to.length && from.every((b, i) => b === to[i])) {
+    return status === "Free" ? unreserve(ext, from, amount) : amount - actual;
+  }
+  const dest = getAccount(ext, to);
+  const credited = checkedAdd(status === "Free" ? dest.data.free : dest.data.reserved, actual);
+  // No errors allowed after this point.
+  if (actual === 0n) return amount;
+  source.data.reserved -= actual;
+  const total = source.data.free + source.data.reserved;
+  const dust = total < EXISTENTIAL_DEPOSIT ? total : 0n;
+  putAccount(ext, from, source, true);
+  if (status === "Free") dest.data.free = credited;
+  else dest.data.reserved = credited;
+  putAccount(ext, to, dest, true);
+  Balances.deposit(ext, {
+    tag: "ReserveRepatriated",
+    value: { from, to, amount: actual, destination_status: { tag: status } },
+  });
+  if (dust > 0n) burnDust(ext, from, dust);
+  return amount - actual;
 }
 
 const TRANSFER_WEIGHT = weight(DB_READ_WEIGHT * 2n + DB_WRITE_WEIGHT * 2n);

@@ -34,15 +34,14 @@
  * Balances are u128 bigints and Perbill is u32 parts per billion; no floating point. Every call checks
  * its origin, then every precondition, then writes.
  */
-import { concat } from "../../primitives/hashing.js";
 import { compareBytes } from "../../primitives/hex.js";
-import { makeTy, T, type Ty, type TyValue } from "../../primitives/scale/types.js";
+import { makeTy, T, type TyValue } from "../../primitives/scale/types.js";
 import { AccountId, Balance, MultiAddress } from "../../primitives/types.js";
 import { DB_READ_WEIGHT, DB_WRITE_WEIGHT, EXISTENTIAL_DEPOSIT, UNITS } from "../constants.js";
 import { DispatchError, ensure, ensureRoot, ensureSigned, weight } from "../frame/dispatch.js";
 import type { Ext } from "../frame/ext.js";
 import { call, pallet } from "../frame/pallet.js";
-import { type Hasher, hasherPrefixLength, hashKey, StorageMap, storageMap, storageValue } from "../frame/storage.js";
+import { storageDoubleMap, storageMap, storageValue } from "../frame/storage.js";
 import { freeBalance, lookupAddress, mint, reserve, slashReserved, unreserve } from "./balances.js";
 import { findAuthor, hasSessionKeys, type PlannedValidator, type SessionManager } from "./session.js";
 import { Timestamp } from "./timestamp.js";
@@ -156,52 +155,6 @@ const EraRewardPoints = T.struct(
   { path: ["pallet_staking", "EraRewardPoints"], params: [{ name: "AccountId", type: AccountId }] },
 );
 
-/**
- * A storage double map (`StorageDoubleMap`): `prefix ++ hasher1(k1) ++ hasher2(k2)`, described in the
- * metadata with two hashers and a tuple key, as FRAME does.
- */
-class DoubleMap<K1, K2, V> extends StorageMap<[K1, K2], V> {
-  constructor(
-    readonly hasher1: Hasher,
-    readonly key1Ty: Ty<K1>,
-    readonly hasher2: Hasher,
-    readonly key2Ty: Ty<K2>,
-    valueTy: Ty<V>,
-    opts: { docs?: string[]; default?: V },
-  ) {
-    super(hasher1, T.tuple(key1Ty, key2Ty) as unknown as Ty<[K1, K2]>, valueTy, opts);
-  }
-
-  prefixOf(k1: K1): Uint8Array {
-    return concat(this.prefix, hashKey(this.hasher1, this.key1Ty.enc(k1)));
-  }
-
-  override keyFor([k1, k2]: [K1, K2]): Uint8Array {
-    return concat(this.prefixOf(k1), hashKey(this.hasher2, this.key2Ty.enc(k2)));
-  }
-
-  /** Every `(k2, value)` under `k1`. */
-  entriesOf(ext: Ext, k1: K1): [K2, V][] {
-    const prefix = this.prefixOf(k1);
-    const skip = prefix.length + hasherPrefixLength(this.hasher2);
-    return ext.overlay
-      .keys(prefix)
-      .map((key) => [this.key2Ty.dec(key.subarray(skip)), this.valueTy.dec(ext.overlay.get(key)!)]);
-  }
-
-  clearPrefixOf(ext: Ext, k1: K1): number {
-    return ext.overlay.clearPrefix(this.prefixOf(k1));
-  }
-
-  override entries(): [[K1, K2], V][] {
-    throw new Error("DoubleMap: iterate with entriesOf(k1)");
-  }
-
-  override meta() {
-    return { ...super.meta(), hashers: [this.hasher1, this.hasher2] };
-  }
-}
-
 const EMPTY_EXPOSURE: ExposureValue = { total: 0n, own: 0n, others: [] };
 const DEFAULT_PREFS: ValidatorPrefsValue = { commission: 0, blocked: false };
 
@@ -250,11 +203,11 @@ export const Staking = pallet({
     ErasStartSessionIndex: storageMap("Twox64Concat", T.u32, T.u32, {
       docs: [" The session index at which the era start for the last [`Config::HistoryDepth`] eras."],
     }),
-    ErasStakers: new DoubleMap("Twox64Concat", T.u32, "Twox64Concat", AccountId, Exposure, {
+    ErasStakers: storageDoubleMap("Twox64Concat", T.u32, "Twox64Concat", AccountId, Exposure, {
       default: EMPTY_EXPOSURE,
       docs: [" Exposure of validator at era. Is it removed after [`Config::HistoryDepth`] eras."],
     }),
-    ErasValidatorPrefs: new DoubleMap("Twox64Concat", T.u32, "Twox64Concat", AccountId, ValidatorPrefs, {
+    ErasValidatorPrefs: storageDoubleMap("Twox64Concat", T.u32, "Twox64Concat", AccountId, ValidatorPrefs, {
       default: DEFAULT_PREFS,
       docs: [" Similar to `ErasStakers`, this holds the preferences of validators."],
     }),
