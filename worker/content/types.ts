@@ -1,0 +1,24 @@
+/**
+ * The content store's contract: job artifacts (models, datasets, results) addressed by CIDv1 in
+ * their string form (base32, `bafy…`/`bafk…`). The node's implementation is Helia on the node's own
+ * libp2p host with a LevelDB blockstore; tests may use an in-memory one.
+ */
+export interface ContentStore {
+  /** Stores `bytes` and pins them; resolves to the CIDv1 string. Adding the same bytes twice gives the same CID. */
+  add(bytes: Uint8Array): Promise<string>;
+  /**
+   * The bytes of `cid`, from the local blockstore or fetched from peers. Rejects with a
+   * `ContentError` (`CONTENT_ERROR_NOT_FOUND` after `timeoutMs`, `CONTENT_ERROR_INVALID_CID`,
+   * `CONTENT_ERROR_TOO_LARGE` above `maxBytes`).
+   */
+  get(cid: string, opts?: { timeoutMs?: number; maxBytes?: number }): Promise<Uint8Array>;
+  /** True when every block of `cid` is in the local blockstore. */
+  has(cid: string): Promise<boolean>;
+  /** Keeps `cid` (and its blocks) in the local store while a job needs it. */
+  pin(cid: string): Promise<void>;
+  /** Lets `cid` be garbage-collected. */
+  unpin(cid: string): Promise<void>;
+  /** The binary CID (as stored on chain in job specs and results) for a CID string, and back. */
+  toBytes(cid: string): Uint8Array;
+  fromBytes(bytes: Uint8Array): string;
+}
