@@ -1,7 +1,11 @@
 /**
  * The node, wired in one visible order (as Lodestar's `BeaconNode`): database -> chain -> transaction
- * pool -> keystore -> network -> finality -> sync -> block authoring -> RPC -> informant. `close()`
- * tears down in reverse.
+ * pool -> keystore -> network -> finality -> sync -> content store -> block authoring -> RPC -> informant.
+ * `close()` tears down in reverse.
+ *
+ * With the network, one libp2p node is built first (`createNetworkLibp2p`) and shared: the p2p host
+ * and the content store's Helia (bitswap) register their protocols on it, then the node starts it, and
+ * stops it last. A dev node's content store runs offline (no libp2p): RPC clients still add and fetch.
  *
  * Two modes:
  *   - dev (`devAuthority`): one authority authors every slot (Aura-style pre-digest) and finalizes its
@@ -19,6 +23,7 @@ import { cryptoReady } from "../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../primitives/hex.js";
 import type { Logger } from "../primitives/logger.js";
 import { Ext, validateTransaction } from "../runtime/index.js";
+import { ChunkedUploads, HeliaContentStore } from "../worker/content/index.js";
 import {
   BABE_SLOT_DURATION_MS,
   BabeVerifier,
@@ -32,9 +37,10 @@ import { ChainDb } from "./db/chainDb.js";
 import { defaultFinalityOptions, FinalityService } from "./finality/index.js";
 import { Informant } from "./informant.js";
 import { Keystore } from "./keystore.js";
-import { BlockImporter, NetworkService } from "./network/index.js";
+import { BlockImporter, createNetworkLibp2p, type NetworkLibp2p, NetworkService } from "./network/index.js";
+import { contentMethods } from "./rpc/methods/content.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
-import { RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
+import { defaultRpcServerOptions, RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
 import { defaultSyncOptions, SyncService } from "./sync/index.js";
 import { TxPool } from "./txpool/index.js";
 
@@ -60,6 +66,8 @@ export interface NodeOptions {
 
 /** The networked services of a node that runs the network. */
 interface NetworkServices {
+  /** The libp2p node the p2p host and the content store share; the node starts and stops it. */
+  libp2p: NetworkLibp2p["libp2p"];
   network: NetworkService;
   sync: SyncService;
   finality: FinalityService;
@@ -77,6 +85,9 @@ export class TensorchainNode {
     readonly rpcPort: number | undefined,
     private readonly slotWorker: SlotWorker | undefined,
     private readonly services: NetworkServices | undefined,
+    /** Job artifacts by CID (`<base>/chains/<id>/content`), fetched from peers over bitswap with the network. */
+    readonly content: HeliaContentStore,
+    private readonly uploads: ChunkedUploads,
     private readonly informant: Informant,
     private readonly tmpDir: string | undefined,
   ) {}
@@ -156,12 +167,15 @@ export class TensorchainNode {
         now: () => Date.now(),
       });
       const importer = new BlockImporter({ chain, babe, logger: logger.child({ module: "import" }) });
+      const { libp2p, scores } = await createNetworkLibp2p(opts.network.p2p, chain.genesisHash);
       const network = await NetworkService.create(opts.network, {
         chain,
         pool,
         importer,
         logger: logger.child({ module: "network" }),
         roles: opts.validator ? ["authority"] : ["full"],
+        libp2p,
+        scores,
       });
       const finality = await FinalityService.create(
         { ...defaultFinalityOptions, validator: opts.validator === true },
@@ -191,8 +205,26 @@ export class TensorchainNode {
         importJustification: (block, j) => finality.importJustification(block, j),
       });
       network.onUnknownParent = (peer, block) => sync.onUnknownParent(peer, block);
-      services = { network, sync, finality };
+      services = { libp2p, network, sync, finality };
     }
+
+    // Bitswap registers its protocol on the (not yet started) libp2p node; offline without the network.
+    const content = await HeliaContentStore.create(
+      { directory: join(chainDir, "content") },
+      { libp2p: services?.libp2p, logger: logger.child({ module: "content" }) },
+    );
+    const rpcLimits = { ...defaultRpcServerOptions, ...opts.rpc };
+    const uploads = new ChunkedUploads(
+      {
+        // One chunk's hex (2 bytes per byte) plus the JSON around it fits a request and a response.
+        maxChunkBytes: Math.min(
+          4 * 1024 * 1024,
+          Math.floor((Math.min(rpcLimits.maxRequestBytes, rpcLimits.maxResponseBytes) - 4096) / 2),
+        ),
+      },
+      { store: content, logger: logger.child({ module: "content" }) },
+    );
+    uploads.start();
 
     let slotWorker: SlotWorker | undefined;
     if (opts.devAuthority) {
@@ -263,10 +295,12 @@ export class TensorchainNode {
         slotWorker && { createBlock: () => slotWorker!.createBlock(), pendingCount: () => pool.status().ready },
       ))
         rpc.register(def);
+      for (const def of contentMethods({ store: content, uploads })) rpc.register(def);
       rpcPort = await rpc.listen(); // the server logs its own address
     }
 
     if (services) {
+      await services.libp2p.start();
       await services.network.start();
       await services.finality.start();
       services.sync.start();
@@ -294,12 +328,17 @@ export class TensorchainNode {
       rpcPort,
       slotWorker,
       services,
+      content,
+      uploads,
       informant,
       tmpDir,
     );
   }
 
-  /** Stops authoring, RPC, sync, finality and the network, then closes the database; removes a `--tmp` base path. */
+  /**
+   * Stops authoring, RPC, sync, finality, the p2p host, the content store and then libp2p, then closes
+   * the database; removes a `--tmp` base path.
+   */
   async close(): Promise<void> {
     this.informant.stop();
     await this.slotWorker?.stop();
@@ -309,6 +348,9 @@ export class TensorchainNode {
       await this.services.finality.stop();
       await this.services.network.stop();
     }
+    this.uploads.stop();
+    await this.content.stop();
+    await this.services?.libp2p.stop();
     await this.db.close();
     if (this.tmpDir) rmSync(this.tmpDir, { recursive: true, force: true });
     this.logger.info("Shut down");

@@ -154,6 +154,8 @@ class Host implements P2pHost {
     this.libp2p.addEventListener("peer:disconnect", this.onPeerDisconnect);
     this.libp2p.addEventListener("peer:discovery", this.onPeerDiscovery);
     this.started = true;
+    // A libp2p node we were given may already be running with peers (shared with Helia): greet them too.
+    for (const peer of this.libp2p.getPeers()) this.onPeerConnect(new CustomEvent("peer:connect", { detail: peer }));
 
     const onGossip = this.modules.handlers.onGossip;
     for (const topic of [this.topics.blocks, this.topics.transactions, this.topics.finality]) {

@@ -9,7 +9,16 @@
  *     finality topic (handed to the finality gadget).
  * Own blocks are published after import; locally submitted transactions when they enter the pool.
  */
-import { createP2pHost, type GossipResult, type P2pHost, type PeerInfo, type Role } from "../../p2p/index.js";
+import type { Libp2p } from "@libp2p/interface";
+import {
+  createP2pHost,
+  type GossipResult,
+  type P2pHost,
+  type P2pServices,
+  type PeerInfo,
+  type PeerScoreStore,
+  type Role,
+} from "../../p2p/index.js";
 import type { BlockData, BlocksRequest, ChainStatus } from "../../p2p/interface.js";
 import type { Logger } from "../../primitives/logger.js";
 import { Header } from "../../primitives/types.js";
@@ -23,6 +32,7 @@ import type { NetworkOptions } from "./options.js";
 
 export { BlockImportError, BlockImporter, type ImportOutcome } from "./blockImport.js";
 export { decodeBlock, encodeBlock } from "./codec.js";
+export { createNetworkLibp2p, type NetworkLibp2p } from "./libp2p.js";
 export type { NetworkOptions } from "./options.js";
 
 export interface NetworkModules {
@@ -31,6 +41,9 @@ export interface NetworkModules {
   importer: BlockImporter;
   logger: Logger;
   roles: Role[];
+  /** The node's shared libp2p node (`createNetworkLibp2p`) and its reputation store; the host then neither starts nor stops it. */
+  libp2p?: Libp2p<P2pServices>;
+  scores?: PeerScoreStore;
 }
 
 /** Handles messages of the finality topic (set by the finality gadget). */
@@ -62,6 +75,8 @@ export class NetworkService {
     const host = await createP2pHost(opts.p2p, {
       genesisHash: modules.chain.genesisHash,
       logger: modules.logger.child({ module: "p2p" }),
+      libp2p: modules.libp2p,
+      scores: modules.scores,
       handlers: {
         onStatusRequest: () => ready().status(),
         onBlocksRequest: (req) => ready().blocks(req),
