@@ -4,6 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { CID } from "multiformats/cid";
+import * as raw from "multiformats/codecs/raw";
+import { sha256 } from "multiformats/hashes/sha2";
 import { contentMethods } from "../../../../node/rpc/methods/content.js";
 import type { RpcServer } from "../../../../node/rpc/server/index.js";
 import { ContentError, type ContentErrorCode } from "../../../../worker/content/errors.js";
@@ -192,7 +195,8 @@ describe("content_* RPC and the client helpers", () => {
     err = await rpcError("content_add", ["zz"]);
     expect(err.rpcCode).toBe(-32602);
 
-    err = await rpcError("content_get", ["bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku", 0, 10, 200]);
+    const unknown = CID.createV1(raw.code, await sha256.digest(randomBytes(32))).toString();
+    err = await rpcError("content_get", [unknown, 0, 10, 200]);
     expect(err.rpcCode).toBe(7002);
     expect(err.contentCode).toBe("CONTENT_ERROR_NOT_FOUND");
   });
