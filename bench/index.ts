@@ -8,6 +8,7 @@ const benches: Record<string, () => Promise<void>> = {
   verify: async () => (await import("./verify.js")).runVerifyBench(),
   trie: async () => (await import("./trie.js")).runTrieBench(),
   train: async () => (await import("./train.js")).runTrainBench(),
+  sync: async () => (await import("./sync.js")).runSyncBench(),
 };
 
 const wanted = process.argv.slice(2);

@@ -7,6 +7,7 @@ import { EXISTENTIAL_DEPOSIT } from "./constants.js";
 import { TREASURY_ACCOUNT } from "./executive.js";
 import { Ext } from "./frame/ext.js";
 import type { StateBackend } from "./frame/overlay.js";
+import { type BabeGenesisConfig, buildBabeGenesis } from "./pallets/babe.js";
 import { buildBalancesGenesis, mint } from "./pallets/balances.js";
 import { buildJobManagerGenesis, type JobParamsValue } from "./pallets/jobManager.js";
 import { buildSessionGenesis } from "./pallets/session.js";
@@ -29,6 +30,8 @@ export interface GenesisConfig {
   workerRegistry?: Partial<RegistryParamsValue>;
   /** Job-manager parameters that differ from `DEFAULT_JOB_PARAMS`. */
   jobManager?: Partial<JobParamsValue>;
+  /** The slot duration; without it the chain uses `DEFAULT_SLOT_DURATION_MS` (and stores nothing). */
+  babe?: BabeGenesisConfig;
 }
 
 export type { GenesisNominator, GenesisValidator, StakingGenesisConfig } from "./pallets/staking.js";
@@ -58,6 +61,7 @@ export function buildGenesisStorage(config: GenesisConfig): [Uint8Array, Uint8Ar
   );
   if (config.workerRegistry) buildWorkerRegistryGenesis(ext, config.workerRegistry);
   if (config.jobManager) buildJobManagerGenesis(ext, config.jobManager);
+  if (config.babe) buildBabeGenesis(ext, config.babe);
   // Genesis events are not kept (as in FRAME): the first block starts with none.
   return ext.overlay.drain().filter((e): e is [Uint8Array, Uint8Array] => e[1] !== null);
 }

@@ -7,7 +7,8 @@
  *   - gossip: blocks (`BlockImporter`, the one verify-then-import path; an unknown parent asks the
  *     sender for the ancestors through sync), transactions (`pool.submit("external", …)`), and the
  *     finality topic (handed to the finality gadget).
- * Own blocks are published after import; locally submitted transactions when they enter the pool.
+ * Own blocks are published after import; transactions when a submission (RPC or local, not gossip:
+ * gossipsub forwards those itself) puts them in the pool's ready queue.
  */
 import type { Libp2p } from "@libp2p/interface";
 import {
@@ -25,7 +26,7 @@ import { Header } from "../../primitives/types.js";
 import { joinExtrinsics } from "../../runtime/index.js";
 import type { Chain } from "../chain/chain.js";
 import type { Block, ImportedBlock } from "../chain/types.js";
-import type { TxPool } from "../txpool/index.js";
+import { type TxPool, txHash } from "../txpool/index.js";
 import { BlockImportError, type BlockImporter } from "./blockImport.js";
 import { decodeBlock, encodeBlock } from "./codec.js";
 import type { NetworkOptions } from "./options.js";
@@ -60,6 +61,8 @@ export class NetworkService {
   onCatchUpRequest: CatchUpRequestHandler | undefined;
   onUnknownParent: UnknownParentHandler | undefined;
   private readonly unsubscribers: (() => void)[] = [];
+  /** Transactions being submitted from gossip, which are not published again. */
+  private readonly fromGossip = new Set<string>();
 
   private constructor(
     readonly host: P2pHost,
@@ -99,7 +102,7 @@ export class NetworkService {
     this.unsubscribers.push(
       pool.onImported((hash) => {
         const tx = pool.get(hash);
-        if (!tx || tx.source === "external") return;
+        if (!tx || this.fromGossip.has(hash)) return;
         this.host
           .publish(this.host.topics.transactions, tx.bytes)
           .then((n) => pool.onBroadcasted(hash, n > 0 ? this.host.meshPeers(this.host.topics.transactions) : []))
@@ -206,6 +209,8 @@ export class NetworkService {
   }
 
   private async gossipTransaction(data: Uint8Array): Promise<GossipResult> {
+    const hash = txHash(data);
+    this.fromGossip.add(hash);
     try {
       await this.modules.pool.submit("external", data);
       return { verdict: "accept", report: { kind: "goodTransaction" } };
@@ -214,6 +219,8 @@ export class NetworkService {
       if (code === "TXPOOL_ERROR_INVALID_TRANSACTION")
         return { verdict: "reject", report: { kind: "invalidTransaction", reason: code } };
       return "ignore";
+    } finally {
+      this.fromGossip.delete(hash);
     }
   }
 }
