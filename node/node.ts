@@ -248,6 +248,7 @@ export class TensorchainNode {
                 roles: p.roles.includes("authority") ? "AUTHORITY" : p.roles.includes("light") ? "LIGHT" : "FULL",
                 bestHash: toHex(p.best.hash),
                 bestNumber: p.best.number,
+                reputation: p.reputation,
               })),
             isSyncing: () => services?.sync.isSyncing() ?? false,
             syncState: services && (() => services!.sync.state()),

@@ -23,7 +23,11 @@ export interface NodeInfo {
   roles: ("Full" | "Authority" | "LightClient")[];
   peerId: string;
   listenAddresses: () => string[];
-  peers: () => { peerId: string; roles: string; bestHash: HexString; bestNumber: number }[];
+  /**
+   * `system_peers`: Substrate's `PeerInfo` (peerId, roles, bestHash, bestNumber) plus the peer's current
+   * reputation (the peer store's score, i32 range; below the ban threshold the peer is dropped).
+   */
+  peers: () => { peerId: string; roles: string; bestHash: HexString; bestNumber: number; reputation: number }[];
   isSyncing: () => boolean;
   /** Sync progress, when the node runs the network. */
   syncState?: () => { startingBlock: number; currentBlock: number; highestBlock: number };
