@@ -10,6 +10,9 @@
  * Each genesis validator's stash is its sr25519 dev account, bonding `GENESIS_VALIDATOR_STAKE`, with
  * session keys babe = sr25519 `//Name` and grandpa = ed25519 `//Name`.
  *
+ * Each built-in spec writes its slot duration, `babe.slotDurationMs` (2000 ms), into genesis; a spec file
+ * may set another (tests and fast devnets use short slots; see `runtime/pallets/babe.ts`).
+ *
  * Devnet node keys are deterministic (`devNodeKey`), so bootnode addresses can be written down
  * (docker-compose.yml, `tensorchain devnet`). Never use them on a live network.
  */
@@ -19,6 +22,7 @@ import { keypairFromSuri, ss58Decode, ss58Encode } from "../primitives/crypto/in
 import { TensorchainError } from "../primitives/errors.js";
 import { fromHex, isHex, toHex } from "../primitives/hex.js";
 import { buildGenesisStorage, constants, type GenesisConfig } from "../runtime/index.js";
+import { DEFAULT_SLOT_DURATION_MS as RUNTIME_DEFAULT_SLOT_DURATION_MS } from "../runtime/pallets/babe.js";
 
 export type ChainType = "Development" | "Local" | "Live";
 
@@ -55,8 +59,15 @@ export interface StakingGenesisSpec {
   nominators?: StakingNominatorSpec[];
 }
 
+/** The BABE section of a JSON spec. */
+export interface BabeGenesisSpec {
+  /** Slot duration in milliseconds (at least the runtime's `MIN_SLOT_DURATION_MS`, 10); half of it is the least gap between block timestamps. */
+  slotDurationMs: number;
+}
+
 export interface RuntimeGenesisConfig {
   balances: { balances: [string, string | number][] };
+  babe?: BabeGenesisSpec;
   sudo?: { key: string | null };
   staking?: StakingGenesisSpec;
 }
@@ -93,6 +104,8 @@ export const GENESIS_VALIDATOR_STAKE = 100_000n * constants.UNITS;
 export const DEVNET_VALIDATORS = ["Alice", "Bob", "Charlie", "Dave"] as const;
 /** The devnet elects up to this many validators, so that a fifth can join by bonding and validating. */
 export const DEVNET_VALIDATOR_COUNT = 5;
+/** The slot duration of the built-in specs, in milliseconds: the runtime's default. */
+export const DEFAULT_SLOT_DURATION_MS = Number(RUNTIME_DEFAULT_SLOT_DURATION_MS);
 
 export function devAddress(name: string): string {
   return ss58Encode(keypairFromSuri(`//${name}`).publicKey);
@@ -149,6 +162,7 @@ function testnetSpec(
       runtimeGenesis: {
         config: {
           balances: { balances: DEV_ACCOUNTS.map((n) => [devAddress(n), DEV_ENDOWMENT.toString()]) },
+          babe: { slotDurationMs: DEFAULT_SLOT_DURATION_MS },
           sudo: { key: devAddress("Alice") },
           staking: { validatorCount, validators: validators.map((v) => devValidator(v)) },
         },
@@ -298,6 +312,12 @@ function stakingConfigOf(staking: unknown): NonNullable<GenesisConfig["staking"]
   };
 }
 
+function babeConfigOf(babe: unknown): NonNullable<GenesisConfig["babe"]> {
+  if (!isObject(babe)) return invalid("babe must be an object");
+  // The genesis builder refuses one below the runtime's minimum.
+  return { slotDurationMs: BigInt(integer("babe.slotDurationMs", babe.slotDurationMs)) };
+}
+
 /** Turns a spec's human-readable runtime config into the runtime's genesis config. */
 export function genesisConfigOf(config: RuntimeGenesisConfig): GenesisConfig {
   if (!isObject(config)) invalid("the runtime genesis config must be an object");
@@ -311,6 +331,7 @@ export function genesisConfigOf(config: RuntimeGenesisConfig): GenesisConfig {
     }),
     sudoKey: config.sudo?.key ? account("sudo.key", config.sudo.key) : undefined,
     staking: config.staking === undefined ? undefined : stakingConfigOf(config.staking),
+    babe: config.babe === undefined ? undefined : babeConfigOf(config.babe),
   };
 }
 

@@ -19,13 +19,7 @@ import { cryptoReady } from "../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../primitives/hex.js";
 import type { Logger } from "../primitives/logger.js";
 import { Ext, validateTransaction } from "../runtime/index.js";
-import {
-  BABE_SLOT_DURATION_MS,
-  BabeVerifier,
-  babeClaimSlot,
-  defaultBabeOptions,
-  isPrimaryHeader,
-} from "./authoring/babe.js";
+import { BabeVerifier, babeClaimSlot, defaultBabeOptions, isPrimaryHeader, slotDurationOf } from "./authoring/babe.js";
 import { SlotWorker, singleAuthorityClaim } from "./authoring/slotWorker.js";
 import { Chain, trieBackend } from "./chain/chain.js";
 import { ChainDb } from "./db/chainDb.js";
@@ -47,8 +41,11 @@ export interface NodeOptions {
   tmp: boolean;
   name: string;
   rpc: Partial<RpcServerOptions> & { enabled: boolean };
-  /** Author blocks with this key on every slot (the dev chain's single authority). */
-  devAuthority?: { suri: string; blockTimeMs: number };
+  /**
+   * Author blocks with this key on every slot (the dev chain's single authority); the slot length is
+   * `blockTimeMs`, or the chain's slot duration when undefined (0: only on `engine_createBlock`).
+   */
+  devAuthority?: { suri: string; blockTimeMs?: number };
   /** Run the network (libp2p, sync, finality); ignored with `devAuthority`. */
   network?: { p2p: P2pOptions };
   /** Author blocks (BABE) and vote (GRANDPA) with the keys in the keystore. */
@@ -147,14 +144,22 @@ export class TensorchainNode {
       keystore.insert("gran", suri, keypairFromSuri(suri, "ed25519").publicKey);
     }
 
+    // The chain's slot duration, from its chain spec's genesis (the same in every state of the chain).
+    const slotDurationMs = slotDurationOf(
+      chain.stateInMemory(chain.finalized.hash) ?? (await chain.stateAt(chain.finalized.hash)),
+      signatures,
+    );
     let services: NetworkServices | undefined;
     if (!opts.devAuthority && opts.network) {
-      const babe = new BabeVerifier(defaultBabeOptions, {
-        chain,
-        signatures,
-        logger: logger.child({ module: "babe" }),
-        now: () => Date.now(),
-      });
+      const babe = new BabeVerifier(
+        { ...defaultBabeOptions, slotDurationMs },
+        {
+          chain,
+          signatures,
+          logger: logger.child({ module: "babe" }),
+          now: () => Date.now(),
+        },
+      );
       const importer = new BlockImporter({ chain, babe, logger: logger.child({ module: "import" }) });
       const network = await NetworkService.create(opts.network, {
         chain,
@@ -192,10 +197,11 @@ export class TensorchainNode {
     if (opts.devAuthority) {
       const pair = keypairFromSuri(opts.devAuthority.suri, "sr25519");
       keystore.insert("aura", opts.devAuthority.suri, pair.publicKey);
+      const blockTimeMs = opts.devAuthority.blockTimeMs ?? slotDurationMs;
       slotWorker = new SlotWorker(
         {
-          slotDurationMs: opts.devAuthority.blockTimeMs,
-          finalityDelayMs: opts.devAuthority.blockTimeMs === 0 ? 0 : 250,
+          slotDurationMs: blockTimeMs,
+          finalityDelayMs: blockTimeMs === 0 ? 0 : 250,
           proposingShare: 0.5,
         },
         {
@@ -210,7 +216,7 @@ export class TensorchainNode {
       );
     } else if (services && opts.validator && keystore.publicKeys("babe").length > 0) {
       slotWorker = new SlotWorker(
-        { slotDurationMs: BABE_SLOT_DURATION_MS, finalityDelayMs: undefined, proposingShare: 0.5 },
+        { slotDurationMs, finalityDelayMs: undefined, proposingShare: 0.5 },
         {
           chain,
           pool: { ready: () => pool.ready(), reportInvalid: (h: HexString) => pool.reportInvalid(h) },

@@ -40,4 +40,8 @@ export const BLOCK_HASH_COUNT = 2400;
 export const DB_READ_WEIGHT = 5_000_000n;
 export const DB_WRITE_WEIGHT = 25_000_000n;
 
+/**
+ * Half the default slot duration: the `Timestamp.MinimumPeriod` constant in the metadata. The check
+ * itself uses half of the chain's own slot duration (`minimumPeriod` in the timestamp pallet).
+ */
 export const MINIMUM_PERIOD_MS = 1000n;

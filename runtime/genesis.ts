@@ -7,6 +7,7 @@ import { EXISTENTIAL_DEPOSIT } from "./constants.js";
 import { TREASURY_ACCOUNT } from "./executive.js";
 import { Ext } from "./frame/ext.js";
 import type { StateBackend } from "./frame/overlay.js";
+import { type BabeGenesisConfig, buildBabeGenesis } from "./pallets/babe.js";
 import { buildBalancesGenesis, mint } from "./pallets/balances.js";
 import { buildSessionGenesis } from "./pallets/session.js";
 import { buildStakingGenesis, type StakingGenesisConfig } from "./pallets/staking.js";
@@ -23,6 +24,8 @@ export interface GenesisConfig {
    * set keys and validate (and root sets `ValidatorCount`).
    */
   staking?: StakingGenesisConfig;
+  /** The slot duration; without it the chain uses `DEFAULT_SLOT_DURATION_MS` (and stores nothing). */
+  babe?: BabeGenesisConfig;
 }
 
 export type { GenesisNominator, GenesisValidator, StakingGenesisConfig } from "./pallets/staking.js";
@@ -50,6 +53,7 @@ export function buildGenesisStorage(config: GenesisConfig): [Uint8Array, Uint8Ar
     ext,
     (config.staking?.validators ?? []).map((v) => [v.stash, v.keys]),
   );
+  if (config.babe) buildBabeGenesis(ext, config.babe);
   // Genesis events are not kept (as in FRAME): the first block starts with none.
   return ext.overlay.drain().filter((e): e is [Uint8Array, Uint8Array] => e[1] !== null);
 }

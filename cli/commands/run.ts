@@ -26,7 +26,7 @@ export interface RunFlags {
   rpcMaxRequestSize: number;
   rpcMaxSubscriptionsPerConnection: number;
   rpc: boolean;
-  devBlockTime: number;
+  devBlockTime?: number;
   sealing?: "manual";
   validator?: boolean;
   port: number;
@@ -85,9 +85,8 @@ export function registerRunCommand(program: Command): void {
     .option("--no-rpc", "Do not start the RPC server")
     .option(
       "--dev-block-time <ms>",
-      "Block time of the dev chain in milliseconds (0: blocks only on engine_createBlock)",
+      "Block time of the dev chain in milliseconds (0: blocks only on engine_createBlock; default: the chain spec's slot duration)",
       parseNonNegativeInt,
-      2000,
     )
     .addOption(
       new Option("--sealing <mode>", "manual: author blocks only when engine_createBlock is called").choices([

@@ -22,7 +22,12 @@ import type { Logger } from "../../primitives/logger.js";
 import type { Trie } from "../../primitives/trie/index.js";
 import type { HeaderValue } from "../../primitives/types.js";
 import { Ext } from "../../runtime/index.js";
-import { EXPECTED_BLOCK_TIME_MS, epochRandomnessFor, PRIMARY_PROBABILITY } from "../../runtime/pallets/babe.js";
+import {
+  DEFAULT_SLOT_DURATION_MS,
+  epochRandomnessFor,
+  PRIMARY_PROBABILITY,
+  slotDuration,
+} from "../../runtime/pallets/babe.js";
 import {
   authoritySetId,
   currentAuthorities,
@@ -36,8 +41,11 @@ import type { BlockRef } from "../chain/types.js";
 import type { Keystore } from "../keystore.js";
 import type { SlotWorkerModules } from "./slotWorker.js";
 
-/** The slot duration: the runtime's `ExpectedBlockTime`, the same on every node. */
-export const BABE_SLOT_DURATION_MS = Number(EXPECTED_BLOCK_TIME_MS);
+/**
+ * The default slot duration (the runtime's `ExpectedBlockTime`). A node uses its chain's own, read from
+ * state with `slotDurationOf`: it is fixed at genesis by the chain spec.
+ */
+export const BABE_SLOT_DURATION_MS = Number(DEFAULT_SLOT_DURATION_MS);
 /** An epoch's slot window: unbounded (epochs change by block number). */
 const UNBOUNDED_SLOTS = 1n << 62n;
 
@@ -51,6 +59,11 @@ export const defaultBabeOptions: BabeOptions = { slotDurationMs: BABE_SLOT_DURAT
 
 function extOf(state: Trie, signatures: SignatureChecker): Ext {
   return new Ext(trieBackend(state), signatures);
+}
+
+/** The chain's slot duration in milliseconds, from any of its states (`Babe.SlotDuration`, set at genesis). */
+export function slotDurationOf(state: Trie, signatures: SignatureChecker): number {
+  return Number(slotDuration(extOf(state, signatures)));
 }
 
 /** The BABE epoch of block `blockNumber` whose parent has state `parentState`. */

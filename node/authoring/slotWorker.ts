@@ -6,15 +6,17 @@
 import { T } from "../../primitives/scale/types.js";
 import type { Trie } from "../../primitives/trie/index.js";
 import type { DigestItemValue } from "../../primitives/types.js";
-import { constants } from "../../runtime/index.js";
-import { Timestamp } from "../../runtime/pallets/timestamp.js";
+import { Ext } from "../../runtime/index.js";
+import { minimumPeriod, Timestamp } from "../../runtime/pallets/timestamp.js";
 import type { Chain } from "../chain/chain.js";
-import { hashHeader } from "../chain/chain.js";
+import { hashHeader, trieBackend } from "../chain/chain.js";
 import type { BlockRef } from "../chain/types.js";
 import { type ProposerModules, propose } from "./proposer.js";
 
-/** Twice the runtime's minimum period: the least gap between two block timestamps. */
-const MINIMUM_BLOCK_GAP_MS = 2n * constants.MINIMUM_PERIOD_MS;
+/** Twice the chain's minimum period (its slot duration): a safe gap between two block timestamps. */
+function minimumBlockGap(state: Trie, signatures: ProposerModules["signatures"]): bigint {
+  return 2n * minimumPeriod(new Ext(trieBackend(state), signatures));
+}
 
 function readTimestamp(state: Trie): bigint {
   const raw = state.get(Timestamp.storage.Now.key);
@@ -94,7 +96,8 @@ export class SlotWorker {
         this.modules.chain.stateInMemory(this.modules.chain.best.hash) ??
         (await this.modules.chain.stateAt(this.modules.chain.best.hash));
       const previous = readTimestamp(parentState);
-      const timestamp = BigInt(Math.max(this.modules.now(), Number(previous + MINIMUM_BLOCK_GAP_MS)));
+      const gap = minimumBlockGap(parentState, this.modules.signatures);
+      const timestamp = BigInt(Math.max(this.modules.now(), Number(previous + gap)));
       const slot = this.lastSlot + 1n;
       return this.author(slot, timestamp, () => false);
     });

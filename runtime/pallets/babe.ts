@@ -28,6 +28,15 @@
  * So the randomness of epoch `e + 1` is fixed at the first block of epoch `e`, one whole epoch before
  * it is used, like the authority set (`Session.NextAuthorities`).
  *
+ * ## Slot duration: per chain spec, not per runtime
+ * Substrate fixes the slot duration in the runtime (`ExpectedBlockTime`, `MinimumPeriod`), so every chain
+ * running one runtime ticks at one pace. tensorchain keeps it in genesis storage instead
+ * (`SlotDuration`, from the chain spec's `babe.slotDurationMs`, default `DEFAULT_SLOT_DURATION_MS`) so
+ * that tests and fast devnets can run the very same runtime with short slots (a 500-block sync test
+ * at 2 s slots would take 17 minutes). No call changes it after genesis: every node reads it from
+ * state for its slot clock and drift checks, and the timestamp pallet's minimum period is half of it.
+ * The `ExpectedBlockTime` constant in the metadata is the default, which the built-in specs use.
+ *
  * ## Assumptions
  * The node's consensus checks the VRF proofs and that the author is entitled to the slot; this pallet
  * trusts the pre-output it is given. The runtime itself rejects (by throwing, which makes the block
@@ -51,8 +60,10 @@ import { System } from "./system.js";
 
 /** Blocks per epoch: the session length (an epoch is a session). */
 export const EPOCH_DURATION = SESSION_LENGTH;
-/** The expected time between blocks, in milliseconds: the node's slot duration. */
-export const EXPECTED_BLOCK_TIME_MS = 2000n;
+/** The slot duration, in milliseconds, of a chain whose genesis does not set `SlotDuration`. */
+export const DEFAULT_SLOT_DURATION_MS = 2000n;
+/** The shortest slot a genesis may set (half of it is the timestamp pallet's minimum period). */
+export const MIN_SLOT_DURATION_MS = 10n;
 /** BABE's `c`: the probability that a slot has a primary author, as `(numerator, denominator)`. */
 export const PRIMARY_PROBABILITY: readonly [bigint, bigint] = [1n, 4n];
 /** Both epoch randomness values at genesis (storage defaults): `blake2_256("tensorchain-genesis-randomness")`. */
@@ -66,7 +77,8 @@ const Slot = T.u64;
 export type BabeRuntimeErrorType =
   | { code: "BABE_RUNTIME_ERROR_MULTIPLE_PRE_DIGESTS"; count: number }
   | { code: "BABE_RUNTIME_ERROR_BAD_PRE_DIGEST"; reason: string }
-  | { code: "BABE_RUNTIME_ERROR_SLOT_NOT_INCREASING"; slot: bigint; previous: bigint };
+  | { code: "BABE_RUNTIME_ERROR_SLOT_NOT_INCREASING"; slot: bigint; previous: bigint }
+  | { code: "BABE_RUNTIME_ERROR_BAD_GENESIS"; reason: string };
 
 /** Thrown from `onInitialize`: the block breaks a BABE rule of the runtime and can never be valid. */
 export class BabeRuntimeError extends TensorchainError<BabeRuntimeErrorType> {}
@@ -77,6 +89,13 @@ export const Babe = pallet({
   module: "pallet_babe",
   docs: ["BABE's on-chain state: the current slot and the epoch randomness of the slot lottery."],
   storage: {
+    SlotDuration: storageValue(T.u64, {
+      default: DEFAULT_SLOT_DURATION_MS,
+      docs: [
+        " The slot duration in milliseconds, fixed at genesis by the chain spec (`babe.slotDurationMs`).",
+        " Half of it is the least time between two block timestamps.",
+      ],
+    }),
     EpochIndex: storageValue(T.u64, {
       default: 0n,
       docs: [" Current epoch index (equal to the session index: an epoch is a session)."],
@@ -116,8 +135,11 @@ export const Babe = pallet({
     },
     ExpectedBlockTime: {
       type: T.u64,
-      value: EXPECTED_BLOCK_TIME_MS,
-      docs: [" The expected average block time, in milliseconds: the slot duration."],
+      value: DEFAULT_SLOT_DURATION_MS,
+      docs: [
+        " The expected average block time, in milliseconds: the default slot duration. A chain spec may",
+        " set another at genesis; the chain's own is the `SlotDuration` storage item.",
+      ],
     },
     PrimaryProbability: {
       type: T.tuple(T.u64, T.u64),
@@ -231,7 +253,28 @@ Babe.defineHooks({
   },
 });
 
+/** The Babe part of the genesis config. */
+export interface BabeGenesisConfig {
+  /** The slot duration in milliseconds; at least `MIN_SLOT_DURATION_MS`. */
+  slotDurationMs: bigint;
+}
+
+/** Writes the chain's slot duration. Throws if it is shorter than `MIN_SLOT_DURATION_MS`. */
+export function buildBabeGenesis(ext: Ext, config: BabeGenesisConfig): void {
+  if (config.slotDurationMs < MIN_SLOT_DURATION_MS)
+    throw new BabeRuntimeError(
+      { code: "BABE_RUNTIME_ERROR_BAD_GENESIS", reason: "slot duration too short" },
+      `Genesis: the slot duration must be at least ${MIN_SLOT_DURATION_MS} ms, got ${config.slotDurationMs}`,
+    );
+  Babe.storage.SlotDuration.put(ext, config.slotDurationMs);
+}
+
 // ---- What the node reads (pure reads of the state `ext` wraps) ----
+
+/** The chain's slot duration in milliseconds (set at genesis, never changed). */
+export function slotDuration(ext: Ext): bigint {
+  return Babe.storage.SlotDuration.getOrDefault(ext);
+}
 
 /** The slot of the state's block (0 before the first BABE block). */
 export function currentSlot(ext: Ext): bigint {

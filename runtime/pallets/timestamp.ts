@@ -2,14 +2,17 @@
  * # Timestamp pallet
  *
  * The block author sets the time once per block with the mandatory, unsigned `set` inherent. The runtime
- * never reads a clock: the time is an input of the block, checked only for monotonicity.
+ * never reads a clock: the time is an input of the block, checked only for monotonicity: at least the
+ * minimum period (half the chain's slot duration, `Babe.SlotDuration`) after the previous block's.
  */
 import { T } from "../../primitives/scale/types.js";
 import { Moment } from "../../primitives/types.js";
 import { MINIMUM_PERIOD_MS } from "../constants.js";
 import { ensure, ensureNone, weight } from "../frame/dispatch.js";
+import type { Ext } from "../frame/ext.js";
 import { call, pallet } from "../frame/pallet.js";
 import { storageValue } from "../frame/storage.js";
+import { slotDuration } from "./babe.js";
 
 export const Timestamp = pallet({
   name: "Timestamp",
@@ -30,7 +33,8 @@ export const Timestamp = pallet({
       docs: [
         " The minimum period between blocks.",
         "",
-        " Half the slot duration: the time between two consecutive blocks is at least twice this.",
+        " Half the default slot duration: the time between two consecutive blocks is at least twice this.",
+        " A chain whose genesis sets `Babe.SlotDuration` uses half of that instead.",
       ],
     },
   },
@@ -58,9 +62,14 @@ Timestamp.defineCalls({
       ensureNone(origin);
       ensure(!Timestamp.storage.DidUpdate.getOrDefault(ext), () => Timestamp.error("AlreadySet"));
       const prev = Timestamp.storage.Now.getOrDefault(ext);
-      ensure(prev === 0n || now >= prev + MINIMUM_PERIOD_MS, () => Timestamp.error("TooEarly"));
+      ensure(prev === 0n || now >= prev + minimumPeriod(ext), () => Timestamp.error("TooEarly"));
       Timestamp.storage.Now.put(ext, now);
       Timestamp.storage.DidUpdate.put(ext, true);
     },
   }),
 });
+
+/** The least time between two block timestamps on this chain: half its slot duration. */
+export function minimumPeriod(ext: Ext): bigint {
+  return slotDuration(ext) / 2n;
+}

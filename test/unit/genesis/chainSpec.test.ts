@@ -7,6 +7,7 @@ import {
   BUILTIN_SPECS,
   type ChainSpec,
   ChainSpecError,
+  DEFAULT_SLOT_DURATION_MS,
   DEVNET_VALIDATOR_COUNT,
   DEVNET_VALIDATORS,
   devAddress,
@@ -24,9 +25,11 @@ import { blake2_256, cryptoReady } from "../../../primitives/hashing.js";
 import { toHex } from "../../../primitives/hex.js";
 import { Trie } from "../../../primitives/trie/index.js";
 import { Ext } from "../../../runtime/index.js";
+import { Babe, slotDuration } from "../../../runtime/pallets/babe.js";
 import { currentAuthorities, nextAuthorities } from "../../../runtime/pallets/session.js";
 import { Staking } from "../../../runtime/pallets/staking.js";
 import { Sudo } from "../../../runtime/pallets/sudo.js";
+import { minimumPeriod } from "../../../runtime/pallets/timestamp.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -117,6 +120,35 @@ describe("built-in chain specs", () => {
   it("gives the three chains three different genesis states", () => {
     const roots = Object.keys(EXPECTED).map((n) => toHex(Trie.fromEntries(genesisStorageOf(loadChainSpec(n))).root));
     expect(new Set(roots).size).toBe(3);
+  });
+});
+
+describe("slot duration", () => {
+  it("is 2000 ms in every built-in spec, written to genesis as Babe.SlotDuration", () => {
+    for (const make of Object.values(BUILTIN_SPECS)) {
+      expect(configOf(make()).babe).toEqual({ slotDurationMs: DEFAULT_SLOT_DURATION_MS });
+      expect(slotDuration(stateOf(make()))).toBe(2000n);
+      expect(minimumPeriod(stateOf(make()))).toBe(1000n);
+    }
+  });
+
+  it("comes from the spec: 250 ms gives a 125 ms minimum period, and a different genesis", () => {
+    const fast = editedDevnet((c) => {
+      c.babe = { slotDurationMs: 250 };
+    });
+    expect(slotDuration(stateOf(fast))).toBe(250n);
+    expect(minimumPeriod(stateOf(fast))).toBe(125n);
+    expect(sorted(genesisStorageOf(fast))).not.toEqual(sorted(genesisStorageOf(BUILTIN_SPECS.devnet())));
+    // ...and survives build-spec --raw.
+    expect(slotDuration(stateOf(toRawSpec(fast)))).toBe(250n);
+  });
+
+  it("defaults to the runtime's 2000 ms when a spec leaves it out (nothing stored)", () => {
+    const old = editedDevnet((c) => {
+      delete c.babe;
+    });
+    expect(genesisStorageOf(old).some(([k]) => toHex(k) === toHex(Babe.storage.SlotDuration.key))).toBe(false);
+    expect(slotDuration(stateOf(old))).toBe(2000n);
   });
 });
 
@@ -215,6 +247,20 @@ describe("invalid chain specs give typed errors", () => {
         c.balances.balances[0] = ["x"] as never;
       },
       /balances\[0\]/,
+    ],
+    [
+      "a slot duration below the runtime's minimum",
+      (c) => {
+        c.babe = { slotDurationMs: 5 };
+      },
+      /slot duration/,
+    ],
+    [
+      "a slot duration that is not an integer",
+      (c) => {
+        c.babe = { slotDurationMs: 250.5 };
+      },
+      /babe\.slotDurationMs/,
     ],
     [
       "a sudo key that is not SS58",

@@ -4,10 +4,12 @@ import { blake2_256, concat, cryptoReady } from "../../../primitives/hashing.js"
 import { toHex } from "../../../primitives/hex.js";
 import type { DigestItemValue } from "../../../primitives/types.js";
 import { PALLETS, palletByName } from "../../../runtime/construct.js";
+import { type CallValue, callDecl } from "../../../runtime/frame/calls.js";
 import {
   Babe,
   BabeRuntimeError,
   currentSlot,
+  DEFAULT_SLOT_DURATION_MS,
   decodeBabePreDigest,
   EMPTY_ACCUMULATOR,
   EPOCH_DURATION,
@@ -15,11 +17,14 @@ import {
   epochRandomnessFor,
   GENESIS_RANDOMNESS,
   genesisSlot,
+  MIN_SLOT_DURATION_MS,
   nextRandomness,
   randomness,
+  slotDuration,
 } from "../../../runtime/pallets/babe.js";
 import { BABE_ENGINE_ID, SESSION_LENGTH, Session, sessionIndex } from "../../../runtime/pallets/session.js";
-import { babePreDigest, babeVrfPreDigest, type TestRuntime, UNIT, withStaking } from "../../helpers/runtime.js";
+import { minimumPeriod, Timestamp } from "../../../runtime/pallets/timestamp.js";
+import { babePreDigest, babeVrfPreDigest, dev, TestRuntime, UNIT, withStaking } from "../../helpers/runtime.js";
 
 beforeAll(async () => {
   await cryptoReady();
@@ -287,5 +292,41 @@ describe("babe pallet: epoch randomness", () => {
     expect(rt.read((e) => Babe.storage.Accumulator.getOrDefault(e))).toEqual(
       blake2_256(concat(new Uint8Array(32), pre_output)),
     );
+  });
+});
+
+describe("babe pallet: slot duration from genesis", () => {
+  const withSlot = (slotDurationMs?: bigint) =>
+    new TestRuntime({
+      balances: [[dev("Alice").publicKey, 1000n * UNIT]],
+      babe: slotDurationMs === undefined ? undefined : { slotDurationMs },
+    });
+  const setTime = (now: bigint): CallValue => ({ tag: "Timestamp", value: { tag: "set", value: { now } } });
+
+  it("is the genesis value, or 2000 ms when genesis sets none", () => {
+    expect(withSlot(250n).read(slotDuration)).toBe(250n);
+    expect(withSlot().read(slotDuration)).toBe(DEFAULT_SLOT_DURATION_MS);
+    expect(DEFAULT_SLOT_DURATION_MS).toBe(2000n);
+  });
+
+  it("refuses a genesis slot shorter than MIN_SLOT_DURATION_MS", () => {
+    expect(babeErrorOf(() => withSlot(MIN_SLOT_DURATION_MS - 1n))).toBe("BABE_RUNTIME_ERROR_BAD_GENESIS");
+    expect(withSlot(MIN_SLOT_DURATION_MS).read(slotDuration)).toBe(MIN_SLOT_DURATION_MS);
+  });
+
+  it("makes the timestamp's minimum period half the slot: 125 ms after the last block is allowed, 124 is TooEarly", () => {
+    const rt = withSlot(250n);
+    rt.block([]);
+    const prev = rt.read((ext) => Timestamp.storage.Now.getOrDefault(ext));
+    expect(rt.read(minimumPeriod)).toBe(125n);
+    rt.assertNoop({ kind: "none" }, setTime(prev + 124n), "Timestamp.TooEarly");
+    const ext = rt.ext();
+    callDecl(setTime(prev + 125n)).dispatch(ext, { kind: "none" }, { now: prev + 125n });
+    expect(Timestamp.storage.Now.getOrDefault(ext)).toBe(prev + 125n);
+    // With the default slot, 125 ms is too early.
+    const slow = withSlot();
+    slow.block([]);
+    const slowPrev = slow.read((e) => Timestamp.storage.Now.getOrDefault(e));
+    slow.assertNoop({ kind: "none" }, setTime(slowPrev + 125n), "Timestamp.TooEarly");
   });
 });
