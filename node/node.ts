@@ -7,7 +7,7 @@
  *   - dev (`devAuthority`): one authority authors every slot (Aura-style pre-digest) and finalizes its
  *     own blocks; no networking.
  *   - network (`network`): a libp2p host, sync, the GRANDPA voter (observer unless `validator`), and with
- *     `validator` and `babe` keys in the keystore, BABE block production.
+ *     `validator`, BABE block production with the `babe` keys in the keystore (none yet: it claims no slot).
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,6 +33,18 @@ import { defaultSyncOptions, SyncService } from "./sync/index.js";
 import { TxPool } from "./txpool/index.js";
 
 export const NODE_VERSION = "0.1.0";
+
+/** Hands the blocks a reorg retracted (newest first) to the pool with their bodies; it resubmits their transactions. */
+export async function retractIntoPool(
+  chain: Pick<Chain, "body">,
+  pool: Pick<TxPool, "onBlockRetracted">,
+  retracted: { hash: Uint8Array; number: number }[],
+): Promise<void> {
+  for (const id of retracted) {
+    const body = (await chain.body(id.hash)) ?? [];
+    await pool.onBlockRetracted({ hash: toHex(id.hash), number: id.number, extrinsics: body.map((x) => x.slice()) });
+  }
+}
 
 export interface NodeOptions {
   spec: ChainSpec;
@@ -134,6 +146,11 @@ export class TensorchainNode {
         )
         .catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
     });
+    // A reorg: the transactions of the blocks that left the best chain go back into the pool (as
+    // Substrate's maintained pool does on a new best block with a tree route), newest block first.
+    chain.on("reorg", ({ retracted }) => {
+      retractIntoPool(chain, pool, retracted).catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
+    });
     chain.on("finalized", (block) => pool.onBlockFinalized(block.hashHex));
 
     const keystore = new Keystore(tmpDir ? undefined : join(chainDir, "keystore"));
@@ -214,7 +231,9 @@ export class TensorchainNode {
           claimSlot: singleAuthorityClaim({ publicKey: pair.publicKey, sign: (m) => sign(pair, m) }),
         },
       );
-    } else if (services && opts.validator && keystore.publicKeys("babe").length > 0) {
+    } else if (services && opts.validator) {
+      // Claims read the keystore at every slot, so keys added later (`author_rotateKeys`, then
+      // `session.setKeys` on chain) author from the session they enter the set, without a restart.
       slotWorker = new SlotWorker(
         { slotDurationMs, finalityDelayMs: undefined, proposingShare: 0.5 },
         {
