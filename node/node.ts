@@ -11,7 +11,7 @@
  *   - dev (`devAuthority`): one authority authors every slot (Aura-style pre-digest) and finalizes its
  *     own blocks; no networking.
  *   - network (`network`): a libp2p host, sync, the GRANDPA voter (observer unless `validator`), and with
- *     `validator` and `babe` keys in the keystore, BABE block production.
+ *     `validator`, BABE block production with the `babe` keys in the keystore (none yet: it claims no slot).
  */
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -39,6 +39,18 @@ import { defaultSyncOptions, SyncService } from "./sync/index.js";
 import { TxPool } from "./txpool/index.js";
 
 export const NODE_VERSION = "0.1.0";
+
+/** Hands the blocks a reorg retracted (newest first) to the pool with their bodies; it resubmits their transactions. */
+export async function retractIntoPool(
+  chain: Pick<Chain, "body">,
+  pool: Pick<TxPool, "onBlockRetracted">,
+  retracted: { hash: Uint8Array; number: number }[],
+): Promise<void> {
+  for (const id of retracted) {
+    const body = (await chain.body(id.hash)) ?? [];
+    await pool.onBlockRetracted({ hash: toHex(id.hash), number: id.number, extrinsics: body.map((x) => x.slice()) });
+  }
+}
 
 export interface NodeOptions {
   spec: ChainSpec;
@@ -144,6 +156,11 @@ export class TensorchainNode {
           chain.best.hashHex === block.hashHex,
         )
         .catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
+    });
+    // A reorg: the transactions of the blocks that left the best chain go back into the pool (as
+    // Substrate's maintained pool does on a new best block with a tree route), newest block first.
+    chain.on("reorg", ({ retracted }) => {
+      retractIntoPool(chain, pool, retracted).catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
     });
     chain.on("finalized", (block) => pool.onBlockFinalized(block.hashHex));
 
@@ -252,7 +269,9 @@ export class TensorchainNode {
           claimSlot: singleAuthorityClaim({ publicKey: pair.publicKey, sign: (m) => sign(pair, m) }),
         },
       );
-    } else if (services && opts.validator && keystore.publicKeys("babe").length > 0) {
+    } else if (services && opts.validator) {
+      // Claims read the keystore at every slot, so keys added later (`author_rotateKeys`, then
+      // `session.setKeys` on chain) author from the session they enter the set, without a restart.
       slotWorker = new SlotWorker(
         { slotDurationMs, finalityDelayMs: undefined, proposingShare: 0.5 },
         {
@@ -292,6 +311,7 @@ export class TensorchainNode {
                 roles: p.roles.includes("authority") ? "AUTHORITY" : p.roles.includes("light") ? "LIGHT" : "FULL",
                 bestHash: toHex(p.best.hash),
                 bestNumber: p.best.number,
+                reputation: p.reputation,
               })),
             isSyncing: () => services?.sync.isSyncing() ?? false,
             syncState: services && (() => services!.sync.state()),

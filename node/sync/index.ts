@@ -6,7 +6,8 @@
  *   first block's parent is unknown because we are on a fork, from our finalized block + 1), `batch`
  *   blocks per request, imported one by one through the `BlockImporter` with their justifications.
  * - A gossiped block with an unknown parent: its ancestors are requested (descending, by hash) from the
- *   peer that sent it and imported oldest first.
+ *   peer that sent it and imported oldest first; a peer that cannot serve the parent is reported
+ *   (`invalidBlock`, reason `BLOCK_ERROR_UNKNOWN_PARENT`).
  * - A peer whose finalized block we have but not yet as final: its justification is requested and
  *   imported (a restarted node catches up with finality this way).
  * Invalid blocks and justifications are reported against the peer that served them.
@@ -124,6 +125,18 @@ export class SyncService {
       max: this.opts.batch,
       fields: { header: true, body: true, justification: true },
     });
+    if (data.length === 0 || !bytesEqual(data[0]!.hash, block.header.parentHash)) {
+      // A peer that gossips a block must be able to serve its parent (Substrate's sync costs this as
+      // "No requested block data", as much as a bad block).
+      const reason = "BLOCK_ERROR_UNKNOWN_PARENT";
+      host.reportPeer(peerId, { kind: "invalidBlock", reason });
+      this.modules.logger.debug("Peer could not serve the parent of its block", {
+        peerId,
+        reason,
+        number: block.header.number,
+      });
+      return;
+    }
     const blocks: { block: Block; justification?: Uint8Array }[] = [];
     let expected = block.header.parentHash;
     for (const d of data) {

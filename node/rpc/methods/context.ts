@@ -24,7 +24,11 @@ export interface NodeInfo {
   roles: ("Full" | "Authority" | "LightClient")[];
   peerId: string;
   listenAddresses: () => string[];
-  peers: () => { peerId: string; roles: string; bestHash: HexString; bestNumber: number }[];
+  /**
+   * `system_peers`: Substrate's `PeerInfo` (peerId, roles, bestHash, bestNumber) plus the peer's current
+   * reputation (the peer store's score, i32 range; below the ban threshold the peer is dropped).
+   */
+  peers: () => { peerId: string; roles: string; bestHash: HexString; bestNumber: number; reputation: number }[];
   isSyncing: () => boolean;
   /** The GRANDPA voter's current round, when the node runs the finality gadget. */
   grandpaRoundState?: () => RoundState;
