@@ -25,6 +25,7 @@ import { bytesEqual, fromHex, type HexString, toHex } from "../../primitives/hex
 import { JobManager, type JobSpecValue, type JobValue, testSetCommitment } from "../../runtime/pallets/jobManager.js";
 import { PPM } from "../../runtime/pallets/workerRegistry.js";
 import type { LossKind } from "../../worker/autodiff/losses.js";
+import { downloadContent, uploadContent } from "../../worker/content/rpcClient.js";
 import { makeDataset } from "../../worker/data/dataset.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
 import type { OptimizerKind } from "../../worker/optim/optimizers.js";
@@ -38,8 +39,7 @@ export type JobCliErrorType =
   | { code: "JOB_CLI_ERROR_TX"; status: string }
   | { code: "JOB_CLI_ERROR_NOT_FOUND"; job: string }
   | { code: "JOB_CLI_ERROR_NO_RESULT"; job: string }
-  | { code: "JOB_CLI_ERROR_MODEL_HASH"; cid: string }
-  | { code: "JOB_CLI_ERROR_CONTENT"; reason: string };
+  | { code: "JOB_CLI_ERROR_MODEL_HASH"; cid: string };
 export class JobCliError extends TensorchainError<JobCliErrorType> {}
 
 export const DEFAULT_RPC = "ws://127.0.0.1:9944";
@@ -170,26 +170,6 @@ function nonNegativeInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative integer, got "${v}"`);
   return n;
-}
-
-// ---- Content over the node's RPC (h-content's client helper) ----
-
-interface ContentClient {
-  uploadContent(rpc: string, bytes: Uint8Array): Promise<string>;
-  downloadContent(rpc: string, cid: string): Promise<Uint8Array>;
-}
-
-async function contentClient(): Promise<ContentClient> {
-  // Loaded lazily: status and flag parsing work without it.
-  const path = "../../worker/content/rpcClient.js";
-  try {
-    return (await import(path)) as ContentClient;
-  } catch (err) {
-    throw new JobCliError(
-      { code: "JOB_CLI_ERROR_CONTENT", reason: (err as Error).message },
-      `The content RPC client is not available in this build: ${(err as Error).message}`,
-    );
-  }
 }
 
 export const cidString = (bytes: Uint8Array): string => CID.decode(bytes).toString();
@@ -370,11 +350,10 @@ async function jobPost(f: JobPostFlags): Promise<void> {
   // Local checks first: nothing is uploaded or escrowed for a job no worker could run.
   checkDatasetFits(model, datasetOf(train, f.train), f.loss, f.batch);
   checkDatasetFits(model, datasetOf(test, f.test), f.loss, 1);
-  const content = await contentClient();
   const [modelCid, trainCid, testCid] = [
-    await content.uploadContent(f.rpc, model),
-    await content.uploadContent(f.rpc, train),
-    await content.uploadContent(f.rpc, test),
+    await uploadContent(f.rpc, model),
+    await uploadContent(f.rpc, train),
+    await uploadContent(f.rpc, test),
   ];
   print(
     "uploaded",
@@ -568,7 +547,7 @@ async function jobFetch(id: bigint, f: { rpc: string; out: string; worker?: stri
       );
     return { cid: cidString(best.cid), hash: best.hash };
   });
-  const model = await (await contentClient()).downloadContent(f.rpc, cid);
+  const model = await downloadContent(f.rpc, cid);
   if (!bytesEqual(blake2_256(model), hash))
     throw new JobCliError(
       { code: "JOB_CLI_ERROR_MODEL_HASH", cid },
