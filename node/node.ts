@@ -17,19 +17,28 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type ChainSpec, genesisStorageOf } from "../genesis/chainSpec.js";
-import type { P2pOptions } from "../p2p/index.js";
+import { type P2pOptions, topicName } from "../p2p/index.js";
 import { defaultSignatureChecker, keypairFromSuri, sign } from "../primitives/crypto/index.js";
 import { cryptoReady } from "../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../primitives/hex.js";
 import type { Logger } from "../primitives/logger.js";
 import { Ext, validateTransaction } from "../runtime/index.js";
 import { ChunkedUploads, HeliaContentStore } from "../worker/content/index.js";
+import type { ContentStore } from "../worker/content/types.js";
 import { BabeVerifier, babeClaimSlot, defaultBabeOptions, isPrimaryHeader, slotDurationOf } from "./authoring/babe.js";
 import { SlotWorker, singleAuthorityClaim } from "./authoring/slotWorker.js";
 import { Chain, trieBackend } from "./chain/chain.js";
 import { ChainDb } from "./db/chainDb.js";
 import { defaultFinalityOptions, FinalityService } from "./finality/index.js";
 import { Informant } from "./informant.js";
+import {
+  decodeProgress,
+  defaultJobRolesOptions,
+  detectCapabilities,
+  type JobGossip,
+  JobRoles,
+  type JobRolesOptions,
+} from "./jobs/index.js";
 import { Keystore } from "./keystore.js";
 import { BlockImporter, createNetworkLibp2p, type NetworkLibp2p, NetworkService } from "./network/index.js";
 import { contentMethods } from "./rpc/methods/content.js";
@@ -71,6 +80,11 @@ export interface NodeOptions {
   /** Dev keys to put in the keystore: //Name as `babe` (sr25519) and `gran` (ed25519). */
   devKeys?: string;
   informantIntervalMs: number;
+  /**
+   * The job-market roles (`--worker`, `--evaluator`), signing with the keystore's `work` key (`suri`,
+   * when given, is put there first). They need a content store.
+   */
+  jobs?: Partial<JobRolesOptions> & { suri?: string; content?: ContentStore };
 }
 
 /** The networked services of a node that runs the network. */
@@ -99,6 +113,7 @@ export class TensorchainNode {
     private readonly uploads: ChunkedUploads,
     private readonly informant: Informant,
     private readonly tmpDir: string | undefined,
+    readonly jobRoles: JobRoles | undefined,
   ) {}
 
   static async start(opts: NodeOptions, logger: Logger): Promise<TensorchainNode> {
@@ -332,6 +347,15 @@ export class TensorchainNode {
       services.sync.start();
     }
     slotWorker?.start();
+    const jobRoles =
+      opts.jobs &&
+      startJobRoles({ ...opts.jobs, content: opts.jobs.content ?? content }, chainDir, {
+        chain,
+        pool,
+        keystore,
+        services,
+        logger,
+      });
     const informant = new Informant(
       { intervalMs: opts.informantIntervalMs },
       {
@@ -358,6 +382,7 @@ export class TensorchainNode {
       uploads,
       informant,
       tmpDir,
+      jobRoles,
     );
   }
 
@@ -367,6 +392,7 @@ export class TensorchainNode {
    */
   async close(): Promise<void> {
     this.informant.stop();
+    await this.jobRoles?.stop();
     await this.slotWorker?.stop();
     await this.rpc?.close();
     if (this.services) {
@@ -381,4 +407,41 @@ export class TensorchainNode {
     if (this.tmpDir) rmSync(this.tmpDir, { recursive: true, force: true });
     this.logger.info("Shut down");
   }
+}
+
+/** Starts the worker and/or evaluator roles on the keystore's `work` key (see `node/jobs/`). */
+function startJobRoles(
+  jobs: NonNullable<NodeOptions["jobs"]>,
+  chainDir: string,
+  m: { chain: Chain; pool: TxPool; keystore: Keystore; services: NetworkServices | undefined; logger: Logger },
+): JobRoles {
+  const { suri, content, ...roleOpts } = jobs;
+  if (suri) m.keystore.insert("work", suri, keypairFromSuri(suri, "sr25519").publicKey);
+  const publicKey = m.keystore.publicKeys("work")[0];
+  const pair = publicKey && m.keystore.get("work", publicKey);
+  if (!pair)
+    throw new Error("--worker and --evaluator need a `work` key in the keystore (--worker-suri, or author_insertKey)");
+  if (!content) throw new Error("--worker and --evaluator need the node's content store, which this node does not run");
+  const host = m.services?.network.host;
+  const topic = (id: bigint) => topicName(m.chain.genesisHash, `job/${id}`);
+  const gossip: JobGossip | undefined = host && {
+    publish: (id, data) => host.publish(topic(id), data),
+    join: (id) => host.subscribe(topic(id), (_topic, data) => (decodeProgress(data) ? "accept" : "reject")),
+    leave: (id) => host.unsubscribe(topic(id)),
+  };
+  const roles = new JobRoles(
+    { ...defaultJobRolesOptions, dataDir: join(chainDir, "jobs"), ...roleOpts },
+    {
+      chain: m.chain,
+      pool: m.pool,
+      signatures: defaultSignatureChecker,
+      pair,
+      content,
+      capabilities: detectCapabilities(),
+      gossip,
+      logger: m.logger.child({ module: "jobs" }),
+    },
+  );
+  roles.start();
+  return roles;
 }

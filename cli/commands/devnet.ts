@@ -12,18 +12,39 @@
  * them all (SIGTERM, then SIGKILL after a grace period); a node that exits on its own is reported and
  * the others keep running; the command exits when all have stopped, non-zero if any failed.
  * Without `--base-dir` the data lives in a fresh temporary folder that is removed at the end.
+ *
+ * `--workers W --evaluators V` add W worker nodes (`Worker1`…, `--worker --worker-suri //Worker1`) and V
+ * evaluator nodes (`Evaluator1`…, `--evaluator`), full nodes that dial every validator, with the ports
+ * after the validators'. Their accounts are endowed like the dev accounts in a copy of the chain spec
+ * (`<dir>/chain-spec.json`, `withRoleAccounts`) that every node of the devnet then runs.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, type WriteStream } from "node:fs";
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  type WriteStream,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { type Command, InvalidArgumentError } from "commander";
-import { DEVNET_VALIDATORS, devNodeKey, devPeerId, loadChainSpec } from "../../genesis/chainSpec.js";
+import {
+  type ChainSpec,
+  DEV_ENDOWMENT,
+  DEVNET_VALIDATORS,
+  devAddress,
+  devNodeKey,
+  devPeerId,
+  loadChainSpec,
+} from "../../genesis/chainSpec.js";
 import { TensorchainError } from "../../primitives/errors.js";
 import { cryptoReady } from "../../primitives/hashing.js";
-import { parsePort, parsePositiveInt } from "./run.js";
+import { parseNonNegativeInt, parsePort, parsePositiveInt } from "./run.js";
 
 export const DEVNET_DEFAULT_RPC_PORT = 9944;
 export const DEVNET_DEFAULT_P2P_PORT = 30333;
@@ -50,6 +71,29 @@ export interface DevnetOptions {
   blockTimeMs?: number;
   /** Passed to each node as `--log`, when given. */
   log?: string;
+  /** Worker nodes (`--worker`) to add after the validators. */
+  workers?: number;
+  /** Evaluator nodes (`--evaluator`) to add after the workers. */
+  evaluators?: number;
+}
+
+/** The names (and dev accounts, //Name) of a devnet's worker and evaluator nodes. */
+export function devnetRoleNames(workers: number, evaluators: number): string[] {
+  return [
+    ...Array.from({ length: workers }, (_, i) => `Worker${i + 1}`),
+    ...Array.from({ length: evaluators }, (_, i) => `Evaluator${i + 1}`),
+  ];
+}
+
+/** `spec` with the dev accounts //Name of `names` endowed like the built-in dev accounts. */
+export function withRoleAccounts(spec: ChainSpec, names: string[]): ChainSpec {
+  if (!("runtimeGenesis" in spec.genesis)) throw new Error("worker and evaluator accounts need a non-raw chain spec");
+  const copy = structuredClone(spec) as ChainSpec & {
+    genesis: { runtimeGenesis: { config: { balances: { balances: [string, string | number][] } } } };
+  };
+  const balances = copy.genesis.runtimeGenesis.config.balances.balances;
+  for (const name of names) balances.push([devAddress(name), DEV_ENDOWMENT.toString()]);
+  return copy;
 }
 
 /** One node of the devnet: who it is, where it listens, and its exact command line. */
@@ -79,7 +123,7 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
   for (const port of [opts.rpcPort + opts.validators - 1, opts.p2pPort + opts.validators - 1])
     if (port > 65535) throw new DevnetError({ code: "DEVNET_ERROR_PORT_RANGE", port }, `Port ${port} is out of range`);
   const names = DEVNET_VALIDATORS.slice(0, opts.validators);
-  const nodes = await Promise.all(
+  const nodes: DevnetNodePlan[] = await Promise.all(
     names.map(async (name, i) => {
       const p2pPort = opts.p2pPort + i;
       const peerId = await devPeerId(name);
@@ -95,6 +139,7 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
       };
     }),
   );
+  const validatorAddrs = nodes.map((n) => n.multiaddr);
   for (const node of nodes) {
     const others = nodes.filter((n) => n !== node).map((n) => n.multiaddr);
     node.args = [
@@ -118,6 +163,46 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
       ...(opts.blockTimeMs !== undefined ? ["--dev-block-time", String(opts.blockTimeMs)] : []),
       ...(opts.log !== undefined ? ["--log", opts.log] : []),
     ];
+  }
+  const roles = devnetRoleNames(opts.workers ?? 0, opts.evaluators ?? 0);
+  for (const port of [opts.rpcPort + nodes.length + roles.length - 1, opts.p2pPort + nodes.length + roles.length - 1])
+    if (port > 65535) throw new DevnetError({ code: "DEVNET_ERROR_PORT_RANGE", port }, `Port ${port} is out of range`);
+  for (const [k, name] of roles.entries()) {
+    const i = nodes.length;
+    const p2pPort = opts.p2pPort + i;
+    const peerId = await devPeerId(name);
+    const basePath = join(opts.baseDir, name.toLowerCase());
+    nodes.push({
+      name,
+      basePath,
+      rpcPort: opts.rpcPort + i,
+      p2pPort,
+      peerId,
+      multiaddr: `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerId}`,
+      rpcUrl: `ws://127.0.0.1:${opts.rpcPort + i}`,
+      args: [
+        "--chain",
+        opts.chain,
+        k < (opts.workers ?? 0) ? "--worker" : "--evaluator",
+        "--worker-suri",
+        `//${name}`,
+        "--name",
+        name,
+        "--base-path",
+        basePath,
+        "--port",
+        String(p2pPort),
+        "--listen-addr",
+        `/ip4/127.0.0.1/tcp/${p2pPort}`,
+        "--rpc-port",
+        String(opts.rpcPort + i),
+        "--node-key",
+        hexOf(devNodeKey(name)),
+        "--bootnodes",
+        ...validatorAddrs,
+        ...(opts.log !== undefined ? ["--log", opts.log] : []),
+      ],
+    });
   }
   return nodes;
 }
@@ -240,6 +325,8 @@ interface DevnetFlags {
   blockTime?: number;
   chain: string;
   log?: string;
+  workers: number;
+  evaluators: number;
 }
 
 function parseValidators(value: string): number {
@@ -272,6 +359,8 @@ export function registerDevnetCommand(program: Command): void {
     .option("--block-time <ms>", "Passed to every node as --dev-block-time", parsePositiveInt)
     .option("--chain <spec>", "The chain spec every node runs", "devnet")
     .option("-l, --log <filter>", "Log filter passed to every node")
+    .option("--workers <n>", "Worker nodes (--worker, accounts //Worker1…) to add", parseNonNegativeInt, 0)
+    .option("--evaluators <n>", "Evaluator nodes (--evaluator, accounts //Evaluator1…) to add", parseNonNegativeInt, 0)
     .action(async (flags: DevnetFlags) => {
       process.exitCode = await runDevnet(flags);
     });
@@ -283,25 +372,34 @@ export async function runDevnet(flags: DevnetFlags): Promise<number> {
   const spec = loadChainSpec(flags.chain);
   const temporary = flags.baseDir === undefined;
   const baseDir = flags.baseDir ? resolve(flags.baseDir) : mkdtempSync(join(tmpdir(), "tensorchain-devnet-"));
+  let chain = flags.chain;
+  const roles = devnetRoleNames(flags.workers, flags.evaluators);
+  if (roles.length > 0) {
+    mkdirSync(baseDir, { recursive: true });
+    chain = join(baseDir, "chain-spec.json");
+    writeFileSync(chain, JSON.stringify(withRoleAccounts(spec, roles), null, 2));
+  }
   const nodes = await planDevnet({
     validators: flags.validators,
     baseDir,
     rpcPort: flags.rpcPort,
     p2pPort: flags.p2pPort,
-    chain: flags.chain,
+    chain,
     blockTimeMs: flags.blockTime,
     log: flags.log,
+    workers: flags.workers,
+    evaluators: flags.evaluators,
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
-    `Devnet: ${nodes.length} validator(s) of chain "${spec.name}", base dir ${baseDir}${temporary ? " (temporary)" : ""}`,
+    `Devnet: ${flags.validators} validator(s)${roles.length > 0 ? `, ${flags.workers} worker(s), ${flags.evaluators} evaluator(s)` : ""} of chain "${spec.name}", base dir ${baseDir}${temporary ? " (temporary)" : ""}`,
   );
   out(endpointsTable(nodes).trimEnd());
   const genesisValidators =
     "runtimeGenesis" in spec.genesis ? (spec.genesis.runtimeGenesis.config.staking?.validators.length ?? 0) : 0;
-  if (genesisValidators > 0 && 3 * nodes.length <= 2 * genesisValidators)
+  if (genesisValidators > 0 && 3 * flags.validators <= 2 * genesisValidators)
     out(
-      `Note: ${nodes.length} of ${genesisValidators} genesis validators: blocks are produced, but finality needs more than 2/3.`,
+      `Note: ${flags.validators} of ${genesisValidators} genesis validators: blocks are produced, but finality needs more than 2/3.`,
     );
   const devnet = startDevnet(nodes, { write: out });
   const onSignal = (signal: NodeJS.Signals) => {

@@ -36,6 +36,10 @@ export interface RunFlags {
   reservedNodes?: string[];
   nodeKey?: string;
   nodeKeyFile?: string;
+  worker?: boolean;
+  evaluator?: boolean;
+  workerSuri?: string;
+  workerStake?: bigint;
 }
 
 export function parsePort(value: string): number {
@@ -100,12 +104,30 @@ export function registerRunCommand(program: Command): void {
     .option("--bootnodes <multiaddr...>", "Peers to connect to at start (/ip4/…/tcp/…/p2p/12D3…)")
     .option("--reserved-nodes <multiaddr...>", "Peers to stay connected to")
     .option("--node-key <hex>", "The libp2p ed25519 secret key (32 bytes hex)", parseNodeKey)
-    .option("--node-key-file <path>", "File holding the libp2p secret key; created if missing");
+    .option("--node-key-file <path>", "File holding the libp2p secret key; created if missing")
+    .option("--worker", "Train jobs: register as a trainer and take the jobs this machine can run (key type `work`)")
+    .option("--evaluator", "Score results when drawn as an evaluator (key type `work`)")
+    .option(
+      "--worker-suri <suri>",
+      "Put this secret URI in the keystore as the `work` key (e.g. //Worker1 on dev chains)",
+    )
+    .option(
+      "--worker-stake <TRAIN>",
+      "Registration stake of --worker/--evaluator (default: the registry minimum)",
+      parseTrain,
+    );
   for (const name of DEV_KEY_FLAGS)
     program.option(`--${name.toLowerCase()}`, `Shortcut for --name ${name} --validator with //${name}'s dev keys`);
   program.action(async (flags: RunFlags) => {
     await runNode(flags);
   });
+}
+
+/** A TRAIN amount with up to 12 decimals, in planck. */
+export function parseTrain(value: string): bigint {
+  const m = /^(\d+)(?:\.(\d{1,12}))?$/.exec(value.trim());
+  if (!m) throw new InvalidArgumentError("must be an amount of TRAIN, e.g. 10 or 0.5");
+  return BigInt(m[1]) * 10n ** 12n + BigInt((m[2] ?? "").padEnd(12, "0"));
 }
 
 /** Substrate's dev-key shortcuts: each puts that account's keys in the keystore and implies --validator. */
@@ -187,6 +209,15 @@ export async function runNode(flags: RunFlags): Promise<void> {
       validator,
       devKeys: devKey,
       informantIntervalMs: 5000,
+      jobs:
+        flags.worker || flags.evaluator
+          ? {
+              trainer: flags.worker === true,
+              evaluator: flags.evaluator === true,
+              stake: flags.workerStake,
+              suri: flags.workerSuri ?? (devKey ? `//${devKey}` : undefined),
+            }
+          : undefined,
     },
     logger,
   );

@@ -7,6 +7,7 @@ import { grandpaMethods } from "./grandpa.js";
 import { paymentMethods } from "./payment.js";
 import { stateMethods } from "./state.js";
 import { systemMethods } from "./system.js";
+import { tensorchainMethods } from "./tensorchain.js";
 
 export type { NodeInfo, RpcDeps } from "./context.js";
 export type { BlockFactory } from "./engine.js";
@@ -20,6 +21,7 @@ export function chainRpcMethods(deps: RpcDeps, blockFactory?: BlockFactory): Rpc
     ...authorMethods(deps),
     ...paymentMethods(deps),
     ...grandpaMethods(deps),
+    ...tensorchainMethods(deps),
     ...engineMethods(blockFactory),
   ];
 }

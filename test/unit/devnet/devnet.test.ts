@@ -96,6 +96,8 @@ describe("devnet command line", () => {
       rpcPort: 9944,
       p2pPort: 30333,
       chain: "devnet",
+      workers: 0,
+      evaluators: 0,
     });
     expect(
       parseDevnet([

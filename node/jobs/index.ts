@@ -1,0 +1,194 @@
+/**
+ * The job-market roles of a node: `--worker` (trainer) and `--evaluator`, on one worker key.
+ *
+ * Why node/ and not worker/: the roles are node-side services. They follow the node's own chain
+ * (imported blocks, decoded `System.Events`, storage read in place, no RPC), sign with the node's
+ * keystore and submit to its pool, and publish on its libp2p host; worker/ stays the ML engine that
+ * the roles call (`trainInWorker`, `evaluateModel`, the content store, the work root), importing no node
+ * code, as DESIGN §2's dependency direction asks.
+ *
+ * On every block the follower hands out, in order: registration (`WorkerRegistry.register` with the
+ * detected capabilities, once, while not registered) and heartbeats (every `heartbeatEveryBlocks`,
+ * default a third of the registry's timeout), then the trainer, then the evaluator. The first block
+ * also makes both roles scan every live job, so a restarted node picks up its duties.
+ */
+import type { KeyPair, SignatureChecker } from "../../primitives/crypto/index.js";
+import { ss58Encode } from "../../primitives/crypto/index.js";
+import { toHex } from "../../primitives/hex.js";
+import type { Logger } from "../../primitives/logger.js";
+import { Ext } from "../../runtime/index.js";
+import { freeBalance } from "../../runtime/pallets/balances.js";
+import { type CapabilitiesValue, registryParams, WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
+import type { ContentStore } from "../../worker/content/types.js";
+import { evaluateModel } from "../../worker/eval/evaluate.js";
+import { trainInWorker } from "../../worker/train/trainInWorker.js";
+import { trieBackend } from "../chain/chain.js";
+import { capabilityRecordHash, describeCapabilities } from "./capabilities.js";
+import type { JobGossip, RoleContext } from "./context.js";
+import { type EvaluatorModules, EvaluatorRole } from "./evaluator.js";
+import { type FollowedBlock, type JobChain, JobEventFollower } from "./follower.js";
+import type { JobRolesOptions } from "./options.js";
+import { ExtrinsicSubmitter, type SubmitPool } from "./submitter.js";
+import { type TrainerModules, TrainerRole } from "./trainer.js";
+
+export { detectCapabilities } from "./capabilities.js";
+export type { JobGossip } from "./context.js";
+export { decideOnJob, defaultTrainerPolicy, type TrainerPolicy } from "./decision.js";
+export { type FollowedBlock, type JobChain, type JobEvent, JobEventFollower, jobEvents } from "./follower.js";
+export { defaultJobRolesOptions, type JobRolesOptions } from "./options.js";
+export { decodeProgress, encodeProgress, jobTopicName } from "./progress.js";
+
+export interface JobRolesModules {
+  chain: JobChain;
+  pool: SubmitPool;
+  signatures: SignatureChecker;
+  /** The worker key (keystore type `work`). */
+  pair: KeyPair;
+  content: ContentStore;
+  capabilities: CapabilitiesValue;
+  gossip?: JobGossip;
+  logger: Logger;
+  /** The ML engine (defaults: `trainInWorker`, `evaluateModel`); tests substitute them. */
+  engine?: Partial<TrainerModules & EvaluatorModules>;
+}
+
+export class JobRoles {
+  readonly follower: JobEventFollower;
+  readonly trainer: TrainerRole | undefined;
+  readonly evaluator: EvaluatorRole | undefined;
+  private readonly submitter: ExtrinsicSubmitter;
+  private readonly self: Uint8Array;
+  private firstBlock = true;
+  /** Block at which registration / the last heartbeat was sent. */
+  private registerSentAt: number | undefined;
+  private heartbeatSentAt: number | undefined;
+  private warnedRoles = false;
+
+  constructor(
+    private readonly opts: JobRolesOptions,
+    private readonly modules: JobRolesModules,
+  ) {
+    const { chain, logger } = modules;
+    this.self = modules.pair.publicKey;
+    this.follower = new JobEventFollower({
+      chain,
+      signatures: modules.signatures,
+      logger: logger.child({ module: "jobs" }),
+    });
+    this.submitter = new ExtrinsicSubmitter({
+      pool: modules.pool,
+      pair: modules.pair,
+      genesisHash: chain.genesisHash,
+      logger: logger.child({ module: "jobs" }),
+      bestState: async () => {
+        const best = chain.best;
+        const state = chain.stateInMemory(best.hash) ?? (await chain.stateAt(best.hash));
+        return new Ext(trieBackend(state), modules.signatures);
+      },
+    });
+    const ctx = (module: string): RoleContext => ({
+      self: this.self,
+      submitter: this.submitter,
+      content: modules.content,
+      gossip: modules.gossip,
+      opts,
+      logger: logger.child({ module }),
+    });
+    const engine = { train: trainInWorker, evaluate: evaluateModel, ...modules.engine };
+    this.trainer = opts.trainer ? new TrainerRole(ctx("trainer"), engine) : undefined;
+    this.evaluator = opts.evaluator ? new EvaluatorRole(ctx("evaluator"), engine) : undefined;
+    this.follower.onBlock((block) => this.onBlock(block));
+  }
+
+  get account(): Uint8Array {
+    return this.self;
+  }
+
+  start(): void {
+    this.modules.logger.info("Job roles", {
+      account: ss58Encode(this.self),
+      trainer: this.opts.trainer,
+      evaluator: this.opts.evaluator,
+      ...describeCapabilities(this.modules.capabilities),
+    });
+    this.follower.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.follower.stop();
+  }
+
+  private async onBlock(block: FollowedBlock): Promise<void> {
+    const registered = this.registration(block);
+    const scanAll = this.firstBlock;
+    this.firstBlock = false;
+    if (!registered) return;
+    await this.trainer?.onBlock(block, scanAll);
+    await this.evaluator?.onBlock(block, scanAll);
+  }
+
+  /** Registers or sends a heartbeat when due; returns whether this worker is registered at `block`. */
+  private registration(block: FollowedBlock): boolean {
+    const { ext, number } = block;
+    const log = this.modules.logger;
+    const info = WorkerRegistry.storage.Workers.get(ext, this.self);
+    const params = registryParams(ext);
+    const resend = (at: number | undefined) => at === undefined || number >= at + this.opts.resubmitAfterBlocks;
+    if (!info) {
+      if (!resend(this.registerSentAt)) return false;
+      const stake = this.opts.stake ?? params.min_stake;
+      const free = freeBalance(ext, this.self);
+      if (free <= stake) {
+        log.warn("Cannot register: the free balance does not cover the stake", {
+          account: ss58Encode(this.self),
+          free: free.toString(),
+          stake: stake.toString(),
+        });
+        this.registerSentAt = number;
+        return false;
+      }
+      const capabilities = this.modules.capabilities;
+      const record_hash = capabilityRecordHash(capabilities, this.self);
+      this.registerSentAt = number;
+      void this.submitter.submit(
+        {
+          tag: "WorkerRegistry",
+          value: {
+            tag: "register",
+            value: {
+              roles: { trainer: this.opts.trainer, evaluator: this.opts.evaluator },
+              capabilities,
+              stake,
+              record_hash,
+            },
+          },
+        },
+        "registration",
+        { stake: stake.toString(), recordHash: toHex(record_hash) },
+      );
+      return false;
+    }
+    if (this.registerSentAt !== undefined) {
+      log.info("Registered", { account: ss58Encode(this.self), stake: info.stake.toString(), block: number });
+      this.registerSentAt = undefined;
+    }
+    if (
+      !this.warnedRoles &&
+      ((this.opts.trainer && !info.roles.trainer) || (this.opts.evaluator && !info.roles.evaluator))
+    ) {
+      this.warnedRoles = true;
+      log.warn("Registered roles differ from this node's flags; the registered ones apply", {
+        trainer: info.roles.trainer,
+        evaluator: info.roles.evaluator,
+      });
+    }
+    if (info.status.tag !== "Active") return true;
+    const every = this.opts.heartbeatEveryBlocks ?? Math.max(1, Math.floor(params.heartbeat_timeout / 3));
+    const previousIncluded = this.heartbeatSentAt !== undefined && this.heartbeatSentAt < info.last_heartbeat;
+    if (number - info.last_heartbeat >= every && (previousIncluded || resend(this.heartbeatSentAt))) {
+      this.heartbeatSentAt = number;
+      void this.submitter.submit({ tag: "WorkerRegistry", value: { tag: "heartbeat", value: {} } }, "heartbeat");
+    }
+    return true;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Signs the roles' extrinsics with the worker key and submits them to the node's own pool (source
+ * `local`, so the network broadcasts them), the way a client would but without RPC. Nonces: the
+ * account's nonce at the best block, skipping nonces of this account's transactions already waiting in
+ * the pool (as `system_accountNextIndex`). Extrinsics are immortal: the roles resubmit a call whose
+ * effect has not shown up in the chain state after a while, so a dropped one is not lost.
+ */
+import type { KeyPair } from "../../primitives/crypto/index.js";
+import type { HexString } from "../../primitives/hex.js";
+import type { Logger } from "../../primitives/logger.js";
+import { accountNonce, type CallValue, type Ext, parseExtrinsic } from "../../runtime/index.js";
+import { signExtrinsic } from "../extrinsicBuilder.js";
+
+/** The part of the transaction pool the submitter uses (`TxPool` provides it). */
+export interface SubmitPool {
+  submit(source: "local", tx: Uint8Array): Promise<HexString>;
+  pending(): Uint8Array[];
+}
+
+export interface SubmitterModules {
+  pool: SubmitPool;
+  pair: KeyPair;
+  genesisHash: Uint8Array;
+  /** The state of the best block (nonces are read there at submission time). */
+  bestState: () => Promise<Ext>;
+  logger: Logger;
+}
+
+export class ExtrinsicSubmitter {
+  /** Submissions run one at a time, so the next one sees the previous one in the pool. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly modules: SubmitterModules) {}
+
+  get account(): Uint8Array {
+    return this.modules.pair.publicKey;
+  }
+
+  /** The next nonce at the best state `ext`: past the chain's, the pool's and our own last one. */
+  nextNonce(ext: Ext): number {
+    const who = this.modules.pair.publicKey;
+    let next = accountNonce(ext, who);
+    const inPool = new Set<number>();
+    for (const tx of this.modules.pool.pending()) {
+      try {
+        const s = parseExtrinsic(tx).signed;
+        if (s && Buffer.compare(s.signer, who) === 0) inPool.add(s.nonce);
+      } catch {}
+    }
+    while (inPool.has(next)) next++;
+    return next;
+  }
+
+  /**
+   * Signs `call` with the next nonce at the best block and submits it. Resolves to the extrinsic hash, or to
+   * undefined when the pool refused it (logged with the reason; the caller may try again later).
+   */
+  submit(call: CallValue, what: string, ctx: Record<string, unknown> = {}): Promise<HexString | undefined> {
+    const next = this.queue.then(async () => this.submitNow(await this.modules.bestState(), call, what, ctx));
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  private async submitNow(
+    ext: Ext,
+    call: CallValue,
+    what: string,
+    ctx: Record<string, unknown>,
+  ): Promise<HexString | undefined> {
+    const { pool, pair, genesisHash, logger } = this.modules;
+    const nonce = this.nextNonce(ext);
+    const tx = signExtrinsic(call, pair, { nonce, genesisHash });
+    try {
+      const hash = await pool.submit("local", tx);
+      logger.info(`Submitted ${what}`, { ...ctx, nonce, tx: hash });
+      return hash;
+    } catch (err) {
+      logger.warn(`Could not submit ${what}`, { ...ctx, nonce, reason: (err as Error).message });
+      return undefined;
+    }
+  }
+}

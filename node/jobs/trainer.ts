@@ -1,0 +1,340 @@
+/**
+ * The trainer role (`--worker`). Driven by the blocks the follower hands out, and by the chain state
+ * rather than by events alone, so that a missed or replayed block changes nothing:
+ *
+ *   JobPosted  -> decide (capabilities, reward, stake, balance, load; `decision.ts`), fetch the model
+ *                 and the training set by CID and check that they fit each other, then `assign_worker`.
+ *                 Any refusal is one structured log line (`Refused job`, with `code` and `reason`).
+ *   Training   -> (this worker assigned, no result yet) train off the main thread (`trainInWorker`)
+ *                 with the job's hyper-parameters, seed and this worker's key; progress goes to the
+ *                 job's gossip topic; the trained model goes into the content store; `submit_result`
+ *                 with the model's CID, `model_hash = blake2_256(model bytes)`, the work root over the
+ *                 per-step state hashes (`worker/proof/workRoot.ts`) and claimed metrics (accuracy and
+ *                 loss on the training set; the test set is hidden from trainers).
+ *   final      -> logs the outcome and forgets the job.
+ * A training failure (bad data, non-finite loss, a crash of the thread) aborts the job with a logged
+ * reason; the node keeps running (the chain slashes the missed submission at the deadline).
+ */
+import { blake2_256 } from "../../primitives/hashing.js";
+import { bytesEqual, toHex } from "../../primitives/hex.js";
+import { freeBalance } from "../../runtime/pallets/balances.js";
+import { isFinal, JobManager, type JobValue, jobParams } from "../../runtime/pallets/jobManager.js";
+import { WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
+import type { Dataset } from "../../worker/data/dataset.js";
+import { datasetSize } from "../../worker/data/dataset.js";
+import type { EvalOptions, EvalResult } from "../../worker/eval/evaluate.js";
+import { workRoot } from "../../worker/proof/workRoot.js";
+import { checkDatasetFits } from "../../worker/train/fit.js";
+import type { TrainInWorkerOptions } from "../../worker/train/trainInWorker.js";
+import type { WorkerRequest, WorkerResult } from "../../worker/train/wire.js";
+import {
+  datasetFromBytes,
+  errorInfo,
+  fetchArtifact,
+  LOSS_KINDS,
+  OPTIMIZER_KINDS,
+  PROFILES,
+  type RoleContext,
+} from "./context.js";
+import { decideOnJob, type RefusalCode } from "./decision.js";
+import type { FollowedBlock } from "./follower.js";
+import { encodeProgress } from "./progress.js";
+
+export type TrainFn = (req: WorkerRequest, opts: TrainInWorkerOptions) => Promise<WorkerResult>;
+export type EvaluateFn = (model: Uint8Array, ds: Dataset, opts?: EvalOptions) => Promise<EvalResult>;
+
+export interface TrainerModules {
+  train: TrainFn;
+  evaluate: EvaluateFn;
+}
+
+type Phase = "checking" | "refused" | "assigning" | "assigned" | "training" | "submitting" | "submitted" | "aborted";
+
+interface TrainerJob {
+  phase: Phase;
+  /** Block at which the last extrinsic for this job was sent. */
+  sentAt?: number;
+  model?: Uint8Array;
+  dataset?: Dataset;
+  /** The `submit_result` arguments, kept for a resubmission. */
+  result?: Record<string, unknown>;
+}
+
+const BUSY: Phase[] = ["checking", "assigning", "assigned", "training", "submitting"];
+
+export class TrainerRole {
+  private readonly jobs = new Map<bigint, TrainerJob>();
+  /** Jobs to look at again on the next block (posted while this worker was not yet registered). */
+  private readonly pending = new Set<bigint>();
+  /** The number of the last block handed to `onBlock`. */
+  private head = 0;
+
+  constructor(
+    private readonly ctx: RoleContext,
+    private readonly modules: TrainerModules,
+  ) {}
+
+  /** Jobs this trainer is busy with (checking, assigned, training or submitting). */
+  activeJobs(): number {
+    return [...this.jobs.values()].filter((j) => BUSY.includes(j.phase)).length;
+  }
+
+  phaseOf(jobId: bigint): Phase | undefined {
+    return this.jobs.get(jobId)?.phase;
+  }
+
+  /** Handles one block: the jobs its events name, the jobs this trainer follows, and (first) all live jobs. */
+  async onBlock(block: FollowedBlock, scanAll: boolean): Promise<void> {
+    this.head = block.number;
+    const ids = new Set<bigint>([...this.pending, ...this.jobs.keys()]);
+    this.pending.clear();
+    for (const e of block.events)
+      if (e.pallet === "JobManager" && "job_id" in e.fields) ids.add(e.fields.job_id as bigint);
+    if (scanAll)
+      for (const [id, job] of JobManager.storage.Jobs.entries(block.ext)) if (!isFinal(job.status)) ids.add(id);
+    for (const id of [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) this.reconcile(id, block);
+  }
+
+  private refuse(id: bigint, code: RefusalCode, reason: string): void {
+    this.jobs.set(id, { phase: "refused" });
+    this.ctx.logger.info("Refused job", { job: id.toString(), code, reason });
+  }
+
+  private reconcile(id: bigint, block: FollowedBlock): void {
+    const { ext } = block;
+    const job = JobManager.storage.Jobs.get(ext, id);
+    if (!job) return;
+    const st = this.jobs.get(id);
+    const assigned = job.workers.some((w) => bytesEqual(w, this.ctx.self));
+    if (isFinal(job.status)) {
+      if (st && assigned) this.finish(id, job, block);
+      this.jobs.delete(id);
+      return;
+    }
+    const resend = (s: TrainerJob) =>
+      s.sentAt !== undefined && block.number >= s.sentAt + this.ctx.opts.resubmitAfterBlocks;
+    if (job.status.tag === "Open") {
+      if (assigned) {
+        if (!st || st.phase === "assigning") this.jobs.set(id, { ...st, phase: "assigned" });
+        return;
+      }
+      if (!st) this.consider(id, job, block);
+      else if (st.phase === "assigning" && resend(st)) this.assign(id, block);
+      return;
+    }
+    if (job.status.tag !== "Training" || !assigned) {
+      if (st && !assigned && st.phase !== "refused") this.jobs.set(id, { phase: "refused" });
+      return;
+    }
+    const a = JobManager.storage.Assignments.get(ext, [id, this.ctx.self]);
+    if (a?.result !== undefined) {
+      if (st?.phase !== "submitted") {
+        this.jobs.set(id, { phase: "submitted" });
+        this.ctx.logger.info("Result included", { job: id.toString(), block: block.number });
+      }
+      return;
+    }
+    if (!st || st.phase === "assigned" || st.phase === "assigning") {
+      void this.train(id, job, st ?? { phase: "assigned" });
+    } else if (st.phase === "submitting" && resend(st) && st.result) {
+      st.sentAt = block.number;
+      void this.ctx.submitter.submit(
+        { tag: "JobManager", value: { tag: "submit_result", value: st.result } },
+        "result",
+        {
+          job: id.toString(),
+        },
+      );
+    }
+  }
+
+  /** Decides, then fetches and checks the artifacts, then assigns. */
+  private consider(id: bigint, job: JobValue, block: FollowedBlock): void {
+    const { ext } = block;
+    const info = WorkerRegistry.storage.Workers.get(ext, this.ctx.self);
+    if (!info?.roles.trainer) {
+      this.pending.add(id);
+      return;
+    }
+    const decision = decideOnJob({
+      job,
+      self: this.ctx.self,
+      capabilities: info.capabilities,
+      params: jobParams(ext),
+      activeJobs: this.activeJobs(),
+      free: freeBalance(ext, this.ctx.self),
+      policy: this.ctx.opts.policy,
+    });
+    if (!decision.accept) {
+      this.refuse(id, decision.code, decision.reason);
+      return;
+    }
+    const st: TrainerJob = { phase: "checking" };
+    this.jobs.set(id, st);
+    this.ctx.logger.info("Considering job", {
+      job: id.toString(),
+      payout: decision.payout.toString(),
+      stake: job.spec.worker_stake.toString(),
+    });
+    void this.check(id, job, st).then(
+      (ok) => {
+        if (ok && st.phase === "checking") this.assign(id, block);
+      },
+      (err: unknown) => this.ctx.logger.error("Checking job failed", { job: id.toString() }, err),
+    );
+  }
+
+  /** Fetches model and training set and checks they fit; refuses the job (logged) otherwise. */
+  private async check(id: bigint, job: JobValue, st: TrainerJob): Promise<boolean> {
+    try {
+      const [model, data] = await Promise.all([
+        fetchArtifact(this.ctx, job.spec.model_cid),
+        fetchArtifact(this.ctx, job.spec.training_set_cid),
+      ]);
+      st.model = model;
+      st.dataset = datasetFromBytes(data);
+    } catch (err) {
+      const { code, reason } = errorInfo(err);
+      this.refuse(id, "JOB_REFUSED_CONTENT", `cannot fetch the model or training set (${code}): ${reason}`);
+      return false;
+    }
+    try {
+      checkDatasetFits(st.model, st.dataset, LOSS_KINDS[job.spec.loss.tag], job.spec.batch_size);
+    } catch (err) {
+      const { code, reason } = errorInfo(err);
+      this.refuse(id, "JOB_REFUSED_DATASET", `the training set does not fit the model (${code}): ${reason}`);
+      return false;
+    }
+    return true;
+  }
+
+  private assign(id: bigint, block: FollowedBlock): void {
+    const st = this.jobs.get(id);
+    if (!st) return;
+    st.phase = "assigning";
+    st.sentAt = block.number;
+    this.ctx.gossip?.join(id);
+    void this.ctx.submitter.submit(
+      { tag: "JobManager", value: { tag: "assign_worker", value: { job_id: id } } },
+      "assign_worker",
+      {
+        job: id.toString(),
+      },
+    );
+  }
+
+  private async train(id: bigint, job: JobValue, st: TrainerJob): Promise<void> {
+    st.phase = "training";
+    this.jobs.set(id, st);
+    const log = this.ctx.logger;
+    const spec = job.spec;
+    try {
+      if (!st.model || !st.dataset) {
+        // After a restart: fetch again.
+        if (!(await this.check(id, job, st))) {
+          st.phase = "aborted";
+          return;
+        }
+      }
+      const model = st.model!;
+      const dataset = st.dataset!;
+      const stepsPerEpoch = Math.floor(datasetSize(dataset) / spec.batch_size);
+      const totalSteps = spec.length.tag === "Steps" ? spec.length.value : spec.length.value * stepsPerEpoch;
+      const every = Math.max(1, Math.ceil(totalSteps / Math.max(this.ctx.opts.progressMessages, 1)));
+      this.ctx.gossip?.join(id);
+      log.info("Training started", {
+        job: id.toString(),
+        steps: totalSteps,
+        batch: spec.batch_size,
+        optimizer: spec.optimizer.tag,
+        profile: spec.profile.tag,
+      });
+      const started = performance.now();
+      const result = await this.modules.train(
+        {
+          job: {
+            model,
+            dataset,
+            loss: LOSS_KINDS[spec.loss.tag],
+            optimizer: { kind: OPTIMIZER_KINDS[spec.optimizer.tag] },
+            lr: Number(spec.learning_rate_e9) / 1e9,
+            lrSchedule: { kind: "constant" },
+            batchSize: spec.batch_size,
+            seed: spec.seed,
+            workerKey: this.ctx.self,
+            profile: PROFILES[spec.profile.tag],
+            threads: 1,
+          },
+          untilStep: totalSteps,
+        },
+        {
+          log: log.child({ module: "train" }),
+          onProgress: (p) => {
+            if (p.step % every !== 0 && p.step !== totalSteps) return;
+            log.debug("Training progress", { job: id.toString(), step: p.step, of: totalSteps, loss: p.loss });
+            const msg = encodeProgress({
+              jobId: id,
+              worker: this.ctx.self,
+              step: p.step,
+              totalSteps,
+              loss: p.loss,
+              stateHash: p.stateHash,
+            });
+            this.ctx.gossip?.publish(id, msg).catch(() => {});
+          },
+        },
+      );
+      const last = result.steps.at(-1);
+      if (!last) throw new Error("training returned no steps");
+      const root = workRoot(result.steps);
+      const metrics = await this.modules.evaluate(result.model, dataset, { profile: "cpu-exact" });
+      const cid = await this.ctx.content.add(result.model);
+      const loss = Number.isFinite(last.loss) && last.loss >= 0 ? BigInt(Math.round(last.loss * 1e9)) : 0n;
+      st.result = {
+        job_id: id,
+        model_cid: this.ctx.content.toBytes(cid),
+        model_hash: blake2_256(result.model),
+        work_root: root,
+        metrics: { accuracy_ppm: metrics.accuracyPpm ?? 0, loss_e9: loss },
+      };
+      log.info("Training finished", {
+        job: id.toString(),
+        steps: last.step,
+        loss: Number(last.loss.toFixed(6)),
+        trainAccuracyPpm: metrics.accuracyPpm,
+        seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+        model: cid,
+        workRoot: toHex(root),
+      });
+      st.phase = "submitting";
+      st.sentAt = Number.MAX_SAFE_INTEGER; // set properly below, once sent
+      await this.ctx.submitter.submit(
+        { tag: "JobManager", value: { tag: "submit_result", value: st.result } },
+        "result",
+        {
+          job: id.toString(),
+          model: cid,
+        },
+      );
+      st.sentAt = this.head;
+    } catch (err) {
+      const { code, reason } = errorInfo(err);
+      st.phase = "aborted";
+      log.warn("Training aborted", { job: id.toString(), code, reason });
+    } finally {
+      st.model = undefined;
+      st.dataset = undefined;
+    }
+  }
+
+  private finish(id: bigint, job: JobValue, block: FollowedBlock): void {
+    const a = JobManager.storage.Assignments.get(block.ext, [id, this.ctx.self]);
+    this.ctx.gossip?.leave(id);
+    this.ctx.logger.info("Job ended", {
+      job: id.toString(),
+      status: job.status.tag,
+      reason: job.status.tag === "Failed" ? job.status.value.tag : undefined,
+      accuracyPpm: a?.accuracy_ppm,
+    });
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * `tensorchain_*`: the chain's own queries.
+ *
+ * `tensorchain_findWorkers(query?, at?)` answers "who can run this" from chain state (the worker
+ * registry's `findWorkers`): the active workers matching every given criterion, best first (reputation,
+ * then stake). `query` is `{minGpus?, minGpuMemoryMiB?, profile?: "CpuExact"|"GpuTolerance",
+ * role?: "Trainer"|"Evaluator"}`; each worker is
+ * `{account (SS58), accountId (hex), roles, capabilities, recordHash, stake (string, planck), reputationPpm, lastHeartbeat}`.
+ */
+import { ss58Encode } from "../../../primitives/crypto/index.js";
+import { type HexString, toHex } from "../../../primitives/hex.js";
+import { Ext } from "../../../runtime/index.js";
+import {
+  EXECUTION_PROFILES,
+  type ExecutionProfileName,
+  type FindWorkersQuery,
+  findWorkers,
+} from "../../../runtime/pallets/workerRegistry.js";
+import { trieBackend } from "../../chain/chain.js";
+import { param, type RpcDef } from "../server/index.js";
+import { method, type RpcDeps, stateAt } from "./context.js";
+
+const ROLES = ["Trainer", "Evaluator"] as const;
+const QUERY_KEYS = ["minGpus", "minGpuMemoryMiB", "profile", "role"];
+
+/** Checks a findWorkers query: known keys only, non-negative integers, known profile and role names. */
+export function parseFindWorkersQuery(v: unknown): FindWorkersQuery {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== "object" || Array.isArray(v)) throw new Error("expected an object");
+  const o = v as Record<string, unknown>;
+  for (const k of Object.keys(o))
+    if (!QUERY_KEYS.includes(k)) throw new Error(`unknown field "${k}" (expected ${QUERY_KEYS.join(", ")})`);
+  const q: FindWorkersQuery = {};
+  for (const k of ["minGpus", "minGpuMemoryMiB"] as const) {
+    const n = o[k];
+    if (n === undefined || n === null) continue;
+    if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 0xffff_ffff)
+      throw new Error(`${k}: expected an integer in 0..4294967295`);
+    q[k] = n as number;
+  }
+  if (o.profile !== undefined && o.profile !== null) {
+    if (!EXECUTION_PROFILES.includes(o.profile as ExecutionProfileName))
+      throw new Error(`profile: expected one of ${EXECUTION_PROFILES.join(", ")}`);
+    q.profile = o.profile as ExecutionProfileName;
+  }
+  if (o.role !== undefined && o.role !== null) {
+    if (!ROLES.includes(o.role as (typeof ROLES)[number])) throw new Error(`role: expected one of ${ROLES.join(", ")}`);
+    q.role = o.role as (typeof ROLES)[number];
+  }
+  return q;
+}
+
+export function tensorchainMethods(deps: RpcDeps): RpcDef[] {
+  return [
+    method({
+      name: "tensorchain_findWorkers",
+      params: [param.optional(param.custom("query", parseFindWorkersQuery)), param.optional(param.hex("at", 32))],
+      handler: async ([query, at]) => {
+        const { state } = await stateAt(deps, at as HexString | undefined);
+        const ext = new Ext(trieBackend(state), deps.signatures);
+        return findWorkers(ext, query ?? {}).map((w) => ({
+          account: ss58Encode(w.account),
+          accountId: toHex(w.account),
+          roles: w.roles,
+          capabilities: {
+            gpus: w.capabilities.gpus,
+            gpuMemoryMiB: w.capabilities.gpu_memory_mib,
+            cpuCores: w.capabilities.cpu_cores,
+            memoryMiB: w.capabilities.memory_mib,
+            profiles: w.capabilities.profiles.map((p) => p.tag),
+            onnxruntimeVersion: new TextDecoder().decode(w.capabilities.onnxruntime_version),
+          },
+          recordHash: toHex(w.recordHash),
+          stake: w.stake.toString(),
+          reputationPpm: w.reputation,
+          lastHeartbeat: w.lastHeartbeat,
+        }));
+      },
+    }),
+  ];
+}

@@ -1,0 +1,322 @@
+/** @jest-environment ./test/unit/worker/ortEnvironment.cjs */
+/**
+ * The worker and evaluator roles on an in-memory chain (the real runtime, one block per `produce`), an
+ * in-memory content store, the real evaluator (onnxruntime, cpu-exact) and a stand-in for the training
+ * thread (it returns the untrained model and fixed step hashes): a job from posting to settlement,
+ * and the refusals a trainer logs.
+ */
+import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import { JobRoles } from "../../../../node/jobs/index.js";
+import { defaultJobRolesOptions, type JobRolesOptions } from "../../../../node/jobs/options.js";
+import { defaultSignatureChecker } from "../../../../primitives/crypto/index.js";
+import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
+import { bytesEqual } from "../../../../primitives/hex.js";
+import { createLogger } from "../../../../primitives/logger.js";
+import type { CallValue } from "../../../../runtime/index.js";
+import {
+  isFinal,
+  JobManager,
+  type JobSpecValue,
+  type JobValue,
+  testSetCommitment,
+} from "../../../../runtime/pallets/jobManager.js";
+import { WorkerRegistry } from "../../../../runtime/pallets/workerRegistry.js";
+import { DatasetError } from "../../../../worker/data/errors.js";
+import { encodeSafetensors } from "../../../../worker/data/safetensors.js";
+import { syntheticClassification } from "../../../../worker/data/synthetic.js";
+import { evaluateModel } from "../../../../worker/eval/evaluate.js";
+import { workRoot } from "../../../../worker/proof/workRoot.js";
+import { buildTemplateModel } from "../../../../worker/templates/models.js";
+import type { WorkerRequest, WorkerResult } from "../../../../worker/train/wire.js";
+import { CPU_BOX, checkInvariants, jobRuntime, pk, postJob, spec } from "../../../helpers/jobs.js";
+import { MemoryContentStore } from "../../../helpers/memoryContent.js";
+import { dev, UNIT } from "../../../helpers/runtime.js";
+import { MemoryPool, produce, RuntimeChain, tick } from "./helpers.js";
+
+beforeAll(async () => {
+  await cryptoReady();
+});
+
+const MODEL = buildTemplateModel("mlp", { hidden: 8, seed: 3n });
+const dataset = (seed: bigint, sampleDims = [784]) =>
+  syntheticClassification({ samples: 64, sampleDims, classes: 10, seed });
+const bytesOf = (ds: ReturnType<typeof dataset>) =>
+  encodeSafetensors(
+    new Map([
+      ["x", ds.x],
+      ["y", ds.y],
+    ]),
+  );
+const TRAIN = dataset(1n);
+const TEST = dataset(2n);
+const SALT = new Uint8Array(32).fill(0x5a);
+const STEP_HASHES = [1, 2, 3].map((i) => ({ step: i, loss: 2 / i, stateHash: blake2_256(new Uint8Array([i])) }));
+
+interface Net {
+  chain: RuntimeChain;
+  pool: MemoryPool;
+  content: MemoryContentStore;
+  roles: Map<string, JobRoles>;
+  logs: string[];
+  trainCalls: WorkerRequest[];
+}
+
+let running: JobRoles[] = [];
+afterEach(async () => {
+  for (const r of running) await r.stop();
+  running = [];
+});
+
+function network(
+  actors: Record<string, { trainer?: boolean; evaluator?: boolean }>,
+  opts: Partial<JobRolesOptions> = {},
+  train?: (req: WorkerRequest) => Promise<WorkerResult>,
+): Net {
+  const chain = new RuntimeChain(jobRuntime());
+  const pool = new MemoryPool();
+  const blocks = new Map<string, Uint8Array>();
+  const content = new MemoryContentStore(blocks);
+  const logs: string[] = [];
+  const trainCalls: WorkerRequest[] = [];
+  const roles = new Map<string, JobRoles>();
+  for (const [name, r] of Object.entries(actors)) {
+    const logger = createLogger({ level: "debug", format: "json", write: (l) => logs.push(`${name} ${l}`) });
+    const roleSet = new JobRoles(
+      {
+        ...defaultJobRolesOptions,
+        trainer: r.trainer ?? false,
+        evaluator: r.evaluator ?? false,
+        fetchTimeoutMs: 20,
+        ...opts,
+      },
+      {
+        chain,
+        pool,
+        signatures: defaultSignatureChecker,
+        pair: dev(name),
+        content: new MemoryContentStore(blocks),
+        capabilities: CPU_BOX,
+        logger,
+        engine: {
+          train:
+            train ??
+            (async (req) => {
+              trainCalls.push(req);
+              return { steps: STEP_HASHES, model: req.job.model, finalStep: 3, profile: "cpu-exact", provider: "cpu" };
+            }),
+          evaluate: evaluateModel,
+        },
+      },
+    );
+    roles.set(name, roleSet);
+    running.push(roleSet);
+    roleSet.start();
+  }
+  return { chain, pool, content, roles, logs, trainCalls };
+}
+
+async function settle(net: Net): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await Promise.all([...net.roles.values()].map((r) => r.follower.idle()));
+    await tick(i === 0 ? 30 : 5);
+  }
+}
+
+/** Produces blocks (letting the roles react after each) until `done` holds or `max` blocks passed. */
+async function runUntil(net: Net, done: () => boolean, max = 40, extra: () => Uint8Array[] = () => []) {
+  for (let i = 0; i < max && !done(); i++) {
+    await settle(net);
+    produce(net.chain, net.pool, extra());
+    checkInvariants(net.chain.rt.ext());
+  }
+  await settle(net);
+  if (!done()) console.log(net.logs.join("\n"));
+  expect(done()).toBe(true);
+}
+
+const job = (net: Net, id = 0n): JobValue | undefined => net.chain.rt.read((e) => JobManager.storage.Jobs.get(e, id));
+const registered = (net: Net, names: string[]) =>
+  names.every((n) => net.chain.rt.read((e) => WorkerRegistry.storage.Workers.get(e, pk(n))) !== undefined);
+const sign = (net: Net, name: string, call: CallValue) =>
+  net.chain.rt.sign(call, dev(name), net.chain.rt.nonceOf(dev(name)));
+const logLines = (net: Net, name: string, msg: string) =>
+  net.logs
+    .filter((l) => l.startsWith(`${name} `))
+    .map((l) => JSON.parse(l.slice(name.length + 1)) as Record<string, unknown>)
+    .filter((l) => l.msg === msg);
+
+async function postedJob(net: Net, overrides: Partial<JobSpecValue> = {}, trainSet = TRAIN): Promise<JobSpecValue> {
+  const c = net.content;
+  const testCid = c.toBytes(await c.add(bytesOf(TEST)));
+  return spec({
+    model_cid: c.toBytes(await c.add(MODEL)),
+    training_set_cid: c.toBytes(await c.add(bytesOf(trainSet))),
+    test_set_commitment: testSetCommitment(testCid, SALT),
+    batch_size: 16,
+    length: { tag: "Epochs", value: 1 },
+    min_accuracy_ppm: 0,
+    deadlines: { assign: 10, submit: 20, reveal_test_set: 10, commit: 10, reveal: 10 },
+    ...overrides,
+  });
+}
+
+describe("worker and evaluator roles", () => {
+  it("register, assign, train, submit, evaluate, commit and reveal: the job succeeds with the attested accuracy", async () => {
+    const net = network({
+      W1: { trainer: true },
+      W2: { trainer: true },
+      E1: { evaluator: true },
+      E2: { evaluator: true },
+    });
+    await runUntil(net, () => registered(net, ["W1", "W2", "E1", "E2"]));
+    const s = await postedJob(net);
+    produce(net.chain, net.pool, [sign(net, "Client", postJob(s, 1_000n * UNIT))]);
+    await runUntil(net, () => job(net)?.status.tag === "AwaitingTestSet");
+    const j = job(net)!;
+    expect(j.workers.map((w) => [pk("W1"), pk("W2")].findIndex((x) => bytesEqual(x, w))).sort()).toEqual([0, 1]);
+    // Each trainer trained with the job's hyper-parameters, seed and its own key.
+    expect(net.trainCalls).toHaveLength(2);
+    for (const call of net.trainCalls)
+      expect(call).toMatchObject({
+        untilStep: 4, // 64 samples / batch 16, one epoch
+        job: {
+          lr: 0.001,
+          batchSize: 16,
+          seed: 42n,
+          optimizer: { kind: "adam" },
+          loss: "cross_entropy",
+          profile: "cpu-exact",
+        },
+      });
+    expect(net.trainCalls.map((c) => c.job.workerKey).sort()).toEqual([pk("W1"), pk("W2")].sort());
+    // The submitted result: model CID and hash, the work root over the step hashes, train-set accuracy.
+    const trainAccuracy = (await evaluateModel(MODEL, TRAIN, { profile: "cpu-exact" })).accuracyPpm;
+    for (const w of ["W1", "W2"]) {
+      const a = net.chain.rt.read((e) => JobManager.storage.Assignments.get(e, [0n, pk(w)]))!;
+      expect(a.result).toMatchObject({
+        model_cid: net.content.toBytes(await net.content.add(MODEL)),
+        model_hash: blake2_256(MODEL),
+        work_root: workRoot(STEP_HASHES),
+        metrics: { accuracy_ppm: trainAccuracy, loss_e9: 666_666_667n },
+      });
+    }
+    // The client reveals; the evaluators commit, then reveal the same accuracies.
+    const testCid = net.content.toBytes(await net.content.add(bytesOf(TEST)));
+    produce(net.chain, net.pool, [
+      sign(net, "Client", {
+        tag: "JobManager",
+        value: { tag: "reveal_test_set", value: { job_id: 0n, cid: testCid, salt: SALT } },
+      }),
+    ]);
+    const commitments: Uint8Array[] = [];
+    const reveals: [Uint8Array, number][][] = [];
+    const counted = new Set<number>();
+    await runUntil(net, () => {
+      if (counted.has(net.chain.rt.header.number)) return isFinal(job(net)!.status);
+      counted.add(net.chain.rt.header.number);
+      for (const { event } of net.chain.rt.lastEvents) {
+        const v = event.value as { tag: string; value: Record<string, unknown> };
+        if (event.tag === "JobManager" && v.tag === "AttestationRevealed")
+          reveals.push(v.value.accuracies as [Uint8Array, number][]);
+      }
+      for (const e of ["E1", "E2"]) {
+        const c = net.chain.rt.read((x) => JobManager.storage.Attestations.get(x, [0n, pk(e)]));
+        if (c && !commitments.some((k) => bytesEqual(k, c.commitment))) commitments.push(c.commitment);
+      }
+      return isFinal(job(net)!.status);
+    });
+    expect(job(net)!.status).toEqual({ tag: "Succeeded" });
+    const testAccuracy = (await evaluateModel(MODEL, TEST, { profile: "cpu-exact" })).accuracyPpm!;
+    const expected = job(net)!.workers.map((w): [Uint8Array, number] => [w, testAccuracy]);
+    expect(reveals).toEqual([expected, expected]);
+    expect(commitments).toHaveLength(2);
+    // The commitments were the pallet's scheme over (job, evaluator, accuracies, salt): different salts.
+    expect(bytesEqual(commitments[0], commitments[1])).toBe(false);
+    for (const w of ["W1", "W2"]) {
+      const a = net.chain.rt.read((e) => JobManager.storage.Assignments.get(e, [0n, pk(w)]))!;
+      expect(a).toMatchObject({ stake: 0n, accuracy_ppm: testAccuracy });
+    }
+    expect(logLines(net, "W1", "Job ended")).toEqual([expect.objectContaining({ status: "Succeeded" })]);
+    expect(logLines(net, "E1", "Evaluated results")).toHaveLength(1);
+  });
+
+  it("refuses a job whose training set does not fit the model, with the reason in one log line", async () => {
+    const net = network({ W1: { trainer: true }, E1: { evaluator: true } });
+    await runUntil(net, () => registered(net, ["W1", "E1"]));
+    const s = await postedJob(net, { workers: 1, evaluators: 1 }, dataset(1n, [10]));
+    produce(net.chain, net.pool, [sign(net, "Client", postJob(s, 1_000n * UNIT))]);
+    await runUntil(net, () => logLines(net, "W1", "Refused job").length > 0, 5);
+    expect(logLines(net, "W1", "Refused job")).toEqual([
+      expect.objectContaining({
+        job: "0",
+        code: "JOB_REFUSED_DATASET",
+        reason:
+          "the training set does not fit the model (DATASET_ERROR_SHAPE_MISMATCH): Dataset does not fit the model: expected samples of [784], found samples of [10]",
+      }),
+    ]);
+    await runUntil(net, () => job(net)?.status.tag === "Expired", 15);
+    expect(net.pool.calls()).not.toContain("JobManager.assign_worker");
+  });
+
+  it("refuses a job whose model cannot be fetched by its CID", async () => {
+    const net = network({ W1: { trainer: true }, E1: { evaluator: true } });
+    await runUntil(net, () => registered(net, ["W1", "E1"]));
+    const s = await postedJob(net, {
+      workers: 1,
+      evaluators: 1,
+      model_cid: new Uint8Array([0x01, 0x55, 0x12, 0x20, ...new Array(32).fill(9)]),
+    });
+    produce(net.chain, net.pool, [sign(net, "Client", postJob(s, 1_000n * UNIT))]);
+    await runUntil(net, () => logLines(net, "W1", "Refused job").length > 0, 5);
+    expect(logLines(net, "W1", "Refused job")).toEqual([
+      expect.objectContaining({
+        code: "JOB_REFUSED_CONTENT",
+        reason: expect.stringContaining("CONTENT_ERROR_NOT_FOUND"),
+      }),
+    ]);
+  });
+
+  it("refuses by its policy (reward too low) and never assigns", async () => {
+    const net = network(
+      { W1: { trainer: true }, E1: { evaluator: true } },
+      {
+        policy: { ...defaultJobRolesOptions.policy, minPayout: 10_000n * UNIT },
+      },
+    );
+    await runUntil(net, () => registered(net, ["W1", "E1"]));
+    produce(net.chain, net.pool, [
+      sign(net, "Client", postJob(await postedJob(net, { workers: 1, evaluators: 1 }), 1_000n * UNIT)),
+    ]);
+    await runUntil(net, () => logLines(net, "W1", "Refused job").length > 0, 5);
+    expect(logLines(net, "W1", "Refused job")[0]).toMatchObject({ code: "JOB_REFUSED_REWARD_TOO_LOW" });
+    expect(net.pool.calls()).not.toContain("JobManager.assign_worker");
+  });
+
+  it("a training failure aborts the job with a logged reason; the node goes on and the chain fails the job", async () => {
+    const net = network({ W1: { trainer: true }, E1: { evaluator: true } }, {}, async () => {
+      throw new DatasetError({ code: "DATASET_ERROR_SHAPE_MISMATCH", expected: "a", found: "b" }, "boom");
+    });
+    await runUntil(net, () => registered(net, ["W1", "E1"]));
+    const s = await postedJob(net, {
+      workers: 1,
+      evaluators: 1,
+      deadlines: { assign: 10, submit: 3, reveal_test_set: 10, commit: 10, reveal: 10 },
+    });
+    produce(net.chain, net.pool, [sign(net, "Client", postJob(s, 1_000n * UNIT))]);
+    await runUntil(net, () => isFinal(job(net)?.status ?? { tag: "Open" }), 20);
+    expect(logLines(net, "W1", "Training aborted")).toEqual([
+      expect.objectContaining({ job: "0", code: "DATASET_ERROR_SHAPE_MISMATCH", reason: "boom" }),
+    ]);
+    expect(job(net)!.status).toEqual({ tag: "Failed", value: { tag: "NoResults" } });
+  });
+
+  it("sends heartbeats at the configured interval", async () => {
+    const net = network({ W1: { trainer: true } }, { heartbeatEveryBlocks: 3 });
+    await runUntil(net, () => registered(net, ["W1"]));
+    const start = net.chain.rt.header.number;
+    await runUntil(net, () => net.chain.rt.header.number >= start + 10, 12);
+    const last = net.chain.rt.read((e) => WorkerRegistry.storage.Workers.get(e, pk("W1")))!.last_heartbeat;
+    expect(net.chain.rt.header.number - last).toBeLessThanOrEqual(4);
+    expect(last).toBeGreaterThan(start);
+  });
+});
