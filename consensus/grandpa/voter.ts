@@ -307,6 +307,11 @@ export class Voter {
     });
   }
 
+  /** Changes the key this voter signs with, e.g. after a set change that includes a rotated key. */
+  setSigner(signer: VoterSigner | undefined): void {
+    this.modules.signer = signer;
+  }
+
   /** The votes held for rounds ≥ `round` of set `setId` (own and others'): a catch-up answer. */
   votesSince(setId: bigint, round: bigint): SignedVote[] {
     if (setId !== this.set.setId) return [];

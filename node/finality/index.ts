@@ -33,6 +33,7 @@ import {
   type VoterChain,
   type VoterOptions,
   type VoterOutput,
+  type VoterSigner,
   verifyJustification,
 } from "../../consensus/grandpa/index.js";
 import type { GossipResult, PeerReport } from "../../p2p/index.js";
@@ -77,6 +78,16 @@ const CATCH_UP_FANOUT = 3;
 
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
+/** The keystore's `gran` key that is in `set`, else its first one (then the voter only observes). */
+function signerFor(keystore: Keystore, set: AuthoritySet): VoterSigner | undefined {
+  const keys = keystore
+    .publicKeys("gran")
+    .map((pk) => keystore.get("gran", pk))
+    .filter((k): k is KeyPair => k !== undefined);
+  const key = keys.find((k) => set.authorities.some((a) => bytesEqual(a.id, k.publicKey))) ?? keys[0];
+  return key && keyPairSigner(key);
+}
+
 /** The voter's view of the chain. */
 export function voterChain(chain: Chain): VoterChain {
   const ancestry = (base: Uint8Array, block: Uint8Array): Uint8Array[] | undefined => {
@@ -116,6 +127,7 @@ export class FinalityService {
     private readonly modules: FinalityModules,
     private readonly store: LevelVoteStore,
     readonly voter: Voter,
+    private readonly validator: boolean,
   ) {}
 
   static async create(opts: FinalityOptions, modules: FinalityModules): Promise<FinalityService> {
@@ -125,15 +137,7 @@ export class FinalityService {
     const set: AuthoritySet = grandpaSetOf(await chain.stateAt(finalized.hash), signatures);
     const stored = await store.loadState();
     const round = stored && stored.setId === set.setId ? stored.round : 0n;
-    let signer: ReturnType<typeof keyPairSigner> | undefined;
-    if (opts.validator) {
-      const keys = keystore
-        .publicKeys("gran")
-        .map((pk) => keystore.get("gran", pk))
-        .filter((k): k is KeyPair => k !== undefined);
-      const key = keys.find((k) => set.authorities.some((a) => bytesEqual(a.id, k.publicKey))) ?? keys[0];
-      if (key) signer = keyPairSigner(key);
-    }
+    const signer = opts.validator ? signerFor(keystore, set) : undefined;
     const voter = new Voter(
       opts.voter,
       { chain: voterChain(chain), store, signer },
@@ -145,7 +149,7 @@ export class FinalityService {
       authorities: set.authorities.length,
       voting: signer !== undefined && set.authorities.some((a) => bytesEqual(a.id, signer!.publicKey)),
     });
-    return new FinalityService(modules, store, voter);
+    return new FinalityService(modules, store, voter, opts.validator);
   }
 
   async start(): Promise<void> {
@@ -329,6 +333,8 @@ export class FinalityService {
             authorities: o.set.authorities.length,
             at: o.at.number,
           });
+          // Keys rotate: a validator that set new session keys votes once its key is in the set.
+          if (this.validator) this.voter.setSigner(signerFor(this.modules.keystore, o.set));
           stateChanged = true;
           break;
       }

@@ -419,6 +419,24 @@ describe("GRANDPA voter", () => {
     expect(net.equivocations).toEqual([]);
   });
 
+  it("an observer given a key of the set later votes with it", async () => {
+    const chain = new TestChain();
+    chain.extend(chain.genesisId, 2);
+    const keys = edKeys(4);
+    const voter = new Voter(
+      OPTS,
+      { chain, store: new MemoryVoteStore() },
+      { set: setOf(keys), finalized: chain.genesisId, round: 0n },
+    );
+    const before = [...(await voter.start(0)), ...(await voter.onTimer(500))];
+    expect(before.filter((o) => o.type === "vote")).toEqual([]);
+    voter.setSigner(keyPairSigner(keys[3]!));
+    const after = await voter.onTimer(600);
+    const votes = after.filter((o) => o.type === "vote");
+    expect(votes.length).toBeGreaterThan(0);
+    for (const v of votes) if (v.type === "vote") expect(toHex(v.vote.id)).toBe(toHex(keys[3]!.publicKey));
+  });
+
   it("hands off to a new authority set without a gap", async () => {
     const chain = new TestChain();
     const keys = edKeys(5);
