@@ -24,8 +24,9 @@ import type { SubmittableExtrinsic } from "@polkadot/api/types";
 import type { KeyringPair } from "@polkadot/keyring/types";
 import { cryptoWaitReady } from "@polkadot/util-crypto";
 import { BABE_ENGINE_ID, PreDigest } from "../../consensus/babe/index.js";
+import { GrandpaJustification } from "../../consensus/grandpa/index.js";
 import { DEVNET_VALIDATORS, devNodeKey, devPeerId } from "../../genesis/chainSpec.js";
-import { bytesEqual, fromHex, type HexString } from "../../primitives/hex.js";
+import { bytesEqual, fromHex, type HexString, toHex } from "../../primitives/hex.js";
 import { DigestItem } from "../../primitives/types.js";
 import {
   CLI,
@@ -105,10 +106,8 @@ interface Included {
 
 /**
  * Signs and sends as //Eve; resolves with the transaction's events once finalized (`until: "inBlock"`:
- * once in a block); rejects on a dispatch error. Finalized where it can: with short slots forks are
- * common. Once //Eve is in the set, finality may stall: its node chose its GRANDPA key at start, when
- * it had none, so it does not vote and the other four must all vote (a known gap: the voter picks its
- * key once, in `FinalityService.create`).
+ * once in a block); rejects on a dispatch error. Finalized by default: with short slots forks are
+ * common.
  */
 async function send(
   tx: SubmittableExtrinsic<"promise">,
@@ -189,6 +188,7 @@ function authorIndex(logs: HexString[]): number {
 
 describe("a new validator through @polkadot/api", () => {
   let babeKey: HexString;
+  let granKey: HexString;
   let joinedEra: number;
   let unlockEra: number;
 
@@ -213,6 +213,7 @@ describe("a new validator through @polkadot/api", () => {
     const keys = await rpc<HexString>(fifth, "author_rotateKeys");
     expect(keys).toMatch(/^0x[0-9a-f]{128}$/);
     babeKey = keys.slice(0, 66) as HexString;
+    granKey = `0x${keys.slice(66, 130)}` as HexString;
     expect(await rpc<boolean>(fifth, "author_hasSessionKeys", [keys])).toBe(true);
     const keysSet = await send(api.tx.session.setKeys(keys, "0x"));
     const next = (await (await queryAt(keysSet.blockHash)).session.nextKeys(eve.address)).unwrap();
@@ -263,12 +264,34 @@ describe("a new validator through @polkadot/api", () => {
     const points = await at.query.staking.erasRewardPoints(era);
     const mine = [...points.individual.entries()].find(([who]) => who.toString() === eve.address)?.[1];
     expect(mine?.toNumber()).toBeGreaterThanOrEqual(20);
+
+    // Its node, which had no keys when it started, votes in GRANDPA with the rotated key: a
+    // justification made by the new set carries its precommit.
+    const from = Number((await rpc<{ number: string }>(alice, "chain_getHeader", [authored.hash])).number);
+    let scanned = from;
+    await waitFor(
+      async () => {
+        const finalized = await rpc<HexString>(alice, "chain_getFinalizedHead");
+        const top = Number((await rpc<{ number: string }>(alice, "chain_getHeader", [finalized])).number);
+        for (; scanned <= top; scanned++) {
+          const hash = await rpc<HexString>(alice, "chain_getBlockHash", [scanned]);
+          const block = await rpc<{ justifications: [HexString, HexString][] | null }>(alice, "chain_getBlock", [hash]);
+          const grandpa = block.justifications?.find(([engine]) => engine === "0x46524e4b");
+          if (!grandpa) continue;
+          const { commit } = GrandpaJustification.dec(fromHex(grandpa[1]));
+          if (commit.precommits.some((p) => toHex(p.id) === granKey)) return true;
+        }
+        return undefined;
+      },
+      60_000,
+      "a justification with //Eve's precommit",
+    );
   }, 200_000);
 
   it("chills and unbonds; from a later era it is out of the set; withdraws only after the bonding period", async () => {
-    const chilled = await send(api.tx.staking.chill(), "inBlock");
+    const chilled = await send(api.tx.staking.chill());
     expect(chilled.events.map((e) => `${e.section}.${e.method}`)).toContain("staking.Chilled");
-    const unbonded = await send(api.tx.staking.unbond(BOND), "inBlock");
+    const unbonded = await send(api.tx.staking.unbond(BOND));
     const era = await currentEra(unbonded.blockHash);
     unlockEra = era + BONDING_DURATION;
     expect(await ledger(unbonded.blockHash)).toEqual({
@@ -284,7 +307,7 @@ describe("a new validator through @polkadot/api", () => {
     expect(await activeEra()).toBeGreaterThan(activeAtUnbond - 1);
 
     // Before the bonding period: nothing is released.
-    const early = await send(api.tx.staking.withdrawUnbonded(0), "inBlock");
+    const early = await send(api.tx.staking.withdrawUnbonded(0));
     expect(await currentEra(early.blockHash)).toBeLessThan(unlockEra);
     expect(withdrawn(early)).toEqual([]);
     expect(await ledger(unbonded.blockHash)).toEqual({
@@ -297,7 +320,7 @@ describe("a new validator through @polkadot/api", () => {
 
     // After it: all of it, and the stash is done with staking.
     await waitFor(async () => (await currentEra()) >= unlockEra || undefined, 120_000, `era ${unlockEra}`);
-    const late = await send(api.tx.staking.withdrawUnbonded(0), "inBlock");
+    const late = await send(api.tx.staking.withdrawUnbonded(0));
     expect(withdrawn(late)).toEqual([
       { section: "staking", method: "Withdrawn", data: [eve.address, BOND.toString()] },
     ]);
