@@ -157,7 +157,10 @@ export class TxPool {
     return this.rotator.isBanned(hash);
   }
 
-  /** Calls `listener` with the hash of each transaction that a submission placed in the ready queue. */
+  /**
+   * Calls `listener` with the hash of each transaction that entered the ready queue: a submission, and
+   * the future transactions it or an imported block promoted (so the network gossips those too).
+   */
   onImported(listener: (hash: HexString) => void): () => void {
     this.importListeners.add(listener);
     return () => {
@@ -240,7 +243,7 @@ export class TxPool {
       throw e;
     }
     this.log.trace("Transaction imported", { hash, queue: imported.kind, priority: tx.priority });
-    if (imported.kind === "ready") for (const l of this.importListeners) l(hash);
+    if (imported.kind === "ready") this.notifyReady([hash, ...imported.promoted]);
     return { hash, watcher };
   }
 
@@ -283,6 +286,10 @@ export class TxPool {
       throw new TxPoolError({ code: "TXPOOL_ERROR_NO_TAGS_PROVIDED", hash });
     }
     return makePoolTransaction(hash, data, source, validity.value, at.number, this.now());
+  }
+
+  private notifyReady(hashes: HexString[]): void {
+    for (const h of hashes) if (this.base.isImported(h)) for (const l of this.importListeners) l(h);
   }
 
   private fireImported(imported: Imported): void {
@@ -388,7 +395,10 @@ export class TxPool {
     // 2. Prune.
     const pruneStatus = this.base.pruneTags(tags);
     this.rotator.ban(hashes);
-    for (const imported of pruneStatus.promoted) this.fireImported(imported);
+    for (const imported of pruneStatus.promoted) {
+      this.fireImported(imported);
+      if (imported.kind === "ready") this.notifyReady([imported.hash, ...imported.promoted]);
+    }
     for (const tx of pruneStatus.failed) if (!included.has(tx.hash)) this.listener.fire(tx.hash, "dropped");
 
     // 3. inBlock.

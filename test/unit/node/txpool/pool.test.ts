@@ -35,6 +35,17 @@ describe("TxPool: ready and future", () => {
     expect(collect(a0.watcher)).toEqual(["ready"]);
   });
 
+  it("tells the network about every transaction that becomes ready, promoted ones included", async () => {
+    const { pool } = setup();
+    const ready: string[] = [];
+    pool.onImported((h) => ready.push(h));
+    await pool.submit("external", xt("alice", 2));
+    await pool.submit("external", xt("alice", 1));
+    expect(ready).toEqual([]);
+    await pool.submit("external", xt("alice", 0));
+    expect(ready).toEqual([txHash(xt("alice", 0)), txHash(xt("alice", 1)), txHash(xt("alice", 2))]);
+  });
+
   it("orders by priority across senders while keeping each sender's nonce order", async () => {
     const { pool } = setup();
     await pool.submit("external", xt("alice", 0, 1));
