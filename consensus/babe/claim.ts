@@ -104,6 +104,8 @@ export interface BabeSlotClaimerModules<Parent> {
   epochAt(slot: bigint, parent: Parent): BabeEpoch | undefined;
   /** The node's sr25519 block-production keys. */
   keys(): KeyPair[];
+  /** The slot of `parent` (undefined for genesis). */
+  parentSlot(parent: Parent): bigint | undefined;
 }
 
 /** An adapter for `SlotWorkerModules.claimSlot`. */
@@ -111,6 +113,10 @@ export function babeSlotClaimer<Parent>(
   modules: BabeSlotClaimerModules<Parent>,
 ): (slot: bigint, parent: Parent) => BabeSlotClaim | undefined {
   return (slot, parent) => {
+    // The best block may already be of this slot (another author's, seen late): a child in the same
+    // slot would break "slots strictly increase", so the slot is skipped, as Substrate's worker does.
+    const parentSlot = modules.parentSlot(parent);
+    if (parentSlot !== undefined && parentSlot >= slot) return undefined;
     const epoch = modules.epochAt(slot, parent);
     if (!epoch) return undefined;
     const claim = claimSlot(slot, epoch, modules.keys());

@@ -129,6 +129,7 @@ export function babeClaimSlot(
       return state ? babeEpochFor(state, parent.number + 1, signatures) : undefined;
     },
     keys,
+    parentSlot: (parent) => (parent.number === 0 ? undefined : headerSlot(parent.header)),
   });
 }
 

@@ -3,6 +3,7 @@ import {
   BABE_ENGINE_ID,
   type BabeEpoch,
   BabeEquivocationProof,
+  babeSlotClaimer,
   claimPrimarySlot,
   claimSlot,
   computeEpochRandomness,
@@ -173,6 +174,20 @@ describe("secondary slots", () => {
     const r = fixedBytes("x");
     const h = blake2_256(concat(r, T.u64.enc(77n)));
     expect(secondarySlotAuthor(77n, 5, r)).toBe(Number(BigInt(toHex(h)) % 5n));
+  });
+
+  it("never claims a slot at or before the parent's slot (the slot worker skips it)", () => {
+    const keys = srKeys(2);
+    const epoch = epochFor(keys, [1n, 1n]);
+    const claimer = babeSlotClaimer<{ slot: bigint | undefined }>({
+      epochAt: () => epoch,
+      keys: () => keys,
+      parentSlot: (parent) => parent.slot,
+    });
+    expect(claimer(20n, { slot: undefined })).toBeDefined();
+    expect(claimer(20n, { slot: 19n })).toBeDefined();
+    expect(claimer(20n, { slot: 20n })).toBeUndefined();
+    expect(claimer(20n, { slot: 21n })).toBeUndefined();
   });
 
   it("makes SecondaryVRF claims when configured", () => {
