@@ -67,8 +67,6 @@ export interface DevnetOptions {
   p2pPort: number;
   /** The chain every node runs. */
   chain: string;
-  /** Passed to each node as `--dev-block-time`, when given. */
-  blockTimeMs?: number;
   /** Passed to each node as `--log`, when given. */
   log?: string;
   /** Worker nodes (`--worker`) to add after the validators. */
@@ -83,6 +81,15 @@ export function devnetRoleNames(workers: number, evaluators: number): string[] {
     ...Array.from({ length: workers }, (_, i) => `Worker${i + 1}`),
     ...Array.from({ length: evaluators }, (_, i) => `Evaluator${i + 1}`),
   ];
+}
+
+/** `spec` with BABE slots of `ms` (networked nodes take the slot length from the chain spec). */
+export function withSlotDuration(spec: ChainSpec, ms: number): ChainSpec {
+  if (!("runtimeGenesis" in spec.genesis)) throw new Error("--block-time needs a non-raw chain spec");
+  const copy = structuredClone(spec);
+  if (!("runtimeGenesis" in copy.genesis)) throw new Error("unreachable");
+  copy.genesis.runtimeGenesis.config.babe = { slotDurationMs: ms };
+  return copy;
 }
 
 /** `spec` with the dev accounts //Name of `names` endowed like the built-in dev accounts. */
@@ -160,7 +167,6 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
       "--node-key",
       hexOf(devNodeKey(node.name)),
       ...(others.length > 0 ? ["--bootnodes", ...others] : []),
-      ...(opts.blockTimeMs !== undefined ? ["--dev-block-time", String(opts.blockTimeMs)] : []),
       ...(opts.log !== undefined ? ["--log", opts.log] : []),
     ];
   }
@@ -356,7 +362,11 @@ export function registerDevnetCommand(program: Command): void {
       parsePort,
       DEVNET_DEFAULT_P2P_PORT,
     )
-    .option("--block-time <ms>", "Passed to every node as --dev-block-time", parsePositiveInt)
+    .option(
+      "--block-time <ms>",
+      "Slot length: written to the devnet's copy of the chain spec (babe.slotDurationMs)",
+      parsePositiveInt,
+    )
     .option("--chain <spec>", "The chain spec every node runs", "devnet")
     .option("-l, --log <filter>", "Log filter passed to every node")
     .option("--workers <n>", "Worker nodes (--worker, accounts //Worker1…) to add", parseNonNegativeInt, 0)
@@ -374,10 +384,12 @@ export async function runDevnet(flags: DevnetFlags): Promise<number> {
   const baseDir = flags.baseDir ? resolve(flags.baseDir) : mkdtempSync(join(tmpdir(), "tensorchain-devnet-"));
   let chain = flags.chain;
   const roles = devnetRoleNames(flags.workers, flags.evaluators);
-  if (roles.length > 0) {
+  if (roles.length > 0 || flags.blockTime !== undefined) {
+    let devnetSpec = roles.length > 0 ? withRoleAccounts(spec, roles) : spec;
+    if (flags.blockTime !== undefined) devnetSpec = withSlotDuration(devnetSpec, flags.blockTime);
     mkdirSync(baseDir, { recursive: true });
     chain = join(baseDir, "chain-spec.json");
-    writeFileSync(chain, JSON.stringify(withRoleAccounts(spec, roles), null, 2));
+    writeFileSync(chain, JSON.stringify(devnetSpec, null, 2));
   }
   const nodes = await planDevnet({
     validators: flags.validators,
@@ -385,7 +397,6 @@ export async function runDevnet(flags: DevnetFlags): Promise<number> {
     rpcPort: flags.rpcPort,
     p2pPort: flags.p2pPort,
     chain,
-    blockTimeMs: flags.blockTime,
     log: flags.log,
     workers: flags.workers,
     evaluators: flags.evaluators,

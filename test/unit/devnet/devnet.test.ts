@@ -14,10 +14,11 @@ import {
   endpointsTable,
   planDevnet,
   startDevnet,
+  withSlotDuration,
 } from "../../../cli/commands/devnet.js";
 import { devKeyFlag, parseRunFlags } from "../../../cli/commands/run.js";
 import { buildProgram } from "../../../cli/index.js";
-import { DEVNET_VALIDATORS, devNodeKey, devPeerId } from "../../../genesis/chainSpec.js";
+import { BUILTIN_SPECS, DEVNET_VALIDATORS, devNodeKey, devPeerId } from "../../../genesis/chainSpec.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
 
 let dir: string;
@@ -54,11 +55,22 @@ describe("devnet plan", () => {
     }
   });
 
-  it("passes --block-time and --log through, and a single node has no bootnodes", async () => {
-    const [alone] = await plan(1, { blockTimeMs: 3000, log: "info,p2p=debug", rpcPort: 10000, p2pPort: 40000 });
+  it("passes --log through, and a single node has no bootnodes", async () => {
+    const [alone] = await plan(1, { log: "info,p2p=debug", rpcPort: 10000, p2pPort: 40000 });
     const flags = parseRunFlags(alone.args);
-    expect(flags).toMatchObject({ devBlockTime: 3000, log: "info,p2p=debug", rpcPort: 10000, port: 40000 });
+    expect(flags).toMatchObject({ log: "info,p2p=debug", rpcPort: 10000, port: 40000 });
     expect(flags.bootnodes).toBeUndefined();
+  });
+
+  it("--block-time sets the slot length in the devnet's copy of the chain spec", () => {
+    const spec = withSlotDuration(BUILTIN_SPECS.devnet(), 500);
+    expect("runtimeGenesis" in spec.genesis && spec.genesis.runtimeGenesis.config.babe).toEqual({
+      slotDurationMs: 500,
+    });
+    const original = BUILTIN_SPECS.devnet();
+    expect("runtimeGenesis" in original.genesis && original.genesis.runtimeGenesis.config.babe).toEqual({
+      slotDurationMs: 2000,
+    });
   });
 
   it("rejects more validators than the devnet has, or ports past 65535, with a typed error", async () => {
