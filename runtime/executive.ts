@@ -19,7 +19,7 @@ import {
   type WeightValue,
 } from "../primitives/types.js";
 import * as C from "./constants.js";
-import { PALLETS, RuntimeCall } from "./construct.js";
+import { PALLETS, palletByName, RuntimeCall } from "./construct.js";
 import {
   ExtrinsicError,
   eraBirth,
@@ -31,6 +31,7 @@ import {
 import { type CallValue, callClass, callWeight, dispatchCall } from "./frame/calls.js";
 import { DispatchError, type Origin } from "./frame/dispatch.js";
 import type { Ext } from "./frame/ext.js";
+import type { ValidateUnsigned } from "./frame/pallet.js";
 import { depositInto, withdrawKeepAlive } from "./pallets/balances.js";
 import { BLOCK_LENGTH, BLOCK_WEIGHTS, getAccount, putAccount, System } from "./pallets/system.js";
 import { Timestamp } from "./pallets/timestamp.js";
@@ -62,6 +63,8 @@ interface CheckedExtrinsic {
   origin: Origin;
   weight: WeightValue;
   class: "Normal" | "Operational" | "Mandatory";
+  /** For an unsigned call that is not an inherent: its pallet's `ValidateUnsigned`. */
+  unsigned?: ValidateUnsigned;
 }
 
 type ClassKey = "normal" | "operational" | "mandatory";
@@ -107,10 +110,14 @@ function check(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Array): CheckedExt
   const cls = callClass(call);
   const signed = parsed.signed;
   if (!signed) {
-    // Only inherents may be unsigned: today that is the timestamp.
-    if (!(call.tag === "Timestamp" && call.value.tag === "set"))
+    // Unsigned: the timestamp inherent, or a call whose pallet validates unsigned calls (FRAME's
+    // `ValidateUnsigned`, e.g. `Offences.report_equivocation`).
+    if (call.tag === "Timestamp" && call.value.tag === "set")
+      return { parsed, call, origin: { kind: "none" }, weight, class: cls };
+    const unsigned = palletByName(call.tag)?.validateUnsigned;
+    if (!unsigned || cls === "Mandatory")
       throw new InvalidTransactionError({ kind: "unknown", reason: "noUnsignedValidator" });
-    return { parsed, call, origin: { kind: "none" }, weight, class: cls };
+    return { parsed, call, origin: { kind: "none" }, weight, class: cls, unsigned };
   }
   if (cls === "Mandatory") throw invalid("badMandatory");
   const payload = signedPayload(ext, parsed, genesisHash);
@@ -185,6 +192,7 @@ export function applyExtrinsic(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Ar
     checked = ext.transactional(() => {
       const x = check(ext, bytes, genesisHash);
       const { key, total } = checkWeightAndLength(ext, x);
+      x.unsigned?.preDispatch(ext, x.call.value);
       if (x.origin.kind === "signed") {
         const s = x.parsed.signed!;
         const who = x.origin.who;
@@ -303,6 +311,10 @@ export function validateTransaction(
   initializeBlock(ext, { parentHash: at.hash, number: at.number + 1, digest: [] });
   try {
     const x = check(ext, bytes, genesisHash);
+    if (x.unsigned) {
+      checkWeightAndLength(ext, x);
+      return { ok: true, value: x.unsigned.validate(ext, source, x.call.value) };
+    }
     if (x.origin.kind !== "signed") {
       // Inherents come from the block author, never through the pool.
       throw source === "inBlock" ? invalid("call") : invalid("mandatoryValidation");
