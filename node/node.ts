@@ -1,6 +1,6 @@
 /**
  * The node, wired in one visible order (as Lodestar's `BeaconNode`): database -> chain -> transaction
- * pool -> keystore -> network -> finality -> sync -> block authoring -> RPC -> informant. `close()`
+ * pool -> keystore -> offence reporter -> network -> finality -> sync -> block authoring -> RPC -> informant. `close()`
  * tears down in reverse.
  *
  * Two modes:
@@ -33,6 +33,7 @@ import { defaultFinalityOptions, FinalityService } from "./finality/index.js";
 import { Informant } from "./informant.js";
 import { Keystore } from "./keystore.js";
 import { BlockImporter, NetworkService } from "./network/index.js";
+import { defaultOffenceReporterOptions, OffenceReporter } from "./offences/reporter.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
 import { RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
 import { defaultSyncOptions, SyncService } from "./sync/index.js";
@@ -149,11 +150,18 @@ export class TensorchainNode {
 
     let services: NetworkServices | undefined;
     if (!opts.devAuthority && opts.network) {
+      // Equivocations seen by BABE header checks and by the GRANDPA voter go on chain as reports.
+      const offences = new OffenceReporter(defaultOffenceReporterOptions, {
+        pool,
+        logger: logger.child({ module: "offences" }),
+      });
+      const reportEquivocation = (evidence: Parameters<OffenceReporter["report"]>[0]) => void offences.report(evidence);
       const babe = new BabeVerifier(defaultBabeOptions, {
         chain,
         signatures,
         logger: logger.child({ module: "babe" }),
         now: () => Date.now(),
+        reportEquivocation,
       });
       const importer = new BlockImporter({ chain, babe, logger: logger.child({ module: "import" }) });
       const network = await NetworkService.create(opts.network, {
@@ -173,6 +181,7 @@ export class TensorchainNode {
           logger: logger.child({ module: "grandpa" }),
           publish: (data) => network.publishFinality(data),
           now: () => Date.now(),
+          reportEquivocation,
         },
       );
       network.onFinalityGossip = (data, from) => finality.onGossip(data, from);

@@ -9,11 +9,13 @@
  *   rejected and its sender reported), imported blocks, finalized blocks (from justifications), timers
  *   at `voter.nextWakeAt()`.
  * - Outputs: votes are gossiped (the voter stored them first, fsync'd, in `LevelVoteStore`); finalized
- *   blocks go to `chain.finalize(hash, justification)`; equivocations are logged (submitting the
- *   evidence on chain is not wired yet); set changes are logged.
+ *   blocks go to `chain.finalize(hash, justification)`; equivocation evidence goes to
+ *   `reportEquivocation` (the node's offence reporter); set changes are logged.
  * Only a `--validator` with a `gran` key in the set votes; every node runs the voter as an observer
  * and so follows finality from the votes, and from justifications through sync.
  */
+
+import type { EquivocationEvidenceValue } from "../../consensus/equivocation.js";
 import {
   type AuthoritySet,
   type BlockId,
@@ -59,6 +61,8 @@ export interface FinalityModules {
   /** Gossips an encoded vote on the finality topic. */
   publish(data: Uint8Array): Promise<void>;
   now(): number;
+  /** Receives the evidence of each vote equivocation (the node's offence reporter). */
+  reportEquivocation?(evidence: EquivocationEvidenceValue): void;
 }
 
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
@@ -237,11 +241,12 @@ export class FinalityService {
           }
           break;
         case "equivocation":
-          logger.warn("GRANDPA equivocation detected (not yet reported on chain)", {
+          logger.warn("GRANDPA equivocation detected", {
             offender: toHex(o.first.id),
             round: o.first.round.toString(),
             kind: o.first.kind,
           });
+          this.modules.reportEquivocation?.({ tag: "Grandpa", value: o.proof });
           break;
         case "setChanged":
           logger.info("GRANDPA authority set changed", {

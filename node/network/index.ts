@@ -80,7 +80,7 @@ export class NetworkService {
     this.unsubscribers.push(
       pool.onImported((hash) => {
         const tx = pool.get(hash);
-        if (!tx || tx.source === "external") return;
+        if (!tx || tx.source === "external" || !tx.propagate) return;
         this.host
           .publish(this.host.topics.transactions, tx.bytes)
           .then((n) => pool.onBroadcasted(hash, n > 0 ? this.host.meshPeers(this.host.topics.transactions) : []))
