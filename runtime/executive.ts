@@ -2,8 +2,9 @@
  * # Executive
  *
  * Drives a block through the runtime: initialize (block facts, hooks) -> inherents -> each extrinsic
- * (decode; check signature, era, nonce; withdraw the fee; dispatch in a storage transaction; record
- * `ExtrinsicSuccess` / `ExtrinsicFailed`) -> finalize (hooks, events, extrinsics and state roots).
+ * (decode; check signature, era, nonce and withdraw the fee, or for an unsigned call its pallet's
+ * `ValidateUnsigned`; dispatch in a storage transaction; record `ExtrinsicSuccess` / `ExtrinsicFailed`)
+ * -> finalize (hooks, events, extrinsics and state roots).
  *
  * `applyExtrinsic` either includes an extrinsic (its call may still fail: that is recorded, and the fee
  * is kept) or rejects it with a `TransactionValidityError`, in which case nothing it did is kept.
@@ -270,6 +271,17 @@ export function finalizeBlock(
   return { extrinsicsRoot: orderedTrieRoot(extrinsics), digest: System.storage.Digest.getOrDefault(ext).logs };
 }
 
+/** Whether an extrinsic is the timestamp inherent (other unsigned calls, such as reports, may follow it). */
+function isTimestampInherent(bytes: Uint8Array): boolean {
+  try {
+    const parsed = parseExtrinsic(bytes);
+    const call = RuntimeCall.dec(parsed.callBytes);
+    return parsed.signed === undefined && call.tag === "Timestamp" && call.value.tag === "set";
+  } catch {
+    return false;
+  }
+}
+
 /** A block that can never be valid, whatever the state: it breaks a rule of the runtime itself. */
 export class BlockError extends Error {
   override name = "BlockError";
@@ -285,7 +297,7 @@ export function executeBlock(ext: Ext, header: HeaderValue, extrinsics: Uint8Arr
   const preRuntime = header.digest.logs.filter((l) => l.tag === "PreRuntime");
   initializeBlock(ext, { parentHash: header.parentHash, number: header.number, digest: preRuntime });
   for (let i = 0; i < extrinsics.length; i++) {
-    if (i === 0 && parseExtrinsic(extrinsics[0]).signed !== undefined)
+    if (i === 0 && !isTimestampInherent(extrinsics[0]))
       throw new BlockError("First extrinsic must be the timestamp inherent");
     const r = applyExtrinsic(ext, extrinsics[i], genesisHash);
     if (!r.ok) throw new BlockError(`Extrinsic ${i} is invalid: ${r.error.kind} ${r.error.reason}`);

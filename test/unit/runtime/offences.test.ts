@@ -8,7 +8,7 @@ import type { EquivocationEvidenceValue } from "../../../consensus/equivocation.
 import { equivocationReportExtrinsic } from "../../../node/offences/reporter.js";
 import { keypairFromSuri } from "../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
-import type { CallValue } from "../../../runtime/index.js";
+import { BlockError, type CallValue, executeBlock, timestampInherent } from "../../../runtime/index.js";
 import { Offences, REPORT_LONGEVITY, REPORT_PRIORITY } from "../../../runtime/pallets/offences.js";
 import {
   authoritySetId,
@@ -238,6 +238,21 @@ describe("report_equivocation: BABE evidence", () => {
       .findIndex((a) => Buffer.compare(a.account, pk("Alice")) === 0);
     const old = babeEvidence(dev("Alice"), { number: 3, slot: 3n, authorityIndex: aliceIndex0 });
     expect(rt.validate(equivocationReportExtrinsic(old), "local").ok).toBe(true);
+  });
+
+  it("may follow the timestamp inherent in a block, never precede it", () => {
+    const rt = runtime();
+    const evidence = babeEvidence(dev("Alice"), { number: 1, slot: 5n, authorityIndex: indexOf(rt, "Alice") });
+    const header = {
+      parentHash: rt.hash,
+      number: rt.header.number + 1,
+      stateRoot: new Uint8Array(32),
+      extrinsicsRoot: new Uint8Array(32),
+      digest: { logs: [] },
+    };
+    expect(() =>
+      executeBlock(rt.ext(), header, [equivocationReportExtrinsic(evidence), timestampInherent(1n)], rt.genesisHash),
+    ).toThrow(new BlockError("First extrinsic must be the timestamp inherent"));
   });
 
   it("refuses evidence whose session's authorities are no longer kept (older than the bonding period)", () => {
