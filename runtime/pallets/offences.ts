@@ -14,7 +14,9 @@
  * the same `applyOffence`, and one `EquivocationEvidence` type keeps the node's reporter to one path.
  * Its `ValidateUnsigned` accepts it from the local node only (`local` or `inBlock`, never gossiped:
  * `propagate` is false), with the highest priority, valid for `REPORT_LONGEVITY` blocks, providing
- * the tag (offender, time slot) so that the pool keeps one report per offence.
+ * the tag (offender, time slot) so that the pool keeps one report per offence. The pool refuses
+ * evidence that does not verify as `badProof`, a report already applied (or of a session no longer
+ * kept) as `stale`, and one of a future session or set as `future`; none of them changes state.
  *
  * ## Terminology
  * - Kind: `BlockEquivocation` (two blocks for one slot) or `VoteEquivocation` (two votes in one round
