@@ -22,6 +22,7 @@ import { withP2pDefaults } from "../../p2p/options.js";
 import { keypairFromSuri, verifySr25519 } from "../../primitives/crypto/index.js";
 import { blake2_256, cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../../primitives/hex.js";
+import type { HeaderValue } from "../../primitives/types.js";
 import { reseal } from "../helpers/equivocation.js";
 import { freePort, type NetworkNodeSpec, type RunningNode, rpcCall, startNetwork, waitFor } from "../helpers/node.js";
 
@@ -37,9 +38,46 @@ let dir: string;
 let nodes: RunningNode[] = [];
 let rogue: P2pHost | undefined;
 let api: ApiPromise | undefined;
-/** What the rogue peer hears: blocks sealed by Dave, and finality votes. */
-const daveBlocks: Block[] = [];
-const votes: SignedVote[] = [];
+let genesis: Uint8Array;
+/** What the rogue prevotes for: genesis and block 1, which honest voters left behind long ago (an
+ * honest prevote is never byte-identical to a rogue one, which gossip would drop as a duplicate). */
+let rogueTargets: { hash: Uint8Array; number: number }[] = [];
+
+/**
+ * What the rogue peer did. Once armed it misbehaves as soon as it hears what it needs, so that Dave's
+ * block is not final yet when the second one arrives (a final block's slot is no longer checked).
+ */
+const acts: {
+  armed: boolean;
+  forged?: { original: Block; header: HeaderValue; sentTo: Promise<number> };
+  prevotes?: { votes: SignedVote[]; sentTo: Promise<number[]> };
+} = { armed: false };
+
+/** (a) BABE: Dave's block with another state root, sealed again with Dave's key. */
+function forgeDaveBlock(host: P2pHost, original: Block): void {
+  const header = reseal(original.header, daveBabe, { stateRoot: blake2_256(new TextEncoder().encode("forged")) });
+  const sentTo = host.publish(host.topics.blocks, encodeBlock({ header, extrinsics: original.extrinsics }));
+  acts.forged = { original, header, sentTo };
+}
+
+/** (b) GRANDPA: two prevotes by Charlie's key, for two different blocks, in the round being voted. */
+function doublePrevote(host: P2pHost, heard: SignedVote): void {
+  const votes = rogueTargets.map((t) => signVote(charlieGrandpa, "Prevote", t, heard.round, heard.setId));
+  const sentTo = Promise.all(votes.map((v) => host.publish(host.topics.finality, encodeVote(v))));
+  acts.prevotes = { votes, sentTo };
+}
+
+function onRogueGossip(topic: string, data: Uint8Array): "ignore" {
+  const host = rogue;
+  if (!host || !acts.armed) return "ignore";
+  if (topic === host.topics.blocks && !acts.forged) {
+    const block = decodeBlock(data);
+    if (sealedByDave(block)) forgeDaveBlock(host, block);
+  } else if (topic === host.topics.finality && !acts.prevotes) {
+    doublePrevote(host, decodeVote(data));
+  }
+  return "ignore";
+}
 
 async function rpc<T>(node: RunningNode, method: string, params: unknown[] = []): Promise<T> {
   const r = await rpcCall(node.httpUrl, method, params);
@@ -67,7 +105,7 @@ beforeAll(async () => {
     })),
   );
   nodes = await startNetwork(specs);
-  const genesis = fromHex(await rpc<HexString>(nodes[0]!, "chain_getBlockHash", [0]));
+  genesis = fromHex(await rpc<HexString>(nodes[0]!, "chain_getBlockHash", [0]));
   rogue = await createP2pHost(
     withP2pDefaults({
       listenAddrs: ["/ip4/127.0.0.1/tcp/0"],
@@ -86,15 +124,7 @@ beforeAll(async () => {
         }),
         onBlocksRequest: () => [],
         onJustificationRequest: () => undefined,
-        onGossip: (topic, data) => {
-          if (topic === rogue?.topics.blocks) {
-            const block = decodeBlock(data);
-            if (sealedByDave(block)) daveBlocks.push(block);
-          } else if (topic === rogue?.topics.finality) {
-            votes.push(decodeVote(data));
-          }
-          return "ignore";
-        },
+        onGossip: onRogueGossip,
       },
     },
   );
@@ -158,29 +188,29 @@ describe("equivocations on a 4-validator devnet", () => {
       30_000,
       "rogue peer meshed",
     );
-    const start = Number((await rpc<{ number: string }>(nodes[0]!, "chain_getHeader")).number);
-
-    // (a) BABE: Dave's block with another state root, sealed again with Dave's key.
-    const original = await waitFor(() => daveBlocks[0], 60_000, "a block by Dave");
-    const forged = reseal(original.header, daveBabe, { stateRoot: blake2_256(new TextEncoder().encode("forged")) });
-    expect(findPreDigest(forged).value.slot).toBe(findPreDigest(original.header).value.slot);
-    expect(
-      await host.publish(host.topics.blocks, encodeBlock({ header: forged, extrinsics: original.extrinsics })),
-    ).toBeGreaterThan(0);
-
-    // (b) GRANDPA: two prevotes by Charlie's key for two different blocks in a round that is being voted.
-    const seen = await waitFor(() => votes.at(-1), 30_000, "a finality vote");
-    const head = await rpc<HexString>(nodes[0]!, "chain_getFinalizedHead");
-    const header = await rpc<{ number: string; parentHash: HexString }>(nodes[0]!, "chain_getHeader", [head]);
-    const targets = [
-      { hash: fromHex(head), number: Number(header.number) },
-      { hash: fromHex(header.parentHash), number: Number(header.number) - 1 },
+    await waitFor(
+      async () => {
+        const head = await rpc<HexString>(nodes[0]!, "chain_getFinalizedHead");
+        return Number((await rpc<{ number: string }>(nodes[0]!, "chain_getHeader", [head])).number) >= 2 || undefined;
+      },
+      60_000,
+      "block 2 finalized",
+    );
+    rogueTargets = [
+      { hash: genesis, number: 0 },
+      { hash: fromHex(await rpc<HexString>(nodes[0]!, "chain_getBlockHash", [1])), number: 1 },
     ];
-    for (const t of targets)
-      await host.publish(
-        host.topics.finality,
-        encodeVote(signVote(charlieGrandpa, "Prevote", t, seen.round, seen.setId)),
-      );
+    const start = Number((await rpc<{ number: string }>(nodes[0]!, "chain_getHeader")).number);
+    acts.armed = true;
+    const { forged, prevotes } = await waitFor(
+      () => (acts.forged && acts.prevotes ? { forged: acts.forged, prevotes: acts.prevotes } : undefined),
+      60_000,
+      "a block by Dave and a finality vote to answer",
+    );
+    expect(findPreDigest(forged.header).value.slot).toBe(findPreDigest(forged.original.header).value.slot);
+    expect(await forged.sentTo).toBeGreaterThan(0);
+    expect(prevotes.votes[0]!.target.hash).not.toEqual(prevotes.votes[1]!.target.hash);
+    expect(Math.min(...(await prevotes.sentTo))).toBeGreaterThan(0);
 
     // Both offences land on the finalized chain.
     const offences = await waitFor(
@@ -192,7 +222,23 @@ describe("equivocations on a 4-validator devnet", () => {
       },
       60_000,
       "both offences on the finalized chain",
-    );
+    ).catch(async (err: Error) => {
+      // Say where each node stood, and what the nodes warned about, to tell a stall from a lost report.
+      const lines: string[] = [];
+      for (const n of nodes) {
+        const best = await rpc<{ number: string }>(n, "chain_getHeader");
+        const head = await rpc<HexString>(n, "chain_getFinalizedHead");
+        const finalized = await rpc<{ number: string }>(n, "chain_getHeader", [head]);
+        lines.push(`node ${n.port}: best ${Number(best.number)}, finalized ${Number(finalized.number)}`);
+        lines.push(
+          ...n
+            .output()
+            .split("\n")
+            .filter((l) => / (WARN|ERROR) /.test(l)),
+        );
+      }
+      throw new Error(`${err.message}\n${lines.join("\n")}`);
+    });
     expect(offences.dave.kind).toBe("BlockEquivocation");
     expect(offences.charlie.kind).toBe("VoteEquivocation");
 
