@@ -1,7 +1,7 @@
 /**
  * The node, wired in one visible order (as Lodestar's `BeaconNode`): database -> chain -> transaction
- * pool -> keystore -> offence reporter -> network -> finality -> sync -> block authoring -> RPC -> informant. `close()`
- * tears down in reverse.
+ * pool -> keystore -> offence reporter -> network -> finality -> sync -> block authoring -> RPC ->
+ * informant. `close()` tears down in reverse.
  *
  * Two modes:
  *   - dev (`devAuthority`): one authority authors every slot (Aura-style pre-digest) and finalizes its

@@ -14,7 +14,6 @@
  * Only a `--validator` with a `gran` key in the set votes; every node runs the voter as an observer
  * and so follows finality from the votes, and from justifications through sync.
  */
-
 import type { EquivocationEvidenceValue } from "../../consensus/equivocation.js";
 import {
   type AuthoritySet,
