@@ -138,6 +138,17 @@ export class TensorchainNode {
         )
         .catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
     });
+    // A reorg puts the transactions of the blocks that left the best chain back in the pool.
+    chain.on("reorg", ({ retracted }) => {
+      void (async () => {
+        for (const b of retracted) {
+          const [header, extrinsics] = await Promise.all([chain.header(b.hash), chain.body(b.hash)]);
+          if (!header || !extrinsics) continue;
+          const parentHash = toHex(header.parentHash);
+          await pool.onBlockRetracted({ hash: toHex(b.hash), number: b.number, extrinsics, parentHash });
+        }
+      })().catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
+    });
     chain.on("finalized", (block) => pool.onBlockFinalized(block.hashHex));
 
     const keystore = new Keystore(tmpDir ? undefined : join(chainDir, "keystore"));

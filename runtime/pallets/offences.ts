@@ -12,9 +12,11 @@
  * `report_equivocation(equivocation_proof)` is an unsigned call, like `report_equivocation_unsigned`
  * of FRAME's `pallet_babe` and `pallet_grandpa`, but one call for both kinds of evidence: both end in
  * the same `applyOffence`, and one `EquivocationEvidence` type keeps the node's reporter to one path.
- * Its `ValidateUnsigned` accepts it from the local node only (`local` or `inBlock`, never gossiped:
- * `propagate` is false), with the highest priority, valid for `REPORT_LONGEVITY` blocks, providing
- * the tag (offender, time slot) so that the pool keeps one report per offence. The pool refuses
+ * Its `ValidateUnsigned` gives it the highest priority, validity for `REPORT_LONGEVITY` blocks, and
+ * the tag (offender, time slot), so that the pool keeps one report per offence; `propagate` is false
+ * (each validator that sees an offence reports it itself). Unlike FRAME it also accepts reports from
+ * `external` sources: the pool resubmits the transactions of blocks retracted by a reorg as
+ * external, and a report must survive a reorg. The pool refuses
  * evidence that does not verify as `badProof`, a report already applied (or of a session no longer
  * kept) as `stale`, and one of a future session or set as `future`; none of them changes state.
  *
@@ -305,10 +307,8 @@ function reportTag(r: EquivocationReport): Uint8Array {
 const REPORT_TAG_PREFIX = new TextEncoder().encode("Offences:equivocation");
 
 Offences.defineValidateUnsigned({
-  validate(ext, source, c): ValidTransaction {
+  validate(ext, _source, c): ValidTransaction {
     if (c.tag !== "report_equivocation") throw invalid("call");
-    // As FRAME: reports come from the node that saw the offence, never from the network.
-    if (source === "external") throw invalid("call");
     const r = checkForPool(ext, c.value.equivocation_proof, true);
     return {
       priority: REPORT_PRIORITY,
