@@ -1,7 +1,7 @@
 /**
  * The node, wired in one visible order (as Lodestar's `BeaconNode`): database -> chain -> transaction
- * pool -> keystore -> network -> finality -> sync -> content store -> block authoring -> RPC -> informant.
- * `close()` tears down in reverse.
+ * pool -> keystore -> offence reporter -> network -> finality -> sync -> content store -> block
+ * authoring -> RPC -> informant. `close()` tears down in reverse.
  *
  * With the network, one libp2p node is built first (`createNetworkLibp2p`) and shared: the p2p host
  * and the content store's Helia (bitswap) register their protocols on it, then the node starts it, and
@@ -41,6 +41,7 @@ import {
 } from "./jobs/index.js";
 import { Keystore } from "./keystore.js";
 import { BlockImporter, createNetworkLibp2p, type NetworkLibp2p, NetworkService } from "./network/index.js";
+import { defaultOffenceReporterOptions, OffenceReporter } from "./offences/reporter.js";
 import { contentMethods } from "./rpc/methods/content.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
 import { defaultRpcServerOptions, RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
@@ -194,6 +195,12 @@ export class TensorchainNode {
     );
     let services: NetworkServices | undefined;
     if (!opts.devAuthority && opts.network) {
+      // Equivocations seen by BABE header checks and by the GRANDPA voter go on chain as reports.
+      const offences = new OffenceReporter(defaultOffenceReporterOptions, {
+        pool,
+        logger: logger.child({ module: "offences" }),
+      });
+      const reportEquivocation = (evidence: Parameters<OffenceReporter["report"]>[0]) => void offences.report(evidence);
       const babe = new BabeVerifier(
         { ...defaultBabeOptions, slotDurationMs },
         {
@@ -201,6 +208,7 @@ export class TensorchainNode {
           signatures,
           logger: logger.child({ module: "babe" }),
           now: () => Date.now(),
+          reportEquivocation,
         },
       );
       const importer = new BlockImporter({ chain, babe, logger: logger.child({ module: "import" }) });
@@ -227,6 +235,7 @@ export class TensorchainNode {
           requestCatchUp: (peer, request) => network.host.requestCatchUp(peer, request),
           reportPeer: (peer, report) => network.host.reportPeer(peer, report),
           now: () => Date.now(),
+          reportEquivocation,
         },
       );
       network.onFinalityGossip = (data, from) => finality.onGossip(data, from);

@@ -2,8 +2,9 @@
  * # Executive
  *
  * Drives a block through the runtime: initialize (block facts, hooks) -> inherents -> each extrinsic
- * (decode; check signature, era, nonce; withdraw the fee; dispatch in a storage transaction; record
- * `ExtrinsicSuccess` / `ExtrinsicFailed`) -> finalize (hooks, events, extrinsics and state roots).
+ * (decode; check signature, era, nonce and withdraw the fee, or for an unsigned call its pallet's
+ * `ValidateUnsigned`; dispatch in a storage transaction; record `ExtrinsicSuccess` / `ExtrinsicFailed`)
+ * -> finalize (hooks, events, extrinsics and state roots).
  *
  * `applyExtrinsic` either includes an extrinsic (its call may still fail: that is recorded, and the fee
  * is kept) or rejects it with a `TransactionValidityError`, in which case nothing it did is kept.
@@ -19,7 +20,7 @@ import {
   type WeightValue,
 } from "../primitives/types.js";
 import * as C from "./constants.js";
-import { PALLETS, RuntimeCall } from "./construct.js";
+import { PALLETS, palletByName, RuntimeCall } from "./construct.js";
 import {
   ExtrinsicError,
   eraBirth,
@@ -31,6 +32,7 @@ import {
 import { type CallValue, callClass, callWeight, dispatchCall } from "./frame/calls.js";
 import { DispatchError, type Origin } from "./frame/dispatch.js";
 import type { Ext } from "./frame/ext.js";
+import type { ValidateUnsigned } from "./frame/pallet.js";
 import { depositInto, withdrawKeepAlive } from "./pallets/balances.js";
 import { BLOCK_LENGTH, BLOCK_WEIGHTS, getAccount, putAccount, System } from "./pallets/system.js";
 import { Timestamp } from "./pallets/timestamp.js";
@@ -58,6 +60,8 @@ interface CheckedExtrinsic {
   origin: Origin;
   weight: WeightValue;
   class: "Normal" | "Operational" | "Mandatory";
+  /** For an unsigned call that is not an inherent: its pallet's `ValidateUnsigned`. */
+  unsigned?: ValidateUnsigned;
 }
 
 type ClassKey = "normal" | "operational" | "mandatory";
@@ -103,10 +107,14 @@ function check(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Array): CheckedExt
   const cls = callClass(call);
   const signed = parsed.signed;
   if (!signed) {
-    // Only inherents may be unsigned: today that is the timestamp.
-    if (!(call.tag === "Timestamp" && call.value.tag === "set"))
+    // Unsigned: the timestamp inherent, or a call whose pallet validates unsigned calls (FRAME's
+    // `ValidateUnsigned`, e.g. `Offences.report_equivocation`).
+    if (call.tag === "Timestamp" && call.value.tag === "set")
+      return { parsed, call, origin: { kind: "none" }, weight, class: cls };
+    const unsigned = palletByName(call.tag)?.validateUnsigned;
+    if (!unsigned || cls === "Mandatory")
       throw new InvalidTransactionError({ kind: "unknown", reason: "noUnsignedValidator" });
-    return { parsed, call, origin: { kind: "none" }, weight, class: cls };
+    return { parsed, call, origin: { kind: "none" }, weight, class: cls, unsigned };
   }
   if (cls === "Mandatory") throw invalid("badMandatory");
   const payload = signedPayload(ext, parsed, genesisHash);
@@ -181,6 +189,7 @@ export function applyExtrinsic(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Ar
     checked = ext.transactional(() => {
       const x = check(ext, bytes, genesisHash);
       const { key, total } = checkWeightAndLength(ext, x);
+      x.unsigned?.preDispatch(ext, x.call.value);
       if (x.origin.kind === "signed") {
         const s = x.parsed.signed!;
         const who = x.origin.who;
@@ -258,6 +267,17 @@ export function finalizeBlock(
   return { extrinsicsRoot: orderedTrieRoot(extrinsics), digest: System.storage.Digest.getOrDefault(ext).logs };
 }
 
+/** Whether an extrinsic is the timestamp inherent (other unsigned calls, such as reports, may follow it). */
+function isTimestampInherent(bytes: Uint8Array): boolean {
+  try {
+    const parsed = parseExtrinsic(bytes);
+    const call = RuntimeCall.dec(parsed.callBytes);
+    return parsed.signed === undefined && call.tag === "Timestamp" && call.value.tag === "set";
+  } catch {
+    return false;
+  }
+}
+
 /** A block that can never be valid, whatever the state: it breaks a rule of the runtime itself. */
 export class BlockError extends Error {
   override name = "BlockError";
@@ -273,7 +293,7 @@ export function executeBlock(ext: Ext, header: HeaderValue, extrinsics: Uint8Arr
   const preRuntime = header.digest.logs.filter((l) => l.tag === "PreRuntime");
   initializeBlock(ext, { parentHash: header.parentHash, number: header.number, digest: preRuntime });
   for (let i = 0; i < extrinsics.length; i++) {
-    if (i === 0 && parseExtrinsic(extrinsics[0]).signed !== undefined)
+    if (i === 0 && !isTimestampInherent(extrinsics[0]))
       throw new BlockError("First extrinsic must be the timestamp inherent");
     const r = applyExtrinsic(ext, extrinsics[i], genesisHash);
     if (!r.ok) throw new BlockError(`Extrinsic ${i} is invalid: ${r.error.kind} ${r.error.reason}`);
@@ -299,6 +319,10 @@ export function validateTransaction(
   initializeBlock(ext, { parentHash: at.hash, number: at.number + 1, digest: [] });
   try {
     const x = check(ext, bytes, genesisHash);
+    if (x.unsigned) {
+      checkWeightAndLength(ext, x);
+      return { ok: true, value: x.unsigned.validate(ext, source, x.call.value) };
+    }
     if (x.origin.kind !== "signed") {
       // Inherents come from the block author, never through the pool.
       throw source === "inBlock" ? invalid("call") : invalid("mandatoryValidation");

@@ -16,6 +16,7 @@ import {
   type VerifiedHeader,
   verifyHeader,
 } from "../../consensus/babe/index.js";
+import type { EquivocationEvidenceValue } from "../../consensus/equivocation.js";
 import type { KeyPair, SignatureChecker } from "../../primitives/crypto/index.js";
 import { toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
@@ -138,12 +139,14 @@ export interface BabeVerifierModules {
   signatures: SignatureChecker;
   logger: Logger;
   now(): number;
+  /** Receives the evidence of each slot equivocation (the node's offence reporter). */
+  reportEquivocation?(evidence: EquivocationEvidenceValue): void;
 }
 
 /**
  * Checks a block's BABE header against its parent (which must be known): the epoch from the parent's
- * state, the parent's slot, the local clock. Throws a `BabeError`. Records (slot, author) pairs and logs
- * slot equivocations (submitting them on chain is not wired yet).
+ * state, the parent's slot, the local clock. Throws a `BabeError`. Records (slot, author) pairs of valid
+ * headers and hands the evidence of each slot equivocation to `reportEquivocation`.
  */
 export class BabeVerifier {
   private readonly equivocations = new SlotEquivocationDetector();
@@ -164,11 +167,13 @@ export class BabeVerifier {
       parentSlot: headerSlot(parent),
     });
     const proof = this.equivocations.check(header, { slot: verified.slot, author: verified.author });
-    if (proof)
+    if (proof) {
       this.modules.logger.warn("Slot equivocation detected", {
         slot: verified.slot.toString(),
         offender: toHex(verified.author),
       });
+      this.modules.reportEquivocation?.({ tag: "Babe", value: proof });
+    }
     return verified;
   }
 }

@@ -9,14 +9,15 @@
  *   rejected and its sender reported), imported blocks, finalized blocks (from justifications), timers
  *   at `voter.nextWakeAt()`.
  * - Outputs: votes are gossiped (the voter stored them first, fsync'd, in `LevelVoteStore`); finalized
- *   blocks go to `chain.finalize(hash, justification)`; equivocations are logged (submitting the
- *   evidence on chain is not wired yet); set changes are logged.
+ *   blocks go to `chain.finalize(hash, justification)`; equivocation evidence goes to
+ *   `reportEquivocation` (the node's offence reporter); set changes are logged.
  * - Catch-up: gossip never repeats a vote, so a voter that restarts (or stalls) asks peers for their
  *   recent votes over request-response — once per new peer, and whenever the voter reports `stalled` —
  *   and answers such requests from its own rounds. A peer whose answer holds an invalid vote is reported.
  * Only a `--validator` with a `gran` key in the set votes; every node runs the voter as an observer
  * and so follows finality from the votes, and from justifications through sync.
  */
+import type { EquivocationEvidenceValue } from "../../consensus/equivocation.js";
 import {
   type AuthoritySet,
   type BlockId,
@@ -71,6 +72,8 @@ export interface FinalityModules {
   requestCatchUp(peer: string, request: Uint8Array): Promise<Uint8Array | undefined>;
   reportPeer(peer: string, report: PeerReport): void;
   now(): number;
+  /** Receives the evidence of each vote equivocation (the node's offence reporter). */
+  reportEquivocation?(evidence: EquivocationEvidenceValue): void;
 }
 
 /** Peers asked at once when the voter stalls. */
@@ -309,11 +312,12 @@ export class FinalityService {
           }
           break;
         case "equivocation":
-          logger.warn("GRANDPA equivocation detected (not yet reported on chain)", {
+          logger.warn("GRANDPA equivocation detected", {
             offender: toHex(o.first.id),
             round: o.first.round.toString(),
             kind: o.first.kind,
           });
+          this.modules.reportEquivocation?.({ tag: "Grandpa", value: o.proof });
           break;
         case "stalled": {
           // A different few peers each time, so one silent peer cannot keep us stuck.

@@ -102,7 +102,7 @@ export class NetworkService {
     this.unsubscribers.push(
       pool.onImported((hash) => {
         const tx = pool.get(hash);
-        if (!tx || this.fromGossip.has(hash)) return;
+        if (!tx || this.fromGossip.has(hash) || !tx.propagate) return;
         this.host
           .publish(this.host.topics.transactions, tx.bytes)
           .then((n) => pool.onBroadcasted(hash, n > 0 ? this.host.meshPeers(this.host.topics.transactions) : []))

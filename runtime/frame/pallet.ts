@@ -8,6 +8,7 @@
 import type { AnyTy, Ty, TyValue, VariantDecl } from "../../primitives/scale/types.js";
 import { T } from "../../primitives/scale/types.js";
 import type { WeightValue } from "../../primitives/types.js";
+import type { TransactionSource, ValidTransaction } from "../validity.js";
 import { DispatchError, type Origin } from "./dispatch.js";
 import type { Ext } from "./ext.js";
 import type { StorageMap, StorageValue } from "./storage.js";
@@ -57,6 +58,23 @@ export interface Hooks {
   onFinalize?(ext: Ext, blockNumber: number): void;
 }
 
+/** One of a pallet's calls: `{ tag: call name, value: args }`. */
+export interface PalletCall {
+  tag: string;
+  value: AnyDecl;
+}
+
+/**
+ * FRAME's `ValidateUnsigned`: how a pallet accepts calls that arrive without a signature (and are not
+ * inherents). Both methods only read, and reject by throwing an `InvalidTransactionError`.
+ */
+export interface ValidateUnsigned {
+  /** Pool validity (`validate_unsigned`): full checks, tags, priority, longevity. */
+  validate(ext: Ext, source: TransactionSource, call: PalletCall): ValidTransaction;
+  /** The cheap check before the call is applied in a block (`pre_dispatch`); dispatch re-checks the rest. */
+  preDispatch(ext: Ext, call: PalletCall): void;
+}
+
 // biome-ignore lint/suspicious/noExplicitAny: storage items of any key and value type.
 type AnyStorage = StorageValue<any> | StorageMap<any, any>;
 
@@ -103,6 +121,7 @@ export class Pallet<
   calls: Record<string, CallDecl> = {};
   callTy: AnyTy | undefined;
   hooks: Hooks = {};
+  validateUnsigned: ValidateUnsigned | undefined;
   private sink: EventSink = () => {
     throw new Error(`Pallet ${this.name} is not part of a runtime`);
   };
@@ -147,6 +166,11 @@ export class Pallet<
 
   defineHooks(hooks: Hooks): this {
     this.hooks = hooks;
+    return this;
+  }
+
+  defineValidateUnsigned(v: ValidateUnsigned): this {
+    this.validateUnsigned = v;
     return this;
   }
 

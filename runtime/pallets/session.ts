@@ -17,6 +17,9 @@
  * - Authority set id: GRANDPA's set id; it grows by one each time the finality keys of the current set
  *   change, and such a change is signalled in the header with a `Consensus(b"FRNK", ScheduledChange)`
  *   digest item with delay 0.
+ * - History: the authorities of the last `HISTORICAL_SESSIONS` ended sessions, and the last session
+ *   of each ended set id, kept so that the offences pallet can check equivocation evidence against
+ *   the keys that were live when it was signed (FRAME's `pallet_session::historical`, without proofs).
  *
  * ## Assumptions
  * `set_keys` accepts any `proof` (ownership proofs are not checked, as in FRAME's default). A key can
@@ -35,6 +38,12 @@ import { accountExists, System } from "./system.js";
 
 /** Blocks per session (and per BABE epoch); the same on every chain running this runtime. */
 export const SESSION_LENGTH = 10;
+/**
+ * How many ended sessions keep their authorities in `HistoricalAuthorities`: enough to cover the
+ * bonding period (`(BONDING_DURATION + 1) * SESSIONS_PER_ERA` sessions), so that equivocation evidence
+ * can be checked for as long as its offence can still be slashed.
+ */
+export const HISTORICAL_SESSIONS = 12;
 
 export const BABE_ENGINE_ID = new TextEncoder().encode("BABE");
 export const GRANDPA_ENGINE_ID = new TextEncoder().encode("FRNK");
@@ -119,6 +128,18 @@ export const Session = pallet({
     CurrentSetId: storageValue(T.u64, {
       default: 0n,
       docs: [" GRANDPA's authority set id: incremented each time the finality keys of the set change."],
+    }),
+    HistoricalAuthorities: storageMap("Twox64Concat", T.u32, T.vec(AuthorityRecord), {
+      docs: [
+        " The authorities of each ended session, for the last `HISTORICAL_SESSIONS` sessions (the",
+        " current one's are `Authorities`): what equivocation evidence is checked against.",
+      ],
+    }),
+    SetIdSession: storageMap("Twox64Concat", T.u64, T.u32, {
+      docs: [
+        " The last session of each ended GRANDPA set id (the current set's is `CurrentIndex`), as in",
+        " `pallet_grandpa`: it names the authorities that signed that set's votes.",
+      ],
     }),
     PendingChange: storageValue(ScheduledChange, {
       docs: [" A GRANDPA set change scheduled in this block; moved into the header digest in `on_finalize`."],
@@ -290,12 +311,16 @@ export function rotateSession(ext: Ext): void {
     incoming.map((a) => a.account),
   );
   if (!sameAuthorities(previous, incoming, "account")) Session.storage.DisabledValidators.kill(ext);
+  Session.storage.HistoricalAuthorities.insert(ext, ending, previous);
+  if (ending >= HISTORICAL_SESSIONS) Session.storage.HistoricalAuthorities.remove(ext, ending - HISTORICAL_SESSIONS);
   const index = ending + 1;
   Session.storage.CurrentIndex.put(ext, index);
   manager.startSession(ext, index);
   queue(ext, manager.newSession(ext, index + 1, false));
   if (!sameAuthorities(previous, incoming, "grandpa")) {
-    Session.storage.CurrentSetId.put(ext, Session.storage.CurrentSetId.getOrDefault(ext) + 1n);
+    const setId = Session.storage.CurrentSetId.getOrDefault(ext);
+    Session.storage.SetIdSession.insert(ext, setId, ending);
+    Session.storage.CurrentSetId.put(ext, setId + 1n);
     Session.storage.PendingChange.put(ext, {
       next_authorities: incoming.map((a) => [a.grandpa, 1n] as [Uint8Array, bigint]),
       delay: 0,
@@ -379,6 +404,26 @@ export function nextAuthorities(ext: Ext): Authority[] {
 /** GRANDPA's current authority set id. */
 export function authoritySetId(ext: Ext): bigint {
   return Session.storage.CurrentSetId.getOrDefault(ext);
+}
+
+/**
+ * The authorities of session `index` (in authority-index order): the current session's, or an ended
+ * one's from `HistoricalAuthorities`; undefined for a future session or one no longer kept.
+ */
+export function authoritiesOfSession(ext: Ext, index: number): Authority[] | undefined {
+  const current = sessionIndex(ext);
+  if (index === current) return currentAuthorities(ext);
+  return index < current ? Session.storage.HistoricalAuthorities.get(ext, index) : undefined;
+}
+
+/**
+ * The latest session in which GRANDPA set `setId` voted: the current session for the current set,
+ * `SetIdSession` for an ended one; undefined for a future set.
+ */
+export function sessionOfSetId(ext: Ext, setId: bigint): number | undefined {
+  const current = authoritySetId(ext);
+  if (setId === current) return sessionIndex(ext);
+  return setId < current ? Session.storage.SetIdSession.get(ext, setId) : undefined;
 }
 
 /** Authority indices disabled (by an offence) in the current set. */

@@ -24,6 +24,7 @@ import {
   type GenesisConfig,
   initializeBlock,
   System,
+  type TransactionSource,
   timestampInherent,
   validateTransaction,
 } from "../../runtime/index.js";
@@ -95,10 +96,10 @@ export class TestRuntime {
     return { results, ext };
   }
 
-  validate(tx: Uint8Array) {
+  validate(tx: Uint8Array, source: TransactionSource = "external") {
     return validateTransaction(
       this.ext(),
-      "external",
+      source,
       tx,
       { hash: this.hash, number: this.header.number },
       this.genesisHash,
