@@ -447,13 +447,25 @@ class Host implements P2pHost {
     return pubsub.getMeshPeers?.(topic) ?? [];
   }
 
-  async publish(topic: string, data: Uint8Array): Promise<number> {
+  async publish(topic: string, data: Uint8Array, opts: { requirePeers?: boolean } = {}): Promise<number> {
     this.assertStarted();
     const limit = this.topicHandlers.get(topic)?.maxBytes ?? topicLimit(this.topics, this.opts.limits, topic);
     if (data.length > limit) {
       throw new P2pError({ code: "P2P_ERROR_OVERSIZED", protocol: topic, size: data.length, limit });
     }
-    const { recipients } = await this.libp2p.services.pubsub.publish(topic, data);
+    // gossipsub's publish takes per-call options that its exported interface does not declare.
+    const pubsub = this.libp2p.services.pubsub as unknown as {
+      publish(
+        t: string,
+        d: Uint8Array,
+        o?: { allowPublishToZeroTopicPeers?: boolean },
+      ): Promise<{ recipients: unknown[] }>;
+    };
+    const { recipients } = await pubsub.publish(
+      topic,
+      data,
+      opts.requirePeers ? { allowPublishToZeroTopicPeers: false } : undefined,
+    );
     return recipients.length;
   }
 

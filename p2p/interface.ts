@@ -164,7 +164,12 @@ export interface P2pHost {
   /** Dials a multiaddr (with `/p2p/<id>`) or a known peer id. */
   dial(target: string): Promise<void>;
   disconnect(peerId: string): Promise<void>;
-  publish(topic: string, data: Uint8Array): Promise<number>;
+  /**
+   * Publishes on a topic; resolves to the number of peers it was sent to. With `requirePeers`, a
+   * message no peer would receive is not published at all (and not remembered as seen, so it can be
+   * published again later): the call rejects with a `PublishError.NoPeersSubscribedToTopic` error.
+   */
+  publish(topic: string, data: Uint8Array, opts?: { requirePeers?: boolean }): Promise<number>;
   subscribe(topic: string, handler?: GossipHandler, opts?: SubscribeOptions): void;
   unsubscribe(topic: string): void;
   /** Peers known to be subscribed to a topic. */

@@ -1,7 +1,7 @@
 /** `tensorchain dataset mnist|synthetic`: writes datasets as safetensors (tensors x and y). */
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { saveDataset } from "../../worker/data/dataset.js";
 import { mnistSplits } from "../../worker/data/mnist.js";
@@ -33,7 +33,7 @@ export function registerDatasetCommands(program: Command): void {
     .option("--samples <n>", "Samples", positiveInt, 1000)
     .option("--features <n>", "Features per sample", positiveInt, 16)
     .option("--classes <n>", "Classes", positiveInt, 4)
-    .option("--seed <n>", "Seed", seedArg, 0n)
+    .addOption(new Option("--seed <n>", "Seed").argParser(seedArg).default(0n, "0"))
     .action(
       mlAction(async (opts: { out: string; samples: number; features: number; classes: number; seed: bigint }) => {
         await cryptoReady();

@@ -191,7 +191,10 @@ async function withApi<T>(rpc: string, f: (api: ApiPromise) => Promise<T>): Prom
 }
 
 async function readStorage(api: ApiPromise, key: Uint8Array, at?: string): Promise<Uint8Array | undefined> {
-  const raw = (await api.rpc.state.getStorage(toHex(key), at)) as unknown as {
+  // An explicit `undefined` block hash would be sent as the zero hash: pass `at` only when given.
+  const raw = (await (at === undefined
+    ? api.rpc.state.getStorage(toHex(key))
+    : api.rpc.state.getStorage(toHex(key), at))) as unknown as {
     isSome: boolean;
     unwrap(): { toU8a(b: boolean): Uint8Array };
   };

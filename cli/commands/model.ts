@@ -12,7 +12,7 @@ export function registerModelCommands(program: Command): void {
     .description("Write a template model: mlp (784-128-10) or cnn (two conv layers)")
     .addOption(new Option("--arch <arch>", "Architecture").choices([...TEMPLATE_ARCHS]).makeOptionMandatory())
     .requiredOption("--out <file>", "Output .onnx file")
-    .option("--seed <n>", "Seed of the initial weights", seedArg, 0n)
+    .addOption(new Option("--seed <n>", "Seed of the initial weights").argParser(seedArg).default(0n, "0"))
     .action(
       mlAction(async (opts: { arch: TemplateArch; out: string; seed: bigint }) => {
         await cryptoReady();

@@ -3,10 +3,14 @@
  * `local`, so the network broadcasts them), the way a client would but without RPC. Nonces: the
  * account's nonce at the best block, skipping nonces of this account's transactions already waiting in
  * the pool (as `system_accountNextIndex`). Extrinsics are immortal: the roles resubmit a call whose
- * effect has not shown up in the chain state after a while, so a dropped one is not lost.
+ * effect has not shown up in the chain state after a while, so a dropped one is not lost. A
+ * resubmission while the previous extrinsic for the same purpose (`what` and `ctx.job`) is still
+ * waiting in the pool sends nothing new: a second copy under the next nonce could only queue behind the
+ * first (the network republishes the waiting one) and, once both are in, fail and pay a fee for nothing.
  */
 import type { KeyPair } from "../../primitives/crypto/index.js";
-import type { HexString } from "../../primitives/hex.js";
+import { blake2_256 } from "../../primitives/hashing.js";
+import { type HexString, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
 import { accountNonce, type CallValue, type Ext, parseExtrinsic } from "../../runtime/index.js";
 import { signExtrinsic } from "../extrinsicBuilder.js";
@@ -29,6 +33,8 @@ export interface SubmitterModules {
 export class ExtrinsicSubmitter {
   /** Submissions run one at a time, so the next one sees the previous one in the pool. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The last extrinsic sent per purpose (`what` and `ctx.job`). */
+  private readonly lastSent = new Map<string, Uint8Array>();
 
   constructor(private readonly modules: SubmitterModules) {}
 
@@ -68,10 +74,17 @@ export class ExtrinsicSubmitter {
     ctx: Record<string, unknown>,
   ): Promise<HexString | undefined> {
     const { pool, pair, genesisHash, logger } = this.modules;
+    const purpose = `${what}/${String(ctx.job ?? "")}`;
+    const previous = this.lastSent.get(purpose);
+    if (previous && pool.pending().some((tx) => Buffer.compare(tx, previous) === 0)) {
+      logger.debug(`Not resubmitting ${what}: the previous one is still in the pool`, ctx);
+      return toHex(blake2_256(previous));
+    }
     const nonce = this.nextNonce(ext);
     const tx = signExtrinsic(call, pair, { nonce, genesisHash });
     try {
       const hash = await pool.submit("local", tx);
+      this.lastSent.set(purpose, tx);
       logger.info(`Submitted ${what}`, { ...ctx, nonce, tx: hash });
       return hash;
     } catch (err) {

@@ -8,7 +8,11 @@
  *     sender for the ancestors through sync), transactions (`pool.submit("external", …)`), and the
  *     finality topic (handed to the finality gadget).
  * Own blocks are published after import; transactions when a submission (RPC or local, not gossip:
- * gossipsub forwards those itself) puts them in the pool's ready queue.
+ * gossipsub forwards those itself) puts them in the pool's ready queue. A transaction that no peer
+ * would receive (a node that has just started, before its gossip mesh formed) is not published then,
+ * since gossipsub would remember it as seen and refuse to publish it again: it is kept and published
+ * again every `TX_REPUBLISH_INTERVAL_MS` while it is in the pool, until a peer receives it (as
+ * Substrate propagates its pool's transactions periodically).
  */
 import type { Libp2p } from "@libp2p/interface";
 import {
@@ -21,6 +25,7 @@ import {
   type Role,
 } from "../../p2p/index.js";
 import type { BlockData, BlocksRequest, ChainStatus } from "../../p2p/interface.js";
+import type { HexString } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
 import { Header } from "../../primitives/types.js";
 import { joinExtrinsics } from "../../runtime/index.js";
@@ -54,6 +59,9 @@ export type CatchUpRequestHandler = (request: Uint8Array, from: string) => Uint8
 /** Fetches the missing ancestors of a block whose parent is unknown (set by sync). */
 export type UnknownParentHandler = (peer: string, block: Block) => void;
 
+/** How often transactions that reached no peer are published again. */
+export const TX_REPUBLISH_INTERVAL_MS = 1_000;
+
 const errMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export class NetworkService {
@@ -63,6 +71,9 @@ export class NetworkService {
   private readonly unsubscribers: (() => void)[] = [];
   /** Transactions being submitted from gossip, which are not published again. */
   private readonly fromGossip = new Set<string>();
+  /** Own (RPC or local) transactions in the pool that no peer has received yet. */
+  private readonly unsent = new Set<HexString>();
+  private republishTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     readonly host: P2pHost,
@@ -101,14 +112,14 @@ export class NetworkService {
     await this.host.start();
     this.unsubscribers.push(
       pool.onImported((hash) => {
-        const tx = pool.get(hash);
-        if (!tx || this.fromGossip.has(hash) || !tx.propagate) return;
-        this.host
-          .publish(this.host.topics.transactions, tx.bytes)
-          .then((n) => pool.onBroadcasted(hash, n > 0 ? this.host.meshPeers(this.host.topics.transactions) : []))
-          .catch((err: unknown) => logger.debug("Transaction gossip failed", { hash, error: errMessage(err) }));
+        if (this.fromGossip.has(hash)) return;
+        this.publishTransaction(hash);
       }),
     );
+    this.republishTimer = setInterval(() => {
+      for (const hash of this.unsent) this.publishTransaction(hash);
+    }, TX_REPUBLISH_INTERVAL_MS);
+    this.republishTimer.unref();
     const onBlock = (block: ImportedBlock, origin: string) => {
       if (origin !== "own") return;
       this.host
@@ -122,8 +133,38 @@ export class NetworkService {
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.republishTimer);
+    this.unsent.clear();
     for (const u of this.unsubscribers.splice(0)) u();
     await this.host.stop();
+  }
+
+  /** Transactions waiting for a peer to publish them to (for tests). */
+  unsentTransactions(): number {
+    return this.unsent.size;
+  }
+
+  /** Publishes a pool transaction; keeps it for a later try while no peer would receive it. */
+  private publishTransaction(hash: HexString): void {
+    const { pool, logger } = this.modules;
+    const tx = pool.get(hash);
+    if (!tx?.propagate) {
+      this.unsent.delete(hash);
+      return;
+    }
+    this.unsent.delete(hash);
+    this.host
+      .publish(this.host.topics.transactions, tx.bytes, { requirePeers: true })
+      .then((n) => {
+        if (n === 0) return; // a duplicate: published before
+        pool.onBroadcasted(hash, this.host.meshPeers(this.host.topics.transactions));
+      })
+      .catch((err: unknown) => {
+        if (errMessage(err).includes("NoPeersSubscribedToTopic")) {
+          if (!this.unsent.has(hash)) logger.debug("No peer for a transaction yet; will publish it again", { hash });
+          this.unsent.add(hash);
+        } else logger.debug("Transaction gossip failed", { hash, error: errMessage(err) });
+      });
   }
 
   peers(): PeerInfo[] {

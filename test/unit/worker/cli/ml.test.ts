@@ -94,6 +94,20 @@ describe("tensorchain ML commands", () => {
     expect(text.stdout).toContain(`accuracy: ${(Math.floor(r.accuracyPpm / 100) / 10_000).toFixed(4)}`);
   });
 
+  it("prints help for the commands whose seed defaults to a bigint", async () => {
+    for (const cmd of [
+      ["model", "init"],
+      ["dataset", "synthetic"],
+    ]) {
+      const h = await runCli([...cmd, "--help"]);
+      expect({ cmd, code: h.code, seed: /--seed <n>.*\(default: 0\)/.test(h.stdout) }).toEqual({
+        cmd,
+        code: 0,
+        seed: true,
+      });
+    }
+  });
+
   it("writes model templates and synthetic datasets", async () => {
     const m = await runCli(["model", "init", "--arch", "cnn", "--out", p("cnn.onnx"), "--seed", "4"]);
     expect(m.code).toBe(0);
