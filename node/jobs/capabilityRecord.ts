@@ -183,7 +183,10 @@ export const capabilityRecordDhtOptions = {
 /** What publishing and fetching need of kad-dht. */
 export type CapabilityRecordDht = Pick<KadDHT, "put" | "get">;
 
-/** Puts the record under its account's key; resolves when the put query ends. Returns the query errors seen. */
+/**
+ * Puts the record under its account's key; resolves when the put query ends. Returns how many peers
+ * stored it (answered the PUT_VALUE) and how many query errors were seen (refusals included).
+ */
 export async function publishCapabilityRecord(
   dht: CapabilityRecordDht,
   signed: SignedCapabilityRecord,
@@ -192,7 +195,7 @@ export async function publishCapabilityRecord(
   let peers = 0;
   let errors = 0;
   for await (const event of dht.put(capabilityRecordKey(signed.record.account), signed.bytes, options)) {
-    if (event.name === "PEER_RESPONSE") peers++;
+    if (event.name === "PEER_RESPONSE" && event.messageType === "PUT_VALUE") peers++;
     else if (event.name === "QUERY_ERROR") errors++;
   }
   return { peers, errors };
