@@ -448,6 +448,7 @@ function startJobRoles(
       content,
       capabilities: detectCapabilities(),
       gossip,
+      dht: m.services?.libp2p.services.dht,
       logger: m.logger.child({ module: "jobs" }),
     },
   );

@@ -16,7 +16,14 @@ import { yamux } from "@chainsafe/libp2p-yamux";
 import { type GossipSub, gossipsub } from "@libp2p/gossipsub";
 import { type Identify, identify } from "@libp2p/identify";
 import type { ConnectionGater, PeerId, PrivateKey } from "@libp2p/interface";
-import { type KadDHT, kadDHT, passthroughMapper, removePrivateAddressesMapper } from "@libp2p/kad-dht";
+import {
+  type KadDHT,
+  kadDHT,
+  passthroughMapper,
+  removePrivateAddressesMapper,
+  type Selectors,
+  type Validators,
+} from "@libp2p/kad-dht";
 import { type Ping, ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
 import type { Libp2pOptions } from "libp2p";
@@ -38,6 +45,12 @@ export interface Libp2pOptionsContext {
   scores: PeerScoreStore;
   /** Peer ids (strings) of the reserved nodes, for `reservedOnly`. */
   reservedPeerIds?: ReadonlySet<string>;
+  /**
+   * kad-dht record validators and selectors by key namespace (`/<namespace>/…`), for records that the
+   * node's services put in the DHT (the worker capability records, `node/jobs/capabilityRecord.ts`).
+   * The p2p module judges no record itself; kad-dht refuses PUTs of a namespace without a validator.
+   */
+  dhtRecords?: { validators?: Validators; selectors?: Selectors };
 }
 
 /** Gossipsub frame overhead allowed above the largest topic limit (protobuf fields, control messages). */
@@ -91,6 +104,8 @@ export function buildLibp2pOptions(opts: P2pOptions, ctx: Libp2pOptionsContext):
       protocol: protocolIds(ctx.genesisHash).kad,
       clientMode: false,
       peerInfoMapper: opts.allowPrivateAddresses ? passthroughMapper : removePrivateAddressesMapper,
+      validators: ctx.dhtRecords?.validators,
+      selectors: ctx.dhtRecords?.selectors,
     });
   }
   return {

@@ -1,12 +1,12 @@
 /**
  * The capabilities a worker registers: CPU cores and memory from `node:os`, GPUs only when onnxruntime's
  * CUDA provider is usable (`cudaAvailable`, the same test training uses to pick a provider), the
- * execution profiles that follow, and the onnxruntime version. The capability-record hash registered
- * on chain is blake2-256 of the SCALE-encoded capabilities followed by the worker's account id.
+ * execution profiles that follow, and the onnxruntime version. They are registered on chain and
+ * published in the DHT as a signed record whose hash is the registered `record_hash`
+ * (`capabilityRecord.ts`).
  */
 import { availableParallelism, totalmem } from "node:os";
-import { blake2_256, concat } from "../../primitives/hashing.js";
-import { Capabilities, type CapabilitiesValue } from "../../runtime/pallets/workerRegistry.js";
+import type { CapabilitiesValue } from "../../runtime/pallets/workerRegistry.js";
 import { cudaAvailable, installedOrtVersion } from "../../worker/train/profile.js";
 
 export interface DetectOptions {
@@ -32,10 +32,6 @@ export function detectCapabilities(o: DetectOptions = {}): CapabilitiesValue {
     profiles: gpus > 0 ? [{ tag: "CpuExact" }, { tag: "GpuTolerance" }] : [{ tag: "CpuExact" }],
     onnxruntime_version: new TextEncoder().encode(installedOrtVersion()),
   };
-}
-
-export function capabilityRecordHash(c: CapabilitiesValue, account: Uint8Array): Uint8Array {
-  return blake2_256(concat(Capabilities.enc(c), account));
 }
 
 /** The capabilities as a plain object for logs. */

@@ -8,10 +8,16 @@
  * code, as DESIGN §2's dependency direction asks.
  *
  * On every block the follower hands out, in order: registration (`WorkerRegistry.register` with the
- * detected capabilities, once, while not registered) and heartbeats (every `heartbeatEveryBlocks`,
+ * detected capabilities and the hash of the signed capability record, once, while not registered) and heartbeats (every `heartbeatEveryBlocks`,
  * default a third of the registry's timeout), then the trainer, then the evaluator. The first block
  * also makes both roles scan every live job, so a restarted node picks up its duties.
+ *
+ * The capability record (`capabilityRecord.ts`) is signed once at construction and kept in
+ * `<dataDir>/capability-record.scale` (so its hash, registered on chain, survives restarts). With a DHT
+ * it is put at `start()`, with the registration and again with every heartbeat sent (DHT records are not republished by
+ * kad-dht); without one (a dev node) it is not published.
  */
+import { join } from "node:path";
 import type { KeyPair, SignatureChecker } from "../../primitives/crypto/index.js";
 import { ss58Encode } from "../../primitives/crypto/index.js";
 import { toHex } from "../../primitives/hex.js";
@@ -23,7 +29,13 @@ import type { ContentStore } from "../../worker/content/types.js";
 import { evaluateModel } from "../../worker/eval/evaluate.js";
 import { trainInWorker } from "../../worker/train/trainInWorker.js";
 import { trieBackend } from "../chain/chain.js";
-import { capabilityRecordHash, describeCapabilities } from "./capabilities.js";
+import { describeCapabilities } from "./capabilities.js";
+import {
+  type CapabilityRecordDht,
+  loadOrSignCapabilityRecord,
+  publishCapabilityRecord,
+  type SignedCapabilityRecord,
+} from "./capabilityRecord.js";
 import type { JobGossip, RoleContext } from "./context.js";
 import { type EvaluatorModules, EvaluatorRole } from "./evaluator.js";
 import { type FollowedBlock, type JobChain, JobEventFollower } from "./follower.js";
@@ -32,6 +44,12 @@ import { ExtrinsicSubmitter, type SubmitPool } from "./submitter.js";
 import { type TrainerModules, TrainerRole } from "./trainer.js";
 
 export { detectCapabilities } from "./capabilities.js";
+export {
+  CapabilityRecordError,
+  capabilityRecordDhtOptions,
+  fetchCapabilityRecord,
+  verifyCapabilityRecord,
+} from "./capabilityRecord.js";
 export type { JobGossip } from "./context.js";
 export { decideOnJob, defaultTrainerPolicy, type TrainerPolicy } from "./decision.js";
 export { type FollowedBlock, type JobChain, type JobEvent, JobEventFollower, jobEvents } from "./follower.js";
@@ -47,6 +65,8 @@ export interface JobRolesModules {
   content: ContentStore;
   capabilities: CapabilitiesValue;
   gossip?: JobGossip;
+  /** The node's kad-dht, where the capability record is published; absent when the DHT is off. */
+  dht?: CapabilityRecordDht;
   logger: Logger;
   /** The ML engine (defaults: `trainInWorker`, `evaluateModel`); tests substitute them. */
   engine?: Partial<TrainerModules & EvaluatorModules>;
@@ -58,6 +78,8 @@ export class JobRoles {
   readonly evaluator: EvaluatorRole | undefined;
   private readonly submitter: ExtrinsicSubmitter;
   private readonly self: Uint8Array;
+  /** The signed capability record; its hash is the `record_hash` registered on chain. */
+  readonly capabilityRecord: SignedCapabilityRecord;
   private firstBlock = true;
   /** Block at which registration / the last heartbeat was sent. */
   private registerSentAt: number | undefined;
@@ -70,6 +92,11 @@ export class JobRoles {
   ) {
     const { chain, logger } = modules;
     this.self = modules.pair.publicKey;
+    this.capabilityRecord = loadOrSignCapabilityRecord(
+      modules.pair,
+      modules.capabilities,
+      opts.dataDir && join(opts.dataDir, "capability-record.scale"),
+    );
     this.follower = new JobEventFollower({
       chain,
       signatures: modules.signatures,
@@ -110,8 +137,25 @@ export class JobRoles {
       trainer: this.opts.trainer,
       evaluator: this.opts.evaluator,
       ...describeCapabilities(this.modules.capabilities),
+      recordHash: toHex(this.capabilityRecord.hash),
+      recordSequence: this.capabilityRecord.record.sequence.toString(),
     });
     this.follower.start();
+    this.publishRecord();
+  }
+
+  /** Puts the capability record in the DHT, in the background; failures are logged, never thrown. */
+  private publishRecord(): void {
+    const { dht, logger } = this.modules;
+    if (!dht) {
+      logger.debug("No DHT: capability record not published");
+      return;
+    }
+    const hash = toHex(this.capabilityRecord.hash);
+    publishCapabilityRecord(dht, this.capabilityRecord).then(
+      ({ peers, errors }) => logger.debug("Published capability record", { recordHash: hash, peers, errors }),
+      (e: Error) => logger.debug("Could not publish capability record", { recordHash: hash, error: e.message }),
+    );
   }
 
   async stop(): Promise<void> {
@@ -148,7 +192,7 @@ export class JobRoles {
         return false;
       }
       const capabilities = this.modules.capabilities;
-      const record_hash = capabilityRecordHash(capabilities, this.self);
+      const record_hash = this.capabilityRecord.hash;
       this.registerSentAt = number;
       void this.submitter.submit(
         {
@@ -166,6 +210,7 @@ export class JobRoles {
         "registration",
         { stake: stake.toString(), recordHash: toHex(record_hash) },
       );
+      this.publishRecord();
       return false;
     }
     if (this.registerSentAt !== undefined) {
@@ -188,6 +233,7 @@ export class JobRoles {
     if (number - info.last_heartbeat >= every && (previousIncluded || resend(this.heartbeatSentAt))) {
       this.heartbeatSentAt = number;
       void this.submitter.submit({ tag: "WorkerRegistry", value: { tag: "heartbeat", value: {} } }, "heartbeat");
+      this.publishRecord();
     }
     return true;
   }

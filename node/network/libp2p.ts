@@ -1,7 +1,8 @@
 /**
  * The node's one libp2p node, built before the services that share it: the p2p host (chain protocols,
  * gossip) and the content store (Helia's bitswap). Built from the p2p module's `buildLibp2pOptions`
- * with the reputation store the host's connection gater and peer reports share. Not started: the node
+ * with the reputation store the host's connection gater and peer reports share, and kad-dht's validator
+ * and selector for the workers' capability records (`/tensorchain-worker/…`, `node/jobs/capabilityRecord.ts`). Not started: the node
  * starts it once every service has registered its protocol handlers, and stops it after them.
  */
 import type { Libp2p } from "@libp2p/interface";
@@ -15,6 +16,7 @@ import {
   parsePeerMultiaddr,
   privateKeyFromNodeKey,
 } from "../../p2p/index.js";
+import { capabilityRecordDhtOptions } from "../jobs/capabilityRecord.js";
 
 export interface NetworkLibp2p {
   libp2p: Libp2p<P2pServices>;
@@ -31,6 +33,14 @@ export async function createNetworkLibp2p(opts: P2pOptions, genesisHash: Uint8Ar
   });
   const reservedPeerIds = new Set(opts.reservedNodes.map((addr) => parsePeerMultiaddr(addr).peerId.toString()));
   const privateKey = await privateKeyFromNodeKey(opts.nodeKey ?? generateNodeKey());
-  const libp2p = await createLibp2p(buildLibp2pOptions(opts, { privateKey, genesisHash, scores, reservedPeerIds }));
+  const libp2p = await createLibp2p(
+    buildLibp2pOptions(opts, {
+      privateKey,
+      genesisHash,
+      scores,
+      reservedPeerIds,
+      dhtRecords: capabilityRecordDhtOptions,
+    }),
+  );
   return { libp2p, scores };
 }
