@@ -14,7 +14,7 @@
  *   post        → the JobPosted block seen by the client
  *   assignment  → Training (every trainer assigned, evaluators drawn)
  *   training    → the last ResultSubmitted (per worker below: wait before training, the training
- *                 itself as the worker's log reports it, and fetch/evaluate/submit after it)
+ *                 storing the model, the seconds its log reports) and the submission after it)
  *   test set    → TestSetRevealed (the client reveals once all results are in)
  *   commit      → the last AttestationCommitted
  *   reveal      → the last AttestationRevealed
@@ -153,7 +153,12 @@ export async function runJobBench(): Promise<void> {
       180_000,
       "the role nodes' registrations",
     ).catch((e: Error) => {
-      throw new Error(`${e.message}\n${logs.slice(-40).map((l) => l.value).join("\n")}`);
+      throw new Error(
+        `${e.message}\n${logs
+          .slice(-40)
+          .map((l) => l.value)
+          .join("\n")}`,
+      );
     });
     await sleep(2 * SLOT_MS); // let the last registration settle into a block both validators have
 
@@ -264,7 +269,7 @@ export async function runJobBench(): Promise<void> {
 
     // Per worker: "Training started"/"Training finished" from its log, and its ResultSubmitted.
     const logLine = (name: string, re: RegExp) =>
-      logs.find((l) => l.at >= t0 && l.value.startsWith(`[${name.toLowerCase()}`) && re.test(l.value));
+      logs.find((l) => l.at >= t0 && new RegExp(`^\\[${name} *\\]`).test(l.value) && re.test(l.value));
     const trainingStartedAt = clientAt("Training")?.at ?? firstOf("TrainingStarted")?.at ?? posted.at;
     const perWorker = workerNames.map((name) => {
       const started = logLine(name, new RegExp(`Training started job=${jobId} `));
@@ -307,9 +312,7 @@ export async function runJobBench(): Promise<void> {
           const parts = [
             w.started !== undefined ? `waits ${fmt(w.started - trainingStartedAt)} ms` : "",
             `trains ${fmt(w.trainMs)} ms`,
-            w.finished !== undefined && w.submitted !== undefined
-              ? `evaluates+submits ${fmt(w.submitted - w.finished)} ms`
-              : "",
+            w.finished !== undefined && w.submitted !== undefined ? `submits ${fmt(w.submitted - w.finished)} ms` : "",
           ].filter(Boolean);
           const span = w.submitted !== undefined ? w.submitted - trainingStartedAt : Number.NaN;
           row(`  ${w.name} to its result`, span, parts.join(", "));
