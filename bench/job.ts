@@ -13,8 +13,8 @@
  *   upload      `job post` started → content uploaded (model, training set, test set)
  *   post        → the JobPosted block seen by the client
  *   assignment  → Training (every trainer assigned, evaluators drawn)
- *   training    → the last ResultSubmitted (per worker below: wait before training, the training
- *                 storing the model, the seconds its log reports) and the submission after it)
+ *   training    → the last ResultSubmitted (per worker below: wait before training; the training,
+ *                 with its train-set scoring and storing the model, as its log reports; the submission)
  *   test set    → TestSetRevealed (the client reveals once all results are in)
  *   commit      → the last AttestationCommitted
  *   reveal      → the last AttestationRevealed
