@@ -9,6 +9,7 @@ const benches: Record<string, () => Promise<void>> = {
   trie: async () => (await import("./trie.js")).runTrieBench(),
   train: async () => (await import("./train.js")).runTrainBench(),
   sync: async () => (await import("./sync.js")).runSyncBench(),
+  job: async () => (await import("./job.js")).runJobBench(),
 };
 
 const wanted = process.argv.slice(2);
