@@ -356,7 +356,8 @@ async function jobPost(f: JobPostFlags): Promise<void> {
   const [modelCid, trainCid, testCid] = [
     await uploadContent(f.rpc, model),
     await uploadContent(f.rpc, train),
-    await uploadContent(f.rpc, test),
+    // The test set's CID stays out of the DHT: whoever learns it could fetch the test set before the reveal.
+    await uploadContent(f.rpc, test, { announce: false }),
   ];
   print(
     "uploaded",

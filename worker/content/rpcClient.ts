@@ -41,6 +41,8 @@ export interface ContentClientOptions {
   maxBytes?: number;
   /** Called after each chunk with the bytes done and the total. */
   onProgress?: (done: number, total: number) => void;
+  /** False: the node keeps the CID out of the DHT (a hidden test set). Default true. */
+  announce?: boolean;
 }
 
 /** The HTTP endpoint for a node RPC URL (`ws://h:p` -> `http://h:p`). */
@@ -82,12 +84,13 @@ export async function uploadContent(
 ): Promise<string> {
   const requested = opts.chunkBytes ?? DEFAULT_CLIENT_CHUNK_BYTES;
   if (bytes.length <= requested) {
-    const cid = await rpcRequest<string>(rpcUrl, "content_add", [toHex(bytes)]);
+    const cid = await rpcRequest<string>(rpcUrl, "content_add", [toHex(bytes), opts.announce ?? true]);
     opts.onProgress?.(bytes.length, bytes.length);
     return cid;
   }
   const begun = await rpcRequest<{ uploadId: string; maxChunkBytes: number }>(rpcUrl, "content_uploadBegin", [
     bytes.length,
+    opts.announce ?? true,
   ]);
   const chunkBytes = Math.min(requested, begun.maxChunkBytes);
   try {

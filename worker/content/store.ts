@@ -159,14 +159,14 @@ export class HeliaContentStore implements ContentStore {
     this.log.debug("Content store stopped");
   }
 
-  async add(bytes: Uint8Array): Promise<string> {
+  async add(bytes: Uint8Array, opts: { announce?: boolean } = {}): Promise<string> {
     const { fs, helia } = this.running();
     const started = Date.now();
     const cid = await fs.addBytes(bytes, { profile: "unixfs-v1-2025", cidVersion: 1, rawLeaves: true });
     await this.pinCid(helia, cid, {});
     const cidStr = cid.toString();
     this.log.debug("Added content", { cid: cidStr, bytes: bytes.length, ms: Date.now() - started });
-    if (this.opts.provide && this.online) this.provideInBackground(helia, cid);
+    if (this.opts.provide && this.online && opts.announce !== false) this.provideInBackground(helia, cid);
     return cidStr;
   }
 

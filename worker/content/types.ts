@@ -4,8 +4,12 @@
  * libp2p host with a LevelDB blockstore; tests may use an in-memory one.
  */
 export interface ContentStore {
-  /** Stores `bytes` and pins them; resolves to the CIDv1 string. Adding the same bytes twice gives the same CID. */
-  add(bytes: Uint8Array): Promise<string>;
+  /**
+   * Stores `bytes` and pins them; resolves to the CIDv1 string. Adding the same bytes twice gives the
+   * same CID. `announce: false` keeps the CID out of the DHT (a hidden test set: whoever learns the CID
+   * can fetch the content, and provider records are public).
+   */
+  add(bytes: Uint8Array, opts?: { announce?: boolean }): Promise<string>;
   /**
    * The bytes of `cid`, from the local blockstore or fetched from peers. Rejects with a
    * `ContentError` (`CONTENT_ERROR_NOT_FOUND` after `timeoutMs`, `CONTENT_ERROR_INVALID_CID`,

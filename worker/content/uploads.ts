@@ -31,6 +31,8 @@ interface Upload {
   /** Offset and length of the last accepted chunk, to recognise a retry. */
   last: { offset: number; length: number } | undefined;
   lastActivityMs: number;
+  /** Announce the CID in the DHT when the upload finishes. */
+  announce: boolean;
 }
 
 export interface UploadStatus {
@@ -71,7 +73,7 @@ export class ChunkedUploads {
   }
 
   /** Opens an upload of exactly `size` bytes; resolves to its id. */
-  begin(size: number): string {
+  begin(size: number, announce = true): string {
     const { maxUploadBytes, maxOpenUploads, maxOpenBytes } = this.opts;
     if (!Number.isSafeInteger(size) || size < 0 || size > maxUploadBytes)
       throw new ContentError(
@@ -96,6 +98,7 @@ export class ChunkedUploads {
       received: 0,
       last: undefined,
       lastActivityMs: this.now(),
+      announce,
     });
     this.openBytes += size;
     this.log.debug("Upload opened", { uploadId: id, size });
@@ -135,7 +138,7 @@ export class ChunkedUploads {
         `Upload ${uploadId} has ${upload.received} of ${upload.buffer.length} bytes`,
       );
     this.drop(uploadId);
-    const cid = await this.modules.store.add(upload.buffer);
+    const cid = await this.modules.store.add(upload.buffer, { announce: upload.announce });
     this.log.info("Upload added", { uploadId, cid, bytes: upload.buffer.length });
     return cid;
   }

@@ -5,8 +5,9 @@
  * disk (uploads, pins, blocks fetched from peers). Bytes travel as 0x-hex, at most `maxChunkBytes` per
  * call either way (4 MiB: 8 MiB of hex, under the 15 MiB request and response limits).
  *
- *   content_add(data)                               -> cid            (one call, data <= maxChunkBytes)
- *   content_uploadBegin(size)                       -> {uploadId, maxChunkBytes}
+ *   content_add(data, announce?)                    -> cid            (one call, data <= maxChunkBytes)
+ *   content_uploadBegin(size, announce?)            -> {uploadId, maxChunkBytes}
+ *   (`announce: false` keeps the CID out of the DHT: a client's hidden test set)
  *   content_uploadChunk(uploadId, offset, data)     -> received bytes (chunks in order)
  *   content_uploadFinish(uploadId)                  -> cid
  *   content_uploadAbort(uploadId)                   -> bool
@@ -93,14 +94,14 @@ export function contentMethods(deps: ContentRpcDeps): RpcDef[] {
     method({
       name: "content_add",
       unsafe: true,
-      params: [param.hex("data")],
-      handler: ([data]) => answer(() => store.add(checkChunk(fromHex(data)))),
+      params: [param.hex("data"), param.optional(param.boolean("announce"))],
+      handler: ([data, announce]) => answer(() => store.add(checkChunk(fromHex(data)), { announce })),
     }),
     method({
       name: "content_uploadBegin",
       unsafe: true,
-      params: [nonNegative("size")],
-      handler: ([size]) => answer(() => ({ uploadId: uploads.begin(size), maxChunkBytes })),
+      params: [nonNegative("size"), param.optional(param.boolean("announce"))],
+      handler: ([size, announce]) => answer(() => ({ uploadId: uploads.begin(size, announce ?? true), maxChunkBytes })),
     }),
     method({
       name: "content_uploadChunk",

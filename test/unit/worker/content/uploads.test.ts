@@ -35,9 +35,11 @@ function contentCode(fn: () => unknown): ContentErrorCode | undefined {
 
 describe("ChunkedUploads", () => {
   const added: Uint8Array[] = [];
+  const announced: (boolean | undefined)[] = [];
   const store = {
-    add: async (bytes: Uint8Array) => {
+    add: async (bytes: Uint8Array, opts?: { announce?: boolean }) => {
       added.push(bytes);
+      announced.push(opts?.announce);
       return `cid-${added.length}`;
     },
   };
@@ -60,6 +62,17 @@ describe("ChunkedUploads", () => {
     expect([...bytes.subarray(8, 12), ...bytes.subarray(18, 22)]).toEqual([1, 1, 2, 2, 2, 2, 3, 3]);
     expect(u.status()).toEqual({ open: 0, openBytes: 0 });
     expect(contentCode(() => u.chunk(id, 25, new Uint8Array(1)))).toBe("CONTENT_ERROR_UNKNOWN_UPLOAD");
+  });
+
+  it("keeps a hidden upload (a test set) out of the DHT, and announces others", async () => {
+    const u = make();
+    const hidden = u.begin(3, false);
+    u.chunk(hidden, 0, new Uint8Array(3));
+    await u.finish(hidden);
+    const open = u.begin(3);
+    u.chunk(open, 0, new Uint8Array(3));
+    await u.finish(open);
+    expect(announced.slice(-2)).toEqual([false, true]);
   });
 
   it("refuses oversized chunks, out-of-order chunks, overruns and early finishes", async () => {
