@@ -33,7 +33,7 @@ import {
   sealItem,
 } from "../../consensus/babe/index.js";
 import { hashHeader } from "../../consensus/header.js";
-import { DEVNET_VALIDATORS, devNodeKey, devPeerId } from "../../genesis/chainSpec.js";
+import { DEVNET_VALIDATORS, devPeerId } from "../../genesis/chainSpec.js";
 import { BABE_SLOT_DURATION_MS, babeEpochFor, headerSlot } from "../../node/authoring/babe.js";
 import { propose } from "../../node/authoring/proposer.js";
 import type { Block, BlockRef } from "../../node/chain/types.js";
@@ -45,7 +45,16 @@ import { bytesEqual, fromHex, type HexString, toHex } from "../../primitives/hex
 import { nullLogger } from "../../primitives/logger.js";
 import { Trie } from "../../primitives/trie/index.js";
 import { DigestItem, type HeaderValue } from "../../primitives/types.js";
-import { freePort, type NetworkNodeSpec, type RunningNode, rpcCall, startNetwork, waitFor } from "../helpers/node.js";
+import {
+  bestNumber,
+  devNodeSpec,
+  finalizedNumber,
+  type NetworkNodeSpec,
+  type RunningNode,
+  rpc,
+  startNetwork,
+  waitFor,
+} from "../helpers/node.js";
 
 /** The node's limit for the transactions topic (`defaultP2pLimits.gossipTransactionsBytes`). */
 const GOSSIP_TRANSACTIONS_LIMIT = 1 * MiB;
@@ -65,12 +74,6 @@ const rogues: P2pHost[] = [];
 /** Hashes of every forged block: none may ever be in a node's chain. */
 const forged: HexString[] = [];
 
-async function rpc<T>(node: RunningNode, method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpcCall(node.httpUrl, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
-
 interface HeaderJson {
   parentHash: HexString;
   number: HexString;
@@ -87,15 +90,6 @@ function headerFromJson(h: HeaderJson): HeaderValue {
     extrinsicsRoot: fromHex(h.extrinsicsRoot),
     digest: { logs: h.digest.logs.map((l) => DigestItem.dec(fromHex(l))) },
   };
-}
-
-async function finalizedNumber(node: RunningNode): Promise<number> {
-  const hash = await rpc<string>(node, "chain_getFinalizedHead");
-  return Number((await rpc<HeaderJson>(node, "chain_getHeader", [hash])).number);
-}
-
-async function bestNumber(node: RunningNode): Promise<number> {
-  return Number((await rpc<HeaderJson>(node, "chain_getHeader")).number);
 }
 
 /** The full state of a block, read over RPC, as a trie whose root must be the block's state root. */
@@ -269,16 +263,7 @@ const reported = (kind: string) => (id: string) => `Peer reputation changed peer
 beforeAll(async () => {
   await cryptoReady();
   dir = mkdtempSync(join(tmpdir(), "tensorchain-badpeers-"));
-  const specs: NetworkNodeSpec[] = await Promise.all(
-    DEVNET_VALIDATORS.map(async (name) => ({
-      validator: name,
-      name,
-      basePath: join(dir, name.toLowerCase()),
-      p2pPort: await freePort(),
-      nodeKeyHex: Buffer.from(devNodeKey(name)).toString("hex"),
-      peerId: await devPeerId(name),
-    })),
-  );
+  const specs: NetworkNodeSpec[] = await Promise.all(DEVNET_VALIDATORS.map((name) => devNodeSpec(name, dir)));
   // All four start, so that the first GRANDPA rounds do not need every vote; once finality runs, //Dave
   // stops (3 of 4 still finalize) and his BABE key is free for this process to sign with.
   allNodes = await startNetwork(specs, { extra: ["--log", LOG_FILTER] });

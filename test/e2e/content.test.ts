@@ -13,11 +13,10 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
-import { devNodeKey, devPeerId } from "../../genesis/chainSpec.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { ContentRpcError, downloadContent, rpcRequest, uploadContent } from "../../worker/content/rpcClient.js";
 import {
-  freePort,
+  devNodeSpec,
   type NetworkNodeSpec,
   networkNodeArgs,
   type RunningNode,
@@ -52,16 +51,7 @@ async function unknownCid(): Promise<string> {
 beforeAll(async () => {
   await cryptoReady();
   dir = mkdtempSync(join(tmpdir(), "tensorchain-content-e2e-"));
-  specs = await Promise.all(
-    ["Alice", "Bob"].map(async (name) => ({
-      validator: name,
-      name,
-      basePath: join(dir, name.toLowerCase()),
-      p2pPort: await freePort(),
-      nodeKeyHex: Buffer.from(devNodeKey(name)).toString("hex"),
-      peerId: await devPeerId(name),
-    })),
-  );
+  specs = await Promise.all(["Alice", "Bob"].map((name) => devNodeSpec(name, dir)));
   [alice, bob] = await startNetwork(specs, { chain: "local" });
   bobSpec = specs[1];
   await waitFor(

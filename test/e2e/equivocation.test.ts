@@ -14,7 +14,7 @@ import { ApiPromise, WsProvider } from "@polkadot/api";
 import { BABE_ENGINE_ID, findPreDigest } from "../../consensus/babe/digests.js";
 import { decodeVote, encodeVote, type SignedVote, signVote } from "../../consensus/grandpa/messages.js";
 import { hashHeader, splitSeal } from "../../consensus/header.js";
-import { DEVNET_VALIDATORS, devNodeKey, devPeerId } from "../../genesis/chainSpec.js";
+import { DEVNET_VALIDATORS } from "../../genesis/chainSpec.js";
 import type { Block } from "../../node/chain/types.js";
 import { decodeBlock, encodeBlock } from "../../node/network/codec.js";
 import { createP2pHost, type P2pHost } from "../../p2p/index.js";
@@ -24,7 +24,7 @@ import { blake2_256, cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../../primitives/hex.js";
 import type { HeaderValue } from "../../primitives/types.js";
 import { reseal } from "../helpers/equivocation.js";
-import { freePort, type NetworkNodeSpec, type RunningNode, rpcCall, startNetwork, waitFor } from "../helpers/node.js";
+import { devNodeSpec, type NetworkNodeSpec, type RunningNode, rpc, startNetwork, waitFor } from "../helpers/node.js";
 
 const PERBILL = 1_000_000_000n;
 /** The devnet's slash fraction: the staking genesis default, 10%. */
@@ -79,12 +79,6 @@ function onRogueGossip(topic: string, data: Uint8Array): "ignore" {
   return "ignore";
 }
 
-async function rpc<T>(node: RunningNode, method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpcCall(node.httpUrl, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
-
 /** Whether Dave's BABE key sealed the block. */
 function sealedByDave(block: Block): boolean {
   const sealed = splitSeal(block.header, BABE_ENGINE_ID);
@@ -94,16 +88,7 @@ function sealedByDave(block: Block): boolean {
 beforeAll(async () => {
   await cryptoReady();
   dir = mkdtempSync(join(tmpdir(), "tensorchain-equivocation-"));
-  const specs: NetworkNodeSpec[] = await Promise.all(
-    DEVNET_VALIDATORS.map(async (name) => ({
-      validator: name,
-      name,
-      basePath: join(dir, name.toLowerCase()),
-      p2pPort: await freePort(),
-      nodeKeyHex: Buffer.from(devNodeKey(name)).toString("hex"),
-      peerId: await devPeerId(name),
-    })),
-  );
+  const specs: NetworkNodeSpec[] = await Promise.all(DEVNET_VALIDATORS.map((name) => devNodeSpec(name, dir)));
   nodes = await startNetwork(specs);
   genesis = fromHex(await rpc<HexString>(nodes[0]!, "chain_getBlockHash", [0]));
   rogue = await createP2pHost(

@@ -25,17 +25,17 @@ import type { KeyringPair } from "@polkadot/keyring/types";
 import { cryptoWaitReady } from "@polkadot/util-crypto";
 import { BABE_ENGINE_ID, PreDigest } from "../../consensus/babe/index.js";
 import { GrandpaJustification } from "../../consensus/grandpa/index.js";
-import { DEVNET_VALIDATORS, devNodeKey, devPeerId } from "../../genesis/chainSpec.js";
+import { DEVNET_VALIDATORS } from "../../genesis/chainSpec.js";
 import { bytesEqual, fromHex, type HexString, toHex } from "../../primitives/hex.js";
 import { DigestItem } from "../../primitives/types.js";
 import {
   CLI,
-  freePort,
+  devNodeSpec,
   type NetworkNodeSpec,
   NODE_BIN,
   networkNodeArgs,
   type RunningNode,
-  rpcCall,
+  rpc,
   startNode,
   waitFor,
 } from "../helpers/node.js";
@@ -55,12 +55,6 @@ let fifth: RunningNode;
 let api: ApiPromise;
 let eve: KeyringPair;
 
-async function rpc<T>(node: RunningNode, method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpcCall(node.httpUrl, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
-
 beforeAll(async () => {
   await cryptoWaitReady();
   dir = mkdtempSync(join(tmpdir(), "tensorchain-staking-"));
@@ -71,14 +65,7 @@ beforeAll(async () => {
   writeFileSync(chain, JSON.stringify(spec));
 
   const specs: NetworkNodeSpec[] = await Promise.all(
-    [...DEVNET_VALIDATORS, "Eve"].map(async (name) => ({
-      validator: name === "Eve" ? undefined : name,
-      name,
-      basePath: join(dir, name.toLowerCase()),
-      p2pPort: await freePort(),
-      nodeKeyHex: Buffer.from(devNodeKey(name)).toString("hex"),
-      peerId: await devPeerId(name),
-    })),
+    [...DEVNET_VALIDATORS, "Eve"].map((name) => devNodeSpec(name, dir, name === "Eve" ? "full" : "validator")),
   );
   // The fifth node is a validator with no keys yet: it claims no slot until keys are rotated in.
   const started = await Promise.all(

@@ -12,17 +12,20 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { BUILTIN_SPECS, type ChainSpec, DEVNET_VALIDATORS, devNodeKey, devPeerId } from "../../genesis/chainSpec.js";
+import { BUILTIN_SPECS, type ChainSpec, DEVNET_VALIDATORS } from "../../genesis/chainSpec.js";
 import { signExtrinsic } from "../../node/extrinsicBuilder.js";
 import { type KeyPair, keypairFromSuri } from "../../primitives/crypto/index.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../../primitives/hex.js";
 import { AccountInfoTy, System } from "../../runtime/index.js";
 import {
-  freePort,
+  bestNumber,
+  devNodeSpec,
+  finalizedNumber,
   type NetworkNodeSpec,
   networkNodeArgs,
   type RunningNode,
+  rpc,
   rpcCall,
   startNetwork,
   startNode,
@@ -39,18 +42,8 @@ let chainFile: string;
 let specs: NetworkNodeSpec[];
 const nodes: RunningNode[] = [];
 
-async function rpc<T>(node: RunningNode, method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpcCall(node.httpUrl, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
-
 const headerOf = (node: RunningNode, hash?: string) =>
   rpc<{ number: string; stateRoot: string; parentHash: string }>(node, "chain_getHeader", hash ? [hash] : []);
-const bestNumber = async (node: RunningNode) => Number((await headerOf(node)).number);
-async function finalizedNumber(node: RunningNode): Promise<number> {
-  return Number((await headerOf(node, await rpc<string>(node, "chain_getFinalizedHead"))).number);
-}
 
 async function nonceAt(node: RunningNode, who: KeyPair, at: string): Promise<number> {
   const raw = await rpc<string | null>(node, "state_getStorage", [
@@ -63,14 +56,7 @@ async function nonceAt(node: RunningNode, who: KeyPair, at: string): Promise<num
 /** The 4 validators and the full node Eve, with deterministic node keys and fresh ports. */
 async function nodeSpecs(base: string): Promise<NetworkNodeSpec[]> {
   return Promise.all(
-    [...DEVNET_VALIDATORS, "Eve"].map(async (name) => ({
-      validator: name === "Eve" ? undefined : name,
-      name,
-      basePath: join(base, name.toLowerCase()),
-      p2pPort: await freePort(),
-      nodeKeyHex: Buffer.from(devNodeKey(name)).toString("hex"),
-      peerId: await devPeerId(name),
-    })),
+    [...DEVNET_VALIDATORS, "Eve"].map((name) => devNodeSpec(name, base, name === "Eve" ? "full" : "validator")),
   );
 }
 

@@ -10,16 +10,18 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { BABE_ENGINE_ID, PreDigest } from "../../consensus/babe/index.js";
 import { GrandpaJustification } from "../../consensus/grandpa/index.js";
-import { DEVNET_VALIDATORS, devNodeKey, devPeerId } from "../../genesis/chainSpec.js";
+import { DEVNET_VALIDATORS } from "../../genesis/chainSpec.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { bytesEqual, fromHex } from "../../primitives/hex.js";
 import { DigestItem } from "../../primitives/types.js";
 import {
-  freePort,
+  bestNumber,
+  devNodeSpec,
+  finalizedNumber,
   type NetworkNodeSpec,
   networkNodeArgs,
   type RunningNode,
-  rpcCall,
+  rpc,
   startNetwork,
   startNode,
   waitFor,
@@ -28,23 +30,6 @@ import {
 let dir: string;
 let specs: NetworkNodeSpec[];
 let nodes: (RunningNode | undefined)[];
-
-async function rpc<T>(node: RunningNode, method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpcCall(node.httpUrl, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
-
-async function finalizedNumber(node: RunningNode): Promise<number> {
-  const hash = await rpc<string>(node, "chain_getFinalizedHead");
-  const header = await rpc<{ number: string }>(node, "chain_getHeader", [hash]);
-  return Number(header.number);
-}
-
-async function bestNumber(node: RunningNode): Promise<number> {
-  const header = await rpc<{ number: string }>(node, "chain_getHeader");
-  return Number(header.number);
-}
 
 /** The BABE authority index of the author of block `n` (canonical chain of `node`). */
 async function authorAt(node: RunningNode, n: number): Promise<number> {
@@ -75,16 +60,7 @@ async function assertSameFinalized(from = 1): Promise<number> {
 beforeAll(async () => {
   await cryptoReady();
   dir = mkdtempSync(join(tmpdir(), "tensorchain-validators-"));
-  specs = await Promise.all(
-    DEVNET_VALIDATORS.map(async (name) => ({
-      validator: name,
-      name,
-      basePath: join(dir, name.toLowerCase()),
-      p2pPort: await freePort(),
-      nodeKeyHex: Buffer.from(devNodeKey(name)).toString("hex"),
-      peerId: await devPeerId(name),
-    })),
-  );
+  specs = await Promise.all(DEVNET_VALIDATORS.map((name) => devNodeSpec(name, dir)));
   nodes = await startNetwork(specs);
 }, 60_000);
 
@@ -193,13 +169,7 @@ describe("4 validators", () => {
   }, 150_000);
 
   it("a full node started later syncs to the head with the same state root and follows finality", async () => {
-    const full: NetworkNodeSpec = {
-      name: "Eve",
-      basePath: join(dir, "eve"),
-      p2pPort: await freePort(),
-      nodeKeyHex: Buffer.from(devNodeKey("Eve")).toString("hex"),
-      peerId: await devPeerId("Eve"),
-    };
+    const full = await devNodeSpec("Eve", dir, "full");
     const eve = await startNode(networkNodeArgs(full, [...specs, full]));
     nodes.push(eve);
     expect(await rpc<string[]>(eve, "system_nodeRoles")).toEqual(["Full"]);

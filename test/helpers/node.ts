@@ -7,6 +7,7 @@ import { request } from "node:http";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { devNodeKey, devPeerId } from "../../genesis/chainSpec.js";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const NODE_BIN = process.execPath;
@@ -44,6 +45,24 @@ export async function rpcCall(
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
   });
   return (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
+}
+
+/** `rpcCall` on a running node: resolves to the result, throws on an error answer. */
+export async function rpc<T>(node: RunningNode, method: string, params: unknown[] = []): Promise<T> {
+  const r = await rpcCall(node.httpUrl, method, params);
+  if (r.error) throw new Error(`${method}: ${r.error.message}`);
+  return r.result as T;
+}
+
+/** The node's best block number. */
+export async function bestNumber(node: RunningNode): Promise<number> {
+  return Number((await rpc<{ number: string }>(node, "chain_getHeader")).number);
+}
+
+/** The node's finalized block number. */
+export async function finalizedNumber(node: RunningNode): Promise<number> {
+  const hash = await rpc<string>(node, "chain_getFinalizedHead");
+  return Number((await rpc<{ number: string }>(node, "chain_getHeader", [hash])).number);
 }
 
 export async function startNode(
@@ -135,6 +154,25 @@ export interface NetworkNodeSpec {
   p2pPort: number;
   nodeKeyHex: string;
   peerId: string;
+}
+
+/**
+ * The node of dev account //`name` under `dir/<name>`: its fixed node key and peer id, a free port, and
+ * (as a validator) its dev keys through `--<name>`.
+ */
+export async function devNodeSpec(
+  name: string,
+  dir: string,
+  role: "validator" | "full" = "validator",
+): Promise<NetworkNodeSpec> {
+  return {
+    validator: role === "validator" ? name : undefined,
+    name,
+    basePath: join(dir, name.toLowerCase()),
+    p2pPort: await freePort(),
+    nodeKeyHex: Buffer.from(devNodeKey(name)).toString("hex"),
+    peerId: await devPeerId(name),
+  };
 }
 
 /** The command line of a network node: fixed node key and listen address, every other node as a bootnode. */
