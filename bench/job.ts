@@ -44,6 +44,7 @@ import { BUILTIN_SPECS, type ChainSpec } from "../genesis/chainSpec.js";
 import { cryptoReady } from "../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../primitives/hex.js";
 import { WorkerRegistry } from "../runtime/pallets/workerRegistry.js";
+import { rpcRequest } from "../worker/content/rpcClient.js";
 
 const TRAIN = Number(process.env.BENCH_JOB_TRAIN ?? 2000);
 const TEST = Number(process.env.BENCH_JOB_TEST ?? 500);
@@ -58,17 +59,6 @@ const CLI = defaultCliPath();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n: number, digits = 0) =>
   n.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
-
-async function rpcCall(httpUrl: string, method: string, params: unknown[] = []): Promise<unknown> {
-  const res = await fetch(httpUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: unknown; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result;
-}
 
 async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -132,7 +122,8 @@ export async function runJobBench(): Promise<void> {
     const rpcUrl = plan[0]!.rpcUrl;
     for (const node of plan)
       await waitFor(
-        async () => ((await rpcCall(`http://127.0.0.1:${node.rpcPort}`, "system_name")) ? true : undefined),
+        async () =>
+          (await rpcRequest<string>(`http://127.0.0.1:${node.rpcPort}`, "system_name", [])) ? true : undefined,
         60_000,
         `${node.name}'s RPC`,
       );
@@ -142,7 +133,7 @@ export async function runJobBench(): Promise<void> {
     const httpUrl = `http://127.0.0.1:${plan[0]!.rpcPort}`;
     const active = async (name: string) => {
       const key = WorkerRegistry.storage.Workers.keyFor(keyring.addFromUri(`//${name}`).publicKey);
-      const raw = (await rpcCall(httpUrl, "state_getStorage", [toHex(key)])) as HexString | null;
+      const raw = await rpcRequest<HexString | null>(httpUrl, "state_getStorage", [toHex(key)]);
       return raw ? WorkerRegistry.storage.Workers.valueTy.dec(fromHex(raw)).status.tag === "Active" : false;
     };
     await waitFor(
