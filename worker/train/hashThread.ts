@@ -1,12 +1,11 @@
 /**
  * Entry point of a state-hasher thread (see `hashPool.ts`). Hasher `index` of `count` hashes the jobs
  * index, index + count, index + 2·count, … in order: it waits on the control block for the job to be
- * posted, hashes the job's ring slot through a `StateFrame` (the canonical framing, so the hash is the
+ * posted, streams the job's ring slot through a `StateFrame` (the canonical framing, so the hash is the
  * one `StateHasher` gives), writes the 32 bytes into the job's result slot and then publishes the job
  * as done. Signalling is by Atomics only, no messages per step.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { cryptoReady } from "../../primitives/hashing.js";
 import { CONTROL, type HasherInit, slotOffsets } from "./hashPool.js";
 import { StateFrame } from "./stateHash.js";
 
@@ -14,10 +13,9 @@ import { StateFrame } from "./stateHash.js";
 const WAIT_SLICE_MS = 200;
 
 async function main(init: HasherInit): Promise<void> {
-  await cryptoReady();
   const control = new Int32Array(init.control);
   const results = new Uint8Array(init.results);
-  const frame = new StateFrame(init.layout);
+  const frame = await StateFrame.create(init.layout);
   const offsets = slotOffsets(frame.layout);
   const views = init.slots.map((sab) => frame.layout.map((t, i) => new Uint8Array(sab, offsets[i], t.byteLength)));
   parentPort!.postMessage("ready");

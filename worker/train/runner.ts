@@ -25,7 +25,7 @@ import type { Checkpoint } from "./checkpoint.js";
 import { TrainError } from "./errors.js";
 import { HashPool } from "./hashPool.js";
 import { type ExecutionProfile, type ResolvedProfile, resolveProfile } from "./profile.js";
-import { StateHasher } from "./stateHash.js";
+import { StateFrame } from "./stateHash.js";
 
 export interface TrainingJob {
   /** The client's forward model (ONNX bytes). */
@@ -89,7 +89,7 @@ export class TrainingRunner {
   private readonly job: TrainingJob;
   private readonly session: ort.InferenceSession;
   private state = new Map<string, TensorData>();
-  private readonly hasher = new StateHasher();
+  private readonly frame: StateFrame;
   private readonly hashState: boolean;
   private readonly xBuf: Float32Array;
   private readonly yBuf: BigInt64Array | Float32Array;
@@ -105,8 +105,10 @@ export class TrainingRunner {
     profile: ResolvedProfile,
     opts: RunnerOptions,
     pool: HashPool | undefined,
+    frame: StateFrame,
   ) {
     this.job = job;
+    this.frame = frame;
     this.graph = graph;
     this.session = session;
     this.profile = profile;
@@ -173,7 +175,15 @@ export class TrainingRunner {
         log.warn("State hasher threads unavailable; hashing on the training thread", { reason: (e as Error).message });
       }
     }
-    return new TrainingRunner(job, graph, session, profile, opts, pool);
+    const frame = await StateFrame.create(
+      graph.state.map((s) => ({
+        name: s.name,
+        dtype: s.initial.dtype,
+        dims: s.dims,
+        byteLength: s.initial.data.byteLength,
+      })),
+    );
+    return new TrainingRunner(job, graph, session, profile, opts, pool, frame);
   }
 
   /** How the per-step state hash is computed. */
@@ -194,7 +204,7 @@ export class TrainingRunner {
   }
 
   currentStateHash(): Uint8Array {
-    return this.hasher.hash(this.stateTensors());
+    return this.frame.hashTensors(this.stateTensors());
   }
 
   /** Applies step `this.step + 1` and waits for its state hash. */

@@ -4,6 +4,7 @@
  *   u32 name length ‖ UTF-8 name ‖ u32 rank ‖ u32 dims… ‖ u8 dtype code ‖ little-endian element bytes
  * Names and dims are in the hash so that no two different states can frame the same bytes.
  */
+import { createBLAKE2b, type IHasher } from "hash-wasm";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { dtypeToOnnx } from "../onnx/dtype.js";
 import { type TensorData, tensorBytes } from "../onnx/tensor.js";
@@ -64,49 +65,63 @@ export interface TensorLayout {
 
 /**
  * The canonical framing of a state whose names, dtypes and dims stay fixed (every step of one job):
- * the headers are written once, and each hash only copies the element bytes into place. Hashes the
- * same bytes as `StateHasher` (tests compare the two); the hasher threads use it.
+ * each tensor's header is encoded once, and a hash streams header and element bytes straight from
+ * where they are (shared ring slots included) into one blake2-256, without assembling a copy of the
+ * state first. Hashes the same bytes as `StateHasher` (tests compare the two); the runner and the
+ * hasher threads use it.
  */
 export class StateFrame {
-  readonly bytes: Uint8Array;
-  /** Layouts in canonical order, and where each one's element bytes start in `bytes`. */
+  /** Layouts in canonical order. */
   readonly layout: TensorLayout[];
-  readonly dataOffsets: number[];
+  private readonly headers: Uint8Array[];
+  private readonly blake2: IHasher;
 
-  constructor(tensors: readonly TensorLayout[]) {
-    this.layout = canonicalOrder(tensors);
+  private constructor(layout: TensorLayout[], blake2: IHasher) {
+    this.layout = layout;
+    this.blake2 = blake2;
     const enc = new TextEncoder();
-    const names = this.layout.map((t) => enc.encode(t.name));
-    let size = 0;
-    this.layout.forEach((t, i) => {
-      size += 4 + names[i].length + 4 + 4 * t.dims.length + 1 + t.byteLength;
-    });
-    this.bytes = new Uint8Array(size);
-    const view = new DataView(this.bytes.buffer);
-    this.dataOffsets = [];
-    let off = 0;
-    this.layout.forEach((t, i) => {
-      view.setUint32(off, names[i].length, true);
-      this.bytes.set(names[i], off + 4);
-      off += 4 + names[i].length;
+    this.headers = layout.map((t) => {
+      const name = enc.encode(t.name);
+      const header = new Uint8Array(4 + name.length + 4 + 4 * t.dims.length + 1);
+      const view = new DataView(header.buffer);
+      view.setUint32(0, name.length, true);
+      header.set(name, 4);
+      let off = 4 + name.length;
       view.setUint32(off, t.dims.length, true);
       off += 4;
       for (const d of t.dims) {
         view.setUint32(off, d, true);
         off += 4;
       }
-      this.bytes[off++] = dtypeToOnnx(t.dtype);
-      this.dataOffsets.push(off);
-      off += t.byteLength;
+      header[off] = dtypeToOnnx(t.dtype);
+      return header;
     });
+  }
+
+  static async create(tensors: readonly TensorLayout[]): Promise<StateFrame> {
+    return new StateFrame(canonicalOrder(tensors), await createBLAKE2b(256));
   }
 
   /** Hashes the state whose element bytes are `data[i]` for `layout[i]` (canonical order). */
   hash(data: readonly Uint8Array[]): Uint8Array {
+    const h = this.blake2.init();
     data.forEach((d, i) => {
       if (d.byteLength !== this.layout[i].byteLength) throw new Error(`tensor "${this.layout[i].name}" changed size`);
-      this.bytes.set(d, this.dataOffsets[i]);
+      h.update(this.headers[i]);
+      h.update(d);
     });
-    return blake2_256(this.bytes);
+    return h.digest("binary");
+  }
+
+  /** Hashes named tensors of this layout, in any order. */
+  hashTensors(state: readonly NamedTensor[]): Uint8Array {
+    const byName = new Map(state.map((s) => [s.name, s.tensor]));
+    return this.hash(
+      this.layout.map((t) => {
+        const d = byName.get(t.name)?.data;
+        if (!d) throw new Error(`tensor "${t.name}" missing`);
+        return tensorBytes(d);
+      }),
+    );
   }
 }

@@ -58,13 +58,13 @@ describe("overlapped state hashing (needs `npm run build`)", () => {
     await cryptoReady();
   });
 
-  it("frames the same bytes as StateHasher", () => {
+  it("frames the same bytes as StateHasher", async () => {
     const state = [
       { name: "w", tensor: { dtype: "float32" as const, dims: [2, 3], data: Float32Array.of(1, 2, 3, 4, 5, 6) } },
       { name: "adam::t", tensor: { dtype: "float32" as const, dims: [], data: Float32Array.of(7) } },
       { name: "b", tensor: { dtype: "float64" as const, dims: [2], data: Float64Array.of(-1, 0.5) } },
     ];
-    const frame = new StateFrame(
+    const frame = await StateFrame.create(
       state.map((s) => ({ ...s.tensor, name: s.name, byteLength: s.tensor.data.byteLength })),
     );
     const byName = new Map(state.map((s) => [s.name, s.tensor.data]));
@@ -73,6 +73,16 @@ describe("overlapped state hashing (needs `npm run build`)", () => {
       return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
     });
     expect(toHex(frame.hash(bytes))).toBe(toHex(stateHash(state)));
+    expect(toHex(frame.hashTensors(state))).toBe(toHex(stateHash(state)));
+    // Views into shared memory (the ring slots) stream the same bytes.
+    const shared = bytes.map((b) => {
+      const v = new Uint8Array(new SharedArrayBuffer(b.byteLength + 8), 8, b.byteLength);
+      v.set(b);
+      return v;
+    });
+    expect(toHex(frame.hash(shared))).toBe(toHex(stateHash(state)));
+    // The frame is reusable: hashing twice gives the same digest.
+    expect(toHex(frame.hash(bytes))).toBe(toHex(frame.hash(shared)));
   });
 
   it("gives every step the synchronous hash, in step order, for SGD and Adam and 1 or 2 hasher threads", async () => {
