@@ -40,6 +40,7 @@ export interface RunFlags {
   evaluator?: boolean;
   workerSuri?: string;
   workerStake?: bigint;
+  workerResultRetention?: number;
 }
 
 export function parsePort(value: string): number {
@@ -115,6 +116,11 @@ export function registerRunCommand(program: Command): void {
       "--worker-stake <TRAIN>",
       "Registration stake of --worker/--evaluator (default: the registry minimum)",
       parseTrain,
+    )
+    .option(
+      "--worker-result-retention <BLOCKS>",
+      "Blocks a --worker keeps its trained models pinned after their jobs end (default 7200)",
+      parseNonNegativeInt,
     );
   for (const name of DEV_KEY_FLAGS)
     program.option(`--${name.toLowerCase()}`, `Shortcut for --name ${name} --validator with //${name}'s dev keys`);
@@ -215,6 +221,7 @@ export async function runNode(flags: RunFlags): Promise<void> {
               trainer: flags.worker === true,
               evaluator: flags.evaluator === true,
               stake: flags.workerStake,
+              ...(flags.workerResultRetention !== undefined && { resultRetentionBlocks: flags.workerResultRetention }),
               suri: flags.workerSuri ?? (devKey ? `//${devKey}` : undefined),
             }
           : undefined,

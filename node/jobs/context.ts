@@ -7,6 +7,7 @@ import { DatasetError } from "../../worker/data/errors.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
 import type { OptimizerKind } from "../../worker/optim/optimizers.js";
 import type { ExecutionProfile } from "../../worker/train/profile.js";
+import type { JobArtifacts } from "./artifacts.js";
 import type { JobRolesOptions } from "./options.js";
 import type { ExtrinsicSubmitter } from "./submitter.js";
 
@@ -21,15 +22,11 @@ export interface RoleContext {
   self: Uint8Array;
   submitter: ExtrinsicSubmitter;
   content: ContentStore;
+  /** Fetches and keeps the artifacts of each job while it needs them. */
+  artifacts: JobArtifacts;
   gossip?: JobGossip;
   opts: JobRolesOptions;
   logger: Logger;
-}
-
-/** Fetches the artifact with binary CID `cid` from the content store. */
-export async function fetchArtifact(ctx: RoleContext, cid: Uint8Array): Promise<Uint8Array> {
-  const name = ctx.content.fromBytes(cid);
-  return ctx.content.get(name, { timeoutMs: ctx.opts.fetchTimeoutMs, maxBytes: ctx.opts.maxArtifactBytes });
 }
 
 /** A dataset from safetensors bytes (tensors `x` and `y`). */

@@ -28,7 +28,7 @@ import {
   type JobValue,
 } from "../../runtime/pallets/jobManager.js";
 import type { Dataset } from "../../worker/data/dataset.js";
-import { datasetFromBytes, errorInfo, fetchArtifact, type RoleContext } from "./context.js";
+import { datasetFromBytes, errorInfo, type RoleContext } from "./context.js";
 import type { FollowedBlock } from "./follower.js";
 import type { EvaluateFn } from "./trainer.js";
 
@@ -110,7 +110,7 @@ export class EvaluatorRole {
     const onChain = JobManager.storage.Attestations.get(ext, [id, this.ctx.self]);
     switch (job.status.tag) {
       case "AwaitingTestSet":
-        for (const { result } of submittedResults(ext, id, job)) this.model(st, result.model_cid);
+        for (const { result } of submittedResults(ext, id, job)) this.model(id, st, result.model_cid);
         return;
       case "Committing":
         if (onChain) return;
@@ -131,11 +131,11 @@ export class EvaluatorRole {
     }
   }
 
-  private model(st: EvaluatorJob, cid: Uint8Array): Promise<Uint8Array> {
+  private model(id: bigint, st: EvaluatorJob, cid: Uint8Array): Promise<Uint8Array> {
     const key = toHex(cid);
     let p = st.models.get(key);
     if (!p) {
-      p = fetchArtifact(this.ctx, cid);
+      p = this.ctx.artifacts.fetch(id, cid);
       p.catch(() => {}); // reported where it is awaited
       st.models.set(key, p);
     }
@@ -150,7 +150,7 @@ export class EvaluatorRole {
       if (!st.attestation) {
         let testSet: Dataset | undefined;
         try {
-          testSet = datasetFromBytes(await fetchArtifact(this.ctx, job.test_set!.cid));
+          testSet = datasetFromBytes(await this.ctx.artifacts.fetch(id, job.test_set!.cid));
         } catch (err) {
           log.warn("Cannot fetch the test set; every result scores 0", { job: id.toString(), ...errorInfo(err) });
         }
@@ -182,7 +182,7 @@ export class EvaluatorRole {
     const ctx = { job: id.toString(), worker: toHex(worker) };
     let model: Uint8Array;
     try {
-      model = await this.model(st, result.model_cid);
+      model = await this.model(id, st, result.model_cid);
     } catch (err) {
       this.ctx.logger.warn("Cannot fetch a submitted model; it scores 0", { ...ctx, ...errorInfo(err) });
       return 0;

@@ -9,7 +9,8 @@
  *
  * On every block the follower hands out, in order: registration (`WorkerRegistry.register` with the
  * detected capabilities and the hash of the signed capability record, once, while not registered) and heartbeats (every `heartbeatEveryBlocks`,
- * default a third of the registry's timeout), then the trainer, then the evaluator. The first block
+ * default a third of the registry's timeout), then the trainer, then the evaluator, then the artifacts
+ * (`artifacts.ts`: inputs of ended jobs released, old results released, one sweep). The first block
  * also makes both roles scan every live job, so a restarted node picks up its duties.
  *
  * The capability record (`capabilityRecord.ts`) is signed once at construction and kept in
@@ -29,6 +30,7 @@ import type { ContentStore } from "../../worker/content/types.js";
 import { evaluateModel } from "../../worker/eval/evaluate.js";
 import { trainInWorker } from "../../worker/train/trainInWorker.js";
 import { trieBackend } from "../chain/chain.js";
+import { JobArtifacts } from "./artifacts.js";
 import { describeCapabilities } from "./capabilities.js";
 import {
   type CapabilityRecordDht,
@@ -77,6 +79,7 @@ export class JobRoles {
   readonly trainer: TrainerRole | undefined;
   readonly evaluator: EvaluatorRole | undefined;
   private readonly submitter: ExtrinsicSubmitter;
+  readonly artifacts: JobArtifacts;
   private readonly self: Uint8Array;
   /** The signed capability record; its hash is the `record_hash` registered on chain. */
   readonly capabilityRecord: SignedCapabilityRecord;
@@ -113,10 +116,12 @@ export class JobRoles {
         return new Ext(trieBackend(state), modules.signatures);
       },
     });
+    this.artifacts = new JobArtifacts(modules.content, opts, logger.child({ module: "artifacts" }));
     const ctx = (module: string): RoleContext => ({
       self: this.self,
       submitter: this.submitter,
       content: modules.content,
+      artifacts: this.artifacts,
       gossip: modules.gossip,
       opts,
       logger: logger.child({ module }),
@@ -160,15 +165,18 @@ export class JobRoles {
 
   async stop(): Promise<void> {
     await this.follower.stop();
+    await this.artifacts.idle();
   }
 
   private async onBlock(block: FollowedBlock): Promise<void> {
     const registered = this.registration(block);
     const scanAll = this.firstBlock;
     this.firstBlock = false;
-    if (!registered) return;
-    await this.trainer?.onBlock(block, scanAll);
-    await this.evaluator?.onBlock(block, scanAll);
+    if (registered) {
+      await this.trainer?.onBlock(block, scanAll);
+      await this.evaluator?.onBlock(block, scanAll);
+    }
+    await this.artifacts.onBlock(block.number, block.ext);
   }
 
   /** Registers or sends a heartbeat when due; returns whether this worker is registered at `block`. */

@@ -16,6 +16,8 @@ export interface JobRolesOptions {
   fetchTimeoutMs: number;
   /** Largest artifact (model or dataset) the roles fetch. */
   maxArtifactBytes: number;
+  /** Blocks a trainer keeps its trained model pinned after the job ended, for the client to fetch. */
+  resultRetentionBlocks: number;
   /** An extrinsic whose effect is not in the best state this many blocks after it was sent is sent again. */
   resubmitAfterBlocks: number;
   /** Progress messages per training run on the job's gossip topic (at most). */
@@ -31,5 +33,6 @@ export const defaultJobRolesOptions: JobRolesOptions = {
   fetchTimeoutMs: 60_000,
   maxArtifactBytes: 512 * 1024 * 1024,
   resubmitAfterBlocks: 8,
+  resultRetentionBlocks: 7200,
   progressMessages: 20,
 };

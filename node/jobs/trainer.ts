@@ -27,15 +27,7 @@ import { workRoot } from "../../worker/proof/workRoot.js";
 import { checkDatasetFits } from "../../worker/train/fit.js";
 import type { TrainInWorkerOptions } from "../../worker/train/trainInWorker.js";
 import type { WorkerRequest, WorkerResult } from "../../worker/train/wire.js";
-import {
-  datasetFromBytes,
-  errorInfo,
-  fetchArtifact,
-  LOSS_KINDS,
-  OPTIMIZER_KINDS,
-  PROFILES,
-  type RoleContext,
-} from "./context.js";
+import { datasetFromBytes, errorInfo, LOSS_KINDS, OPTIMIZER_KINDS, PROFILES, type RoleContext } from "./context.js";
 import { decideOnJob, type RefusalCode } from "./decision.js";
 import type { FollowedBlock } from "./follower.js";
 import { encodeProgress } from "./progress.js";
@@ -98,6 +90,7 @@ export class TrainerRole {
   private refuse(id: bigint, code: RefusalCode, reason: string): void {
     this.jobs.set(id, { phase: "refused" });
     this.ctx.logger.info("Refused job", { job: id.toString(), code, reason });
+    void this.ctx.artifacts.releaseInputs(id);
   }
 
   private reconcile(id: bigint, block: FollowedBlock): void {
@@ -123,7 +116,10 @@ export class TrainerRole {
       return;
     }
     if (job.status.tag !== "Training" || !assigned) {
-      if (st && !assigned && st.phase !== "refused") this.jobs.set(id, { phase: "refused" });
+      if (st && !assigned && st.phase !== "refused") {
+        this.jobs.set(id, { phase: "refused" });
+        void this.ctx.artifacts.releaseInputs(id);
+      }
       return;
     }
     const a = JobManager.storage.Assignments.get(ext, [id, this.ctx.self]);
@@ -188,8 +184,8 @@ export class TrainerRole {
   private async check(id: bigint, job: JobValue, st: TrainerJob): Promise<boolean> {
     try {
       const [model, data] = await Promise.all([
-        fetchArtifact(this.ctx, job.spec.model_cid),
-        fetchArtifact(this.ctx, job.spec.training_set_cid),
+        this.ctx.artifacts.fetch(id, job.spec.model_cid),
+        this.ctx.artifacts.fetch(id, job.spec.training_set_cid),
       ]);
       st.model = model;
       st.dataset = datasetFromBytes(data);
@@ -288,7 +284,7 @@ export class TrainerRole {
       if (!last) throw new Error("training returned no steps");
       const root = workRoot(result.steps);
       const metrics = await this.modules.evaluate(result.model, dataset, { profile: "cpu-exact" });
-      const cid = await this.ctx.content.add(result.model);
+      const cid = await this.ctx.artifacts.addResult(id, result.model);
       const loss = Number.isFinite(last.loss) && last.loss >= 0 ? BigInt(Math.round(last.loss * 1e9)) : 0n;
       st.result = {
         job_id: id,

@@ -10,15 +10,21 @@ import type { ContentStore } from "../../worker/content/types.js";
 const RAW = 0x55;
 
 export class MemoryContentStore implements ContentStore {
-  readonly pins = new Set<string>();
+  /** Holders per pinned CID. */
+  readonly holds = new Map<string, Set<string>>();
   gets = 0;
 
   constructor(readonly blocks: Map<string, Uint8Array> = new Map()) {}
 
-  async add(bytes: Uint8Array): Promise<string> {
+  /** CIDs somebody holds. */
+  get pins(): Set<string> {
+    return new Set(this.holds.keys());
+  }
+
+  async add(bytes: Uint8Array, opts: { holder?: string } = {}): Promise<string> {
     const cid = CID.create(1, RAW, await sha256.digest(bytes)).toString();
     this.blocks.set(cid, new Uint8Array(bytes));
-    this.pins.add(cid);
+    this.hold(cid, opts.holder ?? "user");
     return cid;
   }
 
@@ -44,12 +50,26 @@ export class MemoryContentStore implements ContentStore {
     return this.blocks.has(cid);
   }
 
-  async pin(cid: string): Promise<void> {
-    this.pins.add(cid);
+  async pin(cid: string, opts: { timeoutMs?: number; holder?: string; maxBytes?: number } = {}): Promise<void> {
+    await this.get(cid, opts);
+    this.hold(cid, opts.holder ?? "user");
   }
 
-  async unpin(cid: string): Promise<void> {
-    this.pins.delete(cid);
+  async unpin(cid: string, opts: { holder?: string } = {}): Promise<void> {
+    const set = this.holds.get(cid);
+    set?.delete(opts.holder ?? "user");
+    if (set?.size === 0) this.holds.delete(cid);
+  }
+
+  async holdings(holderPrefix = ""): Promise<{ cid: string; holder: string }[]> {
+    return [...this.holds].flatMap(([cid, set]) =>
+      [...set].filter((h) => h.startsWith(holderPrefix)).map((holder) => ({ cid, holder })),
+    );
+  }
+
+  /** Deletes nothing: the block map may be shared by several test stores, so it is never swept. */
+  async gc(): Promise<number> {
+    return 0;
   }
 
   toBytes(cid: string): Uint8Array {
@@ -58,5 +78,11 @@ export class MemoryContentStore implements ContentStore {
 
   fromBytes(bytes: Uint8Array): string {
     return CID.decode(bytes).toString();
+  }
+
+  private hold(cid: string, holder: string): void {
+    const set = this.holds.get(cid) ?? new Set<string>();
+    set.add(holder);
+    this.holds.set(cid, set);
   }
 }

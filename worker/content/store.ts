@@ -18,9 +18,14 @@
  *   - `stop()`: stops Helia (bitswap unregisters), aborts background announcements, closes LevelDB. The
  *     libp2p node is left running: whoever built it stops it.
  *
- * CIDs: see `options.ts` (CIDv1, UnixFS file, raw leaves, 1 MiB chunks). Pins are a set, not a count:
- * pinning a pinned CID is a no-op and one `unpin` releases it, so callers that share a CID between
- * jobs keep their own count. Unpinned blocks stay until `gc()`.
+ * CIDs: see `options.ts` (CIDv1, UnixFS file, raw leaves, 1 MiB chunks).
+ *
+ * Pins have holders: each `pin`/`add` names who holds the CID (`"user"` for RPC clients and the CLI,
+ * `job:<id>` for a job role), recorded in the datastore under `/tensorchain/holds/<cid>/<holder>`, and
+ * the Helia pin stays while any holder does; `unpin` releases one holder. So a job role that lets go of
+ * a dataset never unpins what a client uploaded or another job still uses. Per CID, pin and unpin run
+ * one at a time. Unpinned blocks stay until `gc()`, which waits for adds, pins and reads in progress
+ * (their blocks are not pinned yet) and holds new ones back while it sweeps.
  */
 import { join } from "node:path";
 import { withBitswap } from "@helia/bitswap";
@@ -30,6 +35,7 @@ import type { AbortOptions, Libp2p } from "@libp2p/interface";
 import { LevelBlockstore } from "blockstore-level";
 import { LevelDatastore } from "datastore-level";
 import { createHeliaLight, type Helia } from "helia";
+import { Key } from "interface-datastore";
 import type { CID } from "multiformats/cid";
 import type { Logger } from "../../primitives/logger.js";
 import { nullLogger } from "../../primitives/logger.js";
@@ -41,6 +47,18 @@ import type { ContentStore } from "./types.js";
 /** Multicodec codes of the two block formats a UnixFS file is made of. */
 const RAW_CODEC = 0x55;
 const DAG_PB_CODEC = 0x70;
+
+/** Who holds a pin when the caller names nobody: RPC clients and the CLI. */
+export const USER_HOLDER = "user";
+const HOLDS_PREFIX = "/tensorchain/holds";
+const holdsOf = (cid: string) => `${HOLDS_PREFIX}/${cid}/`;
+const holdKey = (cid: string, holder: string) => new Key(`${holdsOf(cid)}${encodeURIComponent(holder)}`, false);
+
+/** A holder's pin on a CID. */
+export interface Holding {
+  cid: string;
+  holder: string;
+}
 
 export interface ContentStoreModules {
   /**
@@ -77,6 +95,12 @@ export class HeliaContentStore implements ContentStore {
   private blockstore: LevelBlockstore | undefined;
   private datastore: LevelDatastore | undefined;
   private readonly background = new AbortController();
+  /** Per CID, the tail of its queue of pin/unpin operations. */
+  private readonly cidQueues = new Map<string, Promise<unknown>>();
+  /** Adds, pins and reads in progress, and the sweep `gc()` is running (new operations wait for it). */
+  private active = 0;
+  private whenIdle: (() => void) | undefined;
+  private sweeping: Promise<void> | undefined;
 
   constructor(
     opts: Partial<ContentStoreOptions>,
@@ -159,13 +183,20 @@ export class HeliaContentStore implements ContentStore {
     this.log.debug("Content store stopped");
   }
 
-  async add(bytes: Uint8Array, opts: { announce?: boolean } = {}): Promise<string> {
+  async add(bytes: Uint8Array, opts: { announce?: boolean; holder?: string } = {}): Promise<string> {
     const { fs, helia } = this.running();
     const started = Date.now();
-    const cid = await fs.addBytes(bytes, { profile: "unixfs-v1-2025", cidVersion: 1, rawLeaves: true });
-    await this.pinCid(helia, cid, {});
+    const holder = opts.holder ?? USER_HOLDER;
+    const cid = await this.guarded(async () => {
+      const cid = await fs.addBytes(bytes, { profile: "unixfs-v1-2025", cidVersion: 1, rawLeaves: true });
+      await this.perCid(cid.toString(), async () => {
+        await this.pinCid(helia, cid, {});
+        await helia.datastore.put(holdKey(cid.toString(), holder), new Uint8Array(0));
+      });
+      return cid;
+    });
     const cidStr = cid.toString();
-    this.log.debug("Added content", { cid: cidStr, bytes: bytes.length, ms: Date.now() - started });
+    this.log.debug("Added content", { cid: cidStr, bytes: bytes.length, holder, ms: Date.now() - started });
     if (this.opts.provide && this.online && opts.announce !== false) this.provideInBackground(helia, cid);
     return cidStr;
   }
@@ -177,7 +208,7 @@ export class HeliaContentStore implements ContentStore {
     const { fs } = this.running();
     const signal = AbortSignal.timeout(timeoutMs);
     const started = Date.now();
-    return this.fetching(cid, timeoutMs, signal, async () => {
+    return this.guardedFetch(cid, timeoutMs, signal, async () => {
       const size = await this.sizeOf(fs, parsed, cid, signal);
       if (size > maxBytes) throw tooLarge(cid, size, maxBytes);
       const out = new Uint8Array(size);
@@ -202,7 +233,7 @@ export class HeliaContentStore implements ContentStore {
     const timeoutMs = opts.timeoutMs ?? this.opts.defaultTimeoutMs;
     const { fs } = this.running();
     const signal = AbortSignal.timeout(timeoutMs);
-    return this.fetching(cid, timeoutMs, signal, async () => {
+    return this.guardedFetch(cid, timeoutMs, signal, async () => {
       const size = await this.sizeOf(fs, parsed, cid, signal);
       const offset = Math.min(opts.offset ?? 0, size);
       const length = Math.min(opts.length ?? size - offset, size - offset);
@@ -243,27 +274,75 @@ export class HeliaContentStore implements ContentStore {
     }
   }
 
-  async pin(cid: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+  /**
+   * Pins `cid` for `holder` (default `"user"`), fetching its blocks from peers when they are not local.
+   * With `maxBytes`, a file larger than that is refused from its root block, before anything else is
+   * fetched.
+   */
+  async pin(cid: string, opts: { timeoutMs?: number; holder?: string; maxBytes?: number } = {}): Promise<void> {
     const parsed = parseCid(cid);
-    const { helia } = this.running();
+    const { helia, fs } = this.running();
+    const holder = opts.holder ?? USER_HOLDER;
     const timeoutMs = opts.timeoutMs ?? this.opts.defaultTimeoutMs;
     const signal = AbortSignal.timeout(timeoutMs);
-    await this.fetching(cid, timeoutMs, signal, () => this.pinCid(helia, parsed, { signal }));
-    this.log.debug("Pinned content", { cid });
+    await this.guardedFetch(cid, timeoutMs, signal, () =>
+      this.perCid(parsed.toString(), async () => {
+        if (opts.maxBytes !== undefined) {
+          const size = await this.sizeOf(fs, this.parseFileCid(cid), cid, signal);
+          if (size > opts.maxBytes) throw tooLarge(cid, size, opts.maxBytes);
+        }
+        await this.pinCid(helia, parsed, { signal });
+        await helia.datastore.put(holdKey(parsed.toString(), holder), new Uint8Array(0));
+      }),
+    );
+    this.log.debug("Pinned content", { cid, holder });
   }
 
-  async unpin(cid: string): Promise<void> {
+  /** Releases `holder`'s pin on `cid`; the Helia pin goes when no holder is left. */
+  async unpin(cid: string, opts: { holder?: string } = {}): Promise<void> {
     const parsed = parseCid(cid);
     const { helia } = this.running();
-    try {
-      for await (const _ of helia.pins.rm(parsed, { offline: true } as AbortOptions)) {
-        // the walk releases every block of the DAG
+    const key = parsed.toString();
+    const holder = opts.holder ?? USER_HOLDER;
+    const released = await this.perCid(key, async () => {
+      await helia.datastore.delete(holdKey(key, holder));
+      if ((await this.holders(key)).length > 0) return false;
+      try {
+        for await (const _ of helia.pins.rm(parsed, { offline: true } as AbortOptions)) {
+          // the walk releases every block of the DAG
+        }
+      } catch (err) {
+        if ((err as Error).name === "NotFoundError") return false; // not pinned: nothing to release
+        throw err;
       }
-    } catch (err) {
-      if ((err as Error).name === "NotFoundError") return; // not pinned: nothing to release
-      throw err;
+      return true;
+    });
+    this.log.debug(released ? "Unpinned content" : "Released a hold on content", { cid, holder });
+  }
+
+  /** Who holds `cid` (sorted). */
+  async holders(cid: string): Promise<string[]> {
+    const { helia } = this.running();
+    const out: string[] = [];
+    for await (const key of helia.datastore.queryKeys({ prefix: holdsOf(parseCid(cid).toString()) }))
+      out.push(decodeURIComponent(key.toString().slice(key.toString().lastIndexOf("/") + 1)));
+    return out.sort();
+  }
+
+  /** Every hold whose holder starts with `holderPrefix`. */
+  async holdings(holderPrefix = ""): Promise<Holding[]> {
+    const { helia } = this.running();
+    const out: Holding[] = [];
+    for await (const key of helia.datastore.queryKeys({ prefix: `${HOLDS_PREFIX}/` })) {
+      const parts = key
+        .toString()
+        .slice(HOLDS_PREFIX.length + 1)
+        .split("/");
+      if (parts.length !== 2) continue;
+      const holder = decodeURIComponent(parts[1]);
+      if (holder.startsWith(holderPrefix)) out.push({ cid: parts[0], holder });
     }
-    this.log.debug("Unpinned content", { cid });
+    return out;
   }
 
   /** True when `cid` is pinned (as a root). */
@@ -274,17 +353,34 @@ export class HeliaContentStore implements ContentStore {
     return false;
   }
 
-  /** Deletes every block that no pin holds; resolves to how many were deleted. */
+  /**
+   * Deletes every block that no pin holds; resolves to how many were deleted. Waits for the adds, pins
+   * and reads in progress, and holds new ones back until it is done.
+   */
   async gc(): Promise<number> {
     const { helia } = this.running();
-    let deleted = 0;
-    await helia.gc({
-      onProgress: (evt: { type: string }) => {
-        if (evt.type === "helia:gc:deleted") deleted++;
-      },
+    while (this.sweeping) await this.sweeping;
+    let done!: () => void;
+    this.sweeping = new Promise<void>((resolve) => {
+      done = resolve;
     });
-    this.log.debug("Garbage-collected content", { blocks: deleted });
-    return deleted;
+    try {
+      while (this.active > 0)
+        await new Promise<void>((resolve) => {
+          this.whenIdle = resolve;
+        });
+      let deleted = 0;
+      await helia.gc({
+        onProgress: (evt: { type: string }) => {
+          if (evt.type === "helia:gc:deleted") deleted++;
+        },
+      });
+      this.log.debug("Garbage-collected content", { blocks: deleted });
+      return deleted;
+    } finally {
+      this.sweeping = undefined;
+      done();
+    }
   }
 
   toBytes(cid: string): Uint8Array {
@@ -334,6 +430,37 @@ export class HeliaContentStore implements ContentStore {
       if ((err as Error).name === "AlreadyPinnedError") return;
       throw err;
     }
+  }
+
+  /** Runs `fn` as an operation that `gc()` waits for (and that waits for a sweep in progress). */
+  private async guarded<T>(fn: () => Promise<T>): Promise<T> {
+    while (this.sweeping) await this.sweeping;
+    this.active++;
+    try {
+      return await fn();
+    } finally {
+      this.active--;
+      if (this.active === 0) {
+        this.whenIdle?.();
+        this.whenIdle = undefined;
+      }
+    }
+  }
+
+  private guardedFetch<T>(cid: string, timeoutMs: number, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    return this.guarded(() => this.fetching(cid, timeoutMs, signal, fn));
+  }
+
+  /** Runs `fn` after every earlier pin/unpin of `cid` has finished. */
+  private perCid<T>(cid: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.cidQueues.get(cid) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const tail = next.catch(() => {});
+    this.cidQueues.set(cid, tail);
+    void tail.then(() => {
+      if (this.cidQueues.get(cid) === tail) this.cidQueues.delete(cid);
+    });
+    return next;
   }
 
   /** Runs a fetch; a missing block, a timeout or an offline miss becomes `CONTENT_ERROR_NOT_FOUND`. */

@@ -57,6 +57,8 @@ interface Net {
   pool: MemoryPool;
   content: MemoryContentStore;
   roles: Map<string, JobRoles>;
+  /** Each actor's own content store (all share one block map, as if fetching from each other). */
+  stores: Map<string, MemoryContentStore>;
   logs: string[];
   trainCalls: WorkerRequest[];
 }
@@ -71,6 +73,8 @@ function network(
   actors: Record<string, { trainer?: boolean; evaluator?: boolean }>,
   opts: Partial<JobRolesOptions> = {},
   train?: (req: WorkerRequest) => Promise<WorkerResult>,
+  /** Stores to start some actors with (what they kept before a restart). */
+  preloaded: Record<string, MemoryContentStore> = {},
 ): Net {
   const chain = new RuntimeChain(jobRuntime());
   const pool = new MemoryPool();
@@ -79,7 +83,9 @@ function network(
   const logs: string[] = [];
   const trainCalls: WorkerRequest[] = [];
   const roles = new Map<string, JobRoles>();
+  const stores = new Map<string, MemoryContentStore>();
   for (const [name, r] of Object.entries(actors)) {
+    stores.set(name, preloaded[name] ?? new MemoryContentStore(blocks));
     const logger = createLogger({ level: "debug", format: "json", write: (l) => logs.push(`${name} ${l}`) });
     const roleSet = new JobRoles(
       {
@@ -94,7 +100,7 @@ function network(
         pool,
         signatures: defaultSignatureChecker,
         pair: dev(name),
-        content: new MemoryContentStore(blocks),
+        content: stores.get(name)!,
         capabilities: CPU_BOX,
         logger,
         engine: {
@@ -112,7 +118,7 @@ function network(
     running.push(roleSet);
     roleSet.start();
   }
-  return { chain, pool, content, roles, logs, trainCalls };
+  return { chain, pool, content, roles, stores, logs, trainCalls };
 }
 
 async function settle(net: Net): Promise<void> {
@@ -139,6 +145,9 @@ const registered = (net: Net, names: string[]) =>
   names.every((n) => net.chain.rt.read((e) => WorkerRegistry.storage.Workers.get(e, pk(n))) !== undefined);
 const sign = (net: Net, name: string, call: CallValue) =>
   net.chain.rt.sign(call, dev(name), net.chain.rt.nonceOf(dev(name)));
+/** An actor's holds, as sorted "holder cid" strings. */
+const holds = async (net: Net, name: string) =>
+  (await net.stores.get(name)!.holdings()).map((h) => `${h.holder} ${h.cid}`).sort();
 const logLines = (net: Net, name: string, msg: string) =>
   net.logs
     .filter((l) => l.startsWith(`${name} `))
@@ -173,6 +182,13 @@ describe("worker and evaluator roles", () => {
     produce(net.chain, net.pool, [sign(net, "Client", postJob(s, 1_000n * UNIT))]);
     await runUntil(net, () => job(net)?.status.tag === "AwaitingTestSet");
     const j = job(net)!;
+    // While the job runs, each trainer holds the model and training set for the job, and its result.
+    const [modelCid, trainCid] = [s.model_cid, s.training_set_cid].map((c) => net.content.fromBytes(c));
+    const resultCid = await net.content.add(MODEL); // the stand-in trainer returns the model untouched
+    for (const w of ["W1", "W2"])
+      expect(await holds(net, w)).toEqual(
+        [`job-result:0 ${resultCid}`, `job:0 ${modelCid}`, `job:0 ${trainCid}`].sort(),
+      );
     expect(j.workers.map((w) => [pk("W1"), pk("W2")].findIndex((x) => bytesEqual(x, w))).sort()).toEqual([0, 1]);
     // Each trainer trained with the job's hyper-parameters, seed and its own key.
     expect(net.trainCalls).toHaveLength(2);
@@ -238,6 +254,12 @@ describe("worker and evaluator roles", () => {
     }
     expect(logLines(net, "W1", "Job ended")).toEqual([expect.objectContaining({ status: "Succeeded" })]);
     expect(logLines(net, "E1", "Evaluated results")).toHaveLength(1);
+    // The job is over: inputs released everywhere; each trainer keeps its result for the client.
+    await runUntil(net, () => net.chain.rt.header.number >= 0, 1);
+    for (const w of ["W1", "W2"]) expect(await holds(net, w)).toEqual([`job-result:0 ${resultCid}`]);
+    for (const e of ["E1", "E2"]) expect(await holds(net, e)).toEqual([]);
+    // The client's own uploads are its, not the job's: still held.
+    expect((await net.content.holdings()).map((h) => `${h.holder} ${h.cid}`)).toContain(`user ${modelCid}`);
   });
 
   it("refuses a job whose training set does not fit the model, with the reason in one log line", async () => {
@@ -254,8 +276,41 @@ describe("worker and evaluator roles", () => {
           "the training set does not fit the model (DATASET_ERROR_SHAPE_MISMATCH): Dataset does not fit the model: expected samples of [784], found samples of [10]",
       }),
     ]);
+    expect(await holds(net, "W1")).toEqual([]); // what it fetched to check is released at the refusal
     await runUntil(net, () => job(net)?.status.tag === "Expired", 15);
     expect(net.pool.calls()).not.toContain("JobManager.assign_worker");
+  });
+
+  it("keeps a trained model pinned for the retention period after the job, then releases it", async () => {
+    const net = network({ W1: { trainer: true }, E1: { evaluator: true } }, { resultRetentionBlocks: 3 });
+    await runUntil(net, () => registered(net, ["W1", "E1"]));
+    const s = await postedJob(net, { workers: 1, evaluators: 1 });
+    produce(net.chain, net.pool, [sign(net, "Client", postJob(s, 1_000n * UNIT))]);
+    await runUntil(net, () => job(net)?.status.tag === "AwaitingTestSet");
+    const resultCid = await net.content.add(MODEL);
+    // The client never reveals: the job ends at the deadline, the inputs go, the result stays 3 blocks.
+    await runUntil(net, () => isFinal(job(net)!.status), 30);
+    const endedAt = net.chain.rt.header.number;
+    expect(await holds(net, "W1")).toEqual([`job-result:0 ${resultCid}`]);
+    await runUntil(net, () => net.chain.rt.header.number >= endedAt + 2, 5);
+    expect(await holds(net, "W1")).toEqual([`job-result:0 ${resultCid}`]);
+    await runUntil(net, () => net.chain.rt.header.number >= endedAt + 4, 5);
+    expect(await holds(net, "W1")).toEqual([]);
+    expect(await holds(net, "E1")).toEqual([]);
+  });
+
+  it("a restarted node releases what it held for jobs that ended while it was down", async () => {
+    const store = new MemoryContentStore();
+    // Left over from before the restart: inputs and a result of job 5, which the chain does not know.
+    const input = await store.add(bytesOf(TRAIN), { holder: "job:5" });
+    const result = await store.add(MODEL, { holder: "job-result:5" });
+    const own = await store.add(new Uint8Array([1, 2, 3])); // the operator's own pin
+    const net = network({ W1: { trainer: true } }, { resultRetentionBlocks: 2 }, undefined, { W1: store });
+    await runUntil(net, () => net.chain.rt.header.number >= 1, 3);
+    expect(await holds(net, "W1")).toEqual([`job-result:5 ${result}`, `user ${own}`]);
+    await runUntil(net, () => net.chain.rt.header.number >= 4, 5);
+    expect(await holds(net, "W1")).toEqual([`user ${own}`]);
+    expect(input).not.toBe(result);
   });
 
   it("refuses a job whose model cannot be fetched by its CID", async () => {

@@ -117,6 +117,48 @@ describe("HeliaContentStore (offline, LevelDB)", () => {
     expect(await store.isPinned(cid)).toBe(true);
   });
 
+  it("counts holders: a CID stays pinned until the last holder lets go", async () => {
+    const bytes = randomBytes(3000);
+    const cid = await store.add(bytes); // the client's upload: holder "user"
+    await store.pin(cid, { holder: "job:7" });
+    await store.pin(cid, { holder: "job:8" });
+    await store.pin(cid, { holder: "job:8" }); // twice by one holder: still one hold
+    expect(await store.holders(cid)).toEqual(["job:7", "job:8", "user"]);
+    expect((await store.holdings("job:8")).filter((h) => h.cid === cid)).toEqual([{ cid, holder: "job:8" }]);
+
+    await store.unpin(cid, { holder: "job:7" });
+    await store.unpin(cid, { holder: "job:8" });
+    expect(await store.isPinned(cid)).toBe(true); // the user's hold remains
+    await store.gc();
+    expect(await store.get(cid)).toEqual(bytes);
+
+    await store.unpin(cid); // the user lets go: nobody holds it
+    expect(await store.holders(cid)).toEqual([]);
+    expect(await store.isPinned(cid)).toBe(false);
+    await store.gc();
+    expect(await store.has(cid)).toBe(false);
+  });
+
+  it("pin with maxBytes refuses a larger file and records no hold", async () => {
+    const cid = await store.add(randomBytes(5000));
+    await expectContentError(store.pin(cid, { holder: "job:9", maxBytes: 4999 }), "CONTENT_ERROR_TOO_LARGE");
+    expect(await store.holders(cid)).toEqual(["user"]);
+  });
+
+  it("gc never takes content being added or pinned at the same time", async () => {
+    const payloads = Array.from({ length: 12 }, (_, i) => randomBytes(MiB + i * 1000));
+    const adds = payloads.map((p, i) => store.add(p, { holder: `job:${100 + i}` }));
+    const sweeps = [store.gc(), store.gc()];
+    const cids = await Promise.all(adds);
+    await Promise.all(sweeps);
+    await store.gc();
+    for (const [i, cid] of cids.entries()) {
+      expect(await store.has(cid)).toBe(true);
+      expect(Buffer.from(await store.get(cid)).equals(payloads[i])).toBe(true);
+      await store.unpin(cid, { holder: `job:${100 + i}` });
+    }
+  });
+
   it("refuses strings that are not CIDv1", async () => {
     for (const bad of ["", "not-a-cid", "bafy!!!", "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG", "x".repeat(300)]) {
       const err = await expectContentError(store.get(bad), "CONTENT_ERROR_INVALID_CID");
@@ -178,6 +220,7 @@ describe("HeliaContentStore persistence", () => {
       expect(Buffer.from(await second.get(cid)).equals(bytes)).toBe(true);
       expect(await second.isPinned(cid)).toBe(true);
       expect(await second.isPinned(unpinned)).toBe(false);
+      expect(await second.holders(cid)).toEqual(["user"]);
     } finally {
       await second.stop();
     }
