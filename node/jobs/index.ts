@@ -8,7 +8,8 @@
  * code, as DESIGN §2's dependency direction asks.
  *
  * On every block the follower hands out, in order: registration (`WorkerRegistry.register` with the
- * detected capabilities and the hash of the signed capability record, once, while not registered) and heartbeats (every `heartbeatEveryBlocks`,
+ * detected capabilities and the hash of the signed capability record, once, while not registered;
+ * `update_capabilities` when the registered record hash is not this machine's) and heartbeats (every `heartbeatEveryBlocks`,
  * default a third of the registry's timeout), then the trainer, then the evaluator, then the artifacts
  * (`artifacts.ts`: inputs of ended jobs released, old results released, one sweep). The first block
  * also makes both roles scan every live job, so a restarted node picks up its duties.
@@ -21,7 +22,7 @@
 import { join } from "node:path";
 import type { KeyPair, SignatureChecker } from "../../primitives/crypto/index.js";
 import { ss58Encode } from "../../primitives/crypto/index.js";
-import { toHex } from "../../primitives/hex.js";
+import { bytesEqual, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
 import { Ext } from "../../runtime/index.js";
 import { freeBalance } from "../../runtime/pallets/balances.js";
@@ -87,6 +88,7 @@ export class JobRoles {
   /** Block at which registration / the last heartbeat was sent. */
   private registerSentAt: number | undefined;
   private heartbeatSentAt: number | undefined;
+  private updateSentAt: number | undefined;
   private warnedRoles = false;
 
   constructor(
@@ -234,6 +236,29 @@ export class JobRoles {
         trainer: info.roles.trainer,
         evaluator: info.roles.evaluator,
       });
+    }
+    if (!bytesEqual(info.record_hash, this.capabilityRecord.hash)) {
+      // This machine's capabilities changed since it registered (a new record, a higher sequence).
+      if (resend(this.updateSentAt)) {
+        this.updateSentAt = number;
+        void this.submitter.submit(
+          {
+            tag: "WorkerRegistry",
+            value: {
+              tag: "update_capabilities",
+              value: { capabilities: this.modules.capabilities, record_hash: this.capabilityRecord.hash },
+            },
+          },
+          "capability update",
+          { recordHash: toHex(this.capabilityRecord.hash), ...describeCapabilities(this.modules.capabilities) },
+        );
+        this.publishRecord();
+      }
+      return true;
+    }
+    if (this.updateSentAt !== undefined) {
+      log.info("Capabilities updated", { recordHash: toHex(info.record_hash), block: number });
+      this.updateSentAt = undefined;
     }
     if (info.status.tag !== "Active") return true;
     const every = this.opts.heartbeatEveryBlocks ?? Math.max(1, Math.floor(params.heartbeat_timeout / 3));

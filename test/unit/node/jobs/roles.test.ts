@@ -61,6 +61,8 @@ interface Net {
   stores: Map<string, MemoryContentStore>;
   logs: string[];
   trainCalls: WorkerRequest[];
+  /** Stops an actor's roles and starts them again (same key and store), as a node restart would. */
+  restart(name: string, actor: Actor): Promise<void>;
 }
 
 let running: JobRoles[] = [];
@@ -69,8 +71,10 @@ afterEach(async () => {
   running = [];
 });
 
+type Actor = { trainer?: boolean; evaluator?: boolean; capabilities?: typeof CPU_BOX };
+
 function network(
-  actors: Record<string, { trainer?: boolean; evaluator?: boolean }>,
+  actors: Record<string, Actor>,
   opts: Partial<JobRolesOptions> = {},
   train?: (req: WorkerRequest) => Promise<WorkerResult>,
   /** Stores to start some actors with (what they kept before a restart). */
@@ -84,8 +88,8 @@ function network(
   const trainCalls: WorkerRequest[] = [];
   const roles = new Map<string, JobRoles>();
   const stores = new Map<string, MemoryContentStore>();
-  for (const [name, r] of Object.entries(actors)) {
-    stores.set(name, preloaded[name] ?? new MemoryContentStore(blocks));
+  const start = (name: string, r: Actor) => {
+    if (!stores.has(name)) stores.set(name, preloaded[name] ?? new MemoryContentStore(blocks));
     const logger = createLogger({ level: "debug", format: "json", write: (l) => logs.push(`${name} ${l}`) });
     const roleSet = new JobRoles(
       {
@@ -101,7 +105,7 @@ function network(
         signatures: defaultSignatureChecker,
         pair: dev(name),
         content: stores.get(name)!,
-        capabilities: CPU_BOX,
+        capabilities: r.capabilities ?? CPU_BOX,
         logger,
         engine: {
           train:
@@ -117,8 +121,15 @@ function network(
     roles.set(name, roleSet);
     running.push(roleSet);
     roleSet.start();
-  }
-  return { chain, pool, content, roles, stores, logs, trainCalls };
+  };
+  for (const [name, r] of Object.entries(actors)) start(name, r);
+  const restart = async (name: string, r: Actor) => {
+    const old = roles.get(name)!;
+    await old.stop();
+    running = running.filter((x) => x !== old);
+    start(name, r);
+  };
+  return { chain, pool, content, roles, stores, logs, trainCalls, restart };
 }
 
 async function settle(net: Net): Promise<void> {
@@ -329,6 +340,22 @@ describe("worker and evaluator roles", () => {
         reason: expect.stringContaining("CONTENT_ERROR_NOT_FOUND"),
       }),
     ]);
+  });
+
+  it("a restart with other capabilities sends update_capabilities with the new record's hash", async () => {
+    const net = network({ W1: { trainer: true } });
+    await runUntil(net, () => registered(net, ["W1"]));
+    const first = net.roles.get("W1")!.capabilityRecord.hash;
+    const onChain = () => net.chain.rt.read((e) => WorkerRegistry.storage.Workers.get(e, pk("W1")))!;
+    expect(onChain().record_hash).toEqual(first);
+    const bigger = { ...CPU_BOX, cpu_cores: CPU_BOX.cpu_cores * 2 };
+    await net.restart("W1", { trainer: true, capabilities: bigger });
+    const second = net.roles.get("W1")!.capabilityRecord.hash;
+    expect(second).not.toEqual(first);
+    await runUntil(net, () => bytesEqual(onChain().record_hash, second), 5);
+    expect(onChain().capabilities).toEqual(bigger);
+    expect(logLines(net, "W1", "Submitted capability update")).toHaveLength(1);
+    expect(logLines(net, "W1", "Capabilities updated")).toHaveLength(1);
   });
 
   it("refuses by its policy (reward too low) and never assigns", async () => {
