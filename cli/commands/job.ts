@@ -21,11 +21,11 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { CID } from "multiformats/cid";
 import { TensorchainError } from "../../primitives/errors.js";
 import { blake2_256, cryptoReady } from "../../primitives/hashing.js";
-import { bytesEqual, fromHex, type HexString, toHex } from "../../primitives/hex.js";
+import { bytesEqual, fromHex, toHex } from "../../primitives/hex.js";
 import { JobManager, type JobSpecValue, type JobValue, testSetCommitment } from "../../runtime/pallets/jobManager.js";
 import { PPM } from "../../runtime/pallets/workerRegistry.js";
 import type { LossKind } from "../../worker/autodiff/losses.js";
-import { downloadContent, uploadContent } from "../../worker/content/rpcClient.js";
+import { downloadContent, rpcRequest, uploadContent } from "../../worker/content/rpcClient.js";
 import { makeDataset } from "../../worker/data/dataset.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
 import type { OptimizerKind } from "../../worker/optim/optimizers.js";
@@ -39,7 +39,9 @@ export type JobCliErrorType =
   | { code: "JOB_CLI_ERROR_TX"; status: string }
   | { code: "JOB_CLI_ERROR_NOT_FOUND"; job: string }
   | { code: "JOB_CLI_ERROR_NO_RESULT"; job: string }
-  | { code: "JOB_CLI_ERROR_MODEL_HASH"; cid: string };
+  | { code: "JOB_CLI_ERROR_MODEL_HASH"; cid: string }
+  | { code: "JOB_CLI_ERROR_SALT_FILE"; path: string; reason: string }
+  | { code: "JOB_CLI_ERROR_PHASE"; job: string; status: string };
 export class JobCliError extends TensorchainError<JobCliErrorType> {}
 
 export const DEFAULT_RPC = "ws://127.0.0.1:9944";
@@ -156,6 +158,15 @@ export function registerJobCommands(program: Command): void {
     .option("--rpc <url>", "The node's RPC endpoint", DEFAULT_RPC)
     .option("--json", "Print JSON")
     .action(mlAction(jobStatus));
+  job
+    .command("reveal")
+    .description("Reveal a job's test set from the salt file `job post` wrote (when posted without --wait)")
+    .argument("<id>", "Job id", jobId)
+    .option("--salt-file <file>", "The salt file (default: the one `job post` names after the job's commitment)")
+    .option("--rpc <url>", "The node's RPC endpoint", DEFAULT_RPC)
+    .option("--suri <suri>", "The client's secret URI", "//Alice")
+    .option("--json", "Print JSON lines instead of text")
+    .action(mlAction(jobReveal));
   job
     .command("fetch")
     .description("Download a job's trained model (the best scored result, or --worker's) and check its hash")
@@ -367,7 +378,7 @@ async function jobPost(f: JobPostFlags): Promise<void> {
   const salt = new Uint8Array(randomBytes(32));
   const testBytes = CID.parse(testCid).bytes;
   const commitment = testSetCommitment(testBytes, salt);
-  const saltFile = f.saltFile ?? `tensorchain-job-${toHex(commitment).slice(2, 18)}.json`;
+  const saltFile = f.saltFile ?? defaultSaltFile(commitment);
   const secret = {
     rpc: f.rpc,
     testCid,
@@ -395,7 +406,7 @@ async function jobPost(f: JobPostFlags): Promise<void> {
       `Posted job ${id} in block ${blockHash} (reward ${f.reward} planck); test-set salt in ${saltFile}`,
     );
     if (!f.wait) return;
-    const final = await follow(api, id, { salt, testCid: testBytes, suri: f.suri }, print);
+    const final = await follow(api, f.rpc, id, { salt, testCid: testBytes, suri: f.suri }, print);
     if (final !== "Succeeded") process.exitCode = 1;
   });
 }
@@ -403,6 +414,7 @@ async function jobPost(f: JobPostFlags): Promise<void> {
 /** Follows job `id` block by block, printing each phase; reveals the test set when asked. Returns the final status. */
 async function follow(
   api: ApiPromise,
+  rpc: string,
   id: bigint,
   reveal: { salt: Uint8Array; testCid: Uint8Array; suri: string },
   print: ReturnType<typeof printer>,
@@ -445,9 +457,7 @@ async function follow(
       }
       if (status === "AwaitingTestSet" && !revealed) {
         revealed = true;
-        const tx = api.tx.jobManager.revealTestSet(id, toHex(reveal.testCid), toHex(reveal.salt));
-        const { blockHash } = await send(api, tx, reveal.suri);
-        print("revealed", { job: id, block: blockHash }, `Revealed the test set in block ${blockHash}`);
+        await revealTestSet(api, rpc, id, reveal, print);
       }
       if (["Succeeded", "Failed", "Cancelled", "Expired", "TestSetWithheld"].includes(status)) {
         unsub?.();
@@ -561,9 +571,78 @@ async function jobFetch(id: bigint, f: { rpc: string; out: string; worker?: stri
   process.stdout.write(`Wrote ${f.out} (${model.length} bytes, model ${cid})\n`);
 }
 
-/** Reads a salt file written by `job post` (for scripts that reveal by hand). */
-export function readSaltFile(path: string): { testCid: string; salt: HexString; jobId: string | null } {
-  if (!existsSync(path)) throw new Error(`No salt file ${path}`);
-  const j = JSON.parse(readFileSync(path, "utf8")) as { testCid: string; salt: string; jobId: string | null };
-  return { testCid: j.testCid, salt: toHex(fromHex(j.salt)), jobId: j.jobId };
+// ---- job reveal ----
+
+/** The salt file `job post` writes for a commitment, in the current directory. */
+export const defaultSaltFile = (commitment: Uint8Array) => `tensorchain-job-${toHex(commitment).slice(2, 18)}.json`;
+
+/** Reads a salt file written by `job post`. */
+export function readSaltFile(path: string): { testCid: string; salt: Uint8Array; jobId: string | null } {
+  const bad = (reason: string) =>
+    new JobCliError({ code: "JOB_CLI_ERROR_SALT_FILE", path, reason }, `Salt file ${path}: ${reason}`);
+  if (!existsSync(path)) throw bad("not found");
+  let j: { testCid?: unknown; salt?: unknown; jobId?: unknown };
+  try {
+    j = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw bad(`not JSON (${(e as Error).message})`);
+  }
+  if (typeof j.testCid !== "string" || typeof j.salt !== "string" || !/^0x[0-9a-f]{64}$/i.test(j.salt))
+    throw bad("it needs testCid and a 32-byte hex salt");
+  return { testCid: j.testCid, salt: fromHex(j.salt), jobId: typeof j.jobId === "string" ? j.jobId : null };
+}
+
+async function jobReveal(
+  id: bigint,
+  f: { rpc: string; suri: string; saltFile?: string; json?: boolean },
+): Promise<void> {
+  await cryptoReady();
+  const print = printer(f.json);
+  await withApi(f.rpc, async (api) => {
+    const job = await readJob(api, id);
+    if (!job) throw new JobCliError({ code: "JOB_CLI_ERROR_NOT_FOUND", job: id.toString() }, `No job ${id}`);
+    const path = f.saltFile ?? defaultSaltFile(job.spec.test_set_commitment);
+    const secret = readSaltFile(path);
+    if (secret.jobId !== null && secret.jobId !== id.toString())
+      throw new JobCliError(
+        { code: "JOB_CLI_ERROR_SALT_FILE", path, reason: `it is for job ${secret.jobId}` },
+        `Salt file ${path} is for job ${secret.jobId}, not ${id}`,
+      );
+    let testCid: Uint8Array;
+    try {
+      testCid = CID.parse(secret.testCid).bytes;
+    } catch {
+      throw new JobCliError(
+        { code: "JOB_CLI_ERROR_SALT_FILE", path, reason: "bad testCid" },
+        `Salt file ${path}: bad testCid`,
+      );
+    }
+    // Checked here so a wrong file costs no fee: the chain would reject it as TestSetMismatch.
+    if (!bytesEqual(testSetCommitment(testCid, secret.salt), job.spec.test_set_commitment))
+      throw new JobCliError(
+        { code: "JOB_CLI_ERROR_SALT_FILE", path, reason: "does not match the job's commitment" },
+        `Salt file ${path} does not match job ${id}'s test-set commitment`,
+      );
+    if (job.status.tag !== "AwaitingTestSet")
+      throw new JobCliError(
+        { code: "JOB_CLI_ERROR_PHASE", job: id.toString(), status: job.status.tag },
+        `Job ${id} is ${job.status.tag}: the test set is revealed while it is AwaitingTestSet`,
+      );
+    await revealTestSet(api, f.rpc, id, { salt: secret.salt, testCid, suri: f.suri }, print);
+  });
+}
+
+/** Sends `reveal_test_set`, then asks the node to announce the test set (now public) to the evaluators. */
+async function revealTestSet(
+  api: ApiPromise,
+  rpc: string,
+  id: bigint,
+  reveal: { salt: Uint8Array; testCid: Uint8Array; suri: string },
+  print: ReturnType<typeof printer>,
+): Promise<void> {
+  const tx = api.tx.jobManager.revealTestSet(id, toHex(reveal.testCid), toHex(reveal.salt));
+  const { blockHash } = await send(api, tx, reveal.suri);
+  print("revealed", { job: id, block: blockHash }, `Revealed the test set in block ${blockHash}`);
+  // Best effort: evaluators connected to this node fetch it over bitswap anyway.
+  await rpcRequest(rpc, "content_provide", [cidString(reveal.testCid), 20_000]).catch(() => {});
 }

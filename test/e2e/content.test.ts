@@ -100,6 +100,11 @@ describe("content over two validators", () => {
     pinnedOnBob = { cid, bytes };
   }, 60_000);
 
+  it("announces local content on request (a test set made public by its reveal)", async () => {
+    const cid = await uploadContent(alice.httpUrl, randomBytes(900), { announce: false });
+    expect(await rpcRequest(alice.httpUrl, "content_provide", [cid, 20_000])).toBe(true);
+  }, 60_000);
+
   it("answers bad input with clear RPC errors", async () => {
     let err = await rpcError(bob, "content_get", ["definitely-not-a-cid"]);
     expect(err.rpcCode).toBe(7001);

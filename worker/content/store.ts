@@ -345,6 +345,26 @@ export class HeliaContentStore implements ContentStore {
     return out;
   }
 
+  /**
+   * Announces `cid` in the DHT now and waits for it (a test set made public by its reveal). Resolves to
+   * false on an offline store, where there is nothing to announce to; the content must be local.
+   */
+  async provide(cid: string, opts: { timeoutMs?: number } = {}): Promise<boolean> {
+    const parsed = this.parseFileCid(cid);
+    const { helia } = this.running();
+    if (!(await this.has(cid)))
+      throw new ContentError(
+        { code: "CONTENT_ERROR_NOT_FOUND", cid, timeoutMs: 0 },
+        `${cid} is not in the local store: only local content can be announced`,
+      );
+    if (!this.online) return false;
+    const timeoutMs = opts.timeoutMs ?? this.opts.provideTimeoutMs;
+    const signal = AbortSignal.any([this.background.signal, AbortSignal.timeout(timeoutMs)]);
+    await helia.routing.provide(parsed, { signal });
+    this.log.debug("Announced content", { cid });
+    return true;
+  }
+
   /** True when `cid` is pinned (as a root). */
   async isPinned(cid: string): Promise<boolean> {
     const parsed = parseCid(cid);

@@ -14,6 +14,8 @@
  *   content_get(cid, offset?, length?, timeoutMs?)  -> {data, offset, size}  (a range; size of the whole)
  *   content_has(cid)                                -> bool           (every block local; never fetches)
  *   content_pin(cid, timeoutMs?) / content_unpin(cid) -> null
+ *   content_provide(cid, timeoutMs?)                -> bool           (announce local content in the DHT
+ *                                                                      now; false on an offline node)
  *
  * Failures answer a `CONTENT_RPC_ERRORS` code with the `ContentError` type object (`{code: "CONTENT_ERROR_…", …}`)
  * as `data`.
@@ -48,6 +50,7 @@ export interface ContentRpcDeps {
   /** The store (`HeliaContentStore`): the `ContentStore` calls plus ranged reads and pins with a deadline. */
   store: Pick<ContentStore, "add" | "has" | "unpin"> & {
     pin(cid: string, opts?: { timeoutMs?: number }): Promise<void>;
+    provide(cid: string, opts?: { timeoutMs?: number }): Promise<boolean>;
     read(cid: string, opts: { offset?: number; length?: number; timeoutMs?: number }): Promise<ContentRange>;
   };
   uploads: ChunkedUploads;
@@ -154,6 +157,12 @@ export function contentMethods(deps: ContentRpcDeps): RpcDef[] {
           await store.pin(cid, { timeoutMs });
           return null;
         }),
+    }),
+    method({
+      name: "content_provide",
+      unsafe: true,
+      params: [cidParam(), timeoutParam()],
+      handler: ([cid, timeoutMs]) => answer(() => store.provide(cid, { timeoutMs })),
     }),
     method({
       name: "content_unpin",

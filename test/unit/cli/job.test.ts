@@ -7,7 +7,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { type JobPostFlags, parseFraction, parseLearningRate, specFromFlags } from "../../../cli/commands/job.js";
+import {
+  JobCliError,
+  type JobPostFlags,
+  parseFraction,
+  parseLearningRate,
+  readSaltFile,
+  specFromFlags,
+} from "../../../cli/commands/job.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { saveDataset } from "../../../worker/data/dataset.js";
 import { syntheticClassification } from "../../../worker/data/synthetic.js";
@@ -103,6 +110,36 @@ describe("job flags in process", () => {
       deadlines: { assign: 5, submit: 6, reveal_test_set: 7, commit: 8, reveal: 9 },
     });
     expect(() => specFromFlags({ ...flags, steps: 10 }, ids)).toThrow("give exactly one of --epochs and --steps");
+  });
+
+  it("reads a salt file and refuses a damaged one with JOB_CLI_ERROR_SALT_FILE", async () => {
+    const good = {
+      testCid: "bafkreie7q3iidccmpvszul7kudcvvuavuo7u6gzlbobczuk5nqk3b4akba",
+      salt: `0x${"ab".repeat(32)}`,
+      jobId: "4",
+    };
+    await writeFile(p("good.json"), JSON.stringify(good));
+    const read = readSaltFile(p("good.json"));
+    expect(read).toMatchObject({ testCid: good.testCid, jobId: "4" });
+    expect(read.salt).toEqual(new Uint8Array(32).fill(0xab));
+    const bad: [string, string, RegExp][] = [
+      ["missing.json", "", /not found/],
+      ["garbage.json", "{not json", /not JSON/],
+      ["nosalt.json", JSON.stringify({ testCid: good.testCid }), /32-byte hex salt/],
+      ["shortsalt.json", JSON.stringify({ ...good, salt: "0xabcd" }), /32-byte hex salt/],
+    ];
+    for (const [name, text, why] of bad) {
+      if (text) await writeFile(p(name), text);
+      let err: unknown;
+      try {
+        readSaltFile(p(name));
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(JobCliError);
+      expect((err as JobCliError).code).toBe("JOB_CLI_ERROR_SALT_FILE");
+      expect((err as Error).message).toMatch(why);
+    }
   });
 
   it("reads fractions as ppm and refuses what is not one", () => {

@@ -222,6 +222,15 @@ describe("content_* RPC and the client helpers", () => {
     expect(await store.isPinned(cid)).toBe(true);
   });
 
+  it("content_provide: false on an offline node; unknown content is NOT_FOUND", async () => {
+    const cid = await uploadContent(httpUrl, randomBytes(70), { announce: false });
+    expect(await rpcRequest(httpUrl, "content_provide", [cid])).toBe(false);
+    const unknown = CID.createV1(raw.code, await sha256.digest(randomBytes(32))).toString();
+    const err = await rpcError("content_provide", [unknown]);
+    expect(err.rpcCode).toBe(7002);
+    expect(err.contentCode).toBe("CONTENT_ERROR_NOT_FOUND");
+  });
+
   it("maps RPC URLs to the HTTP endpoint", () => {
     expect(httpRpcUrl("ws://127.0.0.1:9944")).toBe("http://127.0.0.1:9944/");
     expect(httpRpcUrl("wss://node.example/rpc")).toBe("https://node.example/rpc");
