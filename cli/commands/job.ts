@@ -411,12 +411,15 @@ async function jobPost(f: JobPostFlags): Promise<void> {
   });
 }
 
+/** What revealing a test set takes: the salt, the binary CID and the client's secret URI. */
+type TestSetReveal = { salt: Uint8Array; testCid: Uint8Array; suri: string };
+
 /** Follows job `id` block by block, printing each phase; reveals the test set when asked. Returns the final status. */
 async function follow(
   api: ApiPromise,
   rpc: string,
   id: bigint,
-  reveal: { salt: Uint8Array; testCid: Uint8Array; suri: string },
+  reveal: TestSetReveal,
   print: ReturnType<typeof printer>,
 ): Promise<string> {
   let last = "";
@@ -637,7 +640,7 @@ async function revealTestSet(
   api: ApiPromise,
   rpc: string,
   id: bigint,
-  reveal: { salt: Uint8Array; testCid: Uint8Array; suri: string },
+  reveal: TestSetReveal,
   print: ReturnType<typeof printer>,
 ): Promise<void> {
   const tx = api.tx.jobManager.revealTestSet(id, toHex(reveal.testCid), toHex(reveal.salt));

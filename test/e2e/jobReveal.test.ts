@@ -93,24 +93,15 @@ const CAPABILITIES = {
 
 describe("job reveal", () => {
   it("refuses before the results are in and with a wrong file, then reveals from the salt file", async () => {
-    await send(
-      api.tx.workerRegistry.register(
-        { trainer: true, evaluator: false },
-        CAPABILITIES,
-        10n ** 13n,
-        toHex(blake2_256(new Uint8Array([1]))),
-      ),
-      "Bob",
-    );
-    await send(
-      api.tx.workerRegistry.register(
-        { trainer: false, evaluator: true },
-        CAPABILITIES,
-        10n ** 13n,
-        toHex(blake2_256(new Uint8Array([2]))),
-      ),
-      "Dave",
-    );
+    // Bob trains, Dave evaluates (a job never draws one of its trainers).
+    for (const [who, trainer] of [
+      ["Bob", true],
+      ["Dave", false],
+    ] as const) {
+      const roles = { trainer, evaluator: !trainer };
+      const recordHash = toHex(blake2_256(new TextEncoder().encode(who)));
+      await send(api.tx.workerRegistry.register(roles, CAPABILITIES, 10n ** 13n, recordHash), who);
+    }
     const salt = join(dir, "salt.json");
     const rpc = ["--rpc", node.url];
     const posted = cli([
