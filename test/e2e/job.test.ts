@@ -141,12 +141,14 @@ afterAll(async () => {
   else rmSync(dir, { recursive: true, force: true });
 });
 
+/** What the client printed so far (stdout and stderr), for failure messages. */
+let clientOutput = "";
+
+/** The role nodes' job lines, warnings and errors (not the informant's), and the client's output. */
 function diagnostics(): string {
-  const wanted = /Worker|Evaluator|ERROR|WARN|Refused|Training|Submitted|Evaluated/;
-  return logs
-    .filter((l) => wanted.test(l))
-    .slice(-80)
-    .join("\n");
+  const wanted = /jobs|trainer|evaluator|artifacts|content|ERROR|WARN|Refused|Training|Submitted|Evaluated/;
+  const lines = logs.filter((l) => wanted.test(l) && !l.includes("informant")).slice(-120);
+  return `${lines.join("\n")}\n--- client ---\n${clientOutput.slice(-4000)}`;
 }
 
 interface ClientLine {
@@ -209,11 +211,14 @@ function postJob(): { proc: ChildProcess; done: Promise<{ code: number | null; l
   const proc = spawn(NODE_BIN, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
+  clientOutput = "";
   proc.stdout?.on("data", (d: Buffer) => {
     out += d.toString();
+    clientOutput += d.toString();
   });
   proc.stderr?.on("data", (d: Buffer) => {
     err += d.toString();
+    clientOutput += d.toString();
   });
   const done = new Promise<{ code: number | null; lines: ClientLine[]; err: string }>((resolve) =>
     proc.once("exit", (code) =>
