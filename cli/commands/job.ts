@@ -411,6 +411,9 @@ async function jobPost(f: JobPostFlags): Promise<void> {
   });
 }
 
+/** How long the client waits for its node to announce a revealed test set. */
+const PROVIDE_TIMEOUT_MS = 10_000;
+
 /** What revealing a test set takes: the salt, the binary CID and the client's secret URI. */
 type TestSetReveal = { salt: Uint8Array; testCid: Uint8Array; suri: string };
 
@@ -646,6 +649,8 @@ async function revealTestSet(
   const tx = api.tx.jobManager.revealTestSet(id, toHex(reveal.testCid), toHex(reveal.salt));
   const { blockHash } = await send(api, tx, reveal.suri);
   print("revealed", { job: id, block: blockHash }, `Revealed the test set in block ${blockHash}`);
-  // Best effort: evaluators connected to this node fetch it over bitswap anyway.
-  await rpcRequest(rpc, "content_provide", [cidString(reveal.testCid), 20_000]).catch(() => {});
+  // Best effort, bounded: evaluators connected to this node fetch it over bitswap anyway.
+  await rpcRequest(rpc, "content_provide", [cidString(reveal.testCid), PROVIDE_TIMEOUT_MS], {
+    signal: AbortSignal.timeout(PROVIDE_TIMEOUT_MS + 2_000),
+  }).catch(() => {});
 }

@@ -57,12 +57,18 @@ export function httpRpcUrl(rpcUrl: string): string {
 
 let nextId = 1;
 
-/** One JSON-RPC call over HTTP; a JSON-RPC error becomes a `ContentRpcError`. */
-export async function rpcRequest<T>(rpcUrl: string, method: string, params: unknown[]): Promise<T> {
+/** One JSON-RPC call over HTTP; a JSON-RPC error becomes a `ContentRpcError`. `signal` aborts it. */
+export async function rpcRequest<T>(
+  rpcUrl: string,
+  method: string,
+  params: unknown[],
+  opts: { signal?: AbortSignal } = {},
+): Promise<T> {
   const res = await fetch(httpRpcUrl(rpcUrl), {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: nextId++, method, params }),
+    signal: opts.signal,
   });
   const text = await res.text();
   let body: { result?: T; error?: { code: number; message: string; data?: unknown } };

@@ -346,8 +346,9 @@ export class HeliaContentStore implements ContentStore {
   }
 
   /**
-   * Announces `cid` in the DHT now and waits for it (a test set made public by its reveal). Resolves to
-   * false on an offline store, where there is nothing to announce to; the content must be local.
+   * Announces `cid` in the DHT now (a test set made public by its reveal) and waits at most `timeoutMs`
+   * for it. Resolves to true once announced, false on an offline store or when the deadline came first
+   * (the announcement goes on in the background); the content must be local.
    */
   async provide(cid: string, opts: { timeoutMs?: number } = {}): Promise<boolean> {
     const parsed = this.parseFileCid(cid);
@@ -360,9 +361,19 @@ export class HeliaContentStore implements ContentStore {
     if (!this.online) return false;
     const timeoutMs = opts.timeoutMs ?? this.opts.provideTimeoutMs;
     const signal = AbortSignal.any([this.background.signal, AbortSignal.timeout(timeoutMs)]);
-    await helia.routing.provide(parsed, { signal });
-    this.log.debug("Announced content", { cid });
-    return true;
+    // The DHT walk does not always stop at the signal; the caller gets its answer at the deadline.
+    const announced = helia.routing.provide(parsed, { signal }).then(() => true);
+    announced.catch(() => {});
+    const deadline = new Promise<boolean>((resolve) => {
+      if (signal.aborted) resolve(false);
+      signal.addEventListener("abort", () => resolve(false), { once: true });
+    });
+    const done = await Promise.race([announced, deadline]);
+    this.log.debug(done ? "Announced content" : "Content announcement still running at its deadline", {
+      cid,
+      timeoutMs,
+    });
+    return done;
   }
 
   /** True when `cid` is pinned (as a root). */

@@ -15,7 +15,7 @@
  *   content_has(cid)                                -> bool           (every block local; never fetches)
  *   content_pin(cid, timeoutMs?) / content_unpin(cid) -> null
  *   content_provide(cid, timeoutMs?)                -> bool           (announce local content in the DHT
- *                                                                      now; false on an offline node)
+ *                                                                      now; false offline or at the deadline)
  *
  * Failures answer a `CONTENT_RPC_ERRORS` code with the `ContentError` type object (`{code: "CONTENT_ERROR_…", …}`)
  * as `data`.
