@@ -21,7 +21,7 @@ import { tensor } from "../worker/onnx/tensor.js";
 import type { OptimizerKind } from "../worker/optim/optimizers.js";
 import { buildTemplateModel, type TemplateArch } from "../worker/templates/models.js";
 import { BatchOrder } from "../worker/train/batchOrder.js";
-import { type HashingMode, type PendingStep, TrainingRunner } from "../worker/train/runner.js";
+import { type HashingMode, type PendingStep, type RunnerOptions, TrainingRunner } from "../worker/train/runner.js";
 
 const BATCH = 64;
 const LR = 0.01;
@@ -106,13 +106,14 @@ function handWrittenMlpStep(model: Uint8Array): Uint8Array {
 /** `flush` waits for work a step left running (overlapped hashes); it is timed with the block. */
 type Stepper = { step: () => Promise<void>; flush?: () => Promise<void>; close: () => Promise<void>; hashing?: string };
 
-async function generatedStepper(
+/** A runner for a template model on MNIST with the bench's hyper-parameters. */
+function templateRunner(
   arch: TemplateArch,
   kind: OptimizerKind,
-  hash: false | HashingMode,
   ds: ReturnType<typeof mnistSplits>["train"],
-): Promise<Stepper> {
-  const runner = await TrainingRunner.create(
+  opts: RunnerOptions,
+): Promise<TrainingRunner> {
+  return TrainingRunner.create(
     {
       model: buildTemplateModel(arch, { seed: 1n }),
       dataset: ds,
@@ -123,8 +124,17 @@ async function generatedStepper(
       workerKey: new Uint8Array(32),
       profile: "cpu-exact",
     },
-    { hashState: hash !== false, hashing: hash || undefined },
+    opts,
   );
+}
+
+async function generatedStepper(
+  arch: TemplateArch,
+  kind: OptimizerKind,
+  hash: false | HashingMode,
+  ds: ReturnType<typeof mnistSplits>["train"],
+): Promise<Stepper> {
+  const runner = await templateRunner(arch, kind, ds, { hashState: hash !== false, hashing: hash || undefined });
   if (runner.hashing === "sync") {
     return { step: async () => void (await runner.runStep()), close: () => runner.close(), hashing: "sync" };
   }
@@ -209,19 +219,7 @@ async function hashAlone(
   kind: OptimizerKind,
   ds: ReturnType<typeof mnistSplits>["train"],
 ): Promise<{ ms: number; bytes: number }> {
-  const runner = await TrainingRunner.create(
-    {
-      model: buildTemplateModel(arch, { seed: 1n }),
-      dataset: ds,
-      optimizer: { kind },
-      lr: LR,
-      batchSize: BATCH,
-      seed: 1n,
-      workerKey: new Uint8Array(32),
-      profile: "cpu-exact",
-    },
-    { hashState: false },
-  );
+  const runner = await templateRunner(arch, kind, ds, { hashState: false });
   const bytes = runner.stateTensors().reduce((n, s) => n + s.tensor.data.byteLength, 0);
   const times: number[] = [];
   for (let r = 0; r < ROUNDS; r++) {
