@@ -215,6 +215,27 @@ export function devSessionKeys(name: string): { babe: Uint8Array; grandpa: Uint8
   return { babe: dev(name).publicKey, grandpa: keypairFromSuri(`//${name}`, "ed25519").publicKey };
 }
 
+/** `Staking.bond` of `value` from the origin, rewards to `payee` (default: restaked). */
+export function bondCall(value: bigint, payee: unknown = { tag: "Staked" }): CallValue {
+  return { tag: "Staking", value: { tag: "bond", value: { value, payee } } };
+}
+
+/** `Session.set_keys` with //`name`'s dev session keys. */
+export function setKeysCall(name: string): CallValue {
+  return { tag: "Session", value: { tag: "set_keys", value: { keys: devSessionKeys(name), proof: new Uint8Array() } } };
+}
+
+/** `Staking.validate` with these preferences. */
+export function validateCall(commission = 0, blocked = false): CallValue {
+  return { tag: "Staking", value: { tag: "validate", value: { prefs: { commission, blocked } } } };
+}
+
+/** //`name` bonds `stake`, sets its dev session keys and validates: elected from the next era. */
+export function joinAsValidator(rt: TestRuntime, name: string, stake: bigint): void {
+  const who = dev(name);
+  for (const call of [bondCall(stake), setKeysCall(name), validateCall()]) rt.submit(who, call);
+}
+
 /** A BABE secondary-plain pre-runtime digest (Substrate's `PreDigest::SecondaryPlain`). */
 export function babePreDigest(authorityIndex: number, slot: bigint): DigestItemValue {
   const pre = new Uint8Array(13);

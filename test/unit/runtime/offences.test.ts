@@ -25,7 +25,7 @@ import {
   Staking,
 } from "../../../runtime/pallets/staking.js";
 import { babeEvidence, babeHeader, grandpaEvidence } from "../../helpers/equivocation.js";
-import { dev, devSessionKeys, moduleError, type TestRuntime, UNIT, withStaking } from "../../helpers/runtime.js";
+import { dev, joinAsValidator, moduleError, type TestRuntime, UNIT, withStaking } from "../../helpers/runtime.js";
 
 beforeAll(async () => {
   await cryptoReady();
@@ -181,12 +181,7 @@ describe("report_equivocation: BABE evidence", () => {
     const rt = runtime(4);
     const eve = dev("Eve");
     // Eve joins: bonds, registers keys and validates; elected for era 1 (from session 3).
-    rt.submit(eve, { tag: "Staking", value: { tag: "bond", value: { value: 50n * UNIT, payee: { tag: "Staked" } } } });
-    rt.submit(eve, {
-      tag: "Session",
-      value: { tag: "set_keys", value: { keys: devSessionKeys("Eve"), proof: new Uint8Array() } },
-    });
-    rt.submit(eve, { tag: "Staking", value: { tag: "validate", value: { prefs: { commission: 0, blocked: false } } } });
+    joinAsValidator(rt, "Eve", 50n * UNIT);
     // Headers of the next session (or of two sessions) cannot be checked yet.
     refused(
       rt,
@@ -335,13 +330,7 @@ describe("report_equivocation: GRANDPA evidence", () => {
     refused(rt, grandpaEvidence(ed("Bob"), { setId: 1n, round: 3n }), "future", "Offences.FutureSession");
 
     // Eve joins at era 1: the finality keys change, so set 1 starts; set 0 is checked against session 2.
-    const eve = dev("Eve");
-    rt.submit(eve, { tag: "Staking", value: { tag: "bond", value: { value: 50n * UNIT, payee: { tag: "Staked" } } } });
-    rt.submit(eve, {
-      tag: "Session",
-      value: { tag: "set_keys", value: { keys: devSessionKeys("Eve"), proof: new Uint8Array() } },
-    });
-    rt.submit(eve, { tag: "Staking", value: { tag: "validate", value: { prefs: { commission: 0, blocked: false } } } });
+    joinAsValidator(rt, "Eve", 50n * UNIT);
     rt.runTo(SESSION_LENGTH * SESSIONS_PER_ERA);
     expect(rt.read(authoritySetId)).toBe(1n);
     expect(rt.read((x) => Session.storage.SetIdSession.get(x, 0n))).toBe(SESSIONS_PER_ERA - 1);

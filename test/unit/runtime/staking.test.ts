@@ -15,11 +15,13 @@ import {
 } from "../../../runtime/pallets/staking.js";
 import {
   babePreDigest,
+  bondCall as bond,
   dev,
-  devSessionKeys,
   moduleError,
+  setKeysCall as setKeys,
   type TestRuntime,
   UNIT,
+  validateCall as validate,
   withStaking,
 } from "../../helpers/runtime.js";
 
@@ -38,16 +40,10 @@ const staking = (tag: string, value: Record<string, unknown> = {}): CallValue =>
   tag: "Staking",
   value: { tag, value },
 });
-const bond = (value: bigint, payee: unknown = { tag: "Staked" }) => staking("bond", { value, payee });
 const unbond = (value: bigint) => staking("unbond", { value });
 const withdraw = () => staking("withdraw_unbonded", { num_slashing_spans: 0 });
-const validate = (commission = 0, blocked = false) => staking("validate", { prefs: { commission, blocked } });
 const nominate = (...names: string[]) =>
   staking("nominate", { targets: names.map((n) => ({ tag: "Id", value: pk(n) })) });
-const setKeys = (name: string): CallValue => ({
-  tag: "Session",
-  value: { tag: "set_keys", value: { keys: devSessionKeys(name), proof: new Uint8Array() } },
-});
 const forceOffence = (offender: string, session: number, kind = "BlockEquivocation"): CallValue => ({
   tag: "Offences",
   value: { tag: "force_apply_offence", value: { offender: pk(offender), kind: { tag: kind }, session_index: session } },
