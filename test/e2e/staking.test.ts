@@ -281,12 +281,8 @@ describe("a new validator through @polkadot/api", () => {
     const unbonded = await send(api.tx.staking.unbond(BOND));
     const era = await currentEra(unbonded.blockHash);
     unlockEra = era + BONDING_DURATION;
-    expect(await ledger(unbonded.blockHash)).toEqual({
-      stash: eve.address,
-      total: BOND,
-      active: 0n,
-      unlocking: [{ value: BOND, era: unlockEra }],
-    });
+    const allUnlocking = { stash: eve.address, total: BOND, active: 0n, unlocking: [{ value: BOND, era: unlockEra }] };
+    expect(await ledger(unbonded.blockHash)).toEqual(allUnlocking);
     expect(await reserved(unbonded.blockHash)).toBe(BOND);
 
     const activeAtUnbond = await activeEra();
@@ -297,13 +293,8 @@ describe("a new validator through @polkadot/api", () => {
     const early = await send(api.tx.staking.withdrawUnbonded(0));
     expect(await currentEra(early.blockHash)).toBeLessThan(unlockEra);
     expect(withdrawn(early)).toEqual([]);
-    expect(await ledger(unbonded.blockHash)).toEqual({
-      stash: eve.address,
-      total: BOND,
-      active: 0n,
-      unlocking: [{ value: BOND, era: unlockEra }],
-    });
-    expect(await reserved(unbonded.blockHash)).toBe(BOND);
+    expect(await ledger(early.blockHash)).toEqual(allUnlocking);
+    expect(await reserved(early.blockHash)).toBe(BOND);
 
     // After it: all of it, and the stash is done with staking.
     await waitFor(async () => (await currentEra()) >= unlockEra || undefined, 120_000, `era ${unlockEra}`);
