@@ -71,14 +71,7 @@ const WIRE_OVERHEAD_PER_PART = 24;
 /** Creates the host (libp2p created but not started, unless given in `modules.libp2p`). */
 export async function createP2pHost(opts: P2pOptions, modules: P2pModules): Promise<P2pHost> {
   const now = modules.now ?? Date.now;
-  const scores =
-    modules.scores ??
-    new PeerScoreStore({
-      banThreshold: opts.banThreshold,
-      banDurationMs: opts.banDurationMs,
-      decayPerSecond: opts.reputationDecayPerSecond,
-      now,
-    });
+  const scores = modules.scores ?? PeerScoreStore.fromP2pOptions(opts, now);
   const reserved = opts.reservedNodes.map(parsePeerMultiaddr);
   const bootnodes = opts.bootnodes.map(parsePeerMultiaddr);
   for (const addr of [...opts.listenAddrs, ...opts.publicAddrs]) parseMultiaddr(addr);

@@ -78,6 +78,19 @@ export class PeerScoreStore {
     this.changes = { ...defaultReputationChanges, ...opts.changes };
   }
 
+  /** The store a node's p2p options describe (`P2pOptions`: ban threshold and duration, decay). */
+  static fromP2pOptions(
+    opts: { banThreshold: number; banDurationMs: number; reputationDecayPerSecond: number },
+    now: () => number = Date.now,
+  ): PeerScoreStore {
+    return new PeerScoreStore({
+      banThreshold: opts.banThreshold,
+      banDurationMs: opts.banDurationMs,
+      decayPerSecond: opts.reputationDecayPerSecond,
+      now,
+    });
+  }
+
   /** The value a report applies: its own, else its kind's. */
   valueOf(report: PeerReport): number {
     return report.value ?? this.changes[report.kind];

@@ -25,12 +25,7 @@ export interface NetworkLibp2p {
 }
 
 export async function createNetworkLibp2p(opts: P2pOptions, genesisHash: Uint8Array): Promise<NetworkLibp2p> {
-  const scores = new PeerScoreStore({
-    banThreshold: opts.banThreshold,
-    banDurationMs: opts.banDurationMs,
-    decayPerSecond: opts.reputationDecayPerSecond,
-    now: Date.now,
-  });
+  const scores = PeerScoreStore.fromP2pOptions(opts);
   const reservedPeerIds = new Set(opts.reservedNodes.map((addr) => parsePeerMultiaddr(addr).peerId.toString()));
   const privateKey = await privateKeyFromNodeKey(opts.nodeKey ?? generateNodeKey());
   const libp2p = await createLibp2p(

@@ -27,12 +27,7 @@ const GENESIS = new Uint8Array(32).fill(9);
 
 async function node(): Promise<Libp2p<P2pServices>> {
   const opts = withP2pDefaults({ listenAddrs: ["/ip4/127.0.0.1/tcp/0"], allowPrivateAddresses: true });
-  const scores = new PeerScoreStore({
-    banThreshold: opts.banThreshold,
-    banDurationMs: opts.banDurationMs,
-    decayPerSecond: opts.reputationDecayPerSecond,
-    now: Date.now,
-  });
+  const scores = PeerScoreStore.fromP2pOptions(opts);
   const privateKey = await privateKeyFromNodeKey(generateNodeKey());
   const n = await createLibp2p(
     buildLibp2pOptions(opts, { privateKey, genesisHash: GENESIS, scores, dhtRecords: capabilityRecordDhtOptions }),

@@ -244,12 +244,7 @@ describe("HeliaContentStore over libp2p (bitswap)", () => {
 
   async function libp2pNode(): Promise<Libp2p> {
     const opts = withP2pDefaults({ listenAddrs: ["/ip4/127.0.0.1/tcp/0"], enableDht: false });
-    const scores = new PeerScoreStore({
-      banThreshold: opts.banThreshold,
-      banDurationMs: opts.banDurationMs,
-      decayPerSecond: opts.reputationDecayPerSecond,
-      now: Date.now,
-    });
+    const scores = PeerScoreStore.fromP2pOptions(opts);
     const privateKey = await privateKeyFromNodeKey(generateNodeKey());
     const node = await createLibp2p(buildLibp2pOptions(opts, { privateKey, genesisHash, scores }));
     await node.start();
