@@ -24,6 +24,7 @@ import {
 } from "../../../runtime/pallets/babe.js";
 import { BABE_ENGINE_ID, SESSION_LENGTH, Session, sessionIndex } from "../../../runtime/pallets/session.js";
 import { minimumPeriod, Timestamp } from "../../../runtime/pallets/timestamp.js";
+import { thrownCode } from "../../helpers/errors.js";
 import { babePreDigest, babeVrfPreDigest, dev, TestRuntime, UNIT, withStaking } from "../../helpers/runtime.js";
 
 beforeAll(async () => {
@@ -64,15 +65,7 @@ function expectedAccumulator(from: number, to: number): Uint8Array {
 const payload = (item: DigestItemValue): Uint8Array => (item as { value: [Uint8Array, Uint8Array] }).value[1];
 
 /** Runs `fn` and returns the `BabeRuntimeError` code it threw. */
-function babeErrorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof BabeRuntimeError) return err.code;
-    throw err;
-  }
-  throw new Error("expected a BabeRuntimeError");
-}
+const babeErrorOf = (fn: () => unknown) => thrownCode(fn, BabeRuntimeError);
 
 describe("babe pallet: declaration", () => {
   it("is pallet 9 (pallet_babe), after Session so that the session rotates first in each block", () => {

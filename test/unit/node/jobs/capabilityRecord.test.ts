@@ -30,6 +30,7 @@ import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
 import { toHex } from "../../../../primitives/hex.js";
 import { createLogger } from "../../../../primitives/logger.js";
 import { WorkerRegistry } from "../../../../runtime/pallets/workerRegistry.js";
+import { thrownCode } from "../../../helpers/errors.js";
 import { CPU_BOX, jobRuntime, pk } from "../../../helpers/jobs.js";
 import { MemoryContentStore } from "../../../helpers/memoryContent.js";
 import { dev } from "../../../helpers/runtime.js";
@@ -49,15 +50,7 @@ const GPU_BOX = {
   profiles: [{ tag: "CpuExact" as const }, { tag: "GpuTolerance" as const }],
 };
 
-function code(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof CapabilityRecordError) return e.code;
-    throw e;
-  }
-  throw new Error("did not throw");
-}
+const code = (f: () => unknown) => thrownCode(f, CapabilityRecordError);
 
 describe("capability record", () => {
   it("encodes, signs and verifies; the hash is blake2-256 of the encoding", () => {

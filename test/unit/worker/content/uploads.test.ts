@@ -9,7 +9,7 @@ import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
 import { contentMethods } from "../../../../node/rpc/methods/content.js";
 import type { RpcServer } from "../../../../node/rpc/server/index.js";
-import { ContentError, type ContentErrorCode } from "../../../../worker/content/errors.js";
+import { ContentError } from "../../../../worker/content/errors.js";
 import {
   ContentRpcError,
   downloadContent,
@@ -19,19 +19,12 @@ import {
 } from "../../../../worker/content/rpcClient.js";
 import { HeliaContentStore } from "../../../../worker/content/store.js";
 import { ChunkedUploads } from "../../../../worker/content/uploads.js";
+import { thrownCode } from "../../../helpers/errors.js";
 import { startServer } from "../../node/rpc/helpers.js";
 
 const MiB = 1024 * 1024;
 
-function contentCode(fn: () => unknown): ContentErrorCode | undefined {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof ContentError) return err.code;
-    throw err;
-  }
-  return undefined;
-}
+const contentCode = (fn: () => unknown) => thrownCode(fn, ContentError);
 
 describe("ChunkedUploads", () => {
   const added: Uint8Array[] = [];
