@@ -105,19 +105,18 @@ export class JobArtifacts {
   }
 
   private async recover(number: number, ext: Ext): Promise<void> {
-    const holds = await this.content.holdings("job");
-    for (const { holder } of holds) {
-      const isResult = holder.startsWith(RESULT_HOLDER);
-      const digits = holder.slice(isResult ? RESULT_HOLDER.length : INPUT_HOLDER.length);
-      if (!/^\d+$/.test(digits) || (!isResult && !holder.startsWith(INPUT_HOLDER))) continue;
-      const id = BigInt(digits);
-      if (isLive(ext, id)) {
-        this.tracked.add(id);
-        continue;
-      }
-      if (isResult) {
-        if (!this.resultReleases.has(id)) this.resultReleases.set(id, number + this.opts.resultRetentionBlocks);
-      } else await this.releaseHolder(holder);
+    const ids = new Set<bigint>();
+    for (const { holder } of await this.content.holdings("job")) {
+      const digits = holder.startsWith(RESULT_HOLDER)
+        ? holder.slice(RESULT_HOLDER.length)
+        : holder.startsWith(INPUT_HOLDER)
+          ? holder.slice(INPUT_HOLDER.length)
+          : "";
+      if (/^\d+$/.test(digits)) ids.add(BigInt(digits));
+    }
+    for (const id of ids) {
+      if (isLive(ext, id)) this.tracked.add(id);
+      else await this.ended(id, number);
     }
   }
 
