@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { propose } from "../node/authoring/proposer.js";
 import { BlockSignatureVerifier } from "../node/chain/blockSignatures.js";
 import { blockRef, buildGenesis, Chain } from "../node/chain/chain.js";
+import { RuntimeView } from "../node/chain/runtimeView.js";
 import type { Block } from "../node/chain/types.js";
 import { ChainDb } from "../node/db/chainDb.js";
 import { signExtrinsic } from "../node/extrinsicBuilder.js";
@@ -70,8 +71,7 @@ async function buildBlocks(
     }
     const proposal = propose(
       {
-        parent,
-        parentState: state,
+        parent: new RuntimeView(parent, state, { signatures: trustAll, genesisHash: genesisRef.hash }),
         timestamp: BigInt(1_700_000_000_000 + b * 2000),
         preDigest: [],
         deadlineReached: () => false,

@@ -21,6 +21,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isPrimaryHeader } from "../consensus/babe/index.js";
 import {
   BUILTIN_SPECS,
   type ChainSpec,
@@ -30,7 +31,7 @@ import {
   devPeerId,
   genesisStorageOf,
 } from "../genesis/chainSpec.js";
-import { BabeVerifier, defaultBabeOptions, isPrimaryHeader } from "../node/authoring/babe.js";
+import { BabeVerifier, defaultBabeOptions } from "../node/chain/babeVerifier.js";
 import { Chain } from "../node/chain/chain.js";
 import type { Block } from "../node/chain/types.js";
 import { ChainDb } from "../node/db/chainDb.js";
@@ -233,7 +234,7 @@ async function syncThroughput(dir: string): Promise<void> {
       logger: nullLogger,
       babe: new BabeVerifier(
         { ...defaultBabeOptions, slotDurationMs: SLOT_MS },
-        { chain, signatures: defaultSignatureChecker, logger: nullLogger, now: () => Date.now() },
+        { chain, logger: nullLogger, now: () => Date.now() },
       ),
     });
     const baseStart = Date.now();

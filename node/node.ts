@@ -16,18 +16,19 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { isPrimaryHeader } from "../consensus/babe/index.js";
 import { type ChainSpec, genesisStorageOf } from "../genesis/chainSpec.js";
 import { type P2pOptions, topicName } from "../p2p/index.js";
 import { defaultSignatureChecker, keypairFromSuri, sign } from "../primitives/crypto/index.js";
 import { cryptoReady } from "../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../primitives/hex.js";
 import type { Logger } from "../primitives/logger.js";
-import { Ext, validateTransaction } from "../runtime/index.js";
 import { ChunkedUploads, HeliaContentStore } from "../worker/content/index.js";
 import type { ContentStore } from "../worker/content/types.js";
-import { BabeVerifier, babeClaimSlot, defaultBabeOptions, isPrimaryHeader, slotDurationOf } from "./authoring/babe.js";
+import { babeClaimSlot } from "./authoring/babe.js";
 import { SlotWorker, singleAuthorityClaim } from "./authoring/slotWorker.js";
-import { Chain, trieBackend } from "./chain/chain.js";
+import { BabeVerifier, defaultBabeOptions } from "./chain/babeVerifier.js";
+import { Chain } from "./chain/chain.js";
 import { ChainDb } from "./db/chainDb.js";
 import { defaultFinalityOptions, FinalityService } from "./finality/index.js";
 import { Informant } from "./informant.js";
@@ -152,11 +153,8 @@ export class TensorchainNode {
         bestBlock: () => ({ hash: chain.best.hashHex, number: chain.best.number }),
         validate: async (source, tx, at) => {
           const hash = fromHex(at);
-          const header = await chain.header(hash);
-          if (!header) return { ok: false, error: { kind: "unknown", reason: "cannotLookup" } };
-          const state = chain.stateInMemory(hash) ?? (await chain.stateAt(hash));
-          const ext = new Ext(trieBackend(state), signatures);
-          return validateTransaction(ext, source, tx, { hash, number: header.number }, chain.genesisHash);
+          if (!(await chain.header(hash))) return { ok: false, error: { kind: "unknown", reason: "cannotLookup" } };
+          return (await chain.runtimeAt(hash)).validateTransaction(source, tx);
         },
       },
     );
@@ -189,10 +187,7 @@ export class TensorchainNode {
     }
 
     // The chain's slot duration, from its chain spec's genesis (the same in every state of the chain).
-    const slotDurationMs = slotDurationOf(
-      chain.stateInMemory(chain.finalized.hash) ?? (await chain.stateAt(chain.finalized.hash)),
-      signatures,
-    );
+    const slotDurationMs = (await chain.runtimeAt(chain.finalized.hash)).slotDuration();
     let services: NetworkServices | undefined;
     if (!opts.devAuthority && opts.network) {
       // Equivocations seen by BABE header checks and by the GRANDPA voter go on chain as reports.
@@ -205,7 +200,6 @@ export class TensorchainNode {
         { ...defaultBabeOptions, slotDurationMs },
         {
           chain,
-          signatures,
           logger: logger.child({ module: "babe" }),
           now: () => Date.now(),
           reportEquivocation,
@@ -228,7 +222,6 @@ export class TensorchainNode {
           chain,
           db,
           keystore,
-          signatures,
           logger: logger.child({ module: "grandpa" }),
           publish: (data) => network.publishFinality(data),
           peers: () => network.peers().map((p) => p.peerId),
@@ -305,7 +298,7 @@ export class TensorchainNode {
           genesisHash: chain.genesisHash,
           logger: logger.child({ module: "babe" }),
           now: () => Date.now(),
-          claimSlot: babeClaimSlot(chain, keystore, signatures),
+          claimSlot: babeClaimSlot(chain, keystore),
         },
       );
     }
@@ -322,7 +315,6 @@ export class TensorchainNode {
           pool,
           keystore,
           spec: opts.spec,
-          signatures,
           node: {
             name: opts.name,
             version: NODE_VERSION,
@@ -443,7 +435,6 @@ function startJobRoles(
     {
       chain: m.chain,
       pool: m.pool,
-      signatures: defaultSignatureChecker,
       pair,
       content,
       capabilities: detectCapabilities(),

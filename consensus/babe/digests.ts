@@ -116,6 +116,24 @@ export function findPreDigest(header: HeaderValue): PreDigestValue {
   }
 }
 
+/** Whether a header claims a primary slot (weight 1 in fork choice); false without a BABE pre-digest. */
+export function isPrimaryHeader(header: HeaderValue): boolean {
+  try {
+    return findPreDigest(header).tag === "Primary";
+  } catch {
+    return false;
+  }
+}
+
+/** The slot of a header's BABE pre-digest, undefined without one (genesis, Aura-sealed dev blocks). */
+export function headerSlot(header: HeaderValue): bigint | undefined {
+  try {
+    return findPreDigest(header).value.slot;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The `NextEpochData` announcement in the header, if any (the first epoch block carries it). */
 export function findNextEpochDescriptor(header: HeaderValue): NextEpochDescriptorValue | undefined {
   for (const payload of digestPayloads(header, "Consensus", BABE_ENGINE_ID)) {

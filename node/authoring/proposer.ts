@@ -7,11 +7,10 @@
 import type { SignatureChecker } from "../../primitives/crypto/index.js";
 import type { HexString } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
-import type { Trie } from "../../primitives/trie/index.js";
-import type { DigestItemValue, HeaderValue } from "../../primitives/types.js";
-import { applyExtrinsic, Ext, finalizeBlock, initializeBlock, timestampInherent } from "../../runtime/index.js";
-import { trieBackend } from "../chain/chain.js";
-import type { BlockRef } from "../chain/types.js";
+import type { DigestItemValue } from "../../primitives/types.js";
+import { timestampInherent } from "../../runtime/index.js";
+import { BlockBuilder, type BuiltBlock } from "../chain/blockBuilder.js";
+import type { RuntimeView } from "../chain/runtimeView.js";
 
 export interface PoolTransaction {
   hash: HexString;
@@ -24,8 +23,8 @@ export interface ProposerPool {
 }
 
 export interface ProposeParams {
-  parent: BlockRef;
-  parentState: Trie;
+  /** The runtime at the parent block. */
+  parent: RuntimeView;
   /** Milliseconds since the Unix epoch, from the slot (never from the runtime). */
   timestamp: bigint;
   preDigest: DigestItemValue[];
@@ -33,10 +32,7 @@ export interface ProposeParams {
   deadlineReached: () => boolean;
 }
 
-export interface Proposal {
-  header: HeaderValue;
-  extrinsics: Uint8Array[];
-  state: Trie;
+export interface Proposal extends BuiltBlock {
   included: HexString[];
 }
 
@@ -51,22 +47,16 @@ export interface ProposerModules {
 const MAX_SKIPPED_WHEN_FULL = 8;
 
 export function propose(p: ProposeParams, m: ProposerModules): Proposal {
-  const ext = new Ext(trieBackend(p.parentState), m.signatures);
-  const number = p.parent.number + 1;
-  initializeBlock(ext, { parentHash: p.parent.hash, number, digest: p.preDigest });
-  const extrinsics: Uint8Array[] = [];
-  const inherent = timestampInherent(p.timestamp);
-  const r = applyExtrinsic(ext, inherent, m.genesisHash);
+  const builder = new BlockBuilder(p.parent, p.preDigest, m);
+  const r = builder.apply(timestampInherent(p.timestamp));
   if (!r.ok || !r.outcome.ok) throw new Error(`Timestamp inherent failed: ${JSON.stringify(r)}`);
-  extrinsics.push(inherent);
 
   const included: HexString[] = [];
   let skipped = 0;
   for (const tx of m.pool.ready()) {
     if (p.deadlineReached()) break;
-    const result = applyExtrinsic(ext, tx.bytes, m.genesisHash);
+    const result = builder.apply(tx.bytes);
     if (result.ok) {
-      extrinsics.push(tx.bytes);
       included.push(tx.hash);
       skipped = 0;
       continue;
@@ -82,14 +72,5 @@ export function propose(p: ProposeParams, m: ProposerModules): Proposal {
     m.pool.reportInvalid(tx.hash);
   }
   // The digest is the author's pre-digest plus what the runtime added (authority-set changes).
-  const { extrinsicsRoot, digest } = finalizeBlock(ext, extrinsics);
-  const state = p.parentState.update(ext.overlay.drain());
-  const header: HeaderValue = {
-    parentHash: p.parent.hash,
-    number,
-    stateRoot: state.root,
-    extrinsicsRoot,
-    digest: { logs: digest },
-  };
-  return { header, extrinsics, state, included };
+  return { ...builder.build(), included };
 }

@@ -4,24 +4,11 @@
  * leader election replaces `claimSlot` without touching the rest.
  */
 import { T } from "../../primitives/scale/types.js";
-import type { Trie } from "../../primitives/trie/index.js";
 import type { DigestItemValue } from "../../primitives/types.js";
-import { Ext } from "../../runtime/index.js";
-import { minimumPeriod, Timestamp } from "../../runtime/pallets/timestamp.js";
 import type { Chain } from "../chain/chain.js";
-import { hashHeader, trieBackend } from "../chain/chain.js";
+import { hashHeader } from "../chain/chain.js";
 import type { BlockRef } from "../chain/types.js";
 import { type ProposerModules, propose } from "./proposer.js";
-
-/** Twice the chain's minimum period (its slot duration): a safe gap between two block timestamps. */
-function minimumBlockGap(state: Trie, signatures: ProposerModules["signatures"]): bigint {
-  return 2n * minimumPeriod(new Ext(trieBackend(state), signatures));
-}
-
-function readTimestamp(state: Trie): bigint {
-  const raw = state.get(Timestamp.storage.Now.key);
-  return raw ? T.u64.dec(raw) : 0n;
-}
 
 export const AURA_ENGINE_ID = new TextEncoder().encode("aura");
 
@@ -48,12 +35,6 @@ export interface SlotWorkerOptions {
   /** Share of the slot spent collecting transactions. */
   proposingShare: number;
 }
-
-export const defaultSlotWorkerOptions: SlotWorkerOptions = {
-  slotDurationMs: 2000,
-  finalityDelayMs: 250,
-  proposingShare: 0.5,
-};
 
 export interface SlotWorkerModules extends ProposerModules {
   chain: Chain;
@@ -92,12 +73,9 @@ export class SlotWorker {
    */
   async createBlock(): Promise<BlockRef | undefined> {
     const run = this.current.then(async () => {
-      const parentState =
-        this.modules.chain.stateInMemory(this.modules.chain.best.hash) ??
-        (await this.modules.chain.stateAt(this.modules.chain.best.hash));
-      const previous = readTimestamp(parentState);
-      const gap = minimumBlockGap(parentState, this.modules.signatures);
-      const timestamp = BigInt(Math.max(this.modules.now(), Number(previous + gap)));
+      const parent = this.modules.chain.bestRuntime;
+      const earliest = parent.timestamp() + parent.minimumBlockGap();
+      const timestamp = BigInt(Math.max(this.modules.now(), Number(earliest)));
       const slot = this.lastSlot + 1n;
       return this.author(slot, timestamp, () => false);
     });
@@ -157,10 +135,10 @@ export class SlotWorker {
     const parent = chain.best;
     const claim = this.modules.claimSlot(slot, parent);
     if (!claim) return undefined;
-    const parentState = chain.stateInMemory(parent.hash) ?? (await chain.stateAt(parent.hash));
+    const parentRuntime = await chain.runtimeAt(parent.hash);
     try {
       const proposal = propose(
-        { parent, parentState, timestamp, preDigest: claim.preDigest, deadlineReached },
+        { parent: parentRuntime, timestamp, preDigest: claim.preDigest, deadlineReached },
         this.modules,
       );
       const preHash = hashHeader(proposal.header);

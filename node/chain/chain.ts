@@ -22,13 +22,17 @@ import {
   executeBlock,
   type GenesisConfig,
   joinExtrinsics,
-  type StateBackend,
   splitExtrinsics,
 } from "../../runtime/index.js";
 import { type ChainDb, WriteBatch } from "../db/chainDb.js";
 import { loadTrie } from "../state/index.js";
 import { BlockError, ChainError } from "./errors.js";
+import { RuntimeView, trieBackend } from "./runtimeView.js";
 import type { Block, BlockOrigin, BlockRef, ImportedBlock } from "./types.js";
+
+/** How many runtime views `runtimeAt` keeps (least recently used out): enough for every unfinalized block
+ * a service looks at, few enough that views of old blocks loaded from disk do not pile up. */
+export const RUNTIME_VIEW_CACHE_SIZE = 64;
 
 export interface ChainModules {
   db: ChainDb;
@@ -56,15 +60,6 @@ export function blockRef(header: HeaderValue, hash = hashHeader(header)): BlockR
   return { hash, hashHex: toHex(hash), number: header.number, header };
 }
 
-export function trieBackend(trie: Trie): StateBackend {
-  return {
-    get: (k) => trie.get(k),
-    keys: function* (prefix) {
-      for (const [k] of trie.entries(prefix)) yield k;
-    },
-  };
-}
-
 export function genesisHeader(stateRoot: Uint8Array): HeaderValue {
   return {
     parentHash: new Uint8Array(32),
@@ -81,11 +76,13 @@ export function buildGenesis(storage: [Uint8Array, Uint8Array][]): { header: Hea
   return { header: genesisHeader(state.root), state };
 }
 
-export { buildGenesisStorage, type GenesisConfig };
+export { buildGenesisStorage, type GenesisConfig, trieBackend };
 
 export class Chain extends EventEmitter<ChainEvents> {
   private readonly states = new Map<string, Trie>();
   private readonly headers = new Map<string, HeaderValue>();
+  /** Recently used runtime views by block hash, oldest use first. */
+  private readonly views = new Map<string, RuntimeView>();
   private bestRef: BlockRef;
   private finalizedRef: BlockRef;
   /** Unfinalized blocks descending from the last finalized one, with their fork-choice weights. */
@@ -244,6 +241,54 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   /**
+   * The runtime at block `hash`: a read-only view of its post-state through which node services and RPC
+   * read the chain. Throws `BLOCK_ERROR_UNKNOWN_BLOCK` for a block the chain does not have.
+   */
+  async runtimeAt(hash: Uint8Array): Promise<RuntimeView> {
+    const view = this.runtimeInMemory(hash);
+    if (view) return view;
+    const hex = toHex(hash);
+    const header = await this.header(hash);
+    if (!header) throw new BlockError({ code: "BLOCK_ERROR_UNKNOWN_BLOCK", hash: hex });
+    return this.cacheView(new RuntimeView(blockRef(header, hash), await this.stateAt(hash), this.viewModules()));
+  }
+
+  /** The runtime at `hash` without waiting, when its state is in memory (recent blocks; the best always). */
+  runtimeInMemory(hash: Uint8Array): RuntimeView | undefined {
+    const hex = toHex(hash);
+    const cached = this.views.get(hex);
+    if (cached) {
+      this.views.delete(hex);
+      this.views.set(hex, cached);
+      return cached;
+    }
+    const state = this.states.get(hex);
+    const header = state && this.headerInMemory(hash);
+    if (!state || !header) return undefined;
+    return this.cacheView(new RuntimeView(blockRef(header, hash), state, this.viewModules()));
+  }
+
+  /** The runtime at the best block (always in memory). */
+  get bestRuntime(): RuntimeView {
+    return this.runtimeInMemory(this.bestRef.hash)!;
+  }
+
+  /** How many views `runtimeAt` holds now (at most `RUNTIME_VIEW_CACHE_SIZE`). */
+  get cachedViews(): number {
+    return this.views.size;
+  }
+
+  private viewModules() {
+    return { signatures: this.modules.signatures, genesisHash: this.genesis.hash };
+  }
+
+  private cacheView(view: RuntimeView): RuntimeView {
+    this.views.set(view.block.hashHex, view);
+    if (this.views.size > RUNTIME_VIEW_CACHE_SIZE) this.views.delete(this.views.keys().next().value!);
+    return view;
+  }
+
+  /**
    * Imports a block. `executed` carries the post-state when the caller already executed the block (the
    * block author); otherwise the block is executed here on its parent's state and checked.
    */
@@ -384,11 +429,10 @@ export class Chain extends EventEmitter<ChainEvents> {
   private markFinalized(ref: BlockRef): void {
     this.finalizedRef = ref;
     // States of blocks at or below the finalized height are no longer needed in memory, except the best.
-    for (const [hex, trie] of this.states) {
+    for (const hex of this.states.keys()) {
       const h = this.headers.get(hex);
       if (hex !== this.bestRef.hashHex && hex !== ref.hashHex && (!h || h.number <= ref.number)) {
         this.states.delete(hex);
-        void trie;
       }
     }
     for (const [hex, h] of this.headers) if (h.number < ref.number - 256) this.headers.delete(hex);

@@ -38,10 +38,9 @@ import {
   verifyJustification,
 } from "../../consensus/grandpa/index.js";
 import type { GossipResult, PeerReport } from "../../p2p/index.js";
-import type { KeyPair, SignatureChecker } from "../../primitives/crypto/index.js";
+import type { KeyPair } from "../../primitives/crypto/index.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
-import { grandpaSetOf } from "../authoring/babe.js";
 import type { Chain } from "../chain/chain.js";
 import type { BlockRef, ImportedBlock } from "../chain/types.js";
 import type { ChainDb } from "../db/chainDb.js";
@@ -62,7 +61,6 @@ export interface FinalityModules {
   chain: Chain;
   db: ChainDb;
   keystore: Keystore;
-  signatures: SignatureChecker;
   logger: Logger;
   /** Gossips an encoded vote on the finality topic. */
   publish(data: Uint8Array): Promise<void>;
@@ -134,10 +132,10 @@ export class FinalityService {
   ) {}
 
   static async create(opts: FinalityOptions, modules: FinalityModules): Promise<FinalityService> {
-    const { chain, signatures, keystore, logger } = modules;
+    const { chain, keystore, logger } = modules;
     const store = new LevelVoteStore(modules.db);
     const finalized = chain.finalized;
-    const set: AuthoritySet = grandpaSetOf(await chain.stateAt(finalized.hash), signatures);
+    const set: AuthoritySet = (await chain.runtimeAt(finalized.hash)).grandpaSet();
     const stored = await store.loadState();
     const round = stored && stored.setId === set.setId ? stored.round : 0n;
     const signer = opts.validator ? signerFor(keystore, set) : undefined;
@@ -259,8 +257,8 @@ export class FinalityService {
     block: { hash: Uint8Array; number: number; parentHash: Uint8Array },
     justification: Uint8Array,
   ): Promise<void> {
-    const parentState = await this.modules.chain.stateAt(block.parentHash);
-    verifyJustification(justification, grandpaSetOf(parentState, this.modules.signatures), {
+    const parentRuntime = await this.modules.chain.runtimeAt(block.parentHash);
+    verifyJustification(justification, parentRuntime.grandpaSet(), {
       hash: block.hash,
       number: block.number,
     });

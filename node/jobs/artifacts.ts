@@ -13,10 +13,13 @@
  * a result's retention starts again from there.
  */
 import type { Logger } from "../../primitives/logger.js";
-import type { Ext } from "../../runtime/index.js";
-import { isFinal, JobManager } from "../../runtime/pallets/jobManager.js";
+import { isFinal } from "../../runtime/pallets/jobManager.js";
 import type { ContentStore } from "../../worker/content/types.js";
+import type { RuntimeView } from "../chain/runtimeView.js";
 import { errorInfo } from "./context.js";
+
+/** What the artifacts need of the runtime at a block: whether a job is still live. */
+export type JobReader = Pick<RuntimeView, "job">;
 
 export const INPUT_HOLDER = "job:";
 export const RESULT_HOLDER = "job-result:";
@@ -76,13 +79,13 @@ export class JobArtifacts {
    * inputs of jobs that ended; then the results whose retention is over; then one sweep if anything
    * was released.
    */
-  async onBlock(number: number, ext: Ext): Promise<void> {
+  async onBlock(number: number, runtime: JobReader): Promise<void> {
     if (!this.recovered) {
       this.recovered = true;
-      await this.recover(number, ext);
+      await this.recover(number, runtime);
     }
     for (const id of [...this.tracked]) {
-      if (isLive(ext, id)) continue;
+      if (isLive(runtime, id)) continue;
       this.tracked.delete(id);
       await this.ended(id, number);
     }
@@ -104,7 +107,7 @@ export class JobArtifacts {
     await this.sweeping;
   }
 
-  private async recover(number: number, ext: Ext): Promise<void> {
+  private async recover(number: number, runtime: JobReader): Promise<void> {
     const ids = new Set<bigint>();
     for (const { holder } of await this.content.holdings("job")) {
       const digits = holder.startsWith(RESULT_HOLDER)
@@ -115,7 +118,7 @@ export class JobArtifacts {
       if (/^\d+$/.test(digits)) ids.add(BigInt(digits));
     }
     for (const id of ids) {
-      if (isLive(ext, id)) this.tracked.add(id);
+      if (isLive(runtime, id)) this.tracked.add(id);
       else await this.ended(id, number);
     }
   }
@@ -149,7 +152,7 @@ export class JobArtifacts {
   }
 }
 
-function isLive(ext: Ext, id: bigint): boolean {
-  const job = JobManager.storage.Jobs.get(ext, id);
+function isLive(runtime: JobReader, id: bigint): boolean {
+  const job = runtime.job(id);
   return job !== undefined && !isFinal(job.status);
 }

@@ -19,15 +19,14 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, fromHex, toHex } from "../../primitives/hex.js";
-import type { Ext } from "../../runtime/index.js";
 import {
   type AccuraciesValue,
   attestationCommitment,
   isFinal,
-  JobManager,
   type JobValue,
 } from "../../runtime/pallets/jobManager.js";
 import type { Dataset } from "../../worker/data/dataset.js";
+import type { RuntimeView } from "../chain/runtimeView.js";
 import { datasetFromBytes, errorInfo, type RoleContext } from "./context.js";
 import type { FollowedBlock } from "./follower.js";
 import type { EvaluateFn } from "./trainer.js";
@@ -50,9 +49,9 @@ interface EvaluatorJob {
 }
 
 /** The trainers of `job` with a result, in assignment order, and their results. */
-export function submittedResults(ext: Ext, id: bigint, job: JobValue) {
+export function submittedResults(runtime: Pick<RuntimeView, "assignment">, id: bigint, job: JobValue) {
   return job.workers.flatMap((w) => {
-    const r = JobManager.storage.Assignments.get(ext, [id, w])?.result;
+    const r = runtime.assignment(id, w)?.result;
     return r ? [{ worker: w, result: r }] : [];
   });
 }
@@ -83,14 +82,13 @@ export class EvaluatorRole {
       )
         ids.add(id);
     }
-    if (scanAll)
-      for (const [id, job] of JobManager.storage.Jobs.entries(block.ext)) if (!isFinal(job.status)) ids.add(id);
+    if (scanAll) for (const [id, job] of block.runtime.jobs()) if (!isFinal(job.status)) ids.add(id);
     for (const id of ids) this.reconcile(id, block);
   }
 
   private reconcile(id: bigint, block: FollowedBlock): void {
-    const { ext } = block;
-    const job = JobManager.storage.Jobs.get(ext, id);
+    const { runtime } = block;
+    const job = runtime.job(id);
     if (!job?.evaluators.some((e) => bytesEqual(e, this.ctx.self))) {
       this.jobs.delete(id);
       return;
@@ -107,14 +105,14 @@ export class EvaluatorRole {
       this.jobs.set(id, st);
     }
     const resend = st.sentAt !== undefined && block.number >= st.sentAt + this.ctx.opts.resubmitAfterBlocks;
-    const onChain = JobManager.storage.Attestations.get(ext, [id, this.ctx.self]);
+    const onChain = runtime.attestation(id, this.ctx.self);
     switch (job.status.tag) {
       case "AwaitingTestSet":
-        for (const { result } of submittedResults(ext, id, job)) this.model(id, st, result.model_cid);
+        for (const { result } of submittedResults(runtime, id, job)) this.model(id, st, result.model_cid);
         return;
       case "Committing":
         if (onChain) return;
-        if (st.phase === "prefetching") void this.evaluateAndCommit(id, job, ext, st);
+        if (st.phase === "prefetching") void this.evaluateAndCommit(id, job, runtime, st);
         else if (st.phase === "committing" && resend && st.attestation) this.commit(id, st);
         return;
       case "Revealing":
@@ -142,10 +140,10 @@ export class EvaluatorRole {
     return p;
   }
 
-  private async evaluateAndCommit(id: bigint, job: JobValue, ext: Ext, st: EvaluatorJob): Promise<void> {
+  private async evaluateAndCommit(id: bigint, job: JobValue, runtime: RuntimeView, st: EvaluatorJob): Promise<void> {
     st.phase = "evaluating";
     const log = this.ctx.logger;
-    const results = submittedResults(ext, id, job);
+    const results = submittedResults(runtime, id, job);
     try {
       if (!st.attestation) {
         let testSet: Dataset | undefined;

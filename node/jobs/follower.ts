@@ -9,13 +9,10 @@
  * re-enacted after a reorg is handed out once more: listeners re-read the chain state instead of
  * trusting the events alone (the roles are written that way). Blocks are handled one at a time.
  */
-import type { SignatureChecker } from "../../primitives/crypto/index.js";
 import { type HexString, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
-import type { Trie } from "../../primitives/trie/index.js";
 import type { HeaderValue } from "../../primitives/types.js";
-import { Ext, System } from "../../runtime/index.js";
-import { trieBackend } from "../chain/chain.js";
+import type { RuntimeView } from "../chain/runtimeView.js";
 import type { BlockRef } from "../chain/types.js";
 
 /** What the follower needs of the chain (`Chain` provides it). */
@@ -23,8 +20,7 @@ export interface JobChain {
   readonly best: BlockRef;
   readonly genesisHash: Uint8Array;
   header(hash: Uint8Array): Promise<HeaderValue | undefined>;
-  stateAt(hash: Uint8Array): Promise<Trie>;
-  stateInMemory(hash: Uint8Array): Trie | undefined;
+  runtimeAt(hash: Uint8Array): Promise<RuntimeView>;
   on(event: "best", listener: (block: BlockRef) => void): unknown;
   off(event: "best", listener: (block: BlockRef) => void): unknown;
 }
@@ -41,8 +37,8 @@ export interface FollowedBlock {
   number: number;
   hash: Uint8Array;
   hashHex: HexString;
-  /** The block's post-state, for reading storage. */
-  ext: Ext;
+  /** The runtime at the block, for reading its state. */
+  runtime: RuntimeView;
   events: JobEvent[];
 }
 
@@ -50,7 +46,6 @@ export type BlockListener = (block: FollowedBlock) => Promise<void> | void;
 
 export interface FollowerModules {
   chain: JobChain;
-  signatures: SignatureChecker;
   logger: Logger;
 }
 
@@ -126,11 +121,9 @@ export class JobEventFollower {
   }
 
   private async handOut(hash: Uint8Array, number: number): Promise<void> {
-    const { chain, signatures } = this.modules;
-    const state = chain.stateInMemory(hash) ?? (await chain.stateAt(hash));
-    const ext = new Ext(trieBackend(state), signatures);
+    const runtime = await this.modules.chain.runtimeAt(hash);
     const hashHex = toHex(hash);
-    const block: FollowedBlock = { number, hash, hashHex, ext, events: jobEvents(ext) };
+    const block: FollowedBlock = { number, hash, hashHex, runtime, events: jobEvents(runtime) };
     this.seen.set(hashHex, number);
     if (this.seen.size > 4 * MAX_CATCH_UP_BLOCKS) {
       for (const [h, n] of this.seen) if (n < number - MAX_CATCH_UP_BLOCKS) this.seen.delete(h);
@@ -147,9 +140,9 @@ export class JobEventFollower {
 }
 
 /** The JobManager and WorkerRegistry events in a block's `System.Events`. */
-export function jobEvents(ext: Ext): JobEvent[] {
+export function jobEvents(runtime: RuntimeView): JobEvent[] {
   const out: JobEvent[] = [];
-  for (const record of System.storage.Events.getOrDefault(ext)) {
+  for (const record of runtime.events()) {
     const event = record.event as { tag: string; value: { tag: string; value?: Record<string, unknown> } };
     if (event.tag !== "JobManager" && event.tag !== "WorkerRegistry") continue;
     out.push({ pallet: event.tag, name: event.value.tag, fields: event.value.value ?? {} });

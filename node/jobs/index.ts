@@ -20,17 +20,14 @@
  * kad-dht); without one (a dev node) it is not published.
  */
 import { join } from "node:path";
-import type { KeyPair, SignatureChecker } from "../../primitives/crypto/index.js";
+import type { KeyPair } from "../../primitives/crypto/index.js";
 import { ss58Encode } from "../../primitives/crypto/index.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
-import { Ext } from "../../runtime/index.js";
-import { freeBalance } from "../../runtime/pallets/balances.js";
-import { type CapabilitiesValue, registryParams, WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
+import type { CapabilitiesValue } from "../../runtime/pallets/workerRegistry.js";
 import type { ContentStore } from "../../worker/content/types.js";
 import { evaluateModel } from "../../worker/eval/evaluate.js";
 import { trainInWorker } from "../../worker/train/trainInWorker.js";
-import { trieBackend } from "../chain/chain.js";
 import { JobArtifacts } from "./artifacts.js";
 import { describeCapabilities } from "./capabilities.js";
 import {
@@ -62,7 +59,6 @@ export { decodeProgress, encodeProgress, jobTopicName } from "./progress.js";
 export interface JobRolesModules {
   chain: JobChain;
   pool: SubmitPool;
-  signatures: SignatureChecker;
   /** The worker key (keystore type `work`). */
   pair: KeyPair;
   content: ContentStore;
@@ -102,21 +98,13 @@ export class JobRoles {
       modules.capabilities,
       opts.dataDir && join(opts.dataDir, "capability-record.scale"),
     );
-    this.follower = new JobEventFollower({
-      chain,
-      signatures: modules.signatures,
-      logger: logger.child({ module: "jobs" }),
-    });
+    this.follower = new JobEventFollower({ chain, logger: logger.child({ module: "jobs" }) });
     this.submitter = new ExtrinsicSubmitter({
       pool: modules.pool,
       pair: modules.pair,
       genesisHash: chain.genesisHash,
       logger: logger.child({ module: "jobs" }),
-      bestState: async () => {
-        const best = chain.best;
-        const state = chain.stateInMemory(best.hash) ?? (await chain.stateAt(best.hash));
-        return new Ext(trieBackend(state), modules.signatures);
-      },
+      bestRuntime: () => chain.runtimeAt(chain.best.hash),
     });
     this.artifacts = new JobArtifacts(modules.content, opts, logger.child({ module: "artifacts" }));
     const ctx = (module: string): RoleContext => ({
@@ -178,20 +166,20 @@ export class JobRoles {
       await this.trainer?.onBlock(block, scanAll);
       await this.evaluator?.onBlock(block, scanAll);
     }
-    await this.artifacts.onBlock(block.number, block.ext);
+    await this.artifacts.onBlock(block.number, block.runtime);
   }
 
   /** Registers or sends a heartbeat when due; returns whether this worker is registered at `block`. */
   private registration(block: FollowedBlock): boolean {
-    const { ext, number } = block;
+    const { runtime, number } = block;
     const log = this.modules.logger;
-    const info = WorkerRegistry.storage.Workers.get(ext, this.self);
-    const params = registryParams(ext);
+    const info = runtime.worker(this.self);
+    const params = runtime.registryParams();
     const resend = (at: number | undefined) => at === undefined || number >= at + this.opts.resubmitAfterBlocks;
     if (!info) {
       if (!resend(this.registerSentAt)) return false;
       const stake = this.opts.stake ?? params.min_stake;
-      const free = freeBalance(ext, this.self);
+      const free = runtime.freeBalance(this.self);
       if (free <= stake) {
         log.warn("Cannot register: the free balance does not cover the stake", {
           account: ss58Encode(this.self),

@@ -12,7 +12,8 @@ import type { KeyPair } from "../../primitives/crypto/index.js";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { type HexString, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
-import { accountNonce, type CallValue, type Ext, parseExtrinsic } from "../../runtime/index.js";
+import { type CallValue, parseExtrinsic } from "../../runtime/index.js";
+import type { RuntimeView } from "../chain/runtimeView.js";
 import { signExtrinsic } from "../extrinsicBuilder.js";
 
 /** The part of the transaction pool the submitter uses (`TxPool` provides it). */
@@ -25,8 +26,8 @@ export interface SubmitterModules {
   pool: SubmitPool;
   pair: KeyPair;
   genesisHash: Uint8Array;
-  /** The state of the best block (nonces are read there at submission time). */
-  bestState: () => Promise<Ext>;
+  /** The runtime at the best block (nonces are read there at submission time). */
+  bestRuntime: () => Promise<Pick<RuntimeView, "nonce">>;
   logger: Logger;
 }
 
@@ -42,10 +43,10 @@ export class ExtrinsicSubmitter {
     return this.modules.pair.publicKey;
   }
 
-  /** The next nonce at the best state `ext`: past the chain's, the pool's and our own last one. */
-  nextNonce(ext: Ext): number {
+  /** The next nonce at the best block: past the chain's, the pool's and our own last one. */
+  nextNonce(best: Pick<RuntimeView, "nonce">): number {
     const who = this.modules.pair.publicKey;
-    let next = accountNonce(ext, who);
+    let next = best.nonce(who);
     const inPool = new Set<number>();
     for (const tx of this.modules.pool.pending()) {
       try {
@@ -62,13 +63,13 @@ export class ExtrinsicSubmitter {
    * undefined when the pool refused it (logged with the reason; the caller may try again later).
    */
   submit(call: CallValue, what: string, ctx: Record<string, unknown> = {}): Promise<HexString | undefined> {
-    const next = this.queue.then(async () => this.submitNow(await this.modules.bestState(), call, what, ctx));
+    const next = this.queue.then(async () => this.submitNow(await this.modules.bestRuntime(), call, what, ctx));
     this.queue = next.catch(() => {});
     return next;
   }
 
   private async submitNow(
-    ext: Ext,
+    best: Pick<RuntimeView, "nonce">,
     call: CallValue,
     what: string,
     ctx: Record<string, unknown>,
@@ -80,7 +81,7 @@ export class ExtrinsicSubmitter {
       logger.debug(`Not resubmitting ${what}: the previous one is still in the pool`, ctx);
       return toHex(blake2_256(previous));
     }
-    const nonce = this.nextNonce(ext);
+    const nonce = this.nextNonce(best);
     const tx = signExtrinsic(call, pair, { nonce, genesisHash });
     try {
       const hash = await pool.submit("local", tx);

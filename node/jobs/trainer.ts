@@ -17,9 +17,7 @@
  */
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
-import { freeBalance } from "../../runtime/pallets/balances.js";
-import { isFinal, JobManager, type JobValue, jobParams } from "../../runtime/pallets/jobManager.js";
-import { WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
+import { isFinal, type JobValue } from "../../runtime/pallets/jobManager.js";
 import type { Dataset } from "../../worker/data/dataset.js";
 import { datasetSize } from "../../worker/data/dataset.js";
 import type { EvalOptions, EvalResult } from "../../worker/eval/evaluate.js";
@@ -82,8 +80,7 @@ export class TrainerRole {
     this.pending.clear();
     for (const e of block.events)
       if (e.pallet === "JobManager" && "job_id" in e.fields) ids.add(e.fields.job_id as bigint);
-    if (scanAll)
-      for (const [id, job] of JobManager.storage.Jobs.entries(block.ext)) if (!isFinal(job.status)) ids.add(id);
+    if (scanAll) for (const [id, job] of block.runtime.jobs()) if (!isFinal(job.status)) ids.add(id);
     for (const id of [...ids].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) this.reconcile(id, block);
   }
 
@@ -94,8 +91,8 @@ export class TrainerRole {
   }
 
   private reconcile(id: bigint, block: FollowedBlock): void {
-    const { ext } = block;
-    const job = JobManager.storage.Jobs.get(ext, id);
+    const { runtime } = block;
+    const job = runtime.job(id);
     if (!job) return;
     const st = this.jobs.get(id);
     const assigned = job.workers.some((w) => bytesEqual(w, this.ctx.self));
@@ -122,7 +119,7 @@ export class TrainerRole {
       }
       return;
     }
-    const a = JobManager.storage.Assignments.get(ext, [id, this.ctx.self]);
+    const a = runtime.assignment(id, this.ctx.self);
     if (a?.result !== undefined) {
       if (st?.phase !== "submitted") {
         this.jobs.set(id, { phase: "submitted" });
@@ -146,8 +143,8 @@ export class TrainerRole {
 
   /** Decides, then fetches and checks the artifacts, then assigns. */
   private consider(id: bigint, job: JobValue, block: FollowedBlock): void {
-    const { ext } = block;
-    const info = WorkerRegistry.storage.Workers.get(ext, this.ctx.self);
+    const { runtime } = block;
+    const info = runtime.worker(this.ctx.self);
     if (!info?.roles.trainer) {
       this.pending.add(id);
       return;
@@ -156,9 +153,9 @@ export class TrainerRole {
       job,
       self: this.ctx.self,
       capabilities: info.capabilities,
-      params: jobParams(ext),
+      params: runtime.jobParams(),
       activeJobs: this.activeJobs(),
-      free: freeBalance(ext, this.ctx.self),
+      free: runtime.freeBalance(this.ctx.self),
       policy: this.ctx.opts.policy,
     });
     if (!decision.accept) {
@@ -324,7 +321,7 @@ export class TrainerRole {
   }
 
   private finish(id: bigint, job: JobValue, block: FollowedBlock): void {
-    const a = JobManager.storage.Assignments.get(block.ext, [id, this.ctx.self]);
+    const a = block.runtime.assignment(id, this.ctx.self);
     this.ctx.gossip?.leave(id);
     this.ctx.logger.info("Job ended", {
       job: id.toString(),

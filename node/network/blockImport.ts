@@ -17,7 +17,7 @@ import { BabeError } from "../../consensus/babe/index.js";
 import { TensorchainError } from "../../primitives/errors.js";
 import { toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
-import type { BabeVerifier } from "../authoring/babe.js";
+import type { BabeVerifier } from "../chain/babeVerifier.js";
 import { type Chain, hashHeader } from "../chain/chain.js";
 import { BlockError } from "../chain/errors.js";
 import type { Block, BlockOrigin, ImportedBlock } from "../chain/types.js";

@@ -1156,6 +1156,14 @@ export function assignmentOf(ext: Ext, id: bigint, worker: Uint8Array): Assignme
   return S.Assignments.get(ext, [id, worker]);
 }
 
+export function jobEntries(ext: Ext): Iterable<[bigint, JobValue]> {
+  return S.Jobs.entries(ext);
+}
+
+export function attestationOf(ext: Ext, id: bigint, evaluator: Uint8Array) {
+  return S.Attestations.get(ext, [id, evaluator]);
+}
+
 /** What `job` still holds reserved: the client's escrow plus every trainer's job stake. */
 export function heldByJob(ext: Ext, id: bigint): bigint {
   const job = S.Jobs.get(ext, id);

@@ -341,6 +341,11 @@ System.defineCalls({
   }),
 });
 
+/** The events deposited in the block whose state `ext` wraps (empty before it is finalized). */
+export function eventsOf(ext: import("../frame/ext.js").Ext): EventRecordValue[] {
+  return System.storage.Events.getOrDefault(ext) as EventRecordValue[];
+}
+
 /** Reads an account, with the default (empty) account when absent. */
 export function getAccount(ext: import("../frame/ext.js").Ext, who: Uint8Array): AccountInfo {
   return System.storage.Account.getOrDefault(ext, who);

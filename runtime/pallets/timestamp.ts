@@ -69,6 +69,11 @@ Timestamp.defineCalls({
   }),
 });
 
+/** The timestamp of the block whose state `ext` wraps, in ms since the Unix epoch (0 at genesis). */
+export function now(ext: Ext): bigint {
+  return Timestamp.storage.Now.getOrDefault(ext);
+}
+
 /** The least time between two block timestamps on this chain: half its slot duration. */
 export function minimumPeriod(ext: Ext): bigint {
   return slotDuration(ext) / 2n;

@@ -28,14 +28,16 @@ import {
   type BabeEpoch,
   claimSlot,
   currentSlot,
+  headerSlot,
   preDigestItem,
   sealHeader,
   sealItem,
 } from "../../consensus/babe/index.js";
 import { hashHeader } from "../../consensus/header.js";
 import { DEVNET_VALIDATORS, devPeerId } from "../../genesis/chainSpec.js";
-import { BABE_SLOT_DURATION_MS, babeEpochFor, headerSlot } from "../../node/authoring/babe.js";
 import { propose } from "../../node/authoring/proposer.js";
+import { BABE_SLOT_DURATION_MS } from "../../node/chain/babeVerifier.js";
+import { RuntimeView } from "../../node/chain/runtimeView.js";
 import type { Block, BlockRef } from "../../node/chain/types.js";
 import { encodeBlock } from "../../node/network/codec.js";
 import { createP2pHost, generateNodeKey, MiB, type P2pHost, withP2pDefaults } from "../../p2p/index.js";
@@ -112,7 +114,7 @@ async function stateOf(hash: HexString, header: HeaderValue): Promise<Trie> {
 interface Parent {
   ref: BlockRef;
   header: HeaderValue;
-  state: Trie;
+  runtime: RuntimeView;
   /** The BABE epoch of the parent's child. */
   epoch: BabeEpoch;
   slot: bigint;
@@ -123,11 +125,13 @@ async function bestParent(): Promise<Parent> {
   const hash = await rpc<HexString>(alice, "chain_getBlockHash");
   const header = headerFromJson(await rpc<HeaderJson>(alice, "chain_getHeader", [hash]));
   const state = await stateOf(hash, header);
+  const ref: BlockRef = { hash: fromHex(hash), hashHex: hash, number: header.number, header };
+  const runtime = new RuntimeView(ref, state, { signatures: defaultSignatureChecker, genesisHash });
   return {
-    ref: { hash: fromHex(hash), hashHex: hash, number: header.number, header } as BlockRef,
+    ref,
     header,
-    state,
-    epoch: babeEpochFor(state, header.number + 1, defaultSignatureChecker),
+    runtime,
+    epoch: runtime.babeEpoch(),
     slot: headerSlot(header) ?? 0n,
   };
 }
@@ -154,8 +158,7 @@ function forge(
     : preDigestItem({ tag: "SecondaryPlain", value: { authority_index: daveIndex(parent.epoch), slot } });
   const proposal = propose(
     {
-      parent: parent.ref,
-      parentState: parent.state,
+      parent: parent.runtime,
       timestamp: slot * BigInt(BABE_SLOT_DURATION_MS),
       preDigest: [preDigest],
       deadlineReached: () => false,

@@ -5,14 +5,12 @@
 
 import type { RoundState } from "../../../consensus/grandpa/index.js";
 import type { ChainSpec } from "../../../genesis/chainSpec.js";
-import type { SignatureChecker } from "../../../primitives/crypto/index.js";
 import type { HexString } from "../../../primitives/hex.js";
 import { fromHex, toHex } from "../../../primitives/hex.js";
-import type { Trie } from "../../../primitives/trie/index.js";
 import { DigestItem, type HeaderValue } from "../../../primitives/types.js";
-import { callRuntimeApi, Ext, RuntimeApiError } from "../../../runtime/index.js";
+import { RuntimeApiError } from "../../../runtime/index.js";
 import type { Chain } from "../../chain/chain.js";
-import { trieBackend } from "../../chain/chain.js";
+import type { RuntimeView } from "../../chain/runtimeView.js";
 import type { BlockRef } from "../../chain/types.js";
 import type { Keystore } from "../../keystore.js";
 import type { TxPool } from "../../txpool/index.js";
@@ -41,7 +39,6 @@ export interface RpcDeps {
   pool: TxPool;
   keystore: Keystore;
   spec: ChainSpec;
-  signatures: SignatureChecker;
   node: NodeInfo;
 }
 
@@ -56,10 +53,11 @@ export async function resolveAt(deps: RpcDeps, at: HexString | undefined): Promi
   return { hash, hashHex: at.toLowerCase() as HexString, number: header.number, header };
 }
 
-export async function stateAt(deps: RpcDeps, at: HexString | undefined): Promise<{ ref: BlockRef; state: Trie }> {
+/** The runtime at `at` (the best block when undefined); Substrate's "unknown block" error otherwise. */
+export async function runtimeAt(deps: RpcDeps, at: HexString | undefined): Promise<RuntimeView> {
   const ref = await resolveAt(deps, at);
   try {
-    return { ref, state: await deps.chain.stateAt(ref.hash) };
+    return await deps.chain.runtimeAt(ref.hash);
   } catch (err) {
     throw new RpcError(UNKNOWN_BLOCK, `State unavailable for ${ref.hashHex}: ${(err as Error).message}`);
   }
@@ -72,14 +70,9 @@ export async function callAt(
   method: string,
   args: Uint8Array,
 ): Promise<Uint8Array> {
-  const { ref, state } = await stateAt(deps, at);
-  const ext = new Ext(trieBackend(state), deps.signatures);
+  const runtime = await runtimeAt(deps, at);
   try {
-    return callRuntimeApi(
-      { ext, at: { hash: ref.hash, number: ref.number }, genesisHash: deps.chain.genesisHash },
-      method,
-      args,
-    );
+    return runtime.call(method, args);
   } catch (err) {
     if (err instanceof RuntimeApiError) throw new RpcError(4002, err.message, err.type.code);
     throw err;

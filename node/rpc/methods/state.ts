@@ -1,11 +1,11 @@
 /** `state_*`: storage reads, proofs, runtime calls, metadata and their subscriptions. */
 import { blake2_256 } from "../../../primitives/hashing.js";
-import { compareBytes, fromHex, type HexString, toHex } from "../../../primitives/hex.js";
-import type { Trie } from "../../../primitives/trie/index.js";
+import { fromHex, type HexString, toHex } from "../../../primitives/hex.js";
 import { metadataV14, RUNTIME_VERSION } from "../../../runtime/index.js";
+import type { RuntimeView } from "../../chain/runtimeView.js";
 import type { BlockRef } from "../../chain/types.js";
 import { param, type RpcDef, RpcError, RpcErrorCode } from "../server/index.js";
-import { callAt, method, type RpcDeps, stateAt, subscription } from "./context.js";
+import { callAt, method, type RpcDeps, runtimeAt, subscription } from "./context.js";
 
 /** Most keys `state_getKeysPaged` returns at once, as in Substrate. */
 const MAX_KEYS_PAGED = 1000;
@@ -27,8 +27,8 @@ export function runtimeVersionJson() {
 
 const keysParam = param.array("keys", param.hex("key"));
 
-function valueAt(state: Trie, key: HexString): HexString | null {
-  const v = state.get(fromHex(key));
+function valueAt(runtime: RuntimeView, key: HexString): HexString | null {
+  const v = runtime.storage(fromHex(key));
   return v === undefined ? null : toHex(v);
 }
 
@@ -40,7 +40,7 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
       name: "state_getMetadata",
       params: [at],
       handler: async ([a]) => {
-        await stateAt(deps, a);
+        await runtimeAt(deps, a);
         return toHex(metadataV14());
       },
     }),
@@ -49,7 +49,7 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
       aliases: ["chain_getRuntimeVersion"],
       params: [at],
       handler: async ([a]) => {
-        await stateAt(deps, a);
+        await runtimeAt(deps, a);
         return runtimeVersionJson();
       },
     }),
@@ -57,14 +57,14 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
       name: "state_getStorage",
       aliases: ["state_getStorageAt"],
       params: [param.hex("key"), at],
-      handler: async ([key, a]) => valueAt((await stateAt(deps, a)).state, key),
+      handler: async ([key, a]) => valueAt(await runtimeAt(deps, a), key),
     }),
     method({
       name: "state_getStorageHash",
       aliases: ["state_getStorageHashAt"],
       params: [param.hex("key"), at],
       handler: async ([key, a]) => {
-        const v = (await stateAt(deps, a)).state.get(fromHex(key));
+        const v = (await runtimeAt(deps, a)).storage(fromHex(key));
         return v === undefined ? null : toHex(blake2_256(v));
       },
     }),
@@ -72,7 +72,7 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
       name: "state_getStorageSize",
       aliases: ["state_getStorageSizeAt"],
       params: [param.hex("key"), at],
-      handler: async ([key, a]) => (await stateAt(deps, a)).state.get(fromHex(key))?.length ?? null,
+      handler: async ([key, a]) => (await runtimeAt(deps, a)).storage(fromHex(key))?.length ?? null,
     }),
     method({
       name: "state_getKeysPaged",
@@ -84,37 +84,27 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
             RpcErrorCode.InvalidParams,
             `count exceeds maximum value. value: ${count}, max: ${MAX_KEYS_PAGED}`,
           );
-        const { state } = await stateAt(deps, a);
+        const runtime = await runtimeAt(deps, a);
         const p = prefix ? fromHex(prefix) : new Uint8Array(0);
-        const start = startKey ? fromHex(startKey) : undefined;
-        const out: HexString[] = [];
-        for (const [k] of state.entries(p, start && compareBytes(start, p) >= 0 ? start : undefined)) {
-          if (out.length >= count) break;
-          out.push(toHex(k));
-        }
-        return out;
+        return runtime.keysPaged(p, count, startKey ? fromHex(startKey) : undefined).map(toHex);
       },
     }),
     method({
       name: "state_getKeys",
       params: [param.hex("prefix"), at],
       handler: async ([prefix, a]) => {
-        const { state } = await stateAt(deps, a);
-        const out: HexString[] = [];
-        for (const [k] of state.entries(fromHex(prefix))) {
-          if (out.length >= MAX_KEYS_PAGED)
-            throw new RpcError(RpcErrorCode.InvalidParams, "Too many keys: use state_getKeysPaged");
-          out.push(toHex(k));
-        }
-        return out;
+        const keys = (await runtimeAt(deps, a)).keysPaged(fromHex(prefix), MAX_KEYS_PAGED + 1);
+        if (keys.length > MAX_KEYS_PAGED)
+          throw new RpcError(RpcErrorCode.InvalidParams, "Too many keys: use state_getKeysPaged");
+        return keys.map(toHex);
       },
     }),
     method({
       name: "state_queryStorageAt",
       params: [keysParam, at],
       handler: async ([keys, a]) => {
-        const { ref, state } = await stateAt(deps, a);
-        return [{ block: ref.hashHex, changes: keys.map((k) => [k, valueAt(state, k)]) }];
+        const runtime = await runtimeAt(deps, a);
+        return [{ block: runtime.block.hashHex, changes: keys.map((k) => [k, valueAt(runtime, k)]) }];
       },
     }),
     method({
@@ -127,8 +117,8 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
       name: "state_getReadProof",
       params: [keysParam, at],
       handler: async ([keys, a]) => {
-        const { ref, state } = await stateAt(deps, a);
-        return { at: ref.hashHex, proof: state.proof(keys.map(fromHex)).map(toHex) };
+        const runtime = await runtimeAt(deps, a);
+        return { at: runtime.block.hashHex, proof: runtime.readProof(keys.map(fromHex)).map(toHex) };
       },
     }),
     subscription({
@@ -162,11 +152,10 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
           );
         const lower = keys.map((k) => k.toLowerCase() as HexString);
         const best = chain.best;
-        let last = chain.stateInMemory(best.hash);
-        if (!last) throw new RpcError(RpcErrorCode.InternalError, "Best state unavailable");
+        let last: RuntimeView | undefined = chain.bestRuntime;
         sink.next({ block: best.hashHex, changes: lower.map((k) => [k, valueAt(last!, k)]) });
         const onBest = (ref: BlockRef) => {
-          const next = chain.stateInMemory(ref.hash);
+          const next = chain.runtimeInMemory(ref.hash);
           if (!next || !last) return;
           const changes = lower.map((k) => [k, valueAt(next, k)] as const).filter(([k, v]) => v !== valueAt(last!, k));
           last = next;

@@ -1,8 +1,7 @@
 /** `system_*`: facts about the node and the chain. */
 import { ss58Decode } from "../../../primitives/crypto/index.js";
 import { fromHex, toHex } from "../../../primitives/hex.js";
-import { accountNonce, Ext, parseExtrinsic } from "../../../runtime/index.js";
-import { trieBackend } from "../../chain/chain.js";
+import { parseExtrinsic } from "../../../runtime/index.js";
 import { param, type RpcDef, RpcError, RpcErrorCode } from "../server/index.js";
 import { method, type RpcDeps } from "./context.js";
 
@@ -48,9 +47,7 @@ export function systemMethods(deps: RpcDeps): RpcDef[] {
       params: [param.string("account")],
       handler: ([address]) => {
         const who = accountBytes(address);
-        const state = chain.stateInMemory(chain.best.hash);
-        if (!state) throw new RpcError(RpcErrorCode.InternalError, "Best state unavailable");
-        let next = accountNonce(new Ext(trieBackend(state), deps.signatures), who);
+        let next = chain.bestRuntime.nonce(who);
         // Transactions of this account waiting in the pool use up nonces too.
         const nonces = new Set<number>();
         for (const tx of pool.pending()) {

@@ -9,16 +9,13 @@
  */
 import { ss58Encode } from "../../../primitives/crypto/index.js";
 import { type HexString, toHex } from "../../../primitives/hex.js";
-import { Ext } from "../../../runtime/index.js";
 import {
   EXECUTION_PROFILES,
   type ExecutionProfileName,
   type FindWorkersQuery,
-  findWorkers,
 } from "../../../runtime/pallets/workerRegistry.js";
-import { trieBackend } from "../../chain/chain.js";
 import { param, type RpcDef } from "../server/index.js";
-import { method, type RpcDeps, stateAt } from "./context.js";
+import { method, type RpcDeps, runtimeAt } from "./context.js";
 
 const ROLES = ["Trainer", "Evaluator"] as const;
 const QUERY_KEYS = ["minGpus", "minGpuMemoryMiB", "profile", "role"];
@@ -56,9 +53,8 @@ export function tensorchainMethods(deps: RpcDeps): RpcDef[] {
       name: "tensorchain_findWorkers",
       params: [param.optional(param.custom("query", parseFindWorkersQuery)), param.optional(param.hex("at", 32))],
       handler: async ([query, at]) => {
-        const { state } = await stateAt(deps, at as HexString | undefined);
-        const ext = new Ext(trieBackend(state), deps.signatures);
-        return findWorkers(ext, query ?? {}).map((w) => ({
+        const runtime = await runtimeAt(deps, at as HexString | undefined);
+        return runtime.findWorkers(query ?? {}).map((w) => ({
           account: ss58Encode(w.account),
           accountId: toHex(w.account),
           roles: w.roles,

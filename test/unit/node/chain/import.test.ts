@@ -56,8 +56,7 @@ async function author(
   const parent = chain.best;
   const p = propose(
     {
-      parent,
-      parentState: await chain.stateAt(parent.hash),
+      parent: await chain.runtimeAt(parent.hash),
       timestamp: 1_000_000n + BigInt(parent.number) * 2000n,
       preDigest: [],
       deadlineReached: () => false,

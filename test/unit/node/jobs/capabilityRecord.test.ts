@@ -25,7 +25,6 @@ import {
 } from "../../../../node/jobs/capabilityRecord.js";
 import { JobRoles } from "../../../../node/jobs/index.js";
 import { defaultJobRolesOptions } from "../../../../node/jobs/options.js";
-import { defaultSignatureChecker } from "../../../../primitives/crypto/index.js";
 import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
 import { toHex } from "../../../../primitives/hex.js";
 import { createLogger } from "../../../../primitives/logger.js";
@@ -172,7 +171,6 @@ describe("registration", () => {
       {
         chain,
         pool,
-        signatures: defaultSignatureChecker,
         pair: dev("W1"),
         content: new MemoryContentStore(new Map()),
         capabilities: CPU_BOX,

@@ -1,9 +1,7 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { type FollowedBlock, JobEventFollower } from "../../../../node/jobs/follower.js";
-import { defaultSignatureChecker } from "../../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
 import { nullLogger } from "../../../../primitives/logger.js";
-import { JobManager } from "../../../../runtime/pallets/jobManager.js";
 import { CPU_BOX, EVALUATOR, jobRuntime, pk, postJob, register, spec } from "../../../helpers/jobs.js";
 import { dev, UNIT } from "../../../helpers/runtime.js";
 import { MemoryPool, produce, RuntimeChain } from "./helpers.js";
@@ -15,7 +13,7 @@ beforeAll(async () => {
 function setup() {
   const chain = new RuntimeChain(jobRuntime());
   const pool = new MemoryPool();
-  const follower = new JobEventFollower({ chain, signatures: defaultSignatureChecker, logger: nullLogger });
+  const follower = new JobEventFollower({ chain, logger: nullLogger });
   const seen: FollowedBlock[] = [];
   follower.onBlock((b) => {
     seen.push(b);
@@ -47,8 +45,8 @@ describe("JobEventFollower", () => {
     ]);
     expect(seen[3].events).toEqual([]);
     // The state handed out is the block's own: the job exists from block 2 on.
-    expect(JobManager.storage.Jobs.get(seen[1].ext, 0n)).toBeUndefined();
-    expect(JobManager.storage.Jobs.get(seen[2].ext, 0n)?.status).toEqual({ tag: "Open" });
+    expect(seen[1].runtime.job(0n)).toBeUndefined();
+    expect(seen[2].runtime.job(0n)?.status).toEqual({ tag: "Open" });
     expect(seen[3].hashHex).toBe(chain.best.hashHex);
     await follower.stop();
   });

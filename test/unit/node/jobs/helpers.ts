@@ -5,8 +5,10 @@
  */
 import { EventEmitter } from "node:events";
 import { blockRef } from "../../../../node/chain/chain.js";
+import { RuntimeView } from "../../../../node/chain/runtimeView.js";
 import type { BlockRef } from "../../../../node/chain/types.js";
 import type { JobChain } from "../../../../node/jobs/follower.js";
+import { defaultSignatureChecker } from "../../../../primitives/crypto/index.js";
 import { type HexString, toHex } from "../../../../primitives/hex.js";
 import type { Trie } from "../../../../primitives/trie/index.js";
 import type { HeaderValue } from "../../../../primitives/types.js";
@@ -48,14 +50,14 @@ export class RuntimeChain extends EventEmitter<{ best: [BlockRef] }> implements 
     return this.headers.get(toHex(hash));
   }
 
-  async stateAt(hash: Uint8Array): Promise<Trie> {
-    const s = this.states.get(toHex(hash));
-    if (!s) throw new Error("unknown block");
-    return s;
-  }
-
-  stateInMemory(hash: Uint8Array): Trie | undefined {
-    return this.states.get(toHex(hash));
+  async runtimeAt(hash: Uint8Array): Promise<RuntimeView> {
+    const state = this.states.get(toHex(hash));
+    const header = this.headers.get(toHex(hash));
+    if (!state || !header) throw new Error("unknown block");
+    return new RuntimeView(blockRef(header, hash), state, {
+      signatures: defaultSignatureChecker,
+      genesisHash: this.genesisHash,
+    });
   }
 }
 

@@ -8,7 +8,6 @@
 import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { JobRoles } from "../../../../node/jobs/index.js";
 import { defaultJobRolesOptions, type JobRolesOptions } from "../../../../node/jobs/options.js";
-import { defaultSignatureChecker } from "../../../../primitives/crypto/index.js";
 import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
 import { bytesEqual } from "../../../../primitives/hex.js";
 import { createLogger } from "../../../../primitives/logger.js";
@@ -102,7 +101,6 @@ function network(
       {
         chain,
         pool,
-        signatures: defaultSignatureChecker,
         pair: dev(name),
         content: stores.get(name)!,
         capabilities: r.capabilities ?? CPU_BOX,

@@ -18,7 +18,7 @@ function setup() {
     pool,
     pair: dev("Ferdie"),
     genesisHash: chain.genesisHash,
-    bestState: async () => chain.rt.ext(),
+    bestRuntime: () => chain.runtimeAt(chain.best.hash),
     logger: createLogger({ level: "error" }),
   });
   return { chain, pool, submitter };
