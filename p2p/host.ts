@@ -4,7 +4,8 @@
  * - Status handshake on every new connection (both sides ask; each request carries the asker's own
  *   status, so one successful exchange informs both). A peer on another genesis is banned as fatal.
  * - Request-response for block ranges, justifications and GRANDPA catch-up; the answers come from `handlers`, trimmed
- *   to the count and size limits. Oversized or malformed frames cost the sender reputation.
+ *   to the count and size limits (served by `inboundRequests.ts`). Oversized or malformed frames cost the
+ *   sender reputation.
  * - Gossipsub: every subscribed topic gets a validator that refuses oversized messages before the
  *   handler sees them, then maps the handler's verdict to gossipsub's accept/ignore/reject and to a
  *   reputation change for the peer that forwarded the message.
@@ -15,7 +16,7 @@
  */
 
 import { type Message, TopicValidatorResult } from "@libp2p/gossipsub";
-import type { Connection, Libp2p, PeerInfo as Libp2pPeerInfo, PeerId, Stream } from "@libp2p/interface";
+import type { Connection, Libp2p, PeerInfo as Libp2pPeerInfo, PeerId } from "@libp2p/interface";
 import { KEEP_ALIVE } from "@libp2p/interface";
 import { peerIdFromString } from "@libp2p/peer-id";
 import type { Multiaddr } from "@multiformats/multiaddr";
@@ -23,25 +24,19 @@ import { createLibp2p } from "libp2p";
 import { bytesEqual } from "../primitives/hex.js";
 import { type Logger, nullLogger } from "../primitives/logger.js";
 import {
-  blockToWire,
-  decodeBlocksRequest,
   decodeBlocksResponse,
-  decodeCatchUpRequest,
   decodeCatchUpResponse,
-  decodeJustificationRequest,
   decodeJustificationResponse,
-  decodeStatus,
   decodeStatusResponse,
   encodeBlocksRequest,
   encodeCatchUpRequest,
-  encodeErrorResponse,
   encodeJustificationRequest,
-  encodeOk,
   encodeStatus,
-  encodeStatusResponse,
   RemoteErrorResponse,
 } from "./codec.js";
+import { describeError } from "./describeError.js";
 import { P2pError } from "./errors.js";
+import { InboundRequests } from "./inboundRequests.js";
 import type {
   BlockData,
   BlockFields,
@@ -62,11 +57,9 @@ import { generateNodeKey, privateKeyFromNodeKey } from "./nodeKey.js";
 import type { P2pOptions } from "./options.js";
 import { PeerScoreStore } from "./peerScore.js";
 import { type ChainTopics, chainTopics, type ProtocolIds, protocolIds, topicLimit } from "./protocols.js";
-import { sendRequest, serveRequest } from "./reqResp.js";
+import { sendRequest } from "./reqResp.js";
 
 const MAX_RESERVED_BACKOFF_MS = 30_000;
-/** msgpack overhead allowance per block part (key + bin header) when trimming a response to its limit. */
-const WIRE_OVERHEAD_PER_PART = 24;
 
 /** Creates the host (libp2p created but not started, unless given in `modules.libp2p`). */
 export async function createP2pHost(opts: P2pOptions, modules: P2pModules): Promise<P2pHost> {
@@ -109,7 +102,7 @@ class Host implements P2pHost {
   private readonly log: Logger;
   private readonly statuses = new Map<string, PeerStatusEntry>();
   private readonly handshaking = new Set<string>();
-  private readonly inflight = new Map<string, number>();
+  private readonly inbound: InboundRequests;
   private readonly topicHandlers = new Map<string, TopicEntry>();
   private readonly reservedById = new Map<string, { multiaddr: Multiaddr; peerId: PeerId }>();
   private readonly reservedRetry = new Map<string, { delayMs: number; timer?: ReturnType<typeof setTimeout> }>();
@@ -131,6 +124,10 @@ class Host implements P2pHost {
     this.topics = chainTopics(modules.genesisHash);
     this.log = (modules.logger ?? nullLogger).child({ module: "p2p" });
     for (const r of reserved) this.reservedById.set(r.peerId.toString(), r);
+    this.inbound = new InboundRequests(opts, modules, this.protocols, this.log, {
+      reportPeer: (peerId, report) => this.reportPeer(peerId, report),
+      acceptStatus: (peerId, status) => this.acceptStatus(peerId, status),
+    });
   }
 
   // --- lifecycle --------------------------------------------------------------------------------
@@ -139,10 +136,10 @@ class Host implements P2pHost {
     if (this.started) return;
     if (this.ownsLibp2p) await this.libp2p.start();
     const handleOpts = { maxInboundStreams: 2 * this.opts.maxInboundRequestsPerPeer + 2 };
-    await this.libp2p.handle(this.protocols.status, this.onStatusStream, handleOpts);
-    await this.libp2p.handle(this.protocols.blocks, this.onBlocksStream, handleOpts);
-    await this.libp2p.handle(this.protocols.justifications, this.onJustificationStream, handleOpts);
-    await this.libp2p.handle(this.protocols.catchUp, this.onCatchUpStream, handleOpts);
+    await this.libp2p.handle(this.protocols.status, this.inbound.onStatusStream, handleOpts);
+    await this.libp2p.handle(this.protocols.blocks, this.inbound.onBlocksStream, handleOpts);
+    await this.libp2p.handle(this.protocols.justifications, this.inbound.onJustificationStream, handleOpts);
+    await this.libp2p.handle(this.protocols.catchUp, this.inbound.onCatchUpStream, handleOpts);
     this.libp2p.addEventListener("peer:connect", this.onPeerConnect);
     this.libp2p.addEventListener("peer:disconnect", this.onPeerDisconnect);
     this.libp2p.addEventListener("peer:discovery", this.onPeerDiscovery);
@@ -242,7 +239,7 @@ class Host implements P2pHost {
       this.statuses.delete(peerId);
       this.libp2p
         .hangUp(peerIdFromString(peerId))
-        .catch((err) => this.log.debug("Hang-up failed", { peerId, error: describe(err) }));
+        .catch((err) => this.log.debug("Hang-up failed", { peerId, error: describeError(err) }));
     }
     return score;
   }
@@ -303,7 +300,7 @@ class Host implements P2pHost {
     const id = evt.detail.toString();
     this.log.debug("Peer disconnected", { peerId: id });
     this.statuses.delete(id);
-    this.inflight.delete(id);
+    this.inbound.forgetPeer(id);
     this.emit("peer:disconnected", { peerId: id });
     if (this.started && this.reservedById.has(id)) this.scheduleReservedDial(id, this.opts.reservedReconnectDelayMs);
   };
@@ -316,7 +313,7 @@ class Host implements P2pHost {
     if (this.libp2p.getPeers().length >= this.opts.minPeers || this.libp2p.getConnections(peer).length > 0) return;
     const addrs = evt.detail.multiaddrs;
     (addrs.length > 0 ? this.libp2p.dial(addrs) : this.libp2p.dial(peer)).catch((err) =>
-      this.log.debug("Dial discovered peer failed", { peerId: id, error: describe(err) }),
+      this.log.debug("Dial discovered peer failed", { peerId: id, error: describeError(err) }),
     );
   };
 
@@ -329,10 +326,16 @@ class Host implements P2pHost {
     } catch (err) {
       // A peer without our status protocol is not on this chain (or not a chain node): keep it as a
       // plain libp2p peer (DHT, Helia) but not as a chain peer.
-      this.log.debug("Status handshake failed", { peerId: id, error: describe(err) });
+      this.log.debug("Status handshake failed", { peerId: id, error: describeError(err) });
     } finally {
       this.handshaking.delete(id);
     }
+  }
+
+  /** A peer's status, asked for or sent with its own request: checked for our genesis, then recorded. */
+  private acceptStatus(id: string, status: ChainStatus): void {
+    this.checkGenesis(id, status);
+    this.recordStatus(id, status);
   }
 
   private recordStatus(id: string, status: ChainStatus): void {
@@ -371,7 +374,7 @@ class Host implements P2pHost {
   private dialQuietly(ma: Multiaddr, what: string): void {
     this.libp2p
       .dial(ma)
-      .catch((err) => this.log.debug(`Dial ${what} failed`, { addr: ma.toString(), error: describe(err) }));
+      .catch((err) => this.log.debug(`Dial ${what} failed`, { addr: ma.toString(), error: describeError(err) }));
   }
 
   private dialReserved(id: string): void {
@@ -385,7 +388,7 @@ class Host implements P2pHost {
         this.reservedRetry.delete(id);
       },
       (err) => {
-        this.log.debug("Dial reserved node failed", { peerId: id, retryInMs: delayMs, error: describe(err) });
+        this.log.debug("Dial reserved node failed", { peerId: id, retryInMs: delayMs, error: describeError(err) });
         this.scheduleReservedDial(id, delayMs);
       },
     );
@@ -474,7 +477,7 @@ class Host implements P2pHost {
     try {
       result = await entry.handler(topic, msg.data, from);
     } catch (err) {
-      this.log.debug("Gossip handler failed", { topic, peerId: from, error: describe(err) });
+      this.log.debug("Gossip handler failed", { topic, peerId: from, error: describeError(err) });
       return TopicValidatorResult.Ignore;
     }
     const verdict = typeof result === "string" ? result : result.verdict;
@@ -541,8 +544,7 @@ class Host implements P2pHost {
     const protocol = this.protocols.status;
     const frame = await this.request(peerId, protocol, encodeStatus(ours), this.opts.limits.statusBytes);
     const status = this.decodeResponse(peerId, protocol, () => decodeStatusResponse(protocol, frame));
-    this.checkGenesis(peerId, status);
-    this.recordStatus(peerId, status);
+    this.acceptStatus(peerId, status);
     return status;
   }
 
@@ -588,129 +590,4 @@ class Host implements P2pHost {
     );
     return this.decodeResponse(peerId, protocol, () => decodeCatchUpResponse(protocol, frame));
   }
-
-  // --- inbound requests -------------------------------------------------------------------------
-
-  private async serve(
-    stream: Stream,
-    connection: Connection,
-    protocol: string,
-    maxRequestBytes: number,
-    answer: (request: Uint8Array, peer: string) => Promise<Uint8Array>,
-  ): Promise<void> {
-    const peer = connection.remotePeer.toString();
-    const inflight = this.inflight.get(peer) ?? 0;
-    if (inflight >= this.opts.maxInboundRequestsPerPeer) {
-      this.reportPeer(peer, { kind: "tooManyRequests", reason: protocol });
-      stream.abort(new Error("too many requests"));
-      return;
-    }
-    this.inflight.set(peer, inflight + 1);
-    try {
-      await serveRequest(stream, peer, protocol, { maxRequestBytes, timeoutMs: this.opts.requestTimeoutMs }, (req) =>
-        answer(req, peer),
-      );
-    } catch (err) {
-      this.log.debug("Inbound request failed", { peerId: peer, protocol, error: describe(err) });
-      if (err instanceof P2pError && err.type.code === "P2P_ERROR_OVERSIZED") {
-        this.reportPeer(peer, { kind: "oversized", reason: `${protocol} request` });
-      } else if (err instanceof P2pError && err.type.code === "P2P_ERROR_INVALID_MESSAGE") {
-        this.reportPeer(peer, { kind: "invalidMessage", reason: err.type.reason });
-      }
-    } finally {
-      const n = (this.inflight.get(peer) ?? 1) - 1;
-      if (n <= 0) this.inflight.delete(peer);
-      else this.inflight.set(peer, n);
-    }
-  }
-
-  /** Runs a chain handler; its failure becomes an error envelope, not a broken stream. */
-  private async answerWith(protocol: string, peer: string, fn: () => Promise<unknown>): Promise<Uint8Array> {
-    try {
-      return encodeOk(await fn());
-    } catch (err) {
-      this.log.debug("Request handler failed", { protocol, peerId: peer, error: describe(err) });
-      return encodeErrorResponse(err instanceof Error ? err.message : "handler failed");
-    }
-  }
-
-  private readonly onStatusStream = (stream: Stream, connection: Connection): Promise<void> => {
-    const protocol = this.protocols.status;
-    return this.serve(stream, connection, protocol, this.opts.limits.statusBytes, async (req, peer) => {
-      const theirs = decodeStatus(protocol, req);
-      this.checkGenesis(peer, theirs);
-      this.recordStatus(peer, theirs);
-      const ours = await this.modules.handlers.onStatusRequest();
-      return encodeStatusResponse(ours);
-    });
-  };
-
-  private readonly onBlocksStream = (stream: Stream, connection: Connection): Promise<void> => {
-    const protocol = this.protocols.blocks;
-    return this.serve(stream, connection, protocol, this.opts.limits.blocksRequestBytes, async (req, peer) => {
-      const request = decodeBlocksRequest(protocol, req);
-      const max = Math.min(request.max, this.opts.maxBlocksPerResponse);
-      return this.answerWith(protocol, peer, async () => {
-        const blocks = await this.modules.handlers.onBlocksRequest({ ...request, max }, peer);
-        return this.trimBlocks(blocks.slice(0, max), request.fields);
-      });
-    });
-  };
-
-  private readonly onJustificationStream = (stream: Stream, connection: Connection): Promise<void> => {
-    const protocol = this.protocols.justifications;
-    return this.serve(stream, connection, protocol, this.opts.limits.justificationRequestBytes, async (req, peer) => {
-      const request = decodeJustificationRequest(protocol, req);
-      return this.answerWith(protocol, peer, async () => {
-        const justification = await this.modules.handlers.onJustificationRequest(request, peer);
-        if (justification !== undefined && justification.length > this.opts.limits.justificationResponseBytes - 64) {
-          throw new Error("justification above the response limit");
-        }
-        return justification ?? null;
-      });
-    });
-  };
-
-  private readonly onCatchUpStream = (stream: Stream, connection: Connection): Promise<void> => {
-    const protocol = this.protocols.catchUp;
-    return this.serve(stream, connection, protocol, this.opts.limits.catchUpRequestBytes, async (req, peer) => {
-      const request = decodeCatchUpRequest(protocol, req);
-      return this.answerWith(protocol, peer, async () => {
-        const handler = this.modules.handlers.onCatchUpRequest;
-        const answer = handler ? await handler(request, peer) : undefined;
-        if (answer !== undefined && answer.length > this.opts.limits.catchUpResponseBytes - 64) {
-          throw new Error("catch-up above the response limit");
-        }
-        return answer ?? null;
-      });
-    });
-  };
-
-  /** Keeps only the requested parts, and as many leading blocks as fit the response limit. */
-  private trimBlocks(blocks: BlockData[], fields: BlockFields): Array<Record<string, Uint8Array>> {
-    const limit = this.opts.limits.blocksResponseBytes;
-    const out: Array<Record<string, Uint8Array>> = [];
-    let size = 16;
-    for (const b of blocks) {
-      const wire = blockToWire({
-        hash: b.hash,
-        header: fields.header ? b.header : undefined,
-        body: fields.body ? b.body : undefined,
-        justification: fields.justification ? b.justification : undefined,
-      });
-      let blockSize = 8;
-      for (const part of Object.values(wire)) blockSize += part.length + WIRE_OVERHEAD_PER_PART;
-      if (size + blockSize > limit) {
-        this.log.debug("Block response trimmed to its size limit", { blocks: out.length, of: blocks.length });
-        break;
-      }
-      out.push(wire);
-      size += blockSize;
-    }
-    return out;
-  }
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

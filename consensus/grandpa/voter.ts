@@ -28,10 +28,13 @@
  * Authority-set changes: a `ScheduledChange` in block B (delay d) takes effect when the block at
  * height B + d on that chain is finalized; honest votes never go past that height, so the old set
  * finalizes exactly that block, and the new set (set id + 1) starts at round 0 from it.
+ *
+ * Parts: one round's votes and tally in `round.ts` (GHOST over `voteGraph.ts`), voter weights in
+ * `voterSet.ts`, catch-up in `catchUp.ts`; this class sequences them.
  */
-import { type KeyPair, sign } from "../../primitives/crypto/index.js";
-import { compareBytes, toHex } from "../../primitives/hex.js";
+import { toHex } from "../../primitives/hex.js";
 import type { HeaderValue } from "../../primitives/types.js";
+import { catchUpRound, votesSince } from "./catchUp.js";
 import { equivocationProof } from "./equivocation.js";
 import { GrandpaError } from "./errors.js";
 import { buildJustification } from "./justification.js";
@@ -47,60 +50,18 @@ import {
   type GrandpaJustificationValue,
   localizedPayload,
   type SignedVote,
-  sameTarget,
-  supermajority,
-  totalVoteWeight,
   type VoteKind,
 } from "./messages.js";
+import { Round, type RoundView } from "./round.js";
+import { buildVoteGraph, ghost } from "./voteGraph.js";
+import type { VoterChain } from "./voterChain.js";
+import { VoterSet } from "./voterSet.js";
+import type { VoterSigner } from "./voterSigner.js";
+import type { SavedVotes, VoteStore } from "./voteStore.js";
 
-/** The chain as the voter sees it (the node's block tree and header store). */
-export interface VoterChain {
-  /** Hashes from `block` (included) back to `base` (excluded), newest first; undefined when `block` does not descend from `base` or is unknown. */
-  ancestry(base: Uint8Array, block: Uint8Array): Uint8Array[] | undefined;
-  /** True when `descendant` is `ancestor` or descends from it. */
-  isDescendant(ancestor: Uint8Array, descendant: Uint8Array): boolean;
-  /** The head of the best chain containing `base`. */
-  bestChainContaining(base: Uint8Array): BlockId | undefined;
-  header(hash: Uint8Array): HeaderValue | undefined;
-}
-
-export interface SavedVotes {
-  prevote?: SignedVote;
-  precommit?: SignedVote;
-}
-
-/** Durable storage of the voter's own votes. `save` must be durable when its promise resolves. */
-export interface VoteStore {
-  load(setId: bigint, round: bigint): Promise<SavedVotes | undefined>;
-  save(setId: bigint, round: bigint, vote: SignedVote): Promise<void>;
-}
-
-/** A `VoteStore` in memory: for tests, and for nodes that are not validators. */
-export class MemoryVoteStore implements VoteStore {
-  readonly votes = new Map<string, SavedVotes>();
-  async load(setId: bigint, round: bigint): Promise<SavedVotes | undefined> {
-    const v = this.votes.get(`${setId}:${round}`);
-    return v && { ...v };
-  }
-  async save(setId: bigint, round: bigint, vote: SignedVote): Promise<void> {
-    const k = `${setId}:${round}`;
-    const v = this.votes.get(k) ?? {};
-    if (vote.kind === "Prevote") v.prevote = vote;
-    else v.precommit = vote;
-    this.votes.set(k, v);
-  }
-}
-
-export interface VoterSigner {
-  /** ed25519 public key. */
-  publicKey: Uint8Array;
-  sign(payload: Uint8Array): Uint8Array;
-}
-
-export function keyPairSigner(key: KeyPair): VoterSigner {
-  if (key.scheme !== "ed25519") throw new TypeError("GRANDPA voters sign with ed25519 keys");
-  return { publicKey: key.publicKey, sign: (m) => sign(key, m) };
-}
+export type { VoterChain } from "./voterChain.js";
+export { keyPairSigner, type VoterSigner } from "./voterSigner.js";
+export { MemoryVoteStore, type SavedVotes, type VoteStore } from "./voteStore.js";
 
 export interface PendingChange {
   /** The block that signalled the change. */
@@ -171,61 +132,13 @@ export interface RoundState {
   precommits: { currentWeight: bigint; missing: Uint8Array[] };
 }
 
-class Round {
-  readonly prevotes = new Map<number, SignedVote[]>();
-  readonly precommits = new Map<number, SignedVote[]>();
-  ownPrevote: SignedVote | undefined;
-  ownPrecommit: SignedVote | undefined;
-  saved: SavedVotes | undefined;
-  savedLoaded = false;
-  /** When the round started, or last reported `stalled`. */
-  lastProgressAt: number;
-
-  constructor(
-    readonly number: bigint,
-    public startedAt: number,
-  ) {
-    this.lastProgressAt = startedAt;
-  }
-
-  votes(kind: VoteKind): Map<number, SignedVote[]> {
-    return kind === "Prevote" ? this.prevotes : this.precommits;
-  }
-}
-
-interface GraphNode {
-  id: BlockId;
-  children: Set<string>;
-  voters: Set<number>;
-}
-
-interface VoteGraph {
-  nodes: Map<string, GraphNode>;
-  baseKey: string;
-  /** Distinct voters with at least one vote for a known block. */
-  voted: Set<number>;
-}
-
-interface RoundView {
-  prevotes: VoteGraph;
-  precommits: VoteGraph;
-  prevoteGhost: BlockId | undefined;
-  estimate: BlockId | undefined;
-  completable: boolean;
-}
-
-const hex = (h: Uint8Array) => toHex(h);
-
 export class Voter {
   private set: AuthoritySet;
   private finalized: BlockId;
   private pendingChange: PendingChange | undefined;
   private currentRound: bigint;
   private rounds = new Map<bigint, Round>();
-  private indexById = new Map<string, number>();
-  private weights: bigint[] = [];
-  private total = 0n;
-  private threshold = 0n;
+  private voters: VoterSet;
   private buffered: SignedVote[] = [];
   private queue: Promise<unknown> = Promise.resolve();
   private started = false;
@@ -239,7 +152,7 @@ export class Voter {
     this.finalized = initial.finalized;
     this.pendingChange = initial.pendingChange;
     this.currentRound = initial.round;
-    this.indexSet();
+    this.voters = new VoterSet(this.set);
   }
 
   /** The state to persist for a restart (with the `VoteStore`). */
@@ -315,12 +228,7 @@ export class Voter {
   /** The votes held for rounds ≥ `round` of set `setId` (own and others'): a catch-up answer. */
   votesSince(setId: bigint, round: bigint): SignedVote[] {
     if (setId !== this.set.setId) return [];
-    const out: SignedVote[] = [];
-    for (const [n, r] of [...this.rounds].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      if (n < round) continue;
-      for (const votes of [r.prevotes, r.precommits]) for (const vs of votes.values()) out.push(...vs);
-    }
-    return out;
+    return votesSince(this.rounds, round);
   }
 
   /**
@@ -343,15 +251,15 @@ export class Voter {
     const tally = (votes: Map<number, SignedVote[]> | undefined) => {
       const voted = new Set(votes?.keys() ?? []);
       return {
-        currentWeight: this.weightOf(voted),
+        currentWeight: this.voters.weightOf(voted),
         missing: this.set.authorities.filter((_, i) => !voted.has(i)).map((a) => a.id),
       };
     };
     return {
       setId: this.set.setId,
       round: this.currentRound,
-      totalWeight: this.total,
-      thresholdWeight: this.threshold,
+      totalWeight: this.voters.total,
+      thresholdWeight: this.voters.threshold,
       prevotes: tally(round?.prevotes),
       precommits: tally(round?.precommits),
     };
@@ -380,25 +288,14 @@ export class Voter {
     return p;
   }
 
-  private indexSet(): void {
-    this.indexById.clear();
-    this.weights = this.set.authorities.map((a) => a.weight);
-    this.set.authorities.forEach((a, i) => {
-      if (!this.indexById.has(hex(a.id))) this.indexById.set(hex(a.id), i);
-    });
-    this.total = totalVoteWeight(this.set);
-    this.threshold = supermajority(this.total);
+  /** This voter's index in the set; undefined when it has no key or its key is not in the set. */
+  private ownIndex(): number | undefined {
+    const s = this.modules.signer;
+    return s === undefined ? undefined : this.voters.indexOf(s.publicKey);
   }
 
   private isVoter(): boolean {
-    const s = this.modules.signer;
-    return s !== undefined && this.indexById.has(hex(s.publicKey));
-  }
-
-  private weightOf(voters: Iterable<number>): bigint {
-    let w = 0n;
-    for (const i of voters) w += this.weights[i]!;
-    return w;
+    return this.ownIndex() !== undefined;
   }
 
   private acceptVote(vote: SignedVote, now: number, out: VoterOutput[]): void {
@@ -408,10 +305,10 @@ export class Voter {
         this.buffered.push(vote);
       return;
     }
-    const idx = this.indexById.get(hex(vote.id));
-    if (idx === undefined) throw new GrandpaError({ code: "GRANDPA_ERROR_UNKNOWN_VOTER", id: hex(vote.id) });
+    const idx = this.voters.indexOf(vote.id);
+    if (idx === undefined) throw new GrandpaError({ code: "GRANDPA_ERROR_UNKNOWN_VOTER", id: toHex(vote.id) });
     if (!checkVoteSignature(vote))
-      throw new GrandpaError({ code: "GRANDPA_ERROR_BAD_SIGNATURE", id: hex(vote.id), round: vote.round });
+      throw new GrandpaError({ code: "GRANDPA_ERROR_BAD_SIGNATURE", id: toHex(vote.id), round: vote.round });
     if (vote.round < this.currentRound - BigInt(this.opts.keepRounds)) return;
     let round = this.rounds.get(vote.round);
     if (!round) {
@@ -430,99 +327,12 @@ export class Voter {
   }
 
   private recordVote(round: Round, idx: number, vote: SignedVote, out: VoterOutput[]): void {
-    const map = round.votes(vote.kind);
-    const existing = map.get(idx);
-    if (!existing) {
-      map.set(idx, [vote]);
-      return;
-    }
-    if (existing.some((v) => sameTarget(v.target, vote.target))) return;
-    if (existing.length >= 2) return;
-    existing.push(vote);
-    out.push({ type: "equivocation", proof: equivocationProof(existing[0]!, vote), first: existing[0]!, second: vote });
-  }
-
-  private buildGraph(votes: Map<number, SignedVote[]>): VoteGraph {
-    const { chain } = this.modules;
-    const base = this.finalized;
-    const baseKey = hex(base.hash);
-    const nodes = new Map<string, GraphNode>([[baseKey, { id: base, children: new Set(), voters: new Set() }]]);
-    const voted = new Set<number>();
-    for (const [idx, vs] of votes) {
-      for (const v of vs) {
-        const path = chain.ancestry(base.hash, v.target.hash);
-        if (path === undefined || v.target.number !== base.number + path.length) {
-          // Known and not on the base's chain: the vote counts as cast but supports nothing here.
-          if (chain.header(v.target.hash)) voted.add(idx);
-          continue;
-        }
-        voted.add(idx);
-        nodes.get(baseKey)!.voters.add(idx);
-        let parentKey = baseKey;
-        for (let i = path.length - 1; i >= 0; i--) {
-          const key = hex(path[i]!);
-          let node = nodes.get(key);
-          if (!node) {
-            node = { id: { hash: path[i]!, number: v.target.number - i }, children: new Set(), voters: new Set() };
-            nodes.set(key, node);
-          }
-          nodes.get(parentKey)!.children.add(key);
-          node.voters.add(idx);
-          parentKey = key;
-        }
-      }
-    }
-    return { nodes, baseKey, voted };
-  }
-
-  /** The highest block with support ≥ threshold, or undefined when even the base lacks it. */
-  private ghost(graph: VoteGraph): BlockId | undefined {
-    let cur = graph.nodes.get(graph.baseKey)!;
-    if (this.weightOf(cur.voters) < this.threshold) return undefined;
-    for (;;) {
-      let next: GraphNode | undefined;
-      let nextWeight = 0n;
-      for (const k of cur.children) {
-        const child = graph.nodes.get(k)!;
-        const w = this.weightOf(child.voters);
-        if (w < this.threshold) continue;
-        if (!next || w > nextWeight || (w === nextWeight && compareBytes(child.id.hash, next.id.hash) < 0)) {
-          next = child;
-          nextWeight = w;
-        }
-      }
-      if (!next) return cur.id;
-      cur = next;
-    }
+    const first = round.record(idx, vote);
+    if (first) out.push({ type: "equivocation", proof: equivocationProof(first, vote), first, second: vote });
   }
 
   private view(round: Round): RoundView {
-    const prevotes = this.buildGraph(round.prevotes);
-    const precommits = this.buildGraph(round.precommits);
-    const prevoteGhost = this.ghost(prevotes);
-    if (!prevoteGhost) return { prevotes, precommits, prevoteGhost, estimate: undefined, completable: false };
-    const remaining = this.total - this.weightOf(precommits.voted);
-    const possible = (key: string) => {
-      const n = precommits.nodes.get(key);
-      return (n ? this.weightOf(n.voters) : 0n) + remaining >= this.threshold;
-    };
-    // Walk from g(prevotes) down to the base until a block can still reach a supermajority.
-    const path = this.modules.chain.ancestry(this.finalized.hash, prevoteGhost.hash) ?? [];
-    let estimate: BlockId = this.finalized;
-    for (let i = 0; i < path.length; i++) {
-      if (possible(hex(path[i]!))) {
-        estimate = { hash: path[i]!, number: prevoteGhost.number - i };
-        break;
-      }
-    }
-    let completable: boolean;
-    if (estimate.number < prevoteGhost.number) {
-      completable = true;
-    } else {
-      const g = precommits.nodes.get(hex(prevoteGhost.hash));
-      completable = remaining < this.threshold && [...(g?.children ?? [])].every((k) => !possible(k));
-    }
-    return { prevotes, precommits, prevoteGhost, estimate, completable };
+    return round.view(this.modules.chain, this.finalized, this.voters);
   }
 
   private previousEstimate(round: Round): BlockId {
@@ -567,21 +377,13 @@ export class Voter {
     }
     if (kind === "Prevote") round.ownPrevote = vote;
     else round.ownPrecommit = vote;
-    this.recordVote(round, this.indexById.get(hex(signer.publicKey))!, vote, out);
+    this.recordVote(round, this.voters.indexOf(signer.publicKey)!, vote, out);
     round.lastProgressAt = now;
     out.push({ type: "vote", vote });
   }
 
   private catchUp(now: number): void {
-    const own = this.isVoter() ? this.weightOf([this.indexById.get(hex(this.modules.signer!.publicKey))!]) : 0n;
-    let target: bigint | undefined;
-    for (const [n, round] of this.rounds) {
-      if (n <= this.currentRound) continue;
-      const voters = new Set<number>([...round.prevotes.keys(), ...round.precommits.keys()]);
-      const ownIdx = this.isVoter() ? this.indexById.get(hex(this.modules.signer!.publicKey)) : undefined;
-      const extra = ownIdx !== undefined && !voters.has(ownIdx) ? own : 0n;
-      if (this.weightOf(voters) + extra >= this.threshold && (target === undefined || n > target)) target = n;
-    }
+    const target = catchUpRound(this.rounds, this.currentRound, this.voters, this.ownIndex());
     if (target !== undefined) this.enterRound(target, now);
   }
 
@@ -615,7 +417,7 @@ export class Voter {
 
       const prevoteGhost = view.prevoteGhost;
       if (voter && round.ownPrevote && !round.ownPrecommit && prevoteGhost) {
-        const allPrevoted = this.weightOf(view.prevotes.voted) >= this.total;
+        const allPrevoted = this.voters.weightOf(view.prevotes.voted) >= this.voters.total;
         const timeUp = now >= round.startedAt + 4 * T;
         const base = this.previousEstimate(round);
         if (
@@ -649,7 +451,7 @@ export class Voter {
     let best: { round: Round; block: BlockId } | undefined;
     for (const round of this.rounds.values()) {
       if (round.precommits.size === 0) continue;
-      const g = this.ghost(this.buildGraph(round.precommits));
+      const g = ghost(buildVoteGraph(chain, this.finalized, round.precommits), this.voters);
       if (!g || g.number <= this.finalized.number) continue;
       if (!best || g.number > best.block.number) best = { round, block: g };
     }
@@ -666,10 +468,10 @@ export class Voter {
         if (headers.some((h) => h === undefined)) continue;
         included.push(v);
         counted.add(idx);
-        for (let i = 0; i < path.length; i++) ancestryHeaders.set(hex(path[i]!), headers[i]!);
+        for (let i = 0; i < path.length; i++) ancestryHeaders.set(toHex(path[i]!), headers[i]!);
       }
     }
-    if (this.weightOf(counted) < this.threshold) return false;
+    if (this.voters.weightOf(counted) < this.voters.threshold) return false;
     const justification = buildJustification(round.number, block, included, [...ancestryHeaders.values()]);
     out.push({
       type: "finalized",
@@ -711,7 +513,7 @@ export class Voter {
     const change = this.pendingChange!;
     this.pendingChange = undefined;
     this.set = { setId: this.set.setId + 1n, authorities: change.next };
-    this.indexSet();
+    this.voters = new VoterSet(this.set);
     this.rounds.clear();
     this.currentRound = 0n;
     this.rounds.set(0n, new Round(0n, now));
