@@ -30,13 +30,13 @@ import { blake2_256, cryptoReady } from "../primitives/hashing.js";
 import { toHex } from "../primitives/hex.js";
 import { nullLogger } from "../primitives/logger.js";
 import { T } from "../primitives/scale/types.js";
+import { UNITS } from "../runtime/constants.js";
 import { buildGenesisStorage, type CallValue } from "../runtime/index.js";
 
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 100_000);
 const BLOCK_TXS = Number(process.env.BENCH_BLOCK_TXS ?? 5_000);
 const BLOCKS = Number(process.env.BENCH_BLOCKS ?? 3);
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
-const UNIT = 10n ** 12n;
 
 const trustAll: SignatureChecker = { verify: () => true };
 
@@ -64,7 +64,7 @@ async function buildBlocks(
       const dest = accountId((b * BLOCK_TXS + i * 7919) % ACCOUNTS);
       const call: CallValue = {
         tag: "Balances",
-        value: { tag: "transfer_keep_alive", value: { dest: { tag: "Id", value: dest }, value: UNIT } },
+        value: { tag: "transfer_keep_alive", value: { dest: { tag: "Id", value: dest }, value: UNITS } },
       };
       const bytes = signExtrinsic(call, sender, { nonce: 0, genesisHash: genesisRef.hash });
       txs.push({ hash: toHex(blake2_256(bytes)), bytes });
@@ -129,8 +129,8 @@ export async function runImportBench(): Promise<void> {
   const senders = Array.from({ length: BLOCKS * BLOCK_TXS }, (_, i) =>
     keypairFromSeed(blake2_256(T.u32.enc(0x80000000 + i))),
   );
-  const balances: [Uint8Array, bigint][] = senders.map((p) => [p.publicKey, 1000n * UNIT]);
-  for (let i = 0; i < ACCOUNTS - senders.length; i++) balances.push([accountId(i), 1000n * UNIT]);
+  const balances: [Uint8Array, bigint][] = senders.map((p) => [p.publicKey, 1000n * UNITS]);
+  for (let i = 0; i < ACCOUNTS - senders.length; i++) balances.push([accountId(i), 1000n * UNITS]);
   const genesisStorage = buildGenesisStorage({ balances });
   const { blocks } = await buildBlocks(genesisStorage, senders);
 

@@ -42,13 +42,13 @@ import { p2pOptionsFromFlags } from "../p2p/index.js";
 import { defaultSignatureChecker, type KeyPair, keypairFromSuri } from "../primitives/crypto/index.js";
 import { cryptoReady } from "../primitives/hashing.js";
 import { nullLogger } from "../primitives/logger.js";
+import { UNITS } from "../runtime/constants.js";
 
 const BLOCKS = Number(process.env.BENCH_SYNC_BLOCKS ?? 10_000);
 const SLOT_MS = Number(process.env.BENCH_SYNC_SLOT_MS ?? 10);
 const TXS_PER_BLOCK = Number(process.env.BENCH_SYNC_TXS ?? 2);
 const FINALITY_SECONDS = Number(process.env.BENCH_FINALITY_SECONDS ?? 60);
 const PARTS = (process.env.BENCH_SYNC_PARTS ?? "sync,finality").split(",");
-const UNIT = 10n ** 12n;
 const CLI = join(process.cwd(), "bin", "tensorchain.js");
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
@@ -151,7 +151,7 @@ async function syncThroughput(dir: string): Promise<void> {
           tag: "Balances",
           value: {
             tag: "transfer_keep_alive",
-            value: { dest: { tag: "Id", value: dests[submitted % dests.length] }, value: UNIT },
+            value: { dest: { tag: "Id", value: dests[submitted % dests.length] }, value: UNITS },
           },
         },
         senders[s],

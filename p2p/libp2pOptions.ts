@@ -1,6 +1,6 @@
 /**
  * The libp2p options of a tensorchain node, apart from the code that creates the node, so that Helia
- * (which takes libp2p *options*, DESIGN §8) can build the one host of the node from them:
+ * (which takes libp2p *options*, not a built node) can build the one host of the node from them:
  *
  *   const libp2p = buildLibp2pOptions(opts, { privateKey, genesisHash, scores });
  *   const helia = await createHelia({ libp2p: { ...libp2p, services: { ...libp2p.services, ...heliaServices } }, … });

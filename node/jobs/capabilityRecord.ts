@@ -1,5 +1,5 @@
 /**
- * The signed capability record a worker publishes in the DHT (DESIGN §8), whose hash it registers on
+ * The signed capability record a worker publishes in the DHT for anyone to verify, whose hash it registers on
  * chain (`WorkerRegistry.register`'s `record_hash`).
  *
  * Format: SCALE `{ account: AccountId32, capabilities: WorkerRegistry's Capabilities (which carry the

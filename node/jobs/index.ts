@@ -5,7 +5,7 @@
  * (imported blocks, decoded `System.Events`, storage read in place, no RPC), sign with the node's
  * keystore and submit to its pool, and publish on its libp2p host; worker/ stays the ML engine that
  * the roles call (`trainInWorker`, `evaluateModel`, the content store, the work root), importing no node
- * code, as DESIGN §2's dependency direction asks.
+ * code, as the layering rules in docs/ARCHITECTURE.md require (`npm run lint` checks them).
  *
  * On every block the follower hands out, in order: registration (`WorkerRegistry.register` with the
  * detected capabilities and the hash of the signed capability record, once, while not registered;

@@ -7,13 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
 import type { KeyringPair } from "@polkadot/keyring/types";
 import { cryptoWaitReady } from "@polkadot/util-crypto";
+import { UNITS } from "../../runtime/constants.js";
 import { postOversized, type RunningNode, rpcCall, startNode } from "../helpers/node.js";
 
 let node: RunningNode;
 let api: ApiPromise;
 let alice: KeyringPair;
 let bob: KeyringPair;
-const UNIT = 10n ** 12n;
 
 beforeAll(async () => {
   await cryptoWaitReady();
@@ -47,7 +47,7 @@ async function expectRejected(hex: string, code: number, data?: RegExp) {
 
 describe("bad input changes nothing", () => {
   it("wrong signature", async () => {
-    const tx = api.tx.balances.transferKeepAlive(bob.address, UNIT);
+    const tx = api.tx.balances.transferKeepAlive(bob.address, UNITS);
     await tx.signAsync(alice);
     const bytes = Buffer.from(tx.toHex().slice(2), "hex");
     // The signature sits after the length prefix (2 bytes here), 0x84, the 0x00-tagged address and the sig type.
@@ -57,25 +57,25 @@ describe("bad input changes nothing", () => {
 
   it("stale nonce", async () => {
     // Use Alice's nonce 0 once, then try it again.
-    const first = api.tx.balances.transferKeepAlive(bob.address, UNIT);
+    const first = api.tx.balances.transferKeepAlive(bob.address, UNITS);
     await first.signAsync(alice, { nonce: 0 });
     expect((await rpcCall(node.httpUrl, "author_submitExtrinsic", [first.toHex()])).error).toBeUndefined();
     await rpcCall(node.httpUrl, "engine_createBlock", [false, true]);
-    const again = api.tx.balances.transferKeepAlive(bob.address, 2n * UNIT);
+    const again = api.tx.balances.transferKeepAlive(bob.address, 2n * UNITS);
     await again.signAsync(alice, { nonce: 0 });
     await expectRejected(again.toHex(), 1010, /outdated/i);
   });
 
   it("fee the sender cannot pay", async () => {
     const pauper = new Keyring({ type: "sr25519" }).addFromUri("//Pauper");
-    const tx = api.tx.balances.transferKeepAlive(bob.address, UNIT);
+    const tx = api.tx.balances.transferKeepAlive(bob.address, UNITS);
     await tx.signAsync(pauper, { nonce: 0 });
     await expectRejected(tx.toHex(), 1010, /pay/i);
   });
 
   it("garbage bytes and truncated extrinsics", async () => {
     await expectRejected("0xdeadbeef", 1002);
-    const tx = api.tx.balances.transferKeepAlive(bob.address, UNIT);
+    const tx = api.tx.balances.transferKeepAlive(bob.address, UNITS);
     await tx.signAsync(alice);
     await expectRejected(tx.toHex().slice(0, -10), 1002);
   });
@@ -85,7 +85,7 @@ describe("bad input changes nothing", () => {
       [0, 99],
       [1, 77],
     ] as const) {
-      const tx = api.tx.balances.transferKeepAlive(bob.address, UNIT);
+      const tx = api.tx.balances.transferKeepAlive(bob.address, UNITS);
       await tx.signAsync(alice);
       const bytes = Buffer.from(tx.toHex().slice(2), "hex");
       bytes[bytes.length - tx.method.toU8a().length + offset] = value;

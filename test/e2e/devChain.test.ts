@@ -9,6 +9,7 @@ import type { KeyringPair } from "@polkadot/keyring/types";
 import { cryptoWaitReady } from "@polkadot/util-crypto";
 import { fromHex, toHex } from "../../primitives/hex.js";
 import { verifyProof } from "../../primitives/trie/index.js";
+import { UNITS } from "../../runtime/constants.js";
 import { type RunningNode, rpcCall, startNode } from "../helpers/node.js";
 
 let node: RunningNode;
@@ -16,8 +17,6 @@ let api: ApiPromise;
 let alice: KeyringPair;
 let bob: KeyringPair;
 let charlie: KeyringPair;
-
-const UNIT = 10n ** 12n;
 
 beforeAll(async () => {
   await cryptoWaitReady();
@@ -72,7 +71,7 @@ describe("dev chain through @polkadot/api", () => {
   });
 
   it("transfers with transferKeepAlive: Ready -> InBlock -> Finalized, exact amounts and fee", async () => {
-    const amount = 12_345n * UNIT;
+    const amount = 12_345n * UNITS;
     const tx = api.tx.balances.transferKeepAlive(bob.address, amount);
     const info = await tx.paymentInfo(alice);
     const fee = info.partialFee.toBigInt();
@@ -113,21 +112,21 @@ describe("dev chain through @polkadot/api", () => {
 
   it("accepts immortal and mortal transactions", async () => {
     const before = await free(charlie.address);
-    await sendAndFinalize(api.tx.balances.transferKeepAlive(charlie.address, UNIT), bob, { era: 0 });
-    await sendAndFinalize(api.tx.balances.transferKeepAlive(charlie.address, UNIT), bob, { era: 64 });
-    expect((await free(charlie.address)) - before).toBe(2n * UNIT);
+    await sendAndFinalize(api.tx.balances.transferKeepAlive(charlie.address, UNITS), bob, { era: 0 });
+    await sendAndFinalize(api.tx.balances.transferKeepAlive(charlie.address, UNITS), bob, { era: 64 });
+    expect((await free(charlie.address)) - before).toBe(2n * UNITS);
   });
 
   it("runs utility.batch of two transfers", async () => {
     const bobBefore = await free(bob.address);
     const charlieBefore = await free(charlie.address);
     const batch = api.tx.utility.batch([
-      api.tx.balances.transferKeepAlive(bob.address, 3n * UNIT),
-      api.tx.balances.transferKeepAlive(charlie.address, 5n * UNIT),
+      api.tx.balances.transferKeepAlive(bob.address, 3n * UNITS),
+      api.tx.balances.transferKeepAlive(charlie.address, 5n * UNITS),
     ]);
     const { blockHash } = await sendAndFinalize(batch, alice);
-    expect((await free(bob.address)) - bobBefore).toBe(3n * UNIT);
-    expect((await free(charlie.address)) - charlieBefore).toBe(5n * UNIT);
+    expect((await free(bob.address)) - bobBefore).toBe(3n * UNITS);
+    expect((await free(charlie.address)) - charlieBefore).toBe(5n * UNITS);
     const events = await api.query.system.events.at(blockHash);
     expect(events.some((e) => api.events.utility.BatchCompleted.is(e.event))).toBe(true);
   });
@@ -198,7 +197,7 @@ describe("dev chain through @polkadot/api", () => {
   });
 
   it("payment_queryInfo agrees with the runtime API", async () => {
-    const tx = api.tx.balances.transferKeepAlive(bob.address, UNIT);
+    const tx = api.tx.balances.transferKeepAlive(bob.address, UNITS);
     await tx.signAsync(alice);
     const viaRpc = (await rpcCall(node.httpUrl, "payment_queryInfo", [tx.toHex()])).result as {
       partialFee: string;

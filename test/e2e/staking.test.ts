@@ -28,6 +28,7 @@ import { GrandpaJustification } from "../../consensus/grandpa/index.js";
 import { DEVNET_VALIDATORS } from "../../genesis/chainSpec.js";
 import { bytesEqual, fromHex, type HexString, toHex } from "../../primitives/hex.js";
 import { DigestItem } from "../../primitives/types.js";
+import { UNITS } from "../../runtime/constants.js";
 import {
   CLI,
   devNodeSpec,
@@ -41,8 +42,7 @@ import {
 } from "../helpers/node.js";
 
 const SLOT_MS = 500;
-const UNIT = 10n ** 12n;
-const BOND = 50_000n * UNIT;
+const BOND = 50_000n * UNITS;
 /** `staking::BONDING_DURATION`. */
 const BONDING_DURATION = 2;
 /** Commission in perbill parts: 5%. */

@@ -17,6 +17,7 @@ import { signExtrinsic } from "../../node/extrinsicBuilder.js";
 import { type KeyPair, keypairFromSuri } from "../../primitives/crypto/index.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../../primitives/hex.js";
+import { UNITS } from "../../runtime/constants.js";
 import { AccountInfoTy, System } from "../../runtime/index.js";
 import {
   bestNumber,
@@ -35,7 +36,6 @@ import {
 /** Slot length: 500 blocks in about 75 s, with every validator and the finality gadget keeping up on 2 cores. */
 const SLOT_MS = 150;
 const TARGET_BLOCKS = 500;
-const UNIT = 10n ** 12n;
 
 let dir: string;
 let chainFile: string;
@@ -108,7 +108,10 @@ describe("a late full node", () => {
           const tx = signExtrinsic(
             {
               tag: "Balances",
-              value: { tag: "transfer_keep_alive", value: { dest: { tag: "Id", value: dest.publicKey }, value: UNIT } },
+              value: {
+                tag: "transfer_keep_alive",
+                value: { dest: { tag: "Id", value: dest.publicKey }, value: UNITS },
+              },
             },
             ferdie,
             { nonce: sent, genesisHash },

@@ -30,7 +30,8 @@ import {
 } from "../../runtime/index.js";
 import { BABE_ENGINE_ID } from "../../runtime/pallets/session.js";
 
-export const UNIT = 10n ** 12n;
+/** One TRAIN in planck, as the runtime defines it; the runtime tests call it UNIT. */
+export { UNITS as UNIT } from "../../runtime/constants.js";
 
 export function dev(name: string): KeyPair {
   return keypairFromSuri(`//${name}`);

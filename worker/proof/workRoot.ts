@@ -1,6 +1,6 @@
 /**
  * The work root: the commitment a trainer puts on chain (`submit_result`'s `work_root`) over the state
- * hash it computed after every training step (DESIGN §6), so that a challenger can later ask for any
+ * hash it computed after every training step (`worker/train/stateHash.ts`), so that a challenger can later ask for any
  * step's hash with a proof that it was committed before the challenge randomness was known.
  *
  * Definition (a binary Merkle tree, domain-separated so a leaf can never pass for an inner node):

@@ -3,6 +3,7 @@ import {
   BABE_ENGINE_ID,
   type BabeEpoch,
   BabeEquivocationProof,
+  BabeError,
   babeSlotClaimer,
   claimPrimarySlot,
   claimSlot,
@@ -25,13 +26,18 @@ import {
   vrfVerify,
 } from "../../../consensus/babe/index.js";
 import { EquivocationEvidence, verifyEquivocation } from "../../../consensus/equivocation.js";
+import { EquivocationError } from "../../../consensus/errors.js";
 import { hashHeader } from "../../../consensus/header.js";
 import { keypairFromSuri } from "../../../primitives/crypto/index.js";
 import { blake2_256, concat, cryptoReady } from "../../../primitives/hashing.js";
 import { fromHex, toHex } from "../../../primitives/hex.js";
 import { T } from "../../../primitives/scale/types.js";
 import { DigestItem, type HeaderValue } from "../../../primitives/types.js";
-import { codeOf, epochFor, fixedBytes, makeHeader, srKeys } from "./helpers.js";
+import { thrownCode } from "../../helpers/errors.js";
+import { epochFor, fixedBytes, makeHeader, srKeys } from "./helpers.js";
+
+const babeCode = (f: () => unknown) => thrownCode(f, BabeError);
+const equivocationCode = (f: () => unknown) => thrownCode(f, EquivocationError);
 
 beforeAll(async () => {
   await cryptoReady();
@@ -255,19 +261,19 @@ describe("verifyHeader", () => {
 
   it("rejects a missing pre-digest", () => {
     const header = sealHeader(makeHeader(parent), keys[0]!);
-    expect(codeOf(() => verifyHeader(header, ctx(10n)))).toBe("BABE_ERROR_MISSING_PRE_DIGEST");
+    expect(babeCode(() => verifyHeader(header, ctx(10n)))).toBe("BABE_ERROR_MISSING_PRE_DIGEST");
   });
 
   it("rejects a bad seal (signed by another authority, or tampered)", () => {
     const claim = claimSlot(10n, epoch, keys)!;
     const other = keys.find((k) => k !== claim.key)!;
     const header = sealHeader(makeHeader(parent, [preDigestItem(claim.preDigest)]), other);
-    expect(codeOf(() => verifyHeader(header, ctx(10n)))).toBe("BABE_ERROR_BAD_SEAL");
+    expect(babeCode(() => verifyHeader(header, ctx(10n)))).toBe("BABE_ERROR_BAD_SEAL");
     const good = authored(10n);
     const tampered = { ...good, number: good.number + 1 };
-    expect(codeOf(() => verifyHeader(tampered, ctx(10n)))).toBe("BABE_ERROR_BAD_SEAL");
+    expect(babeCode(() => verifyHeader(tampered, ctx(10n)))).toBe("BABE_ERROR_BAD_SEAL");
     const unsealed = makeHeader(parent, [preDigestItem(claim.preDigest)]);
-    expect(codeOf(() => verifyHeader(unsealed, ctx(10n)))).toBe("BABE_ERROR_MISSING_SEAL");
+    expect(babeCode(() => verifyHeader(unsealed, ctx(10n)))).toBe("BABE_ERROR_MISSING_SEAL");
   });
 
   it("rejects a slot in the future beyond the allowed drift, but accepts within it", () => {
@@ -286,8 +292,8 @@ describe("verifyHeader", () => {
 
   it("rejects a slot that does not increase over the parent's", () => {
     const header = authored(10n);
-    expect(codeOf(() => verifyHeader(header, ctx(10n, { parentSlot: 10n })))).toBe("BABE_ERROR_SLOT_NOT_INCREASING");
-    expect(codeOf(() => verifyHeader(header, ctx(10n, { parentSlot: 11n })))).toBe("BABE_ERROR_SLOT_NOT_INCREASING");
+    expect(babeCode(() => verifyHeader(header, ctx(10n, { parentSlot: 10n })))).toBe("BABE_ERROR_SLOT_NOT_INCREASING");
+    expect(babeCode(() => verifyHeader(header, ctx(10n, { parentSlot: 11n })))).toBe("BABE_ERROR_SLOT_NOT_INCREASING");
     expect(verifyHeader(header, ctx(10n, { parentSlot: undefined })).slot).toBe(10n);
   });
 
@@ -320,22 +326,22 @@ describe("verifyHeader", () => {
     }
     const pre: PreDigestValue = { tag: "Primary", value: { authority_index: 0, slot, vrf_signature: sig } };
     const header = sealHeader(makeHeader(parent, [preDigestItem(pre)]), alice);
-    expect(codeOf(() => verifyHeader(header, ctx(slot)))).toBe("BABE_ERROR_NOT_ENTITLED");
+    expect(babeCode(() => verifyHeader(header, ctx(slot)))).toBe("BABE_ERROR_NOT_ENTITLED");
 
     const forged: PreDigestValue = {
       tag: "Primary",
       value: { authority_index: 0, slot, vrf_signature: { ...sig, proof: new Uint8Array(64) } },
     };
     const bad = sealHeader(makeHeader(parent, [preDigestItem(forged)]), alice);
-    expect(codeOf(() => verifyHeader(bad, ctx(slot)))).toBe("BABE_ERROR_BAD_VRF_PROOF");
+    expect(babeCode(() => verifyHeader(bad, ctx(slot)))).toBe("BABE_ERROR_BAD_VRF_PROOF");
   });
 
   it("rejects unknown authorities, slots outside the epoch and secondary claims the epoch forbids", () => {
     const pre: PreDigestValue = { tag: "SecondaryPlain", value: { authority_index: 9, slot: 10n } };
     const header = sealHeader(makeHeader(parent, [preDigestItem(pre)]), keys[0]!);
-    expect(codeOf(() => verifyHeader(header, ctx(10n)))).toBe("BABE_ERROR_UNKNOWN_AUTHORITY");
+    expect(babeCode(() => verifyHeader(header, ctx(10n)))).toBe("BABE_ERROR_UNKNOWN_AUTHORITY");
     const h2 = authored(10n);
-    expect(codeOf(() => verifyHeader(h2, ctx(10n, { epoch: { ...epoch, startSlot: 11n } })))).toBe(
+    expect(babeCode(() => verifyHeader(h2, ctx(10n, { epoch: { ...epoch, startSlot: 11n } })))).toBe(
       "BABE_ERROR_SLOT_NOT_IN_EPOCH",
     );
     const slot = 50n;
@@ -344,16 +350,16 @@ describe("verifyHeader", () => {
       makeHeader(parent, [preDigestItem({ tag: "SecondaryPlain", value: { authority_index: idx, slot } })]),
       keys[idx]!,
     );
-    expect(codeOf(() => verifyHeader(sec, ctx(slot, { epoch: { ...epoch, allowedSlots: "PrimarySlots" } })))).toBe(
+    expect(babeCode(() => verifyHeader(sec, ctx(slot, { epoch: { ...epoch, allowedSlots: "PrimarySlots" } })))).toBe(
       "BABE_ERROR_SECONDARY_NOT_ALLOWED",
     );
     const twice = { ...h2, digest: { logs: [h2.digest.logs[0]!, ...h2.digest.logs] } };
-    expect(codeOf(() => verifyHeader(twice, ctx(10n)))).toBe("BABE_ERROR_MULTIPLE_PRE_DIGESTS");
+    expect(babeCode(() => verifyHeader(twice, ctx(10n)))).toBe("BABE_ERROR_MULTIPLE_PRE_DIGESTS");
     const garbage = sealHeader(
       makeHeader(parent, [{ tag: "PreRuntime", value: [BABE_ENGINE_ID, new Uint8Array([9])] }]),
       keys[0]!,
     );
-    expect(codeOf(() => verifyHeader(garbage, ctx(10n)))).toBe("BABE_ERROR_BAD_PRE_DIGEST");
+    expect(babeCode(() => verifyHeader(garbage, ctx(10n)))).toBe("BABE_ERROR_BAD_PRE_DIGEST");
   });
 });
 
@@ -382,18 +388,20 @@ describe("slot equivocation", () => {
     expect(toHex(offence.offender)).toBe(toHex(claim.key.publicKey));
 
     // Same header twice, or a header signed by someone else, is no evidence.
-    expect(codeOf(() => verifyBabeEquivocation({ ...proof, second_header: first }, authorities))).toBe(
+    expect(equivocationCode(() => verifyBabeEquivocation({ ...proof, second_header: first }, authorities))).toBe(
       "EQUIVOCATION_ERROR_NOT_CONFLICTING",
     );
     const other = keys.find((k) => k !== claim.key)!;
     const forged = sealHeader(makeHeader(parent, [preDigestItem(claim.preDigest)], "three"), other);
-    expect(codeOf(() => verifyBabeEquivocation({ ...proof, second_header: forged }, authorities))).toBe(
+    expect(equivocationCode(() => verifyBabeEquivocation({ ...proof, second_header: forged }, authorities))).toBe(
       "EQUIVOCATION_ERROR_BAD_SIGNATURE",
     );
-    expect(codeOf(() => verifyBabeEquivocation(proof, [other.publicKey]))).toBe("EQUIVOCATION_ERROR_NOT_AUTHORITY");
+    expect(equivocationCode(() => verifyBabeEquivocation(proof, [other.publicKey]))).toBe(
+      "EQUIVOCATION_ERROR_NOT_AUTHORITY",
+    );
     const outsider = keypairFromSuri("//Zed");
     expect(
-      codeOf(() =>
+      equivocationCode(() =>
         verifyBabeEquivocation({ ...proof, offender: outsider.publicKey }, [...authorities, outsider.publicKey]),
       ),
     ).toBe("EQUIVOCATION_ERROR_AUTHOR_MISMATCH");

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "@jest/globals";
-import { BlockTree, type NewBlock } from "../../../consensus/forkChoice.js";
+import { BlockTree, ForkChoiceError, type NewBlock } from "../../../consensus/forkChoice.js";
 import { toHex } from "../../../primitives/hex.js";
-import { codeOf, fixedBytes } from "./helpers.js";
+import { thrownCode } from "../../helpers/errors.js";
+import { fixedBytes } from "./helpers.js";
+
+const forkChoiceCode = (f: () => unknown) => thrownCode(f, ForkChoiceError);
 
 const h = (name: string) => fixedBytes(name);
 const hx = (b: { hash: Uint8Array }) => toHex(b.hash);
@@ -58,7 +61,7 @@ describe("fork choice", () => {
     expect(tree.has(h("g"))).toBe(false);
     expect(tree.size).toBe(2);
     // Blocks on pruned branches can no longer be added.
-    expect(codeOf(() => tree.addBlock(block("b4", "b3", 4, true)))).toBe("FORK_CHOICE_ERROR_UNKNOWN_PARENT");
+    expect(forkChoiceCode(() => tree.addBlock(block("b4", "b3", 4, true)))).toBe("FORK_CHOICE_ERROR_UNKNOWN_PARENT");
   });
 
   it("computes reorg routes and ancestry", () => {
@@ -89,12 +92,12 @@ describe("fork choice", () => {
 
   it("rejects blocks with unknown parents or wrong numbers, and accepts duplicates", () => {
     const tree = new BlockTree({ hash: h("g"), number: 0 });
-    expect(codeOf(() => tree.addBlock(block("x", "nope", 1, true)))).toBe("FORK_CHOICE_ERROR_UNKNOWN_PARENT");
-    expect(codeOf(() => tree.addBlock(block("x", "g", 2, true)))).toBe("FORK_CHOICE_ERROR_BAD_NUMBER");
+    expect(forkChoiceCode(() => tree.addBlock(block("x", "nope", 1, true)))).toBe("FORK_CHOICE_ERROR_UNKNOWN_PARENT");
+    expect(forkChoiceCode(() => tree.addBlock(block("x", "g", 2, true)))).toBe("FORK_CHOICE_ERROR_BAD_NUMBER");
     tree.addBlock(block("x", "g", 1, true));
     expect(tree.addBlock(block("x", "g", 1, true)).best).toBe(true);
     expect(tree.size).toBe(2);
-    expect(codeOf(() => tree.setFinalized(h("nope")))).toBe("FORK_CHOICE_ERROR_UNKNOWN_BLOCK");
+    expect(forkChoiceCode(() => tree.setFinalized(h("nope")))).toBe("FORK_CHOICE_ERROR_UNKNOWN_BLOCK");
   });
 
   it("counts extra weight (useful work) in the chain weight", () => {

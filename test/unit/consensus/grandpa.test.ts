@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { EquivocationEvidence, verifyEquivocation } from "../../../consensus/equivocation.js";
+import { EquivocationError } from "../../../consensus/errors.js";
 import {
   type AuthoritySet,
   type BlockId,
@@ -8,6 +9,7 @@ import {
   defaultVoterOptions,
   encodeCatchUp,
   encodeVote,
+  GrandpaError,
   GrandpaJustification,
   type GrandpaJustificationValue,
   keyPairSigner,
@@ -27,7 +29,11 @@ import {
 import type { KeyPair } from "../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { toHex } from "../../../primitives/hex.js";
-import { codeOf, edKeys, TestChain } from "./helpers.js";
+import { thrownCode } from "../../helpers/errors.js";
+import { edKeys, TestChain } from "./helpers.js";
+
+const grandpaCode = (f: () => unknown) => thrownCode(f, GrandpaError);
+const equivocationCode = (f: () => unknown) => thrownCode(f, EquivocationError);
 
 beforeAll(async () => {
   await cryptoReady();
@@ -280,8 +286,8 @@ describe("GRANDPA voter", () => {
         value: { ...ev.proof.equivocation.value, second: ev.proof.equivocation.value.first },
       },
     };
-    expect(codeOf(() => verifyGrandpaEquivocation(same, set))).toBe("EQUIVOCATION_ERROR_NOT_CONFLICTING");
-    expect(codeOf(() => verifyGrandpaEquivocation(ev.proof, { ...set, setId: 1n }))).toBe(
+    expect(equivocationCode(() => verifyGrandpaEquivocation(same, set))).toBe("EQUIVOCATION_ERROR_NOT_CONFLICTING");
+    expect(equivocationCode(() => verifyGrandpaEquivocation(ev.proof, { ...set, setId: 1n }))).toBe(
       "EQUIVOCATION_ERROR_MALFORMED",
     );
     // Honest voters still finalize.
@@ -469,7 +475,7 @@ describe("GRANDPA voter", () => {
       expect(last.setId).toBe(1n);
       expect(toHex(last.block.hash)).toBe(toHex(after.at(-1)!.hash));
       expect(toHex(verifyJustification(last.encoded, newSet).hash)).toBe(toHex(after.at(-1)!.hash));
-      expect(codeOf(() => verifyJustification(last.encoded, { ...oldSet, setId: 1n }))).toBe(
+      expect(grandpaCode(() => verifyJustification(last.encoded, { ...oldSet, setId: 1n }))).toBe(
         "GRANDPA_ERROR_BAD_JUSTIFICATION",
       );
       expect(net.setChanges[i]!.map((c) => c.set.setId)).toEqual([1n]);
@@ -499,7 +505,7 @@ describe("justifications", () => {
     expect(verifyJustification(j, set).number).toBe(4);
     expect(j.commit.precommits.length).toBeGreaterThanOrEqual(3);
 
-    const bad = (x: GrandpaJustificationValue) => codeOf(() => verifyJustification(x, set));
+    const bad = (x: GrandpaJustificationValue) => grandpaCode(() => verifyJustification(x, set));
     // A flipped signature bit.
     const sig = j.commit.precommits[0]!.signature.slice();
     sig[0]! ^= 1;
@@ -527,13 +533,17 @@ describe("justifications", () => {
     const other = { ...j, commit: { ...j.commit, target_number: j.commit.target_number + 1 } };
     expect(bad(other)).toBe("GRANDPA_ERROR_BAD_JUSTIFICATION");
     // Not the expected block.
-    expect(codeOf(() => verifyJustification(j, set, { hash: new Uint8Array(32), number: 4 }))).toBe(
+    expect(grandpaCode(() => verifyJustification(j, set, { hash: new Uint8Array(32), number: 4 }))).toBe(
       "GRANDPA_ERROR_BAD_JUSTIFICATION",
     );
     // A set without these voters.
-    expect(codeOf(() => verifyJustification(j, setOf(edKeys(6).slice(4))))).toBe("GRANDPA_ERROR_BAD_JUSTIFICATION");
+    expect(grandpaCode(() => verifyJustification(j, setOf(edKeys(6).slice(4))))).toBe(
+      "GRANDPA_ERROR_BAD_JUSTIFICATION",
+    );
     // Garbage bytes.
-    expect(codeOf(() => verifyJustification(new Uint8Array([1, 2, 3]), set))).toBe("GRANDPA_ERROR_BAD_JUSTIFICATION");
+    expect(grandpaCode(() => verifyJustification(new Uint8Array([1, 2, 3]), set))).toBe(
+      "GRANDPA_ERROR_BAD_JUSTIFICATION",
+    );
     expect(keys.length).toBe(4);
   });
 
@@ -553,12 +563,12 @@ describe("justifications", () => {
     const j = buildJustification(2n, target, precommits, ancestries);
     expect(verifyJustification(GrandpaJustification.enc(j), set).number).toBe(3);
     // Without the header of #5 the precommit for #5 is unproven.
-    expect(codeOf(() => verifyJustification({ ...j, votes_ancestries: ancestries.slice(0, 1) }, set))).toBe(
+    expect(grandpaCode(() => verifyJustification({ ...j, votes_ancestries: ancestries.slice(0, 1) }, set))).toBe(
       "GRANDPA_ERROR_BAD_JUSTIFICATION",
     );
     // An extra header no precommit needs.
     const extra = [...ancestries, chain.header(blocks[1]!.hash)!];
-    expect(codeOf(() => verifyJustification({ ...j, votes_ancestries: extra }, set))).toBe(
+    expect(grandpaCode(() => verifyJustification({ ...j, votes_ancestries: extra }, set))).toBe(
       "GRANDPA_ERROR_BAD_JUSTIFICATION",
     );
   });

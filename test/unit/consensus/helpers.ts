@@ -103,13 +103,3 @@ export class TestChain implements VoterChain {
     return this.headers.get(toHex(hash));
   }
 }
-
-/** The typed error code `f` throws, or undefined when it does not throw. */
-export function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (err) {
-    return (err as { code?: string }).code;
-  }
-  return undefined;
-}

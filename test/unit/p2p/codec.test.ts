@@ -16,6 +16,7 @@ import {
 } from "../../../p2p/codec.js";
 import { P2pError } from "../../../p2p/errors.js";
 import type { ChainStatus } from "../../../p2p/interface.js";
+import { thrownCode } from "../../helpers/errors.js";
 
 const P = "/test/1";
 const packr = new Packr({ useRecords: false, mapsAsObjects: true });
@@ -29,14 +30,7 @@ const status: ChainStatus = {
 };
 
 function expectInvalid(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(P2pError);
-    expect((err as P2pError).code).toBe("P2P_ERROR_INVALID_MESSAGE");
-    return;
-  }
-  throw new Error("expected P2P_ERROR_INVALID_MESSAGE");
+  expect(thrownCode(fn, P2pError)).toBe("P2P_ERROR_INVALID_MESSAGE");
 }
 
 describe("p2p codec", () => {

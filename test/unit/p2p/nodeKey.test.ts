@@ -13,6 +13,7 @@ import {
 } from "../../../p2p/nodeKey.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { toHex } from "../../../primitives/hex.js";
+import { thrownCode } from "../../helpers/errors.js";
 
 const SEQ_KEY = new Uint8Array(32).map((_, i) => i);
 
@@ -55,11 +56,7 @@ describe("node keys", () => {
     for (const bad of ["", "0x12", `${hex}00`, "zz".repeat(32)]) {
       expect(() => parseNodeKey(bad)).toThrow(P2pError);
     }
-    try {
-      parseNodeKey("0x12");
-    } catch (err) {
-      expect((err as P2pError).code).toBe("P2P_ERROR_INVALID_NODE_KEY");
-    }
+    expect(thrownCode(() => parseNodeKey("0x12"), P2pError)).toBe("P2P_ERROR_INVALID_NODE_KEY");
   });
 
   it("creates a missing node-key file with mode 0600 and reuses it", async () => {

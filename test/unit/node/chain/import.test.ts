@@ -12,9 +12,9 @@ import { defaultSignatureChecker, keypairFromSuri } from "../../../../primitives
 import { cryptoReady } from "../../../../primitives/hashing.js";
 import { toHex } from "../../../../primitives/hex.js";
 import { nullLogger } from "../../../../primitives/logger.js";
+import { UNITS } from "../../../../runtime/constants.js";
 import { buildGenesisStorage } from "../../../../runtime/index.js";
 
-const UNIT = 10n ** 12n;
 const dbs: ChainDb[] = [];
 
 beforeAll(async () => {
@@ -31,7 +31,7 @@ async function openChain(): Promise<Chain> {
   const alice = keypairFromSuri("//Alice");
   return Chain.open(
     { db, logger: nullLogger, signatures: defaultSignatureChecker },
-    buildGenesisStorage({ balances: [[alice.publicKey, 1000n * UNIT]] }),
+    buildGenesisStorage({ balances: [[alice.publicKey, 1000n * UNITS]] }),
   );
 }
 
@@ -45,7 +45,7 @@ async function author(
   const tx = signExtrinsic(
     {
       tag: "Balances",
-      value: { tag: "transfer_keep_alive", value: { dest: { tag: "Id", value: bob.publicKey }, value: UNIT } },
+      value: { tag: "transfer_keep_alive", value: { dest: { tag: "Id", value: bob.publicKey }, value: UNITS } },
     },
     alice,
     {

@@ -21,19 +21,13 @@ import {
 } from "../../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
 import { fromHex, toHex } from "../../../../primitives/hex.js";
+import { thrownCode } from "../../../helpers/errors.js";
 
 const ALICE_SR25519 = "0xd43593c715fdd31c61141abd04a99fd6822c8558854ccde39a5684e7a56da27d";
 const ALICE_SS58 = "5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY";
 const schemes: SignatureScheme[] = ["sr25519", "ed25519"];
 
-function errorCode(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    return e instanceof SignatureError ? e.type.code : `not a SignatureError: ${String(e)}`;
-  }
-  return undefined;
-}
+const errorCode = (f: () => unknown) => thrownCode(f, SignatureError);
 
 beforeAll(async () => {
   await cryptoReady();

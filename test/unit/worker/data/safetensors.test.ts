@@ -6,15 +6,9 @@ import { MNIST_TOTAL, mnistSplits } from "../../../../worker/data/mnist.js";
 import { decodeSafetensors, encodeSafetensors } from "../../../../worker/data/safetensors.js";
 import { syntheticClassification } from "../../../../worker/data/synthetic.js";
 import { tensor } from "../../../../worker/onnx/tensor.js";
+import { thrownCode } from "../../../helpers/errors.js";
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return e instanceof DatasetError ? e.code : `not typed: ${(e as Error).message}`;
-  }
-  return undefined;
-}
+const codeOf = (f: () => unknown) => thrownCode(f, DatasetError);
 
 describe("safetensors and datasets", () => {
   beforeAll(async () => {

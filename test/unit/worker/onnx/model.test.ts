@@ -4,16 +4,10 @@ import { decodeModel, encodeModel, replaceInitializers } from "../../../../worke
 import { normalizeGraph } from "../../../../worker/onnx/normalize.js";
 import { inferShapes } from "../../../../worker/onnx/shapes.js";
 import { buildTemplateModel } from "../../../../worker/templates/models.js";
+import { thrownCode } from "../../../helpers/errors.js";
 import { tinyMlp } from "../helpers.js";
 
-function codeOf(f: () => unknown): string | undefined {
-  try {
-    f();
-  } catch (e) {
-    return e instanceof OnnxError ? e.code : `not typed: ${(e as Error).message}`;
-  }
-  return undefined;
-}
+const codeOf = (f: () => unknown) => thrownCode(f, OnnxError);
 
 describe("ONNX IO", () => {
   it("round-trips a model: nodes, attributes, initializers and value infos", () => {
