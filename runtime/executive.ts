@@ -9,7 +9,6 @@
  * `applyExtrinsic` either includes an extrinsic (its call may still fail: that is recorded, and the fee
  * is kept) or rejects it with a `TransactionValidityError`, in which case nothing it did is kept.
  */
-import { blake2_256 } from "../primitives/hashing.js";
 import { bytesEqual } from "../primitives/hex.js";
 import { orderedTrieRoot } from "../primitives/trie/index.js";
 import {
@@ -30,7 +29,7 @@ import {
   signingPayload,
 } from "./extrinsic.js";
 import { type CallValue, callClass, callWeight, dispatchCall } from "./frame/calls.js";
-import { DispatchError, type Origin } from "./frame/dispatch.js";
+import { DispatchError, type Origin, weight } from "./frame/dispatch.js";
 import type { Ext } from "./frame/ext.js";
 import type { ValidateUnsigned } from "./frame/pallet.js";
 import { depositInto, withdrawKeepAlive } from "./pallets/balances.js";
@@ -83,13 +82,11 @@ export function initializeBlock(ext: Ext, init: BlockInit): void {
     if (hw) w += hw.ref_time;
   }
   System.storage.BlockWeight.put(ext, {
-    normal: zero(),
-    operational: zero(),
+    normal: weight(0n),
+    operational: weight(0n),
     mandatory: { ref_time: w, proof_size: 0n },
   });
 }
-
-const zero = (): WeightValue => ({ ref_time: 0n, proof_size: 0n });
 
 /** Decodes and checks an extrinsic without side effects (beyond reads). */
 function check(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Array): CheckedExtrinsic {
@@ -377,10 +374,6 @@ export function queryInfo(bytes: Uint8Array, len: number) {
 
 export function accountNonce(ext: Ext, who: Uint8Array): number {
   return getAccount(ext, who).nonce;
-}
-
-export function blockHashOfExtrinsic(bytes: Uint8Array): Uint8Array {
-  return blake2_256(bytes);
 }
 
 function palletsWithHooks() {

@@ -67,9 +67,9 @@
 import { blake2_256, concat } from "../../primitives/hashing.js";
 import { bytesEqual } from "../../primitives/hex.js";
 import { T, type TyValue } from "../../primitives/scale/types.js";
-import { AccountId, Balance, BlockNumber, H256, type WeightValue } from "../../primitives/types.js";
+import { AccountId, Balance, BlockNumber, H256 } from "../../primitives/types.js";
 import { DB_READ_WEIGHT, DB_WRITE_WEIGHT, TREASURY_ACCOUNT, UNITS } from "../constants.js";
-import { checkedAdd, DispatchError, ensure, ensureRoot, ensureSigned, weight } from "../frame/dispatch.js";
+import { addWeight, checkedAdd, DispatchError, ensure, ensureRoot, ensureSigned, weight } from "../frame/dispatch.js";
 import type { Ext } from "../frame/ext.js";
 import { call, pallet } from "../frame/pallet.js";
 import { storageDoubleMap, storageMap, storageValue } from "../frame/storage.js";
@@ -493,8 +493,6 @@ const SETTLE_WEIGHT = w(
   8n + 8n * BigInt(MAX_WORKERS_PER_JOB + MAX_EVALUATORS_PER_JOB),
   8n + 8n * BigInt(MAX_WORKERS_PER_JOB + MAX_EVALUATORS_PER_JOB),
 );
-const plus = (a: WeightValue, b: WeightValue): WeightValue =>
-  weight(a.ref_time + b.ref_time, a.proof_size + b.proof_size);
 
 export function jobParams(ext: Ext): JobParamsValue {
   return S.Parameters.getOrDefault(ext);
@@ -882,7 +880,7 @@ JobManager.defineHooks({
         JobManager.deposit(ext, { tag: "DeadlineFailed", value: { job_id: id } });
       }
     }
-    return plus(w(1n, 1n), weight(SETTLE_WEIGHT.ref_time * BigInt(due.length)));
+    return addWeight(w(1n, 1n), weight(SETTLE_WEIGHT.ref_time * BigInt(due.length)));
   },
 });
 
@@ -905,7 +903,7 @@ JobManager.defineCalls({
       "the origin. The spec is checked: CIDs, hyper-parameters, counts, minimum accuracy, phase",
       "lengths, requirements, the job stake, and that enough active evaluators exist.",
     ],
-    weight: () => plus(w(4n + BigInt(1024), 4n), w(SCHEDULE_READS, 1n)),
+    weight: () => addWeight(w(4n + BigInt(1024), 4n), w(SCHEDULE_READS, 1n)),
     dispatch: (ext, origin, { spec, reward }) => {
       const client = ensureSigned(origin);
       ensure(reward > 0n, () => JobManager.error("ZeroReward"));
@@ -942,7 +940,7 @@ JobManager.defineCalls({
     index: 1,
     args: { job_id: T.u64 },
     docs: ["Cancels an open job (before training starts): the client gets its whole escrow back."],
-    weight: () => plus(w(4n, 4n), SETTLE_WEIGHT),
+    weight: () => addWeight(w(4n, 4n), SETTLE_WEIGHT),
     dispatch: (ext, origin, { job_id }) => {
       const who = ensureSigned(origin);
       const job = getJob(ext, job_id);
@@ -967,7 +965,7 @@ JobManager.defineCalls({
       "requirements, to an open job, reserving the job stake. The assignment that fills the job",
       "draws the evaluators (weighted by stake, never a trainer or the client) and starts training.",
     ],
-    weight: () => plus(w(8n + BigInt(1024), 6n + BigInt(MAX_EVALUATORS_PER_JOB)), w(2n * SCHEDULE_READS, 2n)),
+    weight: () => addWeight(w(8n + BigInt(1024), 6n + BigInt(MAX_EVALUATORS_PER_JOB)), w(2n * SCHEDULE_READS, 2n)),
     dispatch: (ext, origin, { job_id }) => {
       const who = ensureSigned(origin);
       const job = getJob(ext, job_id);
@@ -1009,7 +1007,7 @@ JobManager.defineCalls({
       "per-step weight hashes, and its claimed metrics. Once every trainer has submitted, the",
       "client is asked for the test set.",
     ],
-    weight: () => plus(w(4n + BigInt(MAX_WORKERS_PER_JOB), 3n), w(2n * SCHEDULE_READS, 2n)),
+    weight: () => addWeight(w(4n + BigInt(MAX_WORKERS_PER_JOB), 3n), w(2n * SCHEDULE_READS, 2n)),
     dispatch: (ext, origin, { job_id, model_cid, model_hash, work_root, metrics }) => {
       const who = ensureSigned(origin);
       const job = getJob(ext, job_id);
@@ -1040,7 +1038,7 @@ JobManager.defineCalls({
       "The client reveals the test set once the results are in: `blake2_256(SCALE((cid, salt)))`",
       "must equal the spec's `test_set_commitment`. Evaluators may then commit.",
     ],
-    weight: () => plus(w(2n, 2n), w(2n * SCHEDULE_READS, 2n)),
+    weight: () => addWeight(w(2n, 2n), w(2n * SCHEDULE_READS, 2n)),
     dispatch: (ext, origin, { job_id, cid, salt }) => {
       const who = ensureSigned(origin);
       const job = getJob(ext, job_id);
@@ -1064,7 +1062,7 @@ JobManager.defineCalls({
       "`blake2_256(SCALE((job_id, evaluator, accuracies, salt)))`. When every drawn evaluator has",
       "committed, the reveal phase starts.",
     ],
-    weight: () => plus(w(3n + BigInt(MAX_EVALUATORS_PER_JOB), 2n), w(2n * SCHEDULE_READS, 2n)),
+    weight: () => addWeight(w(3n + BigInt(MAX_EVALUATORS_PER_JOB), 2n), w(2n * SCHEDULE_READS, 2n)),
     dispatch: (ext, origin, { job_id, commitment }) => {
       const who = ensureSigned(origin);
       const job = getJob(ext, job_id);
@@ -1087,7 +1085,7 @@ JobManager.defineCalls({
       "as (trainer, accuracy) in assignment order. When every committed evaluator has revealed,",
       "the job settles.",
     ],
-    weight: () => plus(w(4n + BigInt(MAX_EVALUATORS_PER_JOB), 2n), SETTLE_WEIGHT),
+    weight: () => addWeight(w(4n + BigInt(MAX_EVALUATORS_PER_JOB), 2n), SETTLE_WEIGHT),
     dispatch: (ext, origin, { job_id, accuracies, salt }) => {
       const who = ensureSigned(origin);
       const job = getJob(ext, job_id);
