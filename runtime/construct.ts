@@ -7,7 +7,7 @@ import { bindRuntimeCalls, type CallValue } from "./frame/calls.js";
 import type { Pallet } from "./frame/pallet.js";
 import { Babe } from "./pallets/babe.js";
 import { Balances } from "./pallets/balances.js";
-import { JobManager } from "./pallets/jobManager.js";
+import { JobManager } from "./pallets/jobManager/index.js";
 import { Offences } from "./pallets/offences.js";
 import { bindSessionManager, Session } from "./pallets/session.js";
 import { Staking, stakingSessionManager } from "./pallets/staking.js";

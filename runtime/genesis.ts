@@ -9,7 +9,7 @@ import { Ext } from "./frame/ext.js";
 import type { StateBackend } from "./frame/overlay.js";
 import { type BabeGenesisConfig, buildBabeGenesis } from "./pallets/babe.js";
 import { buildBalancesGenesis, mint } from "./pallets/balances.js";
-import { buildJobManagerGenesis, type JobParamsValue } from "./pallets/jobManager.js";
+import { buildJobManagerGenesis, type JobParamsValue } from "./pallets/jobManager/index.js";
 import { buildSessionGenesis } from "./pallets/session.js";
 import { buildStakingGenesis, type StakingGenesisConfig } from "./pallets/staking.js";
 import { Sudo } from "./pallets/sudo.js";

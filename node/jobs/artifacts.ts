@@ -14,7 +14,7 @@
  */
 import type { Logger } from "../../primitives/logger.js";
 import type { Ext } from "../../runtime/index.js";
-import { isFinal, JobManager } from "../../runtime/pallets/jobManager.js";
+import { isFinal, JobManager } from "../../runtime/pallets/jobManager/index.js";
 import type { ContentStore } from "../../worker/content/types.js";
 import { errorInfo } from "./context.js";
 

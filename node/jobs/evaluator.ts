@@ -26,7 +26,7 @@ import {
   isFinal,
   JobManager,
   type JobValue,
-} from "../../runtime/pallets/jobManager.js";
+} from "../../runtime/pallets/jobManager/index.js";
 import type { Dataset } from "../../worker/data/dataset.js";
 import { datasetFromBytes, errorInfo, type RoleContext } from "./context.js";
 import type { FollowedBlock } from "./follower.js";

@@ -18,7 +18,7 @@
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
 import { freeBalance } from "../../runtime/pallets/balances.js";
-import { isFinal, JobManager, type JobValue, jobParams } from "../../runtime/pallets/jobManager.js";
+import { isFinal, JobManager, type JobValue, jobParams } from "../../runtime/pallets/jobManager/index.js";
 import { WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
 import type { Dataset } from "../../worker/data/dataset.js";
 import { datasetSize } from "../../worker/data/dataset.js";

@@ -21,7 +21,7 @@ import {
   type JobParamsValue,
   type JobSpecValue,
   testSetCommitment,
-} from "../../runtime/pallets/jobManager.js";
+} from "../../runtime/pallets/jobManager/index.js";
 import { currentAuthorities } from "../../runtime/pallets/session.js";
 import { Staking } from "../../runtime/pallets/staking.js";
 import { System } from "../../runtime/pallets/system.js";

@@ -3,7 +3,7 @@ import { type FollowedBlock, JobEventFollower } from "../../../../node/jobs/foll
 import { defaultSignatureChecker } from "../../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
 import { nullLogger } from "../../../../primitives/logger.js";
-import { JobManager } from "../../../../runtime/pallets/jobManager.js";
+import { JobManager } from "../../../../runtime/pallets/jobManager/index.js";
 import { CPU_BOX, EVALUATOR, jobRuntime, pk, postJob, register, spec } from "../../../helpers/jobs.js";
 import { dev, UNIT } from "../../../helpers/runtime.js";
 import { MemoryPool, produce, RuntimeChain } from "./helpers.js";
