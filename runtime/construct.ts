@@ -10,7 +10,7 @@ import { Balances } from "./pallets/balances.js";
 import { JobManager } from "./pallets/jobManager/index.js";
 import { Offences } from "./pallets/offences.js";
 import { bindSessionManager, Session } from "./pallets/session.js";
-import { Staking, stakingSessionManager } from "./pallets/staking.js";
+import { Staking, stakingSessionManager } from "./pallets/staking/index.js";
 import { Sudo } from "./pallets/sudo.js";
 import { eventRecordTy, makeEventRecordTy, System } from "./pallets/system.js";
 import { Timestamp } from "./pallets/timestamp.js";

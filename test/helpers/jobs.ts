@@ -23,7 +23,7 @@ import {
   testSetCommitment,
 } from "../../runtime/pallets/jobManager/index.js";
 import { currentAuthorities } from "../../runtime/pallets/session.js";
-import { Staking } from "../../runtime/pallets/staking.js";
+import { Staking } from "../../runtime/pallets/staking/index.js";
 import { System } from "../../runtime/pallets/system.js";
 import {
   type CapabilitiesValue,

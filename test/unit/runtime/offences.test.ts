@@ -23,7 +23,7 @@ import {
   mulPerbill,
   SESSIONS_PER_ERA,
   Staking,
-} from "../../../runtime/pallets/staking.js";
+} from "../../../runtime/pallets/staking/index.js";
 import { babeEvidence, babeHeader, grandpaEvidence } from "../../helpers/equivocation.js";
 import { dev, joinAsValidator, moduleError, type TestRuntime, UNIT, withStaking } from "../../helpers/runtime.js";
 
