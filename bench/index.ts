@@ -2,6 +2,10 @@
  * `npm run bench -- <name>`: runs one benchmark (or all without a name). Benchmarks print figures and
  * ratios against a baseline measured in the same process; they never pass or fail.
  */
+import { buildRuntime } from "../runtime/index.js";
+
+buildRuntime();
+
 const benches: Record<string, () => Promise<void>> = {
   import: async () => (await import("./import.js")).runImportBench(),
   codec: async () => (await import("./codec.js")).runCodecBench(),

@@ -1,6 +1,8 @@
 /** Process entry point of the `tensorchain` binary. */
+import { buildRuntime } from "../runtime/index.js";
 import { buildProgram } from "./index.js";
 
+buildRuntime();
 const program = buildProgram();
 try {
   await program.parseAsync(process.argv);

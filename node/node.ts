@@ -23,6 +23,7 @@ import { defaultSignatureChecker, keypairFromSuri, sign } from "../primitives/cr
 import { cryptoReady } from "../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../primitives/hex.js";
 import type { Logger } from "../primitives/logger.js";
+import { buildRuntime } from "../runtime/index.js";
 import { ChunkedUploads, HeliaContentStore } from "../worker/content/index.js";
 import type { ContentStore } from "../worker/content/types.js";
 import { babeClaimSlot } from "./authoring/babe.js";
@@ -119,6 +120,7 @@ export class TensorchainNode {
   ) {}
 
   static async start(opts: NodeOptions, logger: Logger): Promise<TensorchainNode> {
+    buildRuntime();
     await cryptoReady();
     const tmpDir = opts.tmp ? mkdtempSync(join(tmpdir(), "tensorchain-")) : undefined;
     const base = tmpDir ?? opts.basePath;

@@ -1,16 +1,17 @@
 /**
  * The runtime assembled from its pallets: the outer `RuntimeCall` and `RuntimeEvent` enums (one variant
  * per pallet, at the pallet's index), the dispatch table, and the event sink every pallet deposits into.
+ * The enums are plain values; the links between pallets and the runtime are made by `buildRuntime()`.
  */
 import { type AnyTy, T, type Ty } from "../primitives/scale/types.js";
 import { bindRuntimeCalls, type CallValue } from "./frame/calls.js";
 import type { Pallet } from "./frame/pallet.js";
 import { Babe } from "./pallets/babe.js";
 import { Balances } from "./pallets/balances.js";
-import { JobManager } from "./pallets/jobManager.js";
+import { JobManager } from "./pallets/jobManager/index.js";
 import { Offences } from "./pallets/offences.js";
 import { bindSessionManager, Session } from "./pallets/session.js";
-import { Staking, stakingSessionManager } from "./pallets/staking.js";
+import { Staking, stakingSessionManager } from "./pallets/staking/index.js";
 import { Sudo } from "./pallets/sudo.js";
 import { eventRecordTy, makeEventRecordTy, System } from "./pallets/system.js";
 import { Timestamp } from "./pallets/timestamp.js";
@@ -37,9 +38,6 @@ export const PALLETS: Pallet[] = [
   JobManager,
 ] as unknown as Pallet[];
 
-// Staking elects the validator sets that the session pallet rotates in.
-bindSessionManager(stakingSessionManager);
-
 function outerEnum(name: string, pick: (p: Pallet) => AnyTy | undefined, docs: string[]): AnyTy {
   const variants: Record<string, { index: number; fields: AnyTy }> = {};
   for (const p of PALLETS) {
@@ -53,14 +51,29 @@ export const RuntimeCall = outerEnum("RuntimeCall", (p) => p.callTy, []) as Ty<C
 export const RuntimeEvent = outerEnum("RuntimeEvent", (p) => p.eventTy, []) as Ty<{ tag: string; value: unknown }>;
 export const RuntimeError = outerEnum("RuntimeError", (p) => p.errorTy, []) as Ty<{ tag: string; value: unknown }>;
 export const EventRecord = makeEventRecordTy(RuntimeEvent);
-eventRecordTy.current = EventRecord as never;
 
 const byName = new Map(PALLETS.map((p) => [p.name, p]));
-bindRuntimeCalls({
-  runtimeCall: RuntimeCall,
-  lookup: (pallet, call) => byName.get(pallet)?.calls[call],
-});
-for (const p of PALLETS) p.connect((ext, palletName, event) => ext.depositEvent({ tag: palletName, value: event }));
+
+let built = false;
+
+/**
+ * Links the pallets into this runtime: the call table that nested calls (utility, sudo) dispatch
+ * through, each pallet's event sink, the event record type of `System.Events`, and staking as the
+ * session manager. Every entry point that executes the runtime (node, CLI, bench, test setup) calls it
+ * before anything else; it is idempotent.
+ */
+export function buildRuntime(): void {
+  if (built) return;
+  bindRuntimeCalls({
+    runtimeCall: RuntimeCall,
+    lookup: (pallet, call) => byName.get(pallet)?.calls[call],
+  });
+  for (const p of PALLETS) p.connect((ext, palletName, event) => ext.depositEvent({ tag: palletName, value: event }));
+  eventRecordTy.current = EventRecord as never;
+  // Staking elects the validator sets that the session pallet rotates in.
+  bindSessionManager(stakingSessionManager);
+  built = true;
+}
 
 export function palletByName(name: string): Pallet | undefined {
   return byName.get(name);

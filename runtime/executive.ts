@@ -9,7 +9,6 @@
  * `applyExtrinsic` either includes an extrinsic (its call may still fail: that is recorded, and the fee
  * is kept) or rejects it with a `TransactionValidityError`, in which case nothing it did is kept.
  */
-import { blake2_256 } from "../primitives/hashing.js";
 import { bytesEqual } from "../primitives/hex.js";
 import { orderedTrieRoot } from "../primitives/trie/index.js";
 import {
@@ -21,6 +20,7 @@ import {
 } from "../primitives/types.js";
 import * as C from "./constants.js";
 import { PALLETS, palletByName, RuntimeCall } from "./construct.js";
+import { BlockError } from "./errors.js";
 import {
   ExtrinsicError,
   eraBirth,
@@ -30,7 +30,7 @@ import {
   signingPayload,
 } from "./extrinsic.js";
 import { type CallValue, callClass, callWeight, dispatchCall } from "./frame/calls.js";
-import { DispatchError, type Origin } from "./frame/dispatch.js";
+import { DispatchError, type Origin, weight } from "./frame/dispatch.js";
 import type { Ext } from "./frame/ext.js";
 import type { ValidateUnsigned } from "./frame/pallet.js";
 import { depositInto, withdrawKeepAlive } from "./pallets/balances.js";
@@ -83,13 +83,11 @@ export function initializeBlock(ext: Ext, init: BlockInit): void {
     if (hw) w += hw.ref_time;
   }
   System.storage.BlockWeight.put(ext, {
-    normal: zero(),
-    operational: zero(),
+    normal: weight(0n),
+    operational: weight(0n),
     mandatory: { ref_time: w, proof_size: 0n },
   });
 }
-
-const zero = (): WeightValue => ({ ref_time: 0n, proof_size: 0n });
 
 /** Decodes and checks an extrinsic without side effects (beyond reads). */
 function check(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Array): CheckedExtrinsic {
@@ -256,7 +254,7 @@ export function finalizeBlock(
   ext.phase = { tag: "Finalization" };
   const number = System.storage.Number.getOrDefault(ext);
   if (!Timestamp.storage.DidUpdate.getOrDefault(ext))
-    throw new BlockError("Timestamp must be updated once in the block");
+    throw new BlockError({ code: "BLOCK_ERROR_TIMESTAMP_NOT_SET" }, "Timestamp must be updated once in the block");
   Timestamp.storage.DidUpdate.kill(ext);
   for (const p of palletsWithHooks()) p.hooks.onFinalize?.(ext, number);
   // Old block hashes fall out of the mortality window.
@@ -278,11 +276,6 @@ function isTimestampInherent(bytes: Uint8Array): boolean {
   }
 }
 
-/** A block that can never be valid, whatever the state: it breaks a rule of the runtime itself. */
-export class BlockError extends Error {
-  override name = "BlockError";
-}
-
 /**
  * Executes a whole block on `ext` (which wraps its parent's state): used for import. Throws `BlockError`
  * if an extrinsic is invalid, the inherent is missing, or the extrinsics root differs from the header's.
@@ -294,15 +287,21 @@ export function executeBlock(ext: Ext, header: HeaderValue, extrinsics: Uint8Arr
   initializeBlock(ext, { parentHash: header.parentHash, number: header.number, digest: preRuntime });
   for (let i = 0; i < extrinsics.length; i++) {
     if (i === 0 && !isTimestampInherent(extrinsics[0]))
-      throw new BlockError("First extrinsic must be the timestamp inherent");
+      throw new BlockError({ code: "BLOCK_ERROR_NO_TIMESTAMP" }, "First extrinsic must be the timestamp inherent");
     const r = applyExtrinsic(ext, extrinsics[i], genesisHash);
-    if (!r.ok) throw new BlockError(`Extrinsic ${i} is invalid: ${r.error.kind} ${r.error.reason}`);
+    if (!r.ok)
+      throw new BlockError(
+        { code: "BLOCK_ERROR_INVALID_EXTRINSIC", index: i, error: r.error },
+        `Extrinsic ${i} is invalid: ${r.error.kind} ${r.error.reason}`,
+      );
   }
   const { extrinsicsRoot, digest } = finalizeBlock(ext, extrinsics);
-  if (!bytesEqual(extrinsicsRoot, header.extrinsicsRoot)) throw new BlockError("Extrinsics root mismatch");
+  if (!bytesEqual(extrinsicsRoot, header.extrinsicsRoot))
+    throw new BlockError({ code: "BLOCK_ERROR_EXTRINSICS_ROOT_MISMATCH" }, "Extrinsics root mismatch");
   const expected = Digest.enc({ logs: digest });
   const actual = Digest.enc({ logs: header.digest.logs.filter((l) => l.tag !== "Seal") });
-  if (!bytesEqual(expected, actual)) throw new BlockError("Header digest does not match the runtime's");
+  if (!bytesEqual(expected, actual))
+    throw new BlockError({ code: "BLOCK_ERROR_DIGEST_MISMATCH" }, "Header digest does not match the runtime's");
 }
 
 /**
@@ -377,10 +376,6 @@ export function queryInfo(bytes: Uint8Array, len: number) {
 
 export function accountNonce(ext: Ext, who: Uint8Array): number {
   return getAccount(ext, who).nonce;
-}
-
-export function blockHashOfExtrinsic(bytes: Uint8Array): Uint8Array {
-  return blake2_256(bytes);
 }
 
 function palletsWithHooks() {

@@ -9,9 +9,9 @@ import { Ext } from "./frame/ext.js";
 import type { StateBackend } from "./frame/overlay.js";
 import { type BabeGenesisConfig, buildBabeGenesis } from "./pallets/babe.js";
 import { buildBalancesGenesis, mint } from "./pallets/balances.js";
-import { buildJobManagerGenesis, type JobParamsValue } from "./pallets/jobManager.js";
+import { buildJobManagerGenesis, type JobParamsValue } from "./pallets/jobManager/index.js";
 import { buildSessionGenesis } from "./pallets/session.js";
-import { buildStakingGenesis, type StakingGenesisConfig } from "./pallets/staking.js";
+import { buildStakingGenesis, type StakingGenesisConfig } from "./pallets/staking/index.js";
 import { Sudo } from "./pallets/sudo.js";
 import { accountExists } from "./pallets/system.js";
 import { buildWorkerRegistryGenesis, type RegistryParamsValue } from "./pallets/workerRegistry.js";
@@ -34,7 +34,7 @@ export interface GenesisConfig {
   babe?: BabeGenesisConfig;
 }
 
-export type { GenesisNominator, GenesisValidator, StakingGenesisConfig } from "./pallets/staking.js";
+export type { GenesisNominator, GenesisValidator, StakingGenesisConfig } from "./pallets/staking/index.js";
 
 const emptyBackend: StateBackend = { get: () => undefined, keys: () => [] };
 const noSignatures: SignatureChecker = {

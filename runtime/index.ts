@@ -3,6 +3,7 @@
 export { type ApiContext, callRuntimeApi, RuntimeApiError, timestampInherent } from "./apiDecls.js";
 export * as constants from "./constants.js";
 export * from "./construct.js";
+export { BlockError, type BlockErrorType } from "./errors.js";
 export * from "./executive.js";
 export * from "./extrinsic.js";
 export type { CallValue } from "./frame/calls.js";

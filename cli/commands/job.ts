@@ -22,7 +22,12 @@ import { CID } from "multiformats/cid";
 import { TensorchainError } from "../../primitives/errors.js";
 import { blake2_256, cryptoReady } from "../../primitives/hashing.js";
 import { bytesEqual, fromHex, toHex } from "../../primitives/hex.js";
-import { JobManager, type JobSpecValue, type JobValue, testSetCommitment } from "../../runtime/pallets/jobManager.js";
+import {
+  JobManager,
+  type JobSpecValue,
+  type JobValue,
+  testSetCommitment,
+} from "../../runtime/pallets/jobManager/index.js";
 import { PPM } from "../../runtime/pallets/workerRegistry.js";
 import type { LossKind } from "../../worker/autodiff/losses.js";
 import { downloadContent, rpcRequest, uploadContent } from "../../worker/content/rpcClient.js";

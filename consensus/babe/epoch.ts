@@ -40,13 +40,6 @@ export interface BabeEpoch {
 
 export const DEFAULT_C: Ratio = [1n, 4n];
 
-/** The index of the epoch holding `slot`, counting from the chain's first slot. */
-export function epochIndexOf(slot: bigint, genesisSlot: bigint, duration: bigint): bigint {
-  if (duration <= 0n) throw new RangeError("epoch duration must be positive");
-  if (slot < genesisSlot) throw new RangeError(`slot ${slot} is before the genesis slot ${genesisSlot}`);
-  return (slot - genesisSlot) / duration;
-}
-
 export function epochEndSlot(epoch: BabeEpoch): bigint {
   return epoch.startSlot + epoch.duration;
 }

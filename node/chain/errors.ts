@@ -1,16 +1,8 @@
 import { TensorchainError } from "../../primitives/errors.js";
 import type { HexString } from "../../primitives/hex.js";
 
-export type BlockErrorType =
-  | { code: "BLOCK_ERROR_UNKNOWN_PARENT"; parent: HexString }
-  | { code: "BLOCK_ERROR_BAD_NUMBER"; number: number; expected: number }
-  | { code: "BLOCK_ERROR_ALREADY_KNOWN"; hash: HexString }
-  | { code: "BLOCK_ERROR_EXECUTION_FAILED"; reason: string }
-  | { code: "BLOCK_ERROR_STATE_ROOT_MISMATCH"; expected: HexString; actual: HexString }
-  | { code: "BLOCK_ERROR_BELOW_FINALIZED"; number: number; finalized: number }
-  | { code: "BLOCK_ERROR_UNKNOWN_BLOCK"; hash: HexString };
-
-export class BlockError extends TensorchainError<BlockErrorType> {}
+// One BlockError for the runtime's executive and the chain; the chain's codes are declared with it.
+export { BlockError, type BlockErrorType } from "../../runtime/errors.js";
 
 export type ChainErrorType =
   | { code: "CHAIN_ERROR_GENESIS_MISMATCH"; stored: HexString; expected: HexString }

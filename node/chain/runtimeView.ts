@@ -32,7 +32,7 @@ import {
   jobEntries,
   jobOf,
   jobParams,
-} from "../../runtime/pallets/jobManager.js";
+} from "../../runtime/pallets/jobManager/index.js";
 import {
   authoritySetId,
   currentAuthorities,

@@ -13,7 +13,7 @@
  * a result's retention starts again from there.
  */
 import type { Logger } from "../../primitives/logger.js";
-import { isFinal } from "../../runtime/pallets/jobManager.js";
+import { isFinal } from "../../runtime/pallets/jobManager/index.js";
 import type { ContentStore } from "../../worker/content/types.js";
 import type { RuntimeView } from "../chain/runtimeView.js";
 import { errorInfo } from "./context.js";

@@ -5,7 +5,7 @@
  * requirements again at `assign_worker`; refusing here saves a failed, fee-paying extrinsic.
  */
 import { bytesEqual } from "../../primitives/hex.js";
-import { isValidCid, type JobParamsValue, type JobValue } from "../../runtime/pallets/jobManager.js";
+import { isValidCid, type JobParamsValue, type JobValue } from "../../runtime/pallets/jobManager/index.js";
 import { type CapabilitiesValue, mulPpm } from "../../runtime/pallets/workerRegistry.js";
 
 export interface TrainerPolicy {

@@ -24,7 +24,7 @@ import {
   attestationCommitment,
   isFinal,
   type JobValue,
-} from "../../runtime/pallets/jobManager.js";
+} from "../../runtime/pallets/jobManager/index.js";
 import type { Dataset } from "../../worker/data/dataset.js";
 import type { RuntimeView } from "../chain/runtimeView.js";
 import { datasetFromBytes, errorInfo, type RoleContext } from "./context.js";

@@ -17,7 +17,7 @@
  */
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
-import { isFinal, type JobValue } from "../../runtime/pallets/jobManager.js";
+import { isFinal, type JobValue } from "../../runtime/pallets/jobManager/index.js";
 import type { Dataset } from "../../worker/data/dataset.js";
 import { datasetSize } from "../../worker/data/dataset.js";
 import type { EvalOptions, EvalResult } from "../../worker/eval/evaluate.js";

@@ -1,7 +1,7 @@
 /**
  * The runtime's call enum as seen from inside pallets. Pallets such as utility and sudo take calls as
  * arguments, but the enum of all calls only exists once the runtime is assembled; this module is the
- * late-bound link between the two, filled in by `construct.ts`.
+ * late-bound link between the two, filled in by `buildRuntime()` (`construct.ts`).
  */
 import type { AnyTy, Ty } from "../../primitives/scale/types.js";
 import { T } from "../../primitives/scale/types.js";
@@ -28,7 +28,7 @@ export function bindRuntimeCalls(b: Bound): void {
 }
 
 function get(): Bound {
-  if (!bound) throw new Error("The runtime has not been assembled");
+  if (!bound) throw new Error("The runtime has not been built: call buildRuntime() first");
   return bound;
 }
 

@@ -46,19 +46,11 @@ export function addWeight(a: WeightValue, b: WeightValue): WeightValue {
   return { ref_time: a.ref_time + b.ref_time, proof_size: a.proof_size + b.proof_size };
 }
 
-export const ZERO_WEIGHT: WeightValue = weight(0n);
-
-/** Checked u128 arithmetic for balances: overflow and underflow are dispatch errors, never wraps. */
+/** Checked u128 arithmetic for balances: overflow is a dispatch error, never a wrap. */
 export const U128_MAX = (1n << 128n) - 1n;
 
 export function checkedAdd(a: bigint, b: bigint): bigint {
   const r = a + b;
   if (r > U128_MAX) throw new DispatchError({ tag: "Arithmetic", value: { tag: "Overflow" } }, "Arithmetic.Overflow");
-  return r;
-}
-
-export function checkedSub(a: bigint, b: bigint): bigint {
-  const r = a - b;
-  if (r < 0n) throw new DispatchError({ tag: "Arithmetic", value: { tag: "Underflow" } }, "Arithmetic.Underflow");
   return r;
 }

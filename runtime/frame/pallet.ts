@@ -100,7 +100,7 @@ export type EventValue<E extends Record<string, EventDecl>> = {
     : { tag: K; value?: undefined };
 }[keyof E];
 
-/** Registered by the runtime when it is assembled: wraps a pallet event into the runtime's event enum. */
+/** Registered by `buildRuntime()`: wraps a pallet event into the runtime's event enum. */
 export type EventSink = (ext: Ext, palletName: string, event: unknown) => void;
 
 export class Pallet<
@@ -123,7 +123,7 @@ export class Pallet<
   hooks: Hooks = {};
   validateUnsigned: ValidateUnsigned | undefined;
   private sink: EventSink = () => {
-    throw new Error(`Pallet ${this.name} is not part of a runtime`);
+    throw new Error(`Pallet ${this.name} is not part of a runtime: call buildRuntime() first`);
   };
 
   constructor(decl: PalletDecl<S, E, Er>) {

@@ -73,7 +73,7 @@ import {
   Staking,
   slashFraction,
   slashStaker,
-} from "./staking.js";
+} from "./staking/index.js";
 import { System } from "./system.js";
 
 export const OffenceKind = T.enumeration(

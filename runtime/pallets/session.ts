@@ -198,7 +198,7 @@ const noManager: SessionManager = {
 };
 let manager: SessionManager = noManager;
 
-/** Called once by `construct.ts`. */
+/** Called by `buildRuntime()`. */
 export function bindSessionManager(m: SessionManager): void {
   manager = m;
 }

@@ -37,7 +37,7 @@ import { BUILTIN_SPECS, type ChainSpec } from "../../genesis/chainSpec.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, type HexString } from "../../primitives/hex.js";
 import { TREASURY_ACCOUNT } from "../../runtime/constants.js";
-import { DEFAULT_JOB_PARAMS, JobManager, type JobParamsValue } from "../../runtime/pallets/jobManager.js";
+import { DEFAULT_JOB_PARAMS, JobManager, type JobParamsValue } from "../../runtime/pallets/jobManager/index.js";
 import { INITIAL_REPUTATION, WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
 import { CLI, freePort, NODE_BIN, rpcCall, waitFor } from "../helpers/node.js";

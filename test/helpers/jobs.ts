@@ -21,9 +21,9 @@ import {
   type JobParamsValue,
   type JobSpecValue,
   testSetCommitment,
-} from "../../runtime/pallets/jobManager.js";
+} from "../../runtime/pallets/jobManager/index.js";
 import { currentAuthorities } from "../../runtime/pallets/session.js";
-import { Staking } from "../../runtime/pallets/staking.js";
+import { Staking } from "../../runtime/pallets/staking/index.js";
 import { System } from "../../runtime/pallets/system.js";
 import {
   type CapabilitiesValue,

@@ -27,7 +27,7 @@ import { Trie } from "../../../primitives/trie/index.js";
 import { Ext } from "../../../runtime/index.js";
 import { Babe, slotDuration } from "../../../runtime/pallets/babe.js";
 import { currentAuthorities, nextAuthorities } from "../../../runtime/pallets/session.js";
-import { Staking } from "../../../runtime/pallets/staking.js";
+import { Staking } from "../../../runtime/pallets/staking/index.js";
 import { Sudo } from "../../../runtime/pallets/sudo.js";
 import { minimumPeriod } from "../../../runtime/pallets/timestamp.js";
 

@@ -17,7 +17,7 @@ import {
   MAX_PHASE_BLOCKS,
   MAX_WORKERS_PER_JOB,
   testSetCommitment,
-} from "../../../runtime/pallets/jobManager.js";
+} from "../../../runtime/pallets/jobManager/index.js";
 import {
   DEFAULT_REGISTRY_PARAMS,
   INITIAL_REPUTATION,

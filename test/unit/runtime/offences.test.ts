@@ -23,7 +23,7 @@ import {
   mulPerbill,
   SESSIONS_PER_ERA,
   Staking,
-} from "../../../runtime/pallets/staking.js";
+} from "../../../runtime/pallets/staking/index.js";
 import { babeEvidence, babeHeader, grandpaEvidence } from "../../helpers/equivocation.js";
 import { dev, joinAsValidator, moduleError, type TestRuntime, UNIT, withStaking } from "../../helpers/runtime.js";
 
@@ -247,7 +247,7 @@ describe("report_equivocation: BABE evidence", () => {
     };
     expect(() =>
       executeBlock(rt.ext(), header, [equivocationReportExtrinsic(evidence), timestampInherent(1n)], rt.genesisHash),
-    ).toThrow(new BlockError("First extrinsic must be the timestamp inherent"));
+    ).toThrow(new BlockError({ code: "BLOCK_ERROR_NO_TIMESTAMP" }, "First extrinsic must be the timestamp inherent"));
   });
 
   it("refuses evidence whose session's authorities are no longer kept (older than the bonding period)", () => {

@@ -12,7 +12,7 @@ import {
   REWARD_POINTS_PER_BLOCK,
   SESSIONS_PER_ERA,
   Staking,
-} from "../../../runtime/pallets/staking.js";
+} from "../../../runtime/pallets/staking/index.js";
 import {
   babePreDigest,
   bondCall as bond,

@@ -4,7 +4,7 @@ import { expandMetadata } from "@polkadot/types/metadata/decorate";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { metadataV14 } from "../../../runtime/metadata.js";
 import { SessionKeys } from "../../../runtime/pallets/session.js";
-import { Exposure, Staking, ValidatorPrefs } from "../../../runtime/pallets/staking.js";
+import { Exposure, Staking, ValidatorPrefs } from "../../../runtime/pallets/staking/index.js";
 import { dev, devSessionKeys } from "../../helpers/runtime.js";
 
 beforeAll(async () => {

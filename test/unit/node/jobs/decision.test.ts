@@ -5,7 +5,7 @@ import {
   defaultTrainerPolicy,
   payoutPerWorker,
 } from "../../../../node/jobs/decision.js";
-import { DEFAULT_JOB_PARAMS, type JobValue } from "../../../../runtime/pallets/jobManager.js";
+import { DEFAULT_JOB_PARAMS, type JobValue } from "../../../../runtime/pallets/jobManager/index.js";
 import { CPU_BOX, GPU_BOX, pk, spec } from "../../../helpers/jobs.js";
 import { UNIT } from "../../../helpers/runtime.js";
 

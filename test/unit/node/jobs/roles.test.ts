@@ -18,7 +18,7 @@ import {
   type JobSpecValue,
   type JobValue,
   testSetCommitment,
-} from "../../../../runtime/pallets/jobManager.js";
+} from "../../../../runtime/pallets/jobManager/index.js";
 import { WorkerRegistry } from "../../../../runtime/pallets/workerRegistry.js";
 import { DatasetError } from "../../../../worker/data/errors.js";
 import { encodeSafetensors } from "../../../../worker/data/safetensors.js";

@@ -1,0 +1,365 @@
+/** The job manager's calls and the checks on what they are given. */
+import { bytesEqual } from "../../../primitives/hex.js";
+import { T } from "../../../primitives/scale/types.js";
+import { H256 } from "../../../primitives/types.js";
+import { addWeight, checkedAdd, ensure, ensureRoot, ensureSigned } from "../../frame/dispatch.js";
+import type { Ext } from "../../frame/ext.js";
+import { call } from "../../frame/pallet.js";
+import { reserve } from "../balances.js";
+import {
+  ensureActiveWorker,
+  evaluatorPool,
+  meetsRequirements,
+  mulPpm,
+  noteJobEnded,
+  noteJobStarted,
+  PPM,
+} from "../workerRegistry.js";
+import {
+  JobManager,
+  jobParams,
+  MAX_ACTIVE_JOBS,
+  MAX_BATCH_SIZE,
+  MAX_CID_LENGTH,
+  MAX_EVALUATORS_PER_JOB,
+  MAX_PHASE_BLOCKS,
+  MAX_TRAINING_LENGTH,
+  MAX_WORKERS_PER_JOB,
+  MIN_PHASE_BLOCKS,
+  now,
+  SCHEDULE_READS,
+  SETTLE_WEIGHT,
+  w,
+} from "./pallet.js";
+import {
+  drawWeighted,
+  evaluatorSeed,
+  finish,
+  nextPhase,
+  refundClient,
+  releaseStake,
+  requestTestSet,
+  schedule,
+  settle,
+  startReveal,
+  submitters,
+  unschedule,
+} from "./settlement.js";
+import {
+  Accuracies,
+  attestationCommitment,
+  ClaimedMetrics,
+  checkJobParams,
+  JobParams,
+  JobSpec,
+  type JobSpecValue,
+  type JobValue,
+  testSetCommitment,
+} from "./types.js";
+
+const S = JobManager.storage;
+
+// ---- Checks ----
+
+function readVarint(b: Uint8Array, at: number): [number, number] | undefined {
+  let value = 0;
+  for (let i = 0; i < 9 && at + i < b.length; i++) {
+    const byte = b[at + i];
+    value += (byte & 0x7f) * 2 ** (7 * i);
+    if ((byte & 0x80) === 0) return [value, at + i + 1];
+  }
+  return undefined;
+}
+
+/** Whether `cid` is a well-formed binary CIDv1: `0x01 ++ varint(codec) ++ varint(hash) ++ varint(len) ++ digest`. */
+export function isValidCid(cid: Uint8Array): boolean {
+  if (cid.length === 0 || cid.length > MAX_CID_LENGTH) return false;
+  // version, codec, multihash code, digest length
+  const fields: number[] = [];
+  let at = 0;
+  for (let i = 0; i < 4; i++) {
+    const v = readVarint(cid, at);
+    if (!v) return false;
+    fields.push(v[0]);
+    at = v[1];
+  }
+  const [version, , , len] = fields;
+  return version === 1 && len > 0 && len <= 64 && cid.length - at === len;
+}
+
+function validateSpec(ext: Ext, spec: JobSpecValue): void {
+  const err = (name: Parameters<typeof JobManager.error>[0]) => () => JobManager.error(name);
+  ensure(isValidCid(spec.model_cid) && isValidCid(spec.training_set_cid), err("InvalidCid"));
+  ensure(
+    spec.learning_rate_e9 > 0n &&
+      spec.batch_size > 0 &&
+      spec.batch_size <= MAX_BATCH_SIZE &&
+      spec.length.value > 0 &&
+      spec.length.value <= MAX_TRAINING_LENGTH,
+    err("InvalidHyperParameters"),
+  );
+  ensure(spec.workers >= 1 && spec.workers <= MAX_WORKERS_PER_JOB, err("InvalidWorkerCount"));
+  ensure(spec.evaluators >= 1 && spec.evaluators <= MAX_EVALUATORS_PER_JOB, err("InvalidEvaluatorCount"));
+  ensure(spec.min_accuracy_ppm <= PPM, err("InvalidMinimumAccuracy"));
+  ensure(
+    Object.values(spec.deadlines).every((d) => d >= MIN_PHASE_BLOCKS && d <= MAX_PHASE_BLOCKS),
+    err("InvalidDeadline"),
+  );
+  const r = spec.requirements;
+  ensure(
+    r.min_gpus > 0 || (r.min_gpu_memory_mib === 0 && spec.profile.tag !== "GpuTolerance"),
+    err("InvalidRequirements"),
+  );
+  ensure(spec.worker_stake >= jobParams(ext).min_worker_stake, err("WorkerStakeTooLow"));
+}
+
+// ---- Calls ----
+
+function getJob(ext: Ext, id: bigint): JobValue {
+  const job = S.Jobs.get(ext, id);
+  ensure(job !== undefined, () => JobManager.error("JobNotFound"));
+  return job;
+}
+
+const isIn = (list: Uint8Array[], who: Uint8Array) => list.some((x) => bytesEqual(x, who));
+
+JobManager.defineCalls({
+  post_job: call({
+    index: 0,
+    args: { spec: JobSpec, reward: T.compactU128 },
+    docs: [
+      "Posts a training job, reserving `reward` plus the network fee (`network_fee_ppm` of it) from",
+      "the origin. The spec is checked: CIDs, hyper-parameters, counts, minimum accuracy, phase",
+      "lengths, requirements, the job stake, and that enough active evaluators exist.",
+    ],
+    weight: () => addWeight(w(4n + BigInt(1024), 4n), w(SCHEDULE_READS, 1n)),
+    dispatch: (ext, origin, { spec, reward }) => {
+      const client = ensureSigned(origin);
+      ensure(reward > 0n, () => JobManager.error("ZeroReward"));
+      validateSpec(ext, spec);
+      ensure(evaluatorPool(ext, [client]).length >= spec.evaluators, () => JobManager.error("NotEnoughEvaluators"));
+      const active = S.ActiveJobs.getOrDefault(ext);
+      ensure(active < MAX_ACTIVE_JOBS, () => JobManager.error("TooManyActiveJobs"));
+      const network_fee = mulPpm(jobParams(ext).network_fee_ppm, reward);
+      const held = checkedAdd(reward, network_fee);
+      reserve(ext, client, held);
+      // No errors allowed after this point.
+      const id = S.NextJobId.getOrDefault(ext);
+      S.NextJobId.put(ext, id + 1n);
+      const posted_at = now(ext);
+      const deadline = schedule(ext, id, posted_at + spec.deadlines.assign);
+      S.Jobs.insert(ext, id, {
+        client,
+        spec,
+        reward,
+        network_fee,
+        held,
+        status: { tag: "Open" },
+        posted_at,
+        deadline,
+        workers: [],
+        evaluators: [],
+        test_set: undefined,
+      });
+      S.ActiveJobs.put(ext, active + 1);
+      JobManager.deposit(ext, { tag: "JobPosted", value: { job_id: id, client, reward, network_fee } });
+    },
+  }),
+  cancel_job: call({
+    index: 1,
+    args: { job_id: T.u64 },
+    docs: ["Cancels an open job (before training starts): the client gets its whole escrow back."],
+    weight: () => addWeight(w(4n, 4n), SETTLE_WEIGHT),
+    dispatch: (ext, origin, { job_id }) => {
+      const who = ensureSigned(origin);
+      const job = getJob(ext, job_id);
+      ensure(bytesEqual(job.client, who), () => JobManager.error("NotClient"));
+      ensure(job.status.tag === "Open", () => JobManager.error("NotOpen"));
+      const refund = job.held;
+      unschedule(ext, job_id, job.deadline);
+      for (const worker of job.workers) {
+        releaseStake(ext, job_id, worker);
+        noteJobEnded(ext, worker, "neutral");
+      }
+      refundClient(ext, job_id, job);
+      finish(ext, job_id, job, { tag: "Cancelled" });
+      JobManager.deposit(ext, { tag: "JobCancelled", value: { job_id, refund } });
+    },
+  }),
+  assign_worker: call({
+    index: 2,
+    args: { job_id: T.u64 },
+    docs: [
+      "Assigns the origin, an active trainer whose registered capabilities meet the job's",
+      "requirements, to an open job, reserving the job stake. The assignment that fills the job",
+      "draws the evaluators (weighted by stake, never a trainer or the client) and starts training.",
+    ],
+    weight: () => addWeight(w(8n + BigInt(1024), 6n + BigInt(MAX_EVALUATORS_PER_JOB)), w(2n * SCHEDULE_READS, 2n)),
+    dispatch: (ext, origin, { job_id }) => {
+      const who = ensureSigned(origin);
+      const job = getJob(ext, job_id);
+      ensure(job.status.tag === "Open", () => JobManager.error("NotOpen"));
+      ensure(!bytesEqual(job.client, who), () => JobManager.error("OwnJob"));
+      ensure(!isIn(job.workers, who), () => JobManager.error("AlreadyAssigned"));
+      const info = ensureActiveWorker(ext, who, "Trainer");
+      ensure(meetsRequirements(info.capabilities, job.spec.requirements, job.spec.profile.tag), () =>
+        JobManager.error("RequirementsNotMet"),
+      );
+      const full = job.workers.length + 1 >= job.spec.workers;
+      let drawn: Uint8Array[] = [];
+      if (full) {
+        const pool = evaluatorPool(ext, [job.client, ...job.workers, who]);
+        ensure(pool.length > 0, () => JobManager.error("NoEligibleEvaluators"));
+        drawn = drawWeighted(pool, job.spec.evaluators, evaluatorSeed(ext, job_id)).map((c) => c.who);
+      }
+      const stake = job.spec.worker_stake;
+      reserve(ext, who, stake);
+      // No errors allowed after this point.
+      S.Assignments.insert(ext, [job_id, who], { stake, result: undefined, accuracy_ppm: undefined });
+      job.workers.push(who);
+      noteJobStarted(ext, who);
+      JobManager.deposit(ext, { tag: "WorkerAssigned", value: { job_id, worker: who, stake } });
+      if (full) {
+        job.evaluators = drawn;
+        for (const e of drawn) noteJobStarted(ext, e);
+        const submit_by = nextPhase(ext, job_id, job, { tag: "Training" }, job.spec.deadlines.submit);
+        JobManager.deposit(ext, { tag: "TrainingStarted", value: { job_id, evaluators: drawn, submit_by } });
+      }
+      S.Jobs.insert(ext, job_id, job);
+    },
+  }),
+  submit_result: call({
+    index: 3,
+    args: { job_id: T.u64, model_cid: T.bytes, model_hash: H256, work_root: H256, metrics: ClaimedMetrics },
+    docs: [
+      "Submits a trainer's result: the trained model's CID and hash, the Merkle root of its",
+      "per-step weight hashes, and its claimed metrics. Once every trainer has submitted, the",
+      "client is asked for the test set.",
+    ],
+    weight: () => addWeight(w(4n + BigInt(MAX_WORKERS_PER_JOB), 3n), w(2n * SCHEDULE_READS, 2n)),
+    dispatch: (ext, origin, { job_id, model_cid, model_hash, work_root, metrics }) => {
+      const who = ensureSigned(origin);
+      const job = getJob(ext, job_id);
+      ensure(job.status.tag === "Training", () => JobManager.error("NotTraining"));
+      const a = S.Assignments.get(ext, [job_id, who]);
+      ensure(a !== undefined, () => JobManager.error("NotAssigned"));
+      ensure(a.result === undefined, () => JobManager.error("AlreadySubmitted"));
+      ensure(isValidCid(model_cid), () => JobManager.error("InvalidCid"));
+      ensure(metrics.accuracy_ppm <= PPM, () => JobManager.error("InvalidMetrics"));
+      S.Assignments.insert(ext, [job_id, who], {
+        ...a,
+        result: { model_cid, model_hash, work_root, metrics, submitted_at: now(ext) },
+      });
+      JobManager.deposit(ext, {
+        tag: "ResultSubmitted",
+        value: { job_id, worker: who, model_cid, model_hash, work_root },
+      });
+      if (submitters(ext, job_id, job).length === job.workers.length) {
+        requestTestSet(ext, job_id, job);
+        S.Jobs.insert(ext, job_id, job);
+      }
+    },
+  }),
+  reveal_test_set: call({
+    index: 4,
+    args: { job_id: T.u64, cid: T.bytes, salt: T.fixedBytes(32) },
+    docs: [
+      "The client reveals the test set once the results are in: `blake2_256(SCALE((cid, salt)))`",
+      "must equal the spec's `test_set_commitment`. Evaluators may then commit.",
+    ],
+    weight: () => addWeight(w(2n, 2n), w(2n * SCHEDULE_READS, 2n)),
+    dispatch: (ext, origin, { job_id, cid, salt }) => {
+      const who = ensureSigned(origin);
+      const job = getJob(ext, job_id);
+      ensure(bytesEqual(job.client, who), () => JobManager.error("NotClient"));
+      ensure(job.status.tag === "AwaitingTestSet", () => JobManager.error("NotAwaitingTestSet"));
+      ensure(isValidCid(cid), () => JobManager.error("InvalidCid"));
+      ensure(bytesEqual(testSetCommitment(cid, salt), job.spec.test_set_commitment), () =>
+        JobManager.error("TestSetMismatch"),
+      );
+      job.test_set = { cid, salt };
+      const commit_by = nextPhase(ext, job_id, job, { tag: "Committing" }, job.spec.deadlines.commit);
+      S.Jobs.insert(ext, job_id, job);
+      JobManager.deposit(ext, { tag: "TestSetRevealed", value: { job_id, cid, commit_by } });
+    },
+  }),
+  commit_attestation: call({
+    index: 5,
+    args: { job_id: T.u64, commitment: H256 },
+    docs: [
+      "A drawn evaluator commits to its attestation:",
+      "`blake2_256(SCALE((job_id, evaluator, accuracies, salt)))`. When every drawn evaluator has",
+      "committed, the reveal phase starts.",
+    ],
+    weight: () => addWeight(w(3n + BigInt(MAX_EVALUATORS_PER_JOB), 2n), w(2n * SCHEDULE_READS, 2n)),
+    dispatch: (ext, origin, { job_id, commitment }) => {
+      const who = ensureSigned(origin);
+      const job = getJob(ext, job_id);
+      ensure(job.status.tag === "Committing", () => JobManager.error("NotCommitting"));
+      ensure(isIn(job.evaluators, who), () => JobManager.error("NotEvaluator"));
+      ensure(!S.Attestations.contains(ext, [job_id, who]), () => JobManager.error("AlreadyCommitted"));
+      S.Attestations.insert(ext, [job_id, who], { commitment, accuracies: undefined });
+      JobManager.deposit(ext, { tag: "AttestationCommitted", value: { job_id, evaluator: who } });
+      if (job.evaluators.every((e) => S.Attestations.contains(ext, [job_id, e]))) {
+        startReveal(ext, job_id, job);
+        S.Jobs.insert(ext, job_id, job);
+      }
+    },
+  }),
+  reveal_attestation: call({
+    index: 6,
+    args: { job_id: T.u64, accuracies: Accuracies, salt: T.fixedBytes(32) },
+    docs: [
+      "A committed evaluator reveals its attestation: the accuracy (ppm) of every result, listed",
+      "as (trainer, accuracy) in assignment order. When every committed evaluator has revealed,",
+      "the job settles.",
+    ],
+    weight: () => addWeight(w(4n + BigInt(MAX_EVALUATORS_PER_JOB), 2n), SETTLE_WEIGHT),
+    dispatch: (ext, origin, { job_id, accuracies, salt }) => {
+      const who = ensureSigned(origin);
+      const job = getJob(ext, job_id);
+      ensure(job.status.tag === "Revealing", () => JobManager.error("NotRevealing"));
+      ensure(isIn(job.evaluators, who), () => JobManager.error("NotEvaluator"));
+      const att = S.Attestations.get(ext, [job_id, who]);
+      ensure(att !== undefined, () => JobManager.error("NotCommitted"));
+      ensure(att.accuracies === undefined, () => JobManager.error("AlreadyRevealed"));
+      ensure(bytesEqual(attestationCommitment(job_id, who, accuracies, salt), att.commitment), () =>
+        JobManager.error("CommitmentMismatch"),
+      );
+      const results = submitters(ext, job_id, job);
+      ensure(
+        accuracies.length === results.length &&
+          accuracies.every(([worker, acc], i) => bytesEqual(worker, results[i]) && acc <= PPM),
+        () => JobManager.error("InvalidAttestation"),
+      );
+      // No errors allowed after this point.
+      S.Attestations.insert(ext, [job_id, who], { ...att, accuracies });
+      JobManager.deposit(ext, { tag: "AttestationRevealed", value: { job_id, evaluator: who, accuracies } });
+      const pending = job.evaluators.some((e) => {
+        const a = S.Attestations.get(ext, [job_id, e]);
+        return a !== undefined && a.accuracies === undefined;
+      });
+      if (!pending) {
+        unschedule(ext, job_id, job.deadline);
+        settle(ext, job_id, job);
+      }
+    },
+  }),
+  set_parameters: call({
+    index: 7,
+    args: { params: JobParams },
+    docs: [
+      "Sets the governance parameters: reward shares, network fee, slash fractions (all ppm) and",
+      "the least job stake.",
+      "",
+      "The dispatch origin must be Root.",
+    ],
+    weight: () => w(0n, 1n),
+    dispatch: (ext, origin, { params }) => {
+      ensureRoot(origin);
+      ensure(checkJobParams(params), () => JobManager.error("InvalidParameters"));
+      S.Parameters.put(ext, params);
+      JobManager.deposit(ext, { tag: "ParametersSet", value: { params } });
+    },
+  }),
+});
