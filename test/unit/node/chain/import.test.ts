@@ -1,39 +1,21 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { propose } from "../../../../node/authoring/proposer.js";
-import { Chain } from "../../../../node/chain/chain.js";
+import type { Chain } from "../../../../node/chain/chain.js";
 import { BlockError } from "../../../../node/chain/errors.js";
 import type { Block } from "../../../../node/chain/types.js";
-import { ChainDb } from "../../../../node/db/chainDb.js";
 import { signExtrinsic } from "../../../../node/extrinsicBuilder.js";
 import { defaultSignatureChecker, keypairFromSuri } from "../../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
 import { toHex } from "../../../../primitives/hex.js";
 import { nullLogger } from "../../../../primitives/logger.js";
 import { UNITS } from "../../../../runtime/constants.js";
-import { buildGenesisStorage } from "../../../../runtime/index.js";
-
-const dbs: ChainDb[] = [];
+import { closeChains, openChain } from "./helpers.js";
 
 beforeAll(async () => {
   await cryptoReady();
 });
 
-afterEach(async () => {
-  for (const db of dbs.splice(0)) await db.close();
-});
-
-async function openChain(): Promise<Chain> {
-  const db = await ChainDb.open(join(mkdtempSync(join(tmpdir(), "tc-chain-")), "db"));
-  dbs.push(db);
-  const alice = keypairFromSuri("//Alice");
-  return Chain.open(
-    { db, logger: nullLogger, signatures: defaultSignatureChecker },
-    buildGenesisStorage({ balances: [[alice.publicKey, 1000n * UNITS]] }),
-  );
-}
+afterEach(() => closeChains());
 
 /** Authors a block with one transfer on `chain`'s best block, without importing it. */
 async function author(

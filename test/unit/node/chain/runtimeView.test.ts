@@ -3,38 +3,26 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { propose } from "../../../../node/authoring/proposer.js";
-import { Chain, RUNTIME_VIEW_CACHE_SIZE } from "../../../../node/chain/chain.js";
+import { type Chain, RUNTIME_VIEW_CACHE_SIZE } from "../../../../node/chain/chain.js";
 import { RuntimeView } from "../../../../node/chain/runtimeView.js";
 import type { BlockRef } from "../../../../node/chain/types.js";
-import { ChainDb } from "../../../../node/db/chainDb.js";
 import { signExtrinsic } from "../../../../node/extrinsicBuilder.js";
 import { defaultSignatureChecker, keypairFromSuri } from "../../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
 import { toHex } from "../../../../primitives/hex.js";
 import { nullLogger } from "../../../../primitives/logger.js";
 import { UNITS } from "../../../../runtime/constants.js";
-import { buildGenesisStorage, System } from "../../../../runtime/index.js";
+import { System } from "../../../../runtime/index.js";
+import { closeChains, openChain } from "./helpers.js";
 
 const alice = keypairFromSuri("//Alice");
 const bob = keypairFromSuri("//Bob");
-const dbs: ChainDb[] = [];
 
 beforeAll(async () => {
   await cryptoReady();
 });
 
-afterEach(async () => {
-  for (const db of dbs.splice(0)) await db.close();
-});
-
-async function openChain(): Promise<Chain> {
-  const db = await ChainDb.open(join(mkdtempSync(join(tmpdir(), "tc-view-")), "db"));
-  dbs.push(db);
-  return Chain.open(
-    { db, logger: nullLogger, signatures: defaultSignatureChecker },
-    buildGenesisStorage({ balances: [[alice.publicKey, 1000n * UNITS]] }),
-  );
-}
+afterEach(() => closeChains());
 
 /** Authors and imports `count` blocks on the best block, each with one transfer of `n` UNITS (n = 1, 2, ...). */
 async function extend(chain: Chain, count: number): Promise<BlockRef[]> {
@@ -137,19 +125,14 @@ describe("RuntimeView", () => {
   });
 
   it("serves finalized blocks whose state left memory from the database", async () => {
-    const chain = await openChain();
+    const dbPath = join(mkdtempSync(join(tmpdir(), "tc-view-")), "db");
+    const chain = await openChain(dbPath);
     const refs = await extend(chain, 5);
     const before = reads(await chain.runtimeAt(refs[1].hash));
     await chain.finalize(refs[4].hash);
     // The chain reopened on the same database holds only the best block's state in memory.
-    const path = dbs[0].path;
-    await dbs.pop()!.close();
-    const db = await ChainDb.open(path);
-    dbs.push(db);
-    const reopened = await Chain.open(
-      { db, logger: nullLogger, signatures: defaultSignatureChecker },
-      buildGenesisStorage({ balances: [[alice.publicKey, 1000n * UNITS]] }),
-    );
+    await closeChains(dbPath);
+    const reopened = await openChain(dbPath);
     expect(reopened.runtimeInMemory(refs[1].hash)).toBeUndefined();
     expect(reads(await reopened.runtimeAt(refs[1].hash))).toEqual(before);
   });
