@@ -5,7 +5,7 @@
  * encoding, signing, status and events), so the command doubles as a check that the chain's metadata
  * describes the job market correctly. Storage is read with `state_getStorage` and decoded with the
  * runtime's own codecs, so amounts stay exact bigints. Files travel through the node's content RPC
- * (`worker/content/rpcClient.ts`).
+ * (`node/content/rpcClient.ts`).
  *
  * `post` checks the files locally first (the model decodes, both datasets fit it, a batch fits the
  * training set), uploads them, commits to the test set with a random 32-byte salt that it writes,
@@ -19,13 +19,13 @@ import { readFile } from "node:fs/promises";
 import type { ApiPromise } from "@polkadot/api";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { CID } from "multiformats/cid";
+import { downloadContent, rpcRequest, uploadContent } from "../../node/content/rpcClient.js";
 import { TensorchainError } from "../../primitives/errors.js";
 import { blake2_256, cryptoReady } from "../../primitives/hashing.js";
 import { bytesEqual, fromHex, toHex } from "../../primitives/hex.js";
 import { JobManager, type JobSpecValue, type JobValue, testSetCommitment } from "../../runtime/pallets/jobManager.js";
 import { PPM } from "../../runtime/pallets/workerRegistry.js";
 import type { LossKind } from "../../worker/autodiff/losses.js";
-import { downloadContent, rpcRequest, uploadContent } from "../../worker/content/rpcClient.js";
 import { makeDataset } from "../../worker/data/dataset.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
 import type { OptimizerKind } from "../../worker/optim/optimizers.js";

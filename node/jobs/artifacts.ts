@@ -15,7 +15,7 @@
 import type { Logger } from "../../primitives/logger.js";
 import type { Ext } from "../../runtime/index.js";
 import { isFinal, JobManager } from "../../runtime/pallets/jobManager.js";
-import type { ContentStore } from "../../worker/content/types.js";
+import type { ContentStore } from "../content/types.js";
 import { errorInfo } from "./context.js";
 
 export const INPUT_HOLDER = "job:";

@@ -27,10 +27,10 @@ import type { Logger } from "../../primitives/logger.js";
 import { Ext } from "../../runtime/index.js";
 import { freeBalance } from "../../runtime/pallets/balances.js";
 import { type CapabilitiesValue, registryParams, WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
-import type { ContentStore } from "../../worker/content/types.js";
 import { evaluateModel } from "../../worker/eval/evaluate.js";
 import { trainInWorker } from "../../worker/train/trainInWorker.js";
 import { trieBackend } from "../chain/chain.js";
+import type { ContentStore } from "../content/types.js";
 import { JobArtifacts } from "./artifacts.js";
 import { describeCapabilities } from "./capabilities.js";
 import {
