@@ -14,7 +14,7 @@ import {
   parseLearningRate,
   readSaltFile,
   specFromFlags,
-} from "../../../cli/commands/job.js";
+} from "../../../cli/commands/job/index.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { saveDataset } from "../../../worker/data/dataset.js";
 import { syntheticClassification } from "../../../worker/data/synthetic.js";

@@ -19,20 +19,25 @@ import { readFile } from "node:fs/promises";
 import type { ApiPromise } from "@polkadot/api";
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { CID } from "multiformats/cid";
-import { downloadContent, rpcRequest, uploadContent } from "../../node/content/rpcClient.js";
-import { TensorchainError } from "../../primitives/errors.js";
-import { blake2_256, cryptoReady } from "../../primitives/hashing.js";
-import { bytesEqual, fromHex, toHex } from "../../primitives/hex.js";
-import { JobManager, type JobSpecValue, type JobValue, testSetCommitment } from "../../runtime/pallets/jobManager.js";
-import { PPM } from "../../runtime/pallets/workerRegistry.js";
-import type { LossKind } from "../../worker/autodiff/losses.js";
-import { makeDataset } from "../../worker/data/dataset.js";
-import { decodeSafetensors } from "../../worker/data/safetensors.js";
-import type { OptimizerKind } from "../../worker/optim/optimizers.js";
-import { checkDatasetFits } from "../../worker/train/fit.js";
-import { writeFileAtomic } from "../../worker/util/atomicWrite.js";
-import { mlAction, positiveFloat, positiveInt, seedArg } from "./mlCommon.js";
-import { parseTrain } from "./run.js";
+import { downloadContent, rpcRequest, uploadContent } from "../../../node/content/rpcClient.js";
+import { TensorchainError } from "../../../primitives/errors.js";
+import { blake2_256, cryptoReady } from "../../../primitives/hashing.js";
+import { bytesEqual, fromHex, toHex } from "../../../primitives/hex.js";
+import {
+  JobManager,
+  type JobSpecValue,
+  type JobValue,
+  testSetCommitment,
+} from "../../../runtime/pallets/jobManager.js";
+import { PPM } from "../../../runtime/pallets/workerRegistry.js";
+import type { LossKind } from "../../../worker/autodiff/losses.js";
+import { makeDataset } from "../../../worker/data/dataset.js";
+import { decodeSafetensors } from "../../../worker/data/safetensors.js";
+import type { OptimizerKind } from "../../../worker/optim/optimizers.js";
+import { checkDatasetFits } from "../../../worker/train/fit.js";
+import { writeFileAtomic } from "../../../worker/util/atomicWrite.js";
+import { mlAction, positiveFloat, positiveInt, seedArg } from "../mlCommon.js";
+import { parseTrain } from "../run.js";
 
 export type JobCliErrorType =
   | { code: "JOB_CLI_ERROR_DISPATCH"; error: string }
