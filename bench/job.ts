@@ -41,10 +41,10 @@ import {
   withRoleAccounts,
 } from "../cli/commands/devnet.js";
 import { BUILTIN_SPECS, type ChainSpec } from "../genesis/chainSpec.js";
+import { rpcRequest } from "../node/content/rpcClient.js";
 import { cryptoReady } from "../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../primitives/hex.js";
 import { WorkerRegistry } from "../runtime/pallets/workerRegistry.js";
-import { rpcRequest } from "../worker/content/rpcClient.js";
 
 const TRAIN = Number(process.env.BENCH_JOB_TRAIN ?? 2000);
 const TEST = Number(process.env.BENCH_JOB_TEST ?? 500);

@@ -5,7 +5,7 @@
 import { Command } from "commander";
 import { registerChainSpecCommands } from "./commands/chainSpec.js";
 import { registerDevnetCommand } from "./commands/devnet.js";
-import { registerJobCommands } from "./commands/job.js";
+import { registerJobCommands } from "./commands/job/index.js";
 import { registerKeyCommands } from "./commands/key.js";
 import { registerMlCommands } from "./commands/ml.js";
 import { registerRunCommand } from "./commands/run.js";

@@ -14,8 +14,8 @@
  */
 import type { Logger } from "../../primitives/logger.js";
 import { isFinal } from "../../runtime/pallets/jobManager/index.js";
-import type { ContentStore } from "../../worker/content/types.js";
 import type { RuntimeView } from "../chain/runtimeView.js";
+import type { ContentStore } from "../content/types.js";
 import { errorInfo } from "./context.js";
 
 /** What the artifacts need of the runtime at a block: whether a job is still live. */

@@ -1,12 +1,12 @@
 /** What the trainer and evaluator roles share: their account, the submitter, content, gossip, options. */
 import type { Logger } from "../../primitives/logger.js";
 import type { LossKind } from "../../worker/autodiff/losses.js";
-import type { ContentStore } from "../../worker/content/types.js";
 import { type Dataset, makeDataset } from "../../worker/data/dataset.js";
 import { DatasetError } from "../../worker/data/errors.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
 import type { OptimizerKind } from "../../worker/optim/optimizers.js";
 import type { ExecutionProfile } from "../../worker/train/profile.js";
+import type { ContentStore } from "../content/types.js";
 import type { JobArtifacts } from "./artifacts.js";
 import type { JobRolesOptions } from "./options.js";
 import type { ExtrinsicSubmitter } from "./submitter.js";

@@ -25,9 +25,9 @@ import { ss58Encode } from "../../primitives/crypto/index.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
 import type { CapabilitiesValue } from "../../runtime/pallets/workerRegistry.js";
-import type { ContentStore } from "../../worker/content/types.js";
 import { evaluateModel } from "../../worker/eval/evaluate.js";
 import { trainInWorker } from "../../worker/train/trainInWorker.js";
+import type { ContentStore } from "../content/types.js";
 import { JobArtifacts } from "./artifacts.js";
 import { describeCapabilities } from "./capabilities.js";
 import {

@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
+import { ContentRpcError, downloadContent, rpcRequest, uploadContent } from "../../node/content/rpcClient.js";
 import { cryptoReady } from "../../primitives/hashing.js";
-import { ContentRpcError, downloadContent, rpcRequest, uploadContent } from "../../worker/content/rpcClient.js";
 import {
   devNodeSpec,
   type NetworkNodeSpec,

@@ -5,7 +5,7 @@
  */
 import { CID } from "multiformats/cid";
 import { sha256 } from "multiformats/hashes/sha2";
-import type { ContentStore } from "../../worker/content/types.js";
+import type { ContentStore } from "../../node/content/types.js";
 
 const RAW = 0x55;
 

@@ -21,10 +21,10 @@
  * as `data`.
  */
 import { fromHex, toHex } from "../../../primitives/hex.js";
-import { ContentError, type ContentErrorCode } from "../../../worker/content/errors.js";
-import type { ContentRange } from "../../../worker/content/store.js";
-import type { ContentStore } from "../../../worker/content/types.js";
-import type { ChunkedUploads } from "../../../worker/content/uploads.js";
+import { ContentError, type ContentErrorCode } from "../../content/errors.js";
+import type { ContentRange } from "../../content/store.js";
+import type { ContentStore } from "../../content/types.js";
+import type { ChunkedUploads } from "../../content/uploads.js";
 import { param, type RpcDef, RpcError } from "../server/index.js";
 import { method } from "./context.js";
 

@@ -7,14 +7,9 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import {
-  JobCliError,
-  type JobPostFlags,
-  parseFraction,
-  parseLearningRate,
-  readSaltFile,
-  specFromFlags,
-} from "../../../cli/commands/job.js";
+import { JobCliError } from "../../../cli/commands/job/common.js";
+import { type JobPostFlags, parseFraction, parseLearningRate, specFromFlags } from "../../../cli/commands/job/post.js";
+import { readSaltFile } from "../../../cli/commands/job/saltFile.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { saveDataset } from "../../../worker/data/dataset.js";
 import { syntheticClassification } from "../../../worker/data/synthetic.js";

@@ -20,8 +20,8 @@ import {
 import type { DType } from "../../../../worker/onnx/dtype.js";
 import type { Attribute, OnnxNode } from "../../../../worker/onnx/ir.js";
 import { numel, type TensorData, tensor } from "../../../../worker/onnx/tensor.js";
-import { evaluateReference, type RefTensor } from "../../../../worker/reference/evaluator.js";
 import { Blake2Stream } from "../../../../worker/util/prng.js";
+import { evaluateReference, type RefTensor } from "./referenceEvaluator.js";
 
 export type Init = "normal" | "positive" | "awayFromZero";
 

@@ -7,20 +7,20 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
-import { contentMethods } from "../../../../node/rpc/methods/content.js";
-import type { RpcServer } from "../../../../node/rpc/server/index.js";
-import { ContentError } from "../../../../worker/content/errors.js";
+import { ContentError } from "../../../../node/content/errors.js";
 import {
   ContentRpcError,
   downloadContent,
   httpRpcUrl,
   rpcRequest,
   uploadContent,
-} from "../../../../worker/content/rpcClient.js";
-import { HeliaContentStore } from "../../../../worker/content/store.js";
-import { ChunkedUploads } from "../../../../worker/content/uploads.js";
+} from "../../../../node/content/rpcClient.js";
+import { HeliaContentStore } from "../../../../node/content/store.js";
+import { ChunkedUploads } from "../../../../node/content/uploads.js";
+import { contentMethods } from "../../../../node/rpc/methods/content.js";
+import type { RpcServer } from "../../../../node/rpc/server/index.js";
 import { thrownCode } from "../../../helpers/errors.js";
-import { startServer } from "../../node/rpc/helpers.js";
+import { startServer } from "../rpc/helpers.js";
 
 const MiB = 1024 * 1024;
 

@@ -12,12 +12,12 @@ import { createLibp2p } from "libp2p";
 import { CID } from "multiformats/cid";
 import * as raw from "multiformats/codecs/raw";
 import { sha256 } from "multiformats/hashes/sha2";
+import { ContentError, type ContentErrorCode } from "../../../../node/content/errors.js";
+import { HeliaContentStore } from "../../../../node/content/store.js";
 import { buildLibp2pOptions } from "../../../../p2p/libp2pOptions.js";
 import { generateNodeKey, privateKeyFromNodeKey } from "../../../../p2p/nodeKey.js";
 import { withP2pDefaults } from "../../../../p2p/options.js";
 import { PeerScoreStore } from "../../../../p2p/peerScore.js";
-import { ContentError, type ContentErrorCode } from "../../../../worker/content/errors.js";
-import { HeliaContentStore } from "../../../../worker/content/store.js";
 
 const MiB = 1024 * 1024;
 let dir: string;

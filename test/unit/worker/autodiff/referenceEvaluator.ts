@@ -4,8 +4,8 @@
  * exist in float32 only, so gradient checks of those ops run their generated training graphs here in
  * float64 (and compare the same graph on onnxruntime in float32). Clarity over speed: loops, no tricks.
  */
-import { attrFloat, attrInt, attrInts, type OnnxGraph, type OnnxNode } from "../onnx/ir.js";
-import { numel, type TensorData } from "../onnx/tensor.js";
+import { attrFloat, attrInt, attrInts, type OnnxGraph, type OnnxNode } from "../../../../worker/onnx/ir.js";
+import { numel, type TensorData } from "../../../../worker/onnx/tensor.js";
 
 /** Values as float64 arrays (integers included) with their dims. */
 export interface RefTensor {

@@ -1,0 +1,91 @@
+/**
+ * Chain access for the `job` sub-commands: a connection through the real `@polkadot/api`, job-market
+ * storage read with `state_getStorage` and decoded with the runtime's own codecs (amounts stay exact
+ * bigints), and signed transactions followed to InBlock.
+ */
+import type { ApiPromise } from "@polkadot/api";
+import { toHex } from "../../../primitives/hex.js";
+import { JobManager, type JobValue } from "../../../runtime/pallets/jobManager/index.js";
+import { JobCliError } from "./common.js";
+
+export async function withApi<T>(rpc: string, f: (api: ApiPromise) => Promise<T>): Promise<T> {
+  const { WsProvider, ApiPromise } = await import("@polkadot/api");
+  const provider = new WsProvider(rpc, false);
+  await provider.connect();
+  let api: ApiPromise | undefined;
+  try {
+    api = await ApiPromise.create({ provider, noInitWarn: true, throwOnConnect: true });
+    return await f(api);
+  } finally {
+    await api?.disconnect();
+    await provider.disconnect().catch(() => {});
+  }
+}
+
+async function readStorage(api: ApiPromise, key: Uint8Array, at?: string): Promise<Uint8Array | undefined> {
+  // An explicit `undefined` block hash would be sent as the zero hash: pass `at` only when given.
+  const raw = (await (at === undefined
+    ? api.rpc.state.getStorage(toHex(key))
+    : api.rpc.state.getStorage(toHex(key), at))) as unknown as {
+    isSome: boolean;
+    unwrap(): { toU8a(b: boolean): Uint8Array };
+  };
+  return raw.isSome ? raw.unwrap().toU8a(true) : undefined;
+}
+
+export async function readJob(api: ApiPromise, id: bigint, at?: string): Promise<JobValue | undefined> {
+  const bytes = await readStorage(api, JobManager.storage.Jobs.keyFor(id), at);
+  return bytes && JobManager.storage.Jobs.valueTy.dec(bytes);
+}
+
+export async function readAssignment(api: ApiPromise, id: bigint, worker: Uint8Array, at?: string) {
+  const bytes = await readStorage(api, JobManager.storage.Assignments.keyFor([id, worker]), at);
+  return bytes && JobManager.storage.Assignments.valueTy.dec(bytes);
+}
+
+export async function minWorkerStake(api: ApiPromise): Promise<bigint> {
+  const bytes = await readStorage(api, JobManager.storage.Parameters.key);
+  return bytes ? JobManager.storage.Parameters.valueTy.dec(bytes).min_worker_stake : 10n ** 12n;
+}
+
+type SubmittableTx = ReturnType<ApiPromise["tx"][string][string]>;
+
+/** Signs and sends `tx`, resolves at InBlock with the block hash and the extrinsic's events; throws on failure. */
+export async function send(api: ApiPromise, tx: SubmittableTx, suri: string) {
+  const { Keyring } = await import("@polkadot/api");
+  const signer = new Keyring({ type: "sr25519" }).addFromUri(suri);
+  return new Promise<{ blockHash: string; events: { section: string; method: string; data: unknown[] }[] }>(
+    (resolve, reject) => {
+      let unsub: (() => void) | undefined;
+      tx.signAndSend(signer, (result) => {
+        const status = result.status;
+        if (status.isInBlock) {
+          unsub?.();
+          const events = result.events.map(({ event }) => ({
+            section: event.section,
+            method: event.method,
+            data: [...event.data],
+          }));
+          const failed = result.dispatchError;
+          if (failed) {
+            let error = failed.toString();
+            if (failed.isModule) {
+              const meta = api.registry.findMetaError(failed.asModule);
+              error = `${meta.section}.${meta.name}`;
+            }
+            reject(new JobCliError({ code: "JOB_CLI_ERROR_DISPATCH", error }, `The chain rejected the call: ${error}`));
+            return;
+          }
+          resolve({ blockHash: status.asInBlock.toHex(), events });
+        } else if (status.isInvalid || status.isDropped || status.isUsurped) {
+          unsub?.();
+          reject(new JobCliError({ code: "JOB_CLI_ERROR_TX", status: status.type }, `Transaction ${status.type}`));
+        }
+      })
+        .then((u) => {
+          unsub = u;
+        })
+        .catch((err: unknown) => reject(err));
+    },
+  );
+}

@@ -1,0 +1,71 @@
+/** `tensorchain job status <id>`: a job's phase, reward, trainers and their results, evaluators. */
+import type { Command } from "commander";
+import { cryptoReady } from "../../../primitives/hashing.js";
+import { toHex } from "../../../primitives/hex.js";
+import { mlAction } from "../mlCommon.js";
+import { readAssignment, readJob, withApi } from "./chain.js";
+import { cidString, DEFAULT_RPC, JobCliError, jobId } from "./common.js";
+
+export function registerJobStatus(job: Command): void {
+  job
+    .command("status")
+    .description("Show a job: phase, reward, trainers and their results, evaluators")
+    .argument("<id>", "Job id", jobId)
+    .option("--rpc <url>", "The node's RPC endpoint", DEFAULT_RPC)
+    .option("--json", "Print JSON")
+    .action(mlAction(jobStatus));
+}
+
+async function jobStatus(id: bigint, f: { rpc: string; json?: boolean }): Promise<void> {
+  await cryptoReady();
+  await withApi(f.rpc, async (api) => {
+    const job = await readJob(api, id);
+    if (!job) throw new JobCliError({ code: "JOB_CLI_ERROR_NOT_FOUND", job: id.toString() }, `No job ${id}`);
+    const results = [];
+    for (const w of job.workers) {
+      const a = await readAssignment(api, id, w);
+      results.push({
+        worker: toHex(w),
+        stake: a?.stake ?? 0n,
+        model: a?.result ? cidString(a.result.model_cid) : null,
+        modelHash: a?.result ? toHex(a.result.model_hash) : null,
+        workRoot: a?.result ? toHex(a.result.work_root) : null,
+        claimedAccuracyPpm: a?.result?.metrics.accuracy_ppm ?? null,
+        accuracyPpm: a?.accuracy_ppm ?? null,
+      });
+    }
+    const out = {
+      job: id.toString(),
+      status: job.status.tag,
+      reason: job.status.tag === "Failed" ? job.status.value.tag : undefined,
+      client: toHex(job.client),
+      reward: job.reward.toString(),
+      networkFee: job.network_fee.toString(),
+      held: job.held.toString(),
+      postedAt: job.posted_at,
+      deadline: job.deadline,
+      minAccuracyPpm: job.spec.min_accuracy_ppm,
+      model: cidString(job.spec.model_cid),
+      trainingSet: cidString(job.spec.training_set_cid),
+      testSet: job.test_set ? cidString(job.test_set.cid) : null,
+      workers: results.map((r) => ({ ...r, stake: r.stake.toString() })),
+      evaluators: job.evaluators.map(toHex),
+    };
+    if (f.json) {
+      process.stdout.write(`${JSON.stringify(out)}\n`);
+      return;
+    }
+    const lines = [
+      `job ${out.job}: ${out.status}${out.reason ? ` (${out.reason})` : ""}`,
+      `  reward ${out.reward} planck, network fee ${out.networkFee}, held ${out.held}, min accuracy ${out.minAccuracyPpm} ppm`,
+      `  posted at #${out.postedAt}${out.deadline ? `, phase ends at #${out.deadline}` : ""}`,
+      `  model ${out.model}, training set ${out.trainingSet}${out.testSet ? `, test set ${out.testSet}` : ""}`,
+      ...out.workers.map(
+        (w) =>
+          `  trainer ${w.worker}: ${w.model ? `model ${w.model}, claimed ${w.claimedAccuracyPpm} ppm` : "no result"}${w.accuracyPpm !== null ? `, scored ${w.accuracyPpm} ppm` : ""}`,
+      ),
+      ...out.evaluators.map((e) => `  evaluator ${e}`),
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  });
+}
