@@ -2,9 +2,9 @@
  * The job-market roles of a node: `--worker` (trainer) and `--evaluator`, on one worker key.
  *
  * Why node/ and not worker/: the roles are node-side services. They follow the node's own chain
- * (imported blocks, decoded `System.Events`, storage read in place, no RPC), sign with the node's
- * keystore and submit to its pool, and publish on its libp2p host; worker/ stays the ML engine that
- * the roles call (`trainInWorker`, `evaluateModel`, the content store, the work root), importing no node
+ * (imported blocks, their `RuntimeView`, no RPC), sign with the node's keystore and submit to its pool,
+ * keep artifacts in its content store and publish on its libp2p host; worker/ stays the ML engine that
+ * the roles call (`trainInWorker`, `evaluateModel`, the work root), importing no node
  * code, as the layering rules in docs/ARCHITECTURE.md require (`npm run lint` checks them).
  *
  * On every block the follower hands out, in order: registration (`WorkerRegistry.register` with the
