@@ -1,15 +1,11 @@
 import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { propose } from "../../../../node/authoring/proposer.js";
 import type { Chain } from "../../../../node/chain/chain.js";
 import { BlockError } from "../../../../node/chain/errors.js";
 import type { Block } from "../../../../node/chain/types.js";
-import { signExtrinsic } from "../../../../node/extrinsicBuilder.js";
-import { defaultSignatureChecker, keypairFromSuri } from "../../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
 import { toHex } from "../../../../primitives/hex.js";
-import { nullLogger } from "../../../../primitives/logger.js";
-import { UNITS } from "../../../../runtime/constants.js";
-import { closeChains, openChain } from "./helpers.js";
+import type { Trie } from "../../../../primitives/trie/index.js";
+import { closeChains, openChain, proposeTransfer } from "./helpers.js";
 
 beforeAll(async () => {
   await cryptoReady();
@@ -18,38 +14,8 @@ beforeAll(async () => {
 afterEach(() => closeChains());
 
 /** Authors a block with one transfer on `chain`'s best block, without importing it. */
-async function author(
-  chain: Chain,
-  nonce: number,
-): Promise<Block & { state: import("../../../../primitives/trie/index.js").Trie }> {
-  const alice = keypairFromSuri("//Alice");
-  const bob = keypairFromSuri("//Bob");
-  const tx = signExtrinsic(
-    {
-      tag: "Balances",
-      value: { tag: "transfer_keep_alive", value: { dest: { tag: "Id", value: bob.publicKey }, value: UNITS } },
-    },
-    alice,
-    {
-      nonce,
-      genesisHash: chain.genesisHash,
-    },
-  );
-  const parent = chain.best;
-  const p = propose(
-    {
-      parent: await chain.runtimeAt(parent.hash),
-      timestamp: 1_000_000n + BigInt(parent.number) * 2000n,
-      preDigest: [],
-      deadlineReached: () => false,
-    },
-    {
-      pool: { ready: () => [{ hash: toHex(tx), bytes: tx }], reportInvalid: () => {} },
-      signatures: defaultSignatureChecker,
-      genesisHash: chain.genesisHash,
-      logger: nullLogger,
-    },
-  );
+async function author(chain: Chain, nonce: number): Promise<Block & { state: Trie }> {
+  const p = await proposeTransfer(chain, nonce);
   expect(p.included.length).toBe(1);
   return { header: p.header, extrinsics: p.extrinsics, state: p.state };
 }

@@ -2,18 +2,15 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
-import { propose } from "../../../../node/authoring/proposer.js";
 import { type Chain, RUNTIME_VIEW_CACHE_SIZE } from "../../../../node/chain/chain.js";
 import { RuntimeView } from "../../../../node/chain/runtimeView.js";
 import type { BlockRef } from "../../../../node/chain/types.js";
-import { signExtrinsic } from "../../../../node/extrinsicBuilder.js";
 import { defaultSignatureChecker, keypairFromSuri } from "../../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
 import { toHex } from "../../../../primitives/hex.js";
-import { nullLogger } from "../../../../primitives/logger.js";
 import { UNITS } from "../../../../runtime/constants.js";
 import { System } from "../../../../runtime/index.js";
-import { closeChains, openChain } from "./helpers.js";
+import { closeChains, openChain, proposeTransfer } from "./helpers.js";
 
 const alice = keypairFromSuri("//Alice");
 const bob = keypairFromSuri("//Bob");
@@ -28,33 +25,8 @@ afterEach(() => closeChains());
 async function extend(chain: Chain, count: number): Promise<BlockRef[]> {
   const refs: BlockRef[] = [];
   for (let i = 0; i < count; i++) {
-    const parent = await chain.runtimeAt(chain.best.hash);
-    const nonce = parent.nonce(alice.publicKey);
-    const tx = signExtrinsic(
-      {
-        tag: "Balances",
-        value: {
-          tag: "transfer_keep_alive",
-          value: { dest: { tag: "Id", value: bob.publicKey }, value: BigInt(nonce + 1) * UNITS },
-        },
-      },
-      alice,
-      { nonce, genesisHash: chain.genesisHash },
-    );
-    const p = propose(
-      {
-        parent,
-        timestamp: 1_000_000n + BigInt(parent.block.number + 1) * 2000n,
-        preDigest: [],
-        deadlineReached: () => false,
-      },
-      {
-        pool: { ready: () => [{ hash: toHex(tx), bytes: tx }], reportInvalid: () => {} },
-        signatures: defaultSignatureChecker,
-        genesisHash: chain.genesisHash,
-        logger: nullLogger,
-      },
-    );
+    const nonce = (await chain.runtimeAt(chain.best.hash)).nonce(alice.publicKey);
+    const p = await proposeTransfer(chain, nonce, BigInt(nonce + 1) * UNITS);
     expect(p.included).toHaveLength(1);
     refs.push(await chain.importBlock({ header: p.header, extrinsics: p.extrinsics }, "own", { executed: p.state }));
   }
