@@ -235,11 +235,6 @@ export class Chain extends EventEmitter<ChainEvents> {
     return loadTrie(this.modules.db.level, header.stateRoot);
   }
 
-  /** Synchronous state of a block held in memory (the best block always is). */
-  stateInMemory(hash: Uint8Array): Trie | undefined {
-    return this.states.get(toHex(hash));
-  }
-
   /**
    * The runtime at block `hash`: a read-only view of its post-state through which node services and RPC
    * read the chain. Throws `BLOCK_ERROR_UNKNOWN_BLOCK` for a block the chain does not have.
