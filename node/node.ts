@@ -1,7 +1,12 @@
 /**
  * The node, wired in one visible order (as Lodestar's `BeaconNode`): database -> chain -> transaction
- * pool -> keystore -> offence reporter -> network -> finality -> sync -> content store -> block
- * authoring -> RPC -> informant. `close()` tears down in reverse.
+ * pool -> metrics -> keystore -> offence reporter -> network -> finality -> sync -> content store ->
+ * block authoring -> Prometheus exporter -> RPC -> informant. `close()` tears down in reverse.
+ *
+ * Metrics (with `prometheus`): the registry is built right after the pool, so that the services built
+ * next get its hooks (block import, block construction, RPC calls, training steps) and add their
+ * scrape-time sources (peers, sync target, GRANDPA round, content store size); the exporter listens
+ * before the RPC server, so that a taken port stops the node before it serves anything.
  *
  * With the network, one libp2p node is built first (`createNetworkLibp2p`) and shared: the p2p host
  * and the content store's Helia (bitswap) register their protocols on it, then the node starts it, and
@@ -42,6 +47,7 @@ import {
   type JobRolesOptions,
 } from "./jobs/index.js";
 import { Keystore } from "./keystore.js";
+import { MetricsServer, type MetricsServerOptions, NodeMetrics } from "./metrics/index.js";
 import { BlockImporter, createNetworkLibp2p, type NetworkLibp2p, NetworkService } from "./network/index.js";
 import { defaultOffenceReporterOptions, OffenceReporter } from "./offences/reporter.js";
 import { contentMethods } from "./rpc/methods/content.js";
@@ -71,6 +77,8 @@ export interface NodeOptions {
   tmp: boolean;
   name: string;
   rpc: Partial<RpcServerOptions> & { enabled: boolean };
+  /** Serve Prometheus metrics at `/metrics` here (`--prometheus-port`); none when undefined. */
+  prometheus?: MetricsServerOptions;
   /**
    * Author blocks with this key on every slot (the dev chain's single authority); the slot length is
    * `blockTimeMs`, or the chain's slot duration when undefined (0: only on `engine_createBlock`).
@@ -117,6 +125,11 @@ export class TensorchainNode {
     private readonly informant: Informant,
     private readonly tmpDir: string | undefined,
     readonly jobRoles: JobRoles | undefined,
+    /** The node's metrics (with `prometheus`) and their exporter. */
+    readonly metrics: NodeMetrics | undefined,
+    private readonly metricsServer: MetricsServer | undefined,
+    /** The port the exporter listens on (with `prometheus`). */
+    readonly prometheusPort: number | undefined,
   ) {}
 
   static async start(opts: NodeOptions, logger: Logger): Promise<TensorchainNode> {
@@ -180,6 +193,14 @@ export class TensorchainNode {
     });
     chain.on("finalized", (block) => pool.onBlockFinalized(block.hashHex));
 
+    // A registry of the node's own (several nodes in one process keep theirs apart).
+    const metrics =
+      opts.prometheus &&
+      new NodeMetrics(
+        { chainId: opts.spec.id, processMetrics: true },
+        { chain, pool, logger: logger.child({ module: "metrics" }) },
+      );
+
     const keystore = new Keystore(tmpDir ? undefined : join(chainDir, "keystore"));
 
     if (opts.devKeys) {
@@ -207,7 +228,12 @@ export class TensorchainNode {
           reportEquivocation,
         },
       );
-      const importer = new BlockImporter({ chain, babe, logger: logger.child({ module: "import" }) });
+      const importer = new BlockImporter({
+        chain,
+        babe,
+        logger: logger.child({ module: "import" }),
+        onImportTime: metrics && ((seconds) => metrics.observeBlockImport(seconds)),
+      });
       const { libp2p, scores } = await createNetworkLibp2p(opts.network.p2p, chain.genesisHash);
       const network = await NetworkService.create(opts.network, {
         chain,
@@ -247,6 +273,11 @@ export class TensorchainNode {
       });
       network.onUnknownParent = (peer, block) => sync.onUnknownParent(peer, block);
       services = { libp2p, network, sync, finality };
+      metrics?.addSources({
+        peers: () => network.peers().length,
+        syncTarget: () => sync.highestBlock(),
+        grandpaRound: () => finality.voter.round,
+      });
     }
 
     // Bitswap registers its protocol on the (not yet started) libp2p node; offline without the network.
@@ -266,6 +297,7 @@ export class TensorchainNode {
       { store: content, logger: logger.child({ module: "content" }) },
     );
     uploads.start();
+    metrics?.addSources({ contentBytes: () => content.diskBytes() });
 
     let slotWorker: SlotWorker | undefined;
     if (opts.devAuthority) {
@@ -286,6 +318,7 @@ export class TensorchainNode {
           logger: logger.child({ module: "authoring" }),
           now: () => Date.now(),
           claimSlot: singleAuthorityClaim({ publicKey: pair.publicKey, sign: (m) => sign(pair, m) }),
+          onBlockConstructed: metrics && ((seconds, n) => metrics.observeBlockConstructed(seconds, n)),
         },
       );
     } else if (services && opts.validator) {
@@ -301,15 +334,23 @@ export class TensorchainNode {
           logger: logger.child({ module: "babe" }),
           now: () => Date.now(),
           claimSlot: babeClaimSlot(chain, keystore),
+          onBlockConstructed: metrics && ((seconds, n) => metrics.observeBlockConstructed(seconds, n)),
         },
       );
+    }
+
+    let metricsServer: MetricsServer | undefined;
+    let prometheusPort: number | undefined;
+    if (metrics && opts.prometheus) {
+      metricsServer = new MetricsServer(opts.prometheus, { metrics, logger: logger.child({ module: "metrics" }) });
+      prometheusPort = await metricsServer.start(); // the server logs its own address
     }
 
     let rpc: RpcServer | undefined;
     let rpcPort: number | undefined;
     const roles: ("Full" | "Authority")[] = opts.devAuthority || opts.validator ? ["Authority"] : ["Full"];
     if (opts.rpc.enabled) {
-      rpc = new RpcServer(opts.rpc, { logger: logger.child({ module: "rpc" }) });
+      rpc = new RpcServer(opts.rpc, { logger: logger.child({ module: "rpc" }), calls: metrics?.rpcCalls });
       const peerId = services?.network.peerId ?? "12D3KooWDevNodeWithoutNetworking";
       for (const def of chainRpcMethods(
         {
@@ -358,6 +399,7 @@ export class TensorchainNode {
         keystore,
         services,
         logger,
+        onTrainingStep: metrics && (() => metrics.trainingStep()),
       });
     const informant = new Informant(
       { intervalMs: opts.informantIntervalMs },
@@ -386,18 +428,22 @@ export class TensorchainNode {
       informant,
       tmpDir,
       jobRoles,
+      metrics,
+      metricsServer,
+      prometheusPort,
     );
   }
 
   /**
-   * Stops authoring, RPC, sync, finality, the p2p host, the content store and then libp2p, then closes
-   * the database; removes a `--tmp` base path.
+   * Stops authoring, RPC, the Prometheus exporter, sync, finality, the p2p host, the content store and
+   * then libp2p, then closes the database; removes a `--tmp` base path.
    */
   async close(): Promise<void> {
     this.informant.stop();
     await this.jobRoles?.stop();
     await this.slotWorker?.stop();
     await this.rpc?.close();
+    await this.metricsServer?.stop();
     if (this.services) {
       await this.services.sync.stop();
       await this.services.finality.stop();
@@ -416,7 +462,14 @@ export class TensorchainNode {
 function startJobRoles(
   jobs: NonNullable<NodeOptions["jobs"]>,
   chainDir: string,
-  m: { chain: Chain; pool: TxPool; keystore: Keystore; services: NetworkServices | undefined; logger: Logger },
+  m: {
+    chain: Chain;
+    pool: TxPool;
+    keystore: Keystore;
+    services: NetworkServices | undefined;
+    logger: Logger;
+    onTrainingStep?: () => void;
+  },
 ): JobRoles {
   const { suri, content, ...roleOpts } = jobs;
   if (suri) m.keystore.insert("work", suri, keypairFromSuri(suri, "sr25519").publicKey);
@@ -443,6 +496,7 @@ function startJobRoles(
       gossip,
       dht: m.services?.libp2p.services.dht,
       logger: m.logger.child({ module: "jobs" }),
+      onTrainingStep: m.onTrainingStep,
     },
   );
   roles.start();

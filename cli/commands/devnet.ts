@@ -4,7 +4,7 @@
  * Node i (0-based) runs the i-th of `DEVNET_VALIDATORS` (//Alice, //Bob, …) as
  *
  *   tensorchain --chain devnet --validator --alice --name Alice --base-path <dir>/alice
- *     --port <Q+i> --listen-addr /ip4/127.0.0.1/tcp/<Q+i> --rpc-port <P+i>
+ *     --port <Q+i> --listen-addr /ip4/127.0.0.1/tcp/<Q+i> --rpc-port <P+i> --prometheus-port <M+i>
  *     --node-key <devNodeKey("Alice")> --bootnodes /ip4/127.0.0.1/tcp/<Q+j>/p2p/<devPeerId(j)> (every j ≠ i)
  *
  * so that every address and peer id is known in advance. Each child's output is forwarded line by line,
@@ -48,6 +48,7 @@ import { parseNonNegativeInt, parsePort, parsePositiveInt } from "./run.js";
 
 export const DEVNET_DEFAULT_RPC_PORT = 9944;
 export const DEVNET_DEFAULT_P2P_PORT = 30333;
+export const DEVNET_DEFAULT_PROMETHEUS_PORT = 9615;
 /** How long a node gets to shut down after SIGTERM before it is killed. */
 export const DEVNET_STOP_GRACE_MS = 10_000;
 
@@ -65,6 +66,8 @@ export interface DevnetOptions {
   rpcPort: number;
   /** Node i's libp2p port is p2pPort + i. */
   p2pPort: number;
+  /** Node i's Prometheus port is prometheusPort + i; undefined: the nodes run `--no-prometheus`. */
+  prometheusPort?: number;
   /** The chain every node runs. */
   chain: string;
   /** Passed to each node as `--log`, when given. */
@@ -109,6 +112,8 @@ export interface DevnetNodePlan {
   basePath: string;
   rpcPort: number;
   p2pPort: number;
+  /** Where the node serves Prometheus metrics (`http://127.0.0.1:<port>/metrics`), if it does. */
+  prometheusPort?: number;
   peerId: string;
   /** The node's address as the others dial it: `/ip4/127.0.0.1/tcp/<port>/p2p/<peerId>`. */
   multiaddr: string;
@@ -127,6 +132,15 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
       { code: "DEVNET_ERROR_TOO_MANY_VALIDATORS", requested: opts.validators, max },
       `--validators must be between 1 and ${max} (the devnet has ${max} genesis validators: ${DEVNET_VALIDATORS.join(", ")})`,
     );
+  const total = opts.validators + (opts.workers ?? 0) + (opts.evaluators ?? 0);
+  if (opts.prometheusPort !== undefined && opts.prometheusPort + total - 1 > 65535)
+    throw new DevnetError(
+      { code: "DEVNET_ERROR_PORT_RANGE", port: opts.prometheusPort + total - 1 },
+      `Port ${opts.prometheusPort + total - 1} is out of range`,
+    );
+  /** Node i's metrics flags. */
+  const metricsArgs = (i: number) =>
+    opts.prometheusPort === undefined ? ["--no-prometheus"] : ["--prometheus-port", String(opts.prometheusPort + i)];
   for (const port of [opts.rpcPort + opts.validators - 1, opts.p2pPort + opts.validators - 1])
     if (port > 65535) throw new DevnetError({ code: "DEVNET_ERROR_PORT_RANGE", port }, `Port ${port} is out of range`);
   const names = DEVNET_VALIDATORS.slice(0, opts.validators);
@@ -139,6 +153,7 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
         basePath: join(opts.baseDir, name.toLowerCase()),
         rpcPort: opts.rpcPort + i,
         p2pPort,
+        prometheusPort: opts.prometheusPort === undefined ? undefined : opts.prometheusPort + i,
         peerId,
         multiaddr: `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerId}`,
         rpcUrl: `ws://127.0.0.1:${opts.rpcPort + i}`,
@@ -147,7 +162,7 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
     }),
   );
   const validatorAddrs = nodes.map((n) => n.multiaddr);
-  for (const node of nodes) {
+  for (const [i, node] of nodes.entries()) {
     const others = nodes.filter((n) => n !== node).map((n) => n.multiaddr);
     node.args = [
       "--chain",
@@ -164,6 +179,7 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
       `/ip4/127.0.0.1/tcp/${node.p2pPort}`,
       "--rpc-port",
       String(node.rpcPort),
+      ...metricsArgs(i),
       "--node-key",
       hexOf(devNodeKey(node.name)),
       ...(others.length > 0 ? ["--bootnodes", ...others] : []),
@@ -183,6 +199,7 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
       basePath,
       rpcPort: opts.rpcPort + i,
       p2pPort,
+      prometheusPort: opts.prometheusPort === undefined ? undefined : opts.prometheusPort + i,
       peerId,
       multiaddr: `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerId}`,
       rpcUrl: `ws://127.0.0.1:${opts.rpcPort + i}`,
@@ -202,6 +219,7 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
         `/ip4/127.0.0.1/tcp/${p2pPort}`,
         "--rpc-port",
         String(opts.rpcPort + i),
+        ...metricsArgs(i),
         "--node-key",
         hexOf(devNodeKey(name)),
         "--bootnodes",
@@ -213,9 +231,19 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
   return nodes;
 }
 
-/** The endpoints table printed at start. */
+/** The endpoints table printed at start (with a metrics column when the nodes serve metrics). */
 export function endpointsTable(nodes: DevnetNodePlan[]): string {
-  const rows = [["name", "rpc", "p2p", "base path"], ...nodes.map((n) => [n.name, n.rpcUrl, n.multiaddr, n.basePath])];
+  const metrics = nodes.some((n) => n.prometheusPort !== undefined);
+  const rows = [
+    ["name", "rpc", ...(metrics ? ["metrics"] : []), "p2p", "base path"],
+    ...nodes.map((n) => [
+      n.name,
+      n.rpcUrl,
+      ...(metrics ? [n.prometheusPort === undefined ? "-" : `http://127.0.0.1:${n.prometheusPort}/metrics`] : []),
+      n.multiaddr,
+      n.basePath,
+    ]),
+  ];
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
   return `${rows.map((r) => `  ${r.map((cell, c) => cell.padEnd(widths[c])).join("  ")}`.trimEnd()).join("\n")}\n`;
 }
@@ -328,6 +356,8 @@ interface DevnetFlags {
   baseDir?: string;
   rpcPort: number;
   p2pPort: number;
+  prometheus: boolean;
+  prometheusPort: number;
   blockTime?: number;
   chain: string;
   log?: string;
@@ -363,6 +393,13 @@ export function registerDevnetCommand(program: Command): void {
       DEVNET_DEFAULT_P2P_PORT,
     )
     .option(
+      "--prometheus-port <port>",
+      "Prometheus metrics port of the first node; node i serves /metrics on port + i",
+      parsePort,
+      DEVNET_DEFAULT_PROMETHEUS_PORT,
+    )
+    .option("--no-prometheus", "Run the nodes without Prometheus metrics")
+    .option(
       "--block-time <ms>",
       "Slot length: written to the devnet's copy of the chain spec (babe.slotDurationMs)",
       parsePositiveInt,
@@ -396,6 +433,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<number> {
     baseDir,
     rpcPort: flags.rpcPort,
     p2pPort: flags.p2pPort,
+    prometheusPort: flags.prometheus ? flags.prometheusPort : undefined,
     chain,
     log: flags.log,
     workers: flags.workers,

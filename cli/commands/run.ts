@@ -1,12 +1,13 @@
 /**
  * `tensorchain [options]`: runs a node. Flags follow Substrate's names (`--dev`, `--tmp`, `--base-path`,
- * `--chain`, `--rpc-port`, `--rpc-methods`, `--name`, `--log`, …).
+ * `--chain`, `--rpc-port`, `--rpc-methods`, `--prometheus-port`, `--name`, `--log`, …).
  */
 
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { loadChainSpec } from "../../genesis/chainSpec.js";
+import { PROMETHEUS_DEFAULT_PORT, prometheusOptionsFromFlags } from "../../node/metrics/index.js";
 import { TensorchainNode } from "../../node/node.js";
 import { p2pOptionsFromFlags } from "../../p2p/index.js";
 import { createLogger, parseLogFilter } from "../../primitives/logger.js";
@@ -26,6 +27,9 @@ export interface RunFlags {
   rpcMaxRequestSize: number;
   rpcMaxSubscriptionsPerConnection: number;
   rpc: boolean;
+  prometheus: boolean;
+  prometheusPort: number;
+  prometheusExternal?: boolean;
   devBlockTime?: number;
   sealing?: "manual";
   validator?: boolean;
@@ -88,6 +92,9 @@ export function registerRunCommand(program: Command): void {
       1024,
     )
     .option("--no-rpc", "Do not start the RPC server")
+    .option("--prometheus-port <port>", "Prometheus metrics port (GET /metrics)", parsePort, PROMETHEUS_DEFAULT_PORT)
+    .option("--prometheus-external", "Expose Prometheus metrics on all interfaces (default: 127.0.0.1 only)")
+    .option("--no-prometheus", "Do not expose Prometheus metrics")
     .option(
       "--dev-block-time <ms>",
       "Block time of the dev chain in milliseconds (0: blocks only on engine_createBlock; default: the chain spec's slot duration)",
@@ -208,6 +215,7 @@ export async function runNode(flags: RunFlags): Promise<void> {
         maxRequestBytes: flags.rpcMaxRequestSize * 1024 * 1024,
         maxSubscriptionsPerConnection: flags.rpcMaxSubscriptionsPerConnection,
       },
+      prometheus: prometheusOptionsFromFlags(flags),
       devAuthority: authoring
         ? { suri: "//Alice", blockTimeMs: flags.sealing === "manual" ? 0 : flags.devBlockTime }
         : undefined,

@@ -41,12 +41,15 @@ export interface ProposerModules {
   signatures: SignatureChecker;
   genesisHash: Uint8Array;
   logger: Logger;
+  /** Told how long each block took to build (seconds) and how many extrinsics it has, inherents included (metrics). */
+  onBlockConstructed?: (seconds: number, extrinsics: number) => void;
 }
 
 /** How many consecutive "block is full" answers end the search for transactions that still fit. */
 const MAX_SKIPPED_WHEN_FULL = 8;
 
 export function propose(p: ProposeParams, m: ProposerModules): Proposal {
+  const started = performance.now();
   const builder = new BlockBuilder(p.parent, p.preDigest, m);
   const r = builder.apply(timestampInherent(p.timestamp));
   if (!r.ok || !r.outcome.ok) throw new Error(`Timestamp inherent failed: ${JSON.stringify(r)}`);
@@ -72,5 +75,7 @@ export function propose(p: ProposeParams, m: ProposerModules): Proposal {
     m.pool.reportInvalid(tx.hash);
   }
   // The digest is the author's pre-digest plus what the runtime added (authority-set changes).
-  return { ...builder.build(), included };
+  const built = builder.build();
+  m.onBlockConstructed?.((performance.now() - started) / 1000, built.extrinsics.length);
+  return { ...built, included };
 }

@@ -27,6 +27,8 @@ export interface RoleContext {
   gossip?: JobGossip;
   opts: JobRolesOptions;
   logger: Logger;
+  /** Told of every training step this node completes (the node's metrics). */
+  onTrainingStep?: () => void;
 }
 
 /** A dataset from safetensors bytes (tensors `x` and `y`). */

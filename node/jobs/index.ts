@@ -69,6 +69,8 @@ export interface JobRolesModules {
   logger: Logger;
   /** The ML engine (defaults: `trainInWorker`, `evaluateModel`); tests substitute them. */
   engine?: Partial<TrainerModules & EvaluatorModules>;
+  /** Told of every training step the trainer completes (the node's metrics). */
+  onTrainingStep?: () => void;
 }
 
 export class JobRoles {
@@ -115,6 +117,7 @@ export class JobRoles {
       gossip: modules.gossip,
       opts,
       logger: logger.child({ module }),
+      onTrainingStep: modules.onTrainingStep,
     });
     const engine = { train: trainInWorker, evaluate: evaluateModel, ...modules.engine };
     this.trainer = opts.trainer ? new TrainerRole(ctx("trainer"), engine) : undefined;

@@ -263,6 +263,7 @@ export class TrainerRole {
         {
           log: log.child({ module: "train" }),
           onProgress: (p) => {
+            this.ctx.onTrainingStep?.();
             if (p.step % every !== 0 && p.step !== totalSteps) return;
             log.debug("Training progress", { job: id.toString(), step: p.step, of: totalSteps, loss: p.loss });
             const msg = encodeProgress({

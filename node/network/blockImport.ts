@@ -48,6 +48,8 @@ export interface BlockImporterModules {
   logger: Logger;
   /** Set once the finality gadget runs; without it justifications are not imported. */
   verifyJustification?: JustificationVerifier;
+  /** Told how long each imported block took from its checks to its import (seconds; the node's metrics). */
+  onImportTime?: (seconds: number) => void;
 }
 
 export class BlockImporter {
@@ -72,6 +74,7 @@ export class BlockImporter {
 
   private async importNow(block: Block, origin: BlockOrigin, justification?: Uint8Array): Promise<ImportOutcome> {
     const { chain } = this.modules;
+    const started = performance.now();
     const hash = hashHeader(block.header);
     if (await chain.header(hash)) return { status: "known" };
     const parent = await chain.header(block.header.parentHash);
@@ -102,6 +105,7 @@ export class BlockImporter {
         justification: finalize ? justification : undefined,
         finalize,
       });
+      this.modules.onImportTime?.((performance.now() - started) / 1000);
       return { status: "imported", block: imported, badJustification };
     } catch (err) {
       if (err instanceof BlockError) {

@@ -70,7 +70,9 @@ export async function startNode(
   opts: { port?: number; timeoutMs?: number } = {},
 ): Promise<RunningNode> {
   const port = opts.port ?? (await freePort());
-  const proc = spawn(NODE_BIN, [CLI, ...args, "--rpc-port", String(port)], {
+  // Metrics only where the test asks for them: nodes started together would all want port 9615.
+  const metrics = args.some((a) => a.startsWith("--prometheus") || a === "--no-prometheus") ? [] : ["--no-prometheus"];
+  const proc = spawn(NODE_BIN, [CLI, ...args, ...metrics, "--rpc-port", String(port)], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });

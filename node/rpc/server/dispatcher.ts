@@ -6,7 +6,7 @@
 import type { Logger } from "../../../primitives/logger.js";
 import type { RpcServerContext } from "./context.js";
 import { RpcError, RpcErrorCode } from "./errors.js";
-import type { RpcContext, SubscriptionSink, Unsubscribe } from "./interface.js";
+import type { RpcCallObserver, RpcContext, SubscriptionSink, Unsubscribe } from "./interface.js";
 import {
   type ErrorObject,
   errorResponse,
@@ -19,7 +19,7 @@ import {
 } from "./jsonrpc.js";
 import type { RpcServerOptions } from "./options.js";
 import { type Param, parseParams } from "./params.js";
-import type { Handler, MethodRegistry, SubscriptionEntry } from "./registry.js";
+import type { Entry, Handler, MethodRegistry, SubscriptionEntry } from "./registry.js";
 import type { Subscription } from "./subscription.js";
 import type { SubscriptionManager } from "./subscriptionManager.js";
 import type { WsConnection } from "./wsConnection.js";
@@ -33,6 +33,7 @@ export class RpcDispatcher {
     server: RpcServerContext,
     private readonly registry: MethodRegistry,
     private readonly subscriptions: SubscriptionManager,
+    private readonly calls?: RpcCallObserver,
   ) {
     this.opts = server.opts;
     this.log = server.log;
@@ -115,6 +116,59 @@ export class RpcDispatcher {
       });
     }
     const entry = this.registry.lookup(method);
+    if (this.calls === undefined)
+      return this.dispatch(entry, params, ctx, conn, method, idJson, notification, activations);
+    return this.observed(this.calls, entry, params, ctx, conn, method, idJson, notification, activations);
+  }
+
+  /** `dispatch`, reported to the call observer: started, then finished with its outcome and duration. */
+  private observed(
+    calls: RpcCallObserver,
+    entry: Entry | undefined,
+    params: unknown,
+    ctx: RpcContext,
+    conn: WsConnection | null,
+    method: string,
+    idJson: string,
+    notification: boolean,
+    activations: Subscription<WsConnection>[],
+  ): string | null | Promise<string | null> {
+    const label = entry === undefined ? "unknown" : method;
+    const { transport } = ctx;
+    calls.callStarted(transport, label);
+    const started = performance.now();
+    // Every answer is built by `resultResponse` or `errorResponse`: after the id comes "result" or "error".
+    const errorPrefix = `{"jsonrpc":"2.0","id":${idJson},"error":`;
+    const finish = (answer: string | null) => {
+      const isError = answer?.startsWith(errorPrefix) === true;
+      calls.callFinished(transport, label, isError, (performance.now() - started) / 1000);
+      return answer;
+    };
+    let answer: string | null | Promise<string | null>;
+    try {
+      answer = this.dispatch(entry, params, ctx, conn, method, idJson, notification, activations);
+    } catch (err) {
+      calls.callFinished(transport, label, true, (performance.now() - started) / 1000);
+      throw err;
+    }
+    if (!isThenable(answer)) return finish(answer);
+    return answer.then(finish, (err: unknown) => {
+      calls.callFinished(transport, label, true, (performance.now() - started) / 1000);
+      throw err;
+    });
+  }
+
+  /** A valid request to `method` (`entry`: what serves it, if anything): its answer. */
+  private dispatch(
+    entry: Entry | undefined,
+    params: unknown,
+    ctx: RpcContext,
+    conn: WsConnection | null,
+    method: string,
+    idJson: string,
+    notification: boolean,
+    activations: Subscription<WsConnection>[],
+  ): string | null | Promise<string | null> {
     if (entry === undefined) {
       return notification ? null : errorResponse(idJson, errors.methodNotFound);
     }

@@ -2,6 +2,7 @@ export { RpcError, RpcErrorCode, RpcServerError, type RpcServerErrorType } from 
 export type {
   IRpcServer,
   MethodDef,
+  RpcCallObserver,
   RpcContext,
   RpcDef,
   RpcTransport,

@@ -11,6 +11,18 @@ export interface RpcContext {
 }
 
 /**
+ * Told about every call to a method (the node's metrics, `node/metrics/`): its name, or `unknown` for a
+ * name that is not served (so that junk cannot grow the label set), its transport, whether the answer
+ * was an error, and how long the server took to answer it. Calls that are not even a valid request
+ * object are not calls to a method and are not reported. A notification (no id) has no answer and
+ * counts as answered without error.
+ */
+export interface RpcCallObserver {
+  callStarted(transport: RpcTransport, method: string): void;
+  callFinished(transport: RpcTransport, method: string, isError: boolean, seconds: number): void;
+}
+
+/**
  * A plain method. Without `params` the handler receives the raw positional params (`[]` when absent).
  * The handler returns the result (or a promise of it) or throws an `RpcError`; anything else thrown is
  * answered -32603 and logged.

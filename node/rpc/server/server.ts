@@ -24,7 +24,7 @@ import type { RpcServerContext } from "./context.js";
 import { RpcDispatcher } from "./dispatcher.js";
 import { RpcServerError } from "./errors.js";
 import { HttpTransport } from "./httpTransport.js";
-import type { IRpcServer, RpcDef } from "./interface.js";
+import type { IRpcServer, RpcCallObserver, RpcDef } from "./interface.js";
 import { defaultRpcServerOptions, type RpcServerOptions } from "./options.js";
 import { MethodRegistry } from "./registry.js";
 import { SubscriptionManager } from "./subscriptionManager.js";
@@ -33,6 +33,8 @@ import { WsTransport } from "./wsTransport.js";
 
 export interface RpcServerModules {
   logger: Logger;
+  /** Told about every method call (the node's metrics); optional. */
+  calls?: RpcCallObserver;
 }
 
 /**
@@ -61,7 +63,7 @@ export class RpcServer implements IRpcServer {
     const context: RpcServerContext = { opts: this.opts, log: this.log, debug: this.log.isEnabled("debug") };
     this.registry = new MethodRegistry(this.allowUnsafe);
     this.subscriptions = new SubscriptionManager(context);
-    const dispatcher = new RpcDispatcher(context, this.registry, this.subscriptions);
+    const dispatcher = new RpcDispatcher(context, this.registry, this.subscriptions, modules.calls);
     const host: RpcTransportHost = {
       ...context,
       connections: () => this.connections,

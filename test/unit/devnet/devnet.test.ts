@@ -55,6 +55,22 @@ describe("devnet plan", () => {
     }
   });
 
+  it("gives node i Prometheus port M+i when asked, and --no-prometheus otherwise", async () => {
+    const nodes = await plan(2, { prometheusPort: 9615, workers: 1 });
+    for (const [i, node] of nodes.entries()) {
+      expect(node.prometheusPort).toBe(9615 + i);
+      expect(parseRunFlags(node.args)).toMatchObject({ prometheus: true, prometheusPort: 9615 + i });
+    }
+    expect(endpointsTable(nodes)).toContain("http://127.0.0.1:9617/metrics");
+    for (const node of await plan(2)) {
+      expect(node.prometheusPort).toBeUndefined();
+      expect(parseRunFlags(node.args)).toMatchObject({ prometheus: false });
+    }
+    await expect(plan(4, { prometheusPort: 65534 })).rejects.toMatchObject({
+      type: { code: "DEVNET_ERROR_PORT_RANGE", port: 65537 },
+    });
+  });
+
   it("passes --log through, and a single node has no bootnodes", async () => {
     const [alone] = await plan(1, { log: "info,p2p=debug", rpcPort: 10000, p2pPort: 40000 });
     const flags = parseRunFlags(alone.args);
@@ -107,10 +123,14 @@ describe("devnet command line", () => {
       validators: 4,
       rpcPort: 9944,
       p2pPort: 30333,
+      prometheus: true,
+      prometheusPort: 9615,
       chain: "devnet",
       workers: 0,
       evaluators: 0,
     });
+    expect(parseDevnet(["--validators", "2", "--prometheus-port", "9700"])).toMatchObject({ prometheusPort: 9700 });
+    expect(parseDevnet(["--validators", "2", "--no-prometheus"])).toMatchObject({ prometheus: false });
     expect(
       parseDevnet([
         "--validators",

@@ -8,6 +8,7 @@
 import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { JobRoles } from "../../../../node/jobs/index.js";
 import { defaultJobRolesOptions, type JobRolesOptions } from "../../../../node/jobs/options.js";
+import type { TrainFn } from "../../../../node/jobs/trainer.js";
 import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
 import { bytesEqual } from "../../../../primitives/hex.js";
 import { createLogger } from "../../../../primitives/logger.js";
@@ -26,7 +27,7 @@ import { syntheticClassification } from "../../../../worker/data/synthetic.js";
 import { evaluateModel } from "../../../../worker/eval/evaluate.js";
 import { workRoot } from "../../../../worker/proof/workRoot.js";
 import { buildTemplateModel } from "../../../../worker/templates/models.js";
-import type { WorkerRequest, WorkerResult } from "../../../../worker/train/wire.js";
+import type { WorkerRequest } from "../../../../worker/train/wire.js";
 import { CPU_BOX, checkInvariants, jobRuntime, pk, postJob, spec } from "../../../helpers/jobs.js";
 import { MemoryContentStore } from "../../../helpers/memoryContent.js";
 import { dev, UNIT } from "../../../helpers/runtime.js";
@@ -70,12 +71,18 @@ afterEach(async () => {
   running = [];
 });
 
-type Actor = { trainer?: boolean; evaluator?: boolean; capabilities?: typeof CPU_BOX };
+type Actor = {
+  trainer?: boolean;
+  evaluator?: boolean;
+  capabilities?: typeof CPU_BOX;
+  /** The node's metrics hook (`JobRolesModules.onTrainingStep`). */
+  onTrainingStep?: () => void;
+};
 
 function network(
   actors: Record<string, Actor>,
   opts: Partial<JobRolesOptions> = {},
-  train?: (req: WorkerRequest) => Promise<WorkerResult>,
+  train?: TrainFn,
   /** Stores to start some actors with (what they kept before a restart). */
   preloaded: Record<string, MemoryContentStore> = {},
 ): Net {
@@ -105,6 +112,7 @@ function network(
         content: stores.get(name)!,
         capabilities: r.capabilities ?? CPU_BOX,
         logger,
+        onTrainingStep: r.onTrainingStep,
         engine: {
           train:
             train ??
@@ -388,6 +396,24 @@ describe("worker and evaluator roles", () => {
       expect.objectContaining({ job: "0", code: "DATASET_ERROR_SHAPE_MISMATCH", reason: "boom" }),
     ]);
     expect(job(net)!.status).toEqual({ tag: "Failed", value: { tag: "NoResults" } });
+  });
+
+  it("tells the node's metrics of every training step", async () => {
+    let steps = 0;
+    const net = network(
+      { W1: { trainer: true, onTrainingStep: () => steps++ }, E1: { evaluator: true } },
+      { progressMessages: 1 },
+      async (req, opts) => {
+        for (const s of STEP_HASHES) opts.onProgress?.({ type: "progress", ...s, totalSteps: 3, stepsPerEpoch: 3 });
+        return { steps: STEP_HASHES, model: req.job.model, finalStep: 3, profile: "cpu-exact", provider: "cpu" };
+      },
+    );
+    await runUntil(net, () => registered(net, ["W1", "E1"]));
+    const s = await postedJob(net, { workers: 1, evaluators: 1 });
+    produce(net.chain, net.pool, [sign(net, "Client", postJob(s, 1_000n * UNIT))]);
+    await runUntil(net, () => job(net)?.status.tag === "AwaitingTestSet");
+    // Every step counts, also those the progress gossip skips (one message per job here).
+    expect(steps).toBe(STEP_HASHES.length);
   });
 
   it("sends heartbeats at the configured interval", async () => {
