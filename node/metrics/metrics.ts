@@ -15,7 +15,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Logger } from "../../primitives/logger.js";
-import type { JobStatusValue } from "../../runtime/pallets/jobManager.js";
+import type { JobStatusValue } from "../../runtime/pallets/jobManager/index.js";
 import type { RpcCallObserver, RpcTransport } from "../rpc/server/interface.js";
 import { defaultNodeMetricsOptions, type NodeMetricsOptions } from "./options.js";
 

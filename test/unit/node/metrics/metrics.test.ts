@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { register as globalRegistry } from "prom-client";
 import { parseRunFlags } from "../../../../cli/commands/run.js";
+import { HeliaContentStore } from "../../../../node/content/index.js";
 import {
   JOB_STATUSES,
   type MetricsChain,
@@ -19,7 +20,6 @@ import {
 } from "../../../../node/metrics/index.js";
 import { RpcError, RpcServer } from "../../../../node/rpc/server/index.js";
 import { nullLogger } from "../../../../primitives/logger.js";
-import { HeliaContentStore } from "../../../../worker/content/index.js";
 import { Scrape, scrape } from "../../../helpers/prometheus.js";
 import { post, recordingLogger, WsClient } from "../rpc/helpers.js";
 
