@@ -26,6 +26,7 @@ export interface RunFlags {
   rpcMaxRequestSize: number;
   rpcMaxSubscriptionsPerConnection: number;
   rpc: boolean;
+  dashboard: boolean;
   devBlockTime?: number;
   sealing?: "manual";
   validator?: boolean;
@@ -88,6 +89,7 @@ export function registerRunCommand(program: Command): void {
       1024,
     )
     .option("--no-rpc", "Do not start the RPC server")
+    .option("--no-dashboard", "Do not serve the dashboard page at / on the RPC port")
     .option(
       "--dev-block-time <ms>",
       "Block time of the dev chain in milliseconds (0: blocks only on engine_createBlock; default: the chain spec's slot duration)",
@@ -208,6 +210,7 @@ export async function runNode(flags: RunFlags): Promise<void> {
         maxRequestBytes: flags.rpcMaxRequestSize * 1024 * 1024,
         maxSubscriptionsPerConnection: flags.rpcMaxSubscriptionsPerConnection,
       },
+      dashboard: flags.dashboard,
       devAuthority: authoring
         ? { suri: "//Alice", blockTimeMs: flags.sealing === "manual" ? 0 : flags.devBlockTime }
         : undefined,
