@@ -260,7 +260,11 @@ async function refreshWorkers() {
               "tr",
               { "data-worker": w.account },
               h("td", {}, addressEl(w.account)),
-              h("td", {}, w.roles.join(", ")),
+              h(
+                "td",
+                {},
+                [w.roles.trainer && "trainer", w.roles.evaluator && "evaluator"].filter(Boolean).join(", ") || "—",
+              ),
               h("td", { class: "num" }, w.capabilities.cpuCores),
               h("td", { class: "num" }, mib(w.capabilities.memoryMiB)),
               h(
@@ -472,7 +476,7 @@ function renderChart(job, progress) {
   const data = [xs, ...lines, ...claimed];
   fill(
     "chart-note",
-    `${points} progress points from the job's gossip topic; the larger dots are the final losses the trainers claimed on chain.`,
+    `${points} progress points recorded by this node (job gossip, or its own training); a dot marks each final loss a trainer claimed on chain.`,
   );
   if (state.chart && state.chartKey === key) {
     state.chart.setData(data);
