@@ -32,9 +32,8 @@ export function shortAddress(address) {
 }
 
 /** An address as a short label with the full one in its title. */
-export function addressEl(address, names) {
-  const name = names?.get(address);
-  return h("span", { class: "address", title: address }, name ?? shortAddress(address));
+export function addressEl(address) {
+  return h("span", { class: "address", title: address }, shortAddress(address));
 }
 
 /** An amount in planck (a decimal string) as tokens with at most `digits` decimals. */
