@@ -1,7 +1,8 @@
 /**
  * The node, wired in one visible order (as Lodestar's `BeaconNode`): database -> chain -> transaction
  * pool -> metrics -> keystore -> offence reporter -> network -> finality -> sync -> content store ->
- * block authoring -> Prometheus exporter -> RPC -> informant. `close()` tears down in reverse.
+ * block authoring -> job progress recorder -> Prometheus exporter -> RPC (and the dashboard on its port)
+ * -> informant. `close()` tears down in reverse.
  *
  * Metrics (with `prometheus`): the registry is built right after the pool, so that the services built
  * next get its hooks (block import, block construction, RPC calls, training steps) and add their
@@ -35,6 +36,12 @@ import { BabeVerifier, defaultBabeOptions } from "./chain/babeVerifier.js";
 import { Chain } from "./chain/chain.js";
 import { ChunkedUploads, HeliaContentStore } from "./content/index.js";
 import type { ContentStore } from "./content/types.js";
+import {
+  DashboardSite,
+  defaultJobProgressRecorderOptions,
+  JobProgressRecorder,
+  type ProgressTopics,
+} from "./dashboard/index.js";
 import { ChainDb } from "./db/chainDb.js";
 import { defaultFinalityOptions, FinalityService } from "./finality/index.js";
 import { Informant } from "./informant.js";
@@ -45,12 +52,14 @@ import {
   type JobGossip,
   JobRoles,
   type JobRolesOptions,
+  jobTopicName,
 } from "./jobs/index.js";
 import { Keystore } from "./keystore.js";
 import { MetricsServer, type MetricsServerOptions, NodeMetrics } from "./metrics/index.js";
 import { BlockImporter, createNetworkLibp2p, type NetworkLibp2p, NetworkService } from "./network/index.js";
 import { defaultOffenceReporterOptions, OffenceReporter } from "./offences/reporter.js";
 import { contentMethods } from "./rpc/methods/content.js";
+import { dashboardMethods } from "./rpc/methods/dashboard.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
 import { defaultRpcServerOptions, RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
 import { defaultSyncOptions, SyncService } from "./sync/index.js";
@@ -79,6 +88,11 @@ export interface NodeOptions {
   rpc: Partial<RpcServerOptions> & { enabled: boolean };
   /** Serve Prometheus metrics at `/metrics` here (`--prometheus-port`); none when undefined. */
   prometheus?: MetricsServerOptions;
+  /**
+   * Serve the dashboard (`node/dashboard/`) on the RPC port at `/` for HTTP GETs (the CLI's default;
+   * `--no-dashboard` turns it off). Needs the RPC server.
+   */
+  dashboard?: boolean;
   /**
    * Author blocks with this key on every slot (the dev chain's single authority); the slot length is
    * `blockTimeMs`, or the chain's slot duration when undefined (0: only on `engine_createBlock`).
@@ -130,6 +144,8 @@ export class TensorchainNode {
     private readonly metricsServer: MetricsServer | undefined,
     /** The port the exporter listens on (with `prometheus`). */
     readonly prometheusPort: number | undefined,
+    /** Training progress of live jobs, for `tensorchain_jobProgress`; runs with the RPC server. */
+    readonly progress: JobProgressRecorder | undefined,
   ) {}
 
   static async start(opts: NodeOptions, logger: Logger): Promise<TensorchainNode> {
@@ -345,6 +361,14 @@ export class TensorchainNode {
       metricsServer = new MetricsServer(opts.prometheus, { metrics, logger: logger.child({ module: "metrics" }) });
       prometheusPort = await metricsServer.start(); // the server logs its own address
     }
+    // Joins every live job's progress topic (with the network) and records what trainers report.
+    const progress = opts.rpc.enabled
+      ? new JobProgressRecorder(defaultJobProgressRecorderOptions, {
+          chain,
+          topics: services && jobProgressTopics(services.network, chain.genesisHash),
+          logger: logger.child({ module: "progress" }),
+        })
+      : undefined;
 
     let rpc: RpcServer | undefined;
     let rpcPort: number | undefined;
@@ -381,7 +405,11 @@ export class TensorchainNode {
       ))
         rpc.register(def);
       for (const def of contentMethods({ store: content, uploads })) rpc.register(def);
+      for (const def of dashboardMethods({ chain, progress })) rpc.register(def);
+      const site = opts.dashboard ? DashboardSite.load(logger.child({ module: "dashboard" })) : undefined;
+      if (site) rpc.onGet((req, res) => site.handle(req, res));
       rpcPort = await rpc.listen(); // the server logs its own address
+      if (site) logger.info("Dashboard", { url: `http://${dashboardHost(rpcLimits.host)}:${rpcPort}/` });
     }
 
     if (services) {
@@ -391,6 +419,7 @@ export class TensorchainNode {
       services.sync.start();
     }
     slotWorker?.start();
+    progress?.start();
     const jobRoles =
       opts.jobs &&
       startJobRoles({ ...opts.jobs, content: opts.jobs.content ?? content }, chainDir, {
@@ -398,6 +427,7 @@ export class TensorchainNode {
         pool,
         keystore,
         services,
+        progress,
         logger,
         onTrainingStep: metrics && (() => metrics.trainingStep()),
       });
@@ -431,6 +461,7 @@ export class TensorchainNode {
       metrics,
       metricsServer,
       prometheusPort,
+      progress,
     );
   }
 
@@ -441,6 +472,7 @@ export class TensorchainNode {
   async close(): Promise<void> {
     this.informant.stop();
     await this.jobRoles?.stop();
+    await this.progress?.stop();
     await this.slotWorker?.stop();
     await this.rpc?.close();
     await this.metricsServer?.stop();
@@ -458,7 +490,27 @@ export class TensorchainNode {
   }
 }
 
-/** Starts the worker and/or evaluator roles on the keystore's `work` key (see `node/jobs/`). */
+/** The job progress topics (`job/<id>`) on the node's p2p host. */
+function jobProgressTopics(network: NetworkService, genesisHash: Uint8Array): ProgressTopics {
+  const topic = (id: bigint) => topicName(genesisHash, jobTopicName(id));
+  return {
+    join: (id, judge) => network.host.subscribe(topic(id), (_topic, data) => judge(data)),
+    leave: (id) => network.host.unsubscribe(topic(id)),
+    publish: (id, data) => network.host.publish(topic(id), data),
+  };
+}
+
+/** The host to show in the dashboard's address: loopback for a node listening on every interface. */
+function dashboardHost(host: string): string {
+  if (host === "0.0.0.0" || host === "::") return "127.0.0.1";
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/**
+ * Starts the worker and/or evaluator roles on the keystore's `work` key (see `node/jobs/`). Their
+ * progress gossip goes through the progress recorder when the node runs one (so the node records its
+ * own training, with or without the network).
+ */
 function startJobRoles(
   jobs: NonNullable<NodeOptions["jobs"]>,
   chainDir: string,
@@ -469,6 +521,7 @@ function startJobRoles(
     services: NetworkServices | undefined;
     logger: Logger;
     onTrainingStep?: () => void;
+    progress: JobProgressRecorder | undefined;
   },
 ): JobRoles {
   const { suri, content, ...roleOpts } = jobs;
@@ -480,11 +533,13 @@ function startJobRoles(
   if (!content) throw new Error("--worker and --evaluator need the node's content store, which this node does not run");
   const host = m.services?.network.host;
   const topic = (id: bigint) => topicName(m.chain.genesisHash, `job/${id}`);
-  const gossip: JobGossip | undefined = host && {
-    publish: (id, data) => host.publish(topic(id), data),
-    join: (id) => host.subscribe(topic(id), (_topic, data) => (decodeProgress(data) ? "accept" : "reject")),
-    leave: (id) => host.unsubscribe(topic(id)),
-  };
+  const gossip: JobGossip | undefined =
+    m.progress?.jobGossip() ??
+    (host && {
+      publish: (id, data) => host.publish(topic(id), data),
+      join: (id) => host.subscribe(topic(id), (_topic, data) => (decodeProgress(data) ? "accept" : "reject")),
+      leave: (id) => host.unsubscribe(topic(id)),
+    });
   const roles = new JobRoles(
     { ...defaultJobRolesOptions, dataDir: join(chainDir, "jobs"), ...roleOpts },
     {

@@ -30,6 +30,7 @@ export interface RunFlags {
   prometheus: boolean;
   prometheusPort: number;
   prometheusExternal?: boolean;
+  dashboard: boolean;
   devBlockTime?: number;
   sealing?: "manual";
   validator?: boolean;
@@ -95,6 +96,7 @@ export function registerRunCommand(program: Command): void {
     .option("--prometheus-port <port>", "Prometheus metrics port (GET /metrics)", parsePort, PROMETHEUS_DEFAULT_PORT)
     .option("--prometheus-external", "Expose Prometheus metrics on all interfaces (default: 127.0.0.1 only)")
     .option("--no-prometheus", "Do not expose Prometheus metrics")
+    .option("--no-dashboard", "Do not serve the dashboard page at / on the RPC port")
     .option(
       "--dev-block-time <ms>",
       "Block time of the dev chain in milliseconds (0: blocks only on engine_createBlock; default: the chain spec's slot duration)",
@@ -216,6 +218,7 @@ export async function runNode(flags: RunFlags): Promise<void> {
         maxSubscriptionsPerConnection: flags.rpcMaxSubscriptionsPerConnection,
       },
       prometheus: prometheusOptionsFromFlags(flags),
+      dashboard: flags.dashboard,
       devAuthority: authoring
         ? { suri: "//Alice", blockTimeMs: flags.sealing === "manual" ? 0 : flags.devBlockTime }
         : undefined,

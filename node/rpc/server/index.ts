@@ -12,4 +12,4 @@ export type {
 } from "./interface.js";
 export { defaultRpcServerOptions, type RpcMethodSet, type RpcServerOptions } from "./options.js";
 export { type Param, type ParamSpec, param, parseParams } from "./params.js";
-export { isLoopbackHost, RpcServer, type RpcServerModules } from "./server.js";
+export { type HttpGetHandler, isLoopbackHost, RpcServer, type RpcServerModules } from "./server.js";

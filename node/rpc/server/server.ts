@@ -11,12 +11,15 @@
  * serialize, -32008 if it is larger than `maxResponseBytes`). A subscribe call answers the subscription
  * id; the notifications its handler pushed meanwhile follow right after that response.
  *
+ * HTTP GET and HEAD requests go to the handler set with `onGet` (the node's dashboard), when one is
+ * set and it takes the request; everything else goes to the JSON-RPC HTTP transport as before.
+ *
  * Limits, none of which buffers without bound: `maxConnections` (WS upgrades and HTTP get 503),
  * `maxRequestBytes` (WS closes with 1009, HTTP answers 413), `maxInFlightPerConnection` (stops reading
  * the socket), `maxBufferedBytesPerConnection` (a client that does not read is dropped),
  * `maxSubscriptionsPerConnection` (-32006), `maxBatchLength` (-32010).
  */
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { isIP } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "../../../primitives/logger.js";
@@ -38,6 +41,12 @@ export interface RpcServerModules {
 }
 
 /**
+ * Answers an HTTP GET or HEAD request that is not JSON-RPC (a static page); returns false, without
+ * touching `res`, for a path it does not serve (the request then gets the transport's 405).
+ */
+export type HttpGetHandler = (req: IncomingMessage, res: ServerResponse) => boolean;
+
+/**
  * The server as a whole: the method registry, the dispatcher, the subscriptions, and the WebSocket and
  * HTTP transports on one `http.Server`, which it starts and stops.
  */
@@ -51,6 +60,7 @@ export class RpcServer implements IRpcServer {
   private readonly ws: WsTransport;
   private readonly httpTransport: HttpTransport;
   private nextConnectionId = 1;
+  private getHandler: HttpGetHandler | undefined;
   private listening = false;
   private closing: Promise<void> | null = null;
 
@@ -73,7 +83,10 @@ export class RpcServer implements IRpcServer {
     };
     this.ws = new WsTransport(host);
     this.httpTransport = new HttpTransport(host);
-    this.http = createServer((req, res) => this.httpTransport.onRequest(req, res));
+    this.http = createServer((req, res) => {
+      if ((req.method === "GET" || req.method === "HEAD") && this.getHandler?.(req, res)) return;
+      this.httpTransport.onRequest(req, res);
+    });
     this.http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.ws.onUpgrade(req, socket, head),
     );
@@ -95,6 +108,11 @@ export class RpcServer implements IRpcServer {
 
   register<P extends readonly unknown[] = unknown[], T = unknown>(def: RpcDef<P, T>): void {
     this.registry.register(def);
+  }
+
+  /** Serves HTTP GET and HEAD requests the handler takes (JSON-RPC is POST and WebSocket upgrades only). */
+  onGet(handler: HttpGetHandler): void {
+    this.getHandler = handler;
   }
 
   listen(): Promise<number> {
