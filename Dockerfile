@@ -30,6 +30,8 @@ COPY --from=build --chown=node:node /app/package.json /app/package-lock.json ./
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
 COPY --from=build --chown=node:node /app/bin ./bin
+# The dashboard's page files, served by the node at / on its RPC port.
+COPY --from=build --chown=node:node /app/node/dashboard/static ./node/dashboard/static
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
