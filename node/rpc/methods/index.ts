@@ -1,6 +1,7 @@
 import type { RpcDef } from "../server/index.js";
 import { authorMethods } from "./author.js";
 import { chainMethods } from "./chain.js";
+import { chainHeadMethods } from "./chainHead/index.js";
 import type { RpcDeps } from "./context.js";
 import { type BlockFactory, engineMethods } from "./engine.js";
 import { grandpaMethods } from "./grandpa.js";
@@ -23,5 +24,7 @@ export function chainRpcMethods(deps: RpcDeps, blockFactory?: BlockFactory): Rpc
     ...grandpaMethods(deps),
     ...tensorchainMethods(deps),
     ...engineMethods(blockFactory),
+    // The new JSON-RPC interface (json-rpc-interface-spec).
+    ...chainHeadMethods(deps),
   ];
 }
