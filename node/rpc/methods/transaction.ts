@@ -2,6 +2,8 @@
  * `transaction_v1_broadcast` / `transaction_v1_stop`: hands a transaction to the pool, which gossips it,
  * without reporting anything back. An operation lasts until it is stopped or the transaction leaves the
  * pool for good (finalized, invalid, dropped), as in Substrate; an invalid transaction ends it silently.
+ * Stopping an operation that ended on its own a short while ago (the usual case: a client stops the
+ * broadcast once it sees the transaction finalized) answers null, like stopping a live one.
  */
 import { randomBytes } from "node:crypto";
 import { fromHex } from "../../../primitives/hex.js";
@@ -11,6 +13,8 @@ import { method, type RpcDeps } from "./context.js";
 
 /** Broadcasts one connection may run at once (the spec requires at least 4); beyond it `null`. */
 export const MAX_BROADCASTS_PER_CONNECTION = 16;
+/** Operations that ended on their own, remembered (oldest out) so that stopping them is not an error. */
+const REMEMBERED_ENDED = 1024;
 
 interface Broadcast {
   connectionId: number;
@@ -21,11 +25,17 @@ export function transactionMethods(deps: Pick<RpcDeps, "pool">): RpcDef[] {
   const { pool } = deps;
   const broadcasts = new Map<string, Broadcast>();
   const perConnection = new Map<number, number>();
+  /** Operation id -> connection, of operations that ended without `transaction_v1_stop`. */
+  const ended = new Map<string, number>();
 
-  const end = (id: string): boolean => {
+  const end = (id: string, stopped: boolean): boolean => {
     const b = broadcasts.get(id);
     if (b === undefined) return false;
     broadcasts.delete(id);
+    if (!stopped) {
+      ended.set(id, b.connectionId);
+      if (ended.size > REMEMBERED_ENDED) ended.delete(ended.keys().next().value!);
+    }
     b.watcher?.close();
     const n = (perConnection.get(b.connectionId) ?? 1) - 1;
     if (n > 0) perConnection.set(b.connectionId, n);
@@ -49,10 +59,10 @@ export function transactionMethods(deps: Pick<RpcDeps, "pool">): RpcDef[] {
             if (broadcasts.get(id) !== broadcast) return watcher.close();
             broadcast.watcher = watcher;
             watcher.on((status) => {
-              if (isTerminal(status)) end(id);
+              if (isTerminal(status)) end(id, false);
             });
           },
-          () => end(id),
+          () => end(id, false),
         );
         return id;
       },
@@ -61,8 +71,9 @@ export function transactionMethods(deps: Pick<RpcDeps, "pool">): RpcDef[] {
       name: "transaction_v1_stop",
       params: [param.string("operationId")],
       handler: ([id], ctx) => {
-        if (broadcasts.get(id)?.connectionId !== ctx.connectionId || !end(id))
-          throw new RpcError(RpcErrorCode.InvalidParams, "Invalid operation id");
+        if (broadcasts.get(id)?.connectionId === ctx.connectionId) end(id, true);
+        else if (ended.get(id) === ctx.connectionId) ended.delete(id);
+        else throw new RpcError(RpcErrorCode.InvalidParams, "Invalid operation id");
         return null;
       },
     }),

@@ -89,13 +89,26 @@ describe("transaction_v1_broadcast / transaction_v1_stop", () => {
     expect((await client.request("transaction_v1_stop", [id])).error.code).toBe(-32602);
   });
 
-  it("an invalid transaction gets an id all the same, and nothing happens", async () => {
+  it("an invalid transaction gets an id all the same, and nothing happens; stopping it is fine", async () => {
     fx = await startFixture();
     const { client, pool } = fx;
     const id = (await client.request("transaction_v1_broadcast", ["0x0102"])).result;
     expect(typeof id).toBe("string");
     await new Promise((r) => setTimeout(r, 50));
     expect(pool.pending()).toEqual([]);
+    expect((await client.request("transaction_v1_stop", [id])).result).toBeNull();
+    expect((await client.request("transaction_v1_stop", [id])).error.code).toBe(-32602);
+  });
+
+  it("ends when the transaction is finalized; the client's stop afterwards answers null", async () => {
+    fx = await startFixture();
+    const { client, chain, pool } = fx;
+    const id = (await client.request("transaction_v1_broadcast", [toHex(transfer(chain, 0))])).result;
+    for (let i = 0; i < 50 && pool.pending().length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    const block = await fx.block();
+    await chain.finalize(block.hash);
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await client.request("transaction_v1_stop", [id])).result).toBeNull();
   });
 
   it("returns null past the per-connection limit of broadcasts", async () => {
