@@ -2,11 +2,13 @@
  * Genesis storage: each pallet's genesis config applied to empty state, with its invariants asserted.
  */
 import type { SignatureChecker } from "../primitives/crypto/index.js";
+import { blake2_256 } from "../primitives/hashing.js";
 import { T } from "../primitives/scale/types.js";
 import { EXISTENTIAL_DEPOSIT } from "./constants.js";
 import { TREASURY_ACCOUNT } from "./executive.js";
 import { Ext } from "./frame/ext.js";
 import type { StateBackend } from "./frame/overlay.js";
+import { metadataV15 } from "./metadata.js";
 import { type BabeGenesisConfig, buildBabeGenesis } from "./pallets/babe.js";
 import { buildBalancesGenesis, mint } from "./pallets/balances.js";
 import { buildJobManagerGenesis, type JobParamsValue } from "./pallets/jobManager/index.js";
@@ -15,6 +17,7 @@ import { buildStakingGenesis, type StakingGenesisConfig } from "./pallets/stakin
 import { Sudo } from "./pallets/sudo.js";
 import { accountExists } from "./pallets/system.js";
 import { buildWorkerRegistryGenesis, type RegistryParamsValue } from "./pallets/workerRegistry.js";
+import { RUNTIME_VERSION } from "./version.js";
 
 export interface GenesisConfig {
   balances: [Uint8Array, bigint][];
@@ -43,6 +46,22 @@ const noSignatures: SignatureChecker = {
   },
 };
 
+/** `:code`: the well-known key under which a Substrate chain keeps its runtime's Wasm blob. */
+export const CODE_KEY: Uint8Array = new TextEncoder().encode(":code");
+
+/**
+ * The value under `:code`. This runtime is not a Wasm blob, so what is stored identifies it instead:
+ * SCALE `(spec_name: String, spec_version: u32, blake2_256(metadata V15))`. Clients that key runtimes
+ * by the hash of `:code` (polkadot-api does) then see it change exactly when the runtime does.
+ */
+export function runtimeCode(): Uint8Array {
+  return Uint8Array.from([
+    ...T.str.enc(RUNTIME_VERSION.specName),
+    ...T.u32.enc(RUNTIME_VERSION.specVersion),
+    ...blake2_256(metadataV15()),
+  ]);
+}
+
 /** The genesis state as key/value pairs. Throws if the config breaks an invariant. */
 export function buildGenesisStorage(config: GenesisConfig): [Uint8Array, Uint8Array][] {
   const ext = new Ext(emptyBackend, noSignatures);
@@ -63,7 +82,9 @@ export function buildGenesisStorage(config: GenesisConfig): [Uint8Array, Uint8Ar
   if (config.jobManager) buildJobManagerGenesis(ext, config.jobManager);
   if (config.babe) buildBabeGenesis(ext, config.babe);
   // Genesis events are not kept (as in FRAME): the first block starts with none.
-  return ext.overlay.drain().filter((e): e is [Uint8Array, Uint8Array] => e[1] !== null);
+  const storage = ext.overlay.drain().filter((e): e is [Uint8Array, Uint8Array] => e[1] !== null);
+  storage.push([CODE_KEY, runtimeCode()]);
+  return storage;
 }
 
 export { T };

@@ -5,6 +5,7 @@ import { metadataV14, RUNTIME_VERSION } from "../../../runtime/index.js";
 import type { RuntimeView } from "../../chain/runtimeView.js";
 import type { BlockRef } from "../../chain/types.js";
 import { param, type RpcDef, RpcError, RpcErrorCode } from "../server/index.js";
+import { callDataParam } from "./callData.js";
 import { callAt, method, type RpcDeps, runtimeAt, subscription } from "./context.js";
 
 /** Most keys `state_getKeysPaged` returns at once, as in Substrate. */
@@ -110,7 +111,7 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
     method({
       name: "state_call",
       aliases: ["state_callAt"],
-      params: [param.string("method"), param.hex("data"), at],
+      params: [param.string("method"), callDataParam("data"), at],
       handler: async ([method, data, a]) => toHex(await callAt(deps, a, method, fromHex(data))),
     }),
     method({
