@@ -2,7 +2,7 @@
 #
 #   docker build -t tensorchain:dev .
 #   docker run --rm -p 127.0.0.1:9944:9944 tensorchain:dev --dev --rpc-external
-#   docker compose up --build              (the 4-validator devnet of docker-compose.yml)
+#   docker compose up --build              (the devnet of docker-compose.yml: 4 validators, 2 workers, 1 evaluator)
 #
 # The build needs the npm registry: `npm ci` installs the locked dependencies (including native
 # prebuilds for level and onnxruntime-node), and its `prepare` script compiles the TypeScript into dist/.
@@ -13,8 +13,8 @@ WORKDIR /app
 # Dependencies first, so that a source change does not reinstall them. `--ignore-scripts` skips
 # `prepare` (the build needs the sources) and the `node` package's download of a second Node.js (the
 # image has one); the native packages' install scripts run next. The CPU build of onnxruntime-node is
-# in its npm package; .npmrc (and ONNXRUNTIME_NODE_INSTALL=skip) stop it fetching the CUDA binaries
-# from outside the npm registry.
+# in its npm package; ONNXRUNTIME_NODE_INSTALL=skip (and, with npm >= 11.16, package.json's allowScripts)
+# stop it fetching the CUDA binaries from outside the npm registry.
 ENV ONNXRUNTIME_NODE_INSTALL=skip
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --ignore-scripts \

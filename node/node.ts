@@ -438,6 +438,7 @@ export class TensorchainNode {
         pool,
         peerCount: () => services?.network.peers().length ?? 0,
         isSyncing: () => services?.sync.isSyncing() ?? false,
+        syncTarget: services && (() => services.sync.highestBlock()),
         logger: logger.child({ module: "informant" }),
       },
     );

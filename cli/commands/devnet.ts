@@ -17,6 +17,10 @@
  * evaluator nodes (`Evaluator1`…, `--evaluator`), full nodes that dial every validator, with the ports
  * after the validators'. Their accounts are endowed like the dev accounts in a copy of the chain spec
  * (`<dir>/chain-spec.json`, `withRoleAccounts`) that every node of the devnet then runs.
+ *
+ * `--compose` prints the same devnet as a docker-compose.yml instead (cli/commands/devnetCompose.ts, built
+ * from the same `devnetMembers` / `memberArgs` / `devnetChainSpec`); `--write-chain-spec <file>` writes
+ * the chain spec the devnet runs and exits (the compose file's one-shot `chain-spec` service).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import {
@@ -54,7 +58,8 @@ export const DEVNET_STOP_GRACE_MS = 10_000;
 
 export type DevnetErrorType =
   | { code: "DEVNET_ERROR_TOO_MANY_VALIDATORS"; requested: number; max: number }
-  | { code: "DEVNET_ERROR_PORT_RANGE"; port: number };
+  | { code: "DEVNET_ERROR_PORT_RANGE"; port: number }
+  | { code: "DEVNET_ERROR_COMPOSE_CHAIN"; chain: string };
 export class DevnetError extends TensorchainError<DevnetErrorType> {}
 
 export interface DevnetOptions {
@@ -106,9 +111,109 @@ export function withRoleAccounts(spec: ChainSpec, names: string[]): ChainSpec {
   return copy;
 }
 
+/** What a devnet node does: produce blocks, train jobs, or score results. */
+export type DevnetRole = "validator" | "worker" | "evaluator";
+
+/** One node of a devnet by name (its dev account is //Name) and role. */
+export interface DevnetMember {
+  name: string;
+  role: DevnetRole;
+}
+
+/**
+ * The nodes of a devnet, in order: the first `validators` of `DEVNET_VALIDATORS`, then `Worker1`…,
+ * then `Evaluator1`…. The one description both `tensorchain devnet` and its `--compose` output start from.
+ */
+export function devnetMembers(validators: number, workers = 0, evaluators = 0): DevnetMember[] {
+  const max = DEVNET_VALIDATORS.length;
+  if (!Number.isInteger(validators) || validators < 1 || validators > max)
+    throw new DevnetError(
+      { code: "DEVNET_ERROR_TOO_MANY_VALIDATORS", requested: validators, max },
+      `--validators must be between 1 and ${max} (the devnet has ${max} genesis validators: ${DEVNET_VALIDATORS.join(", ")})`,
+    );
+  return [
+    ...DEVNET_VALIDATORS.slice(0, validators).map((name) => ({ name, role: "validator" as const })),
+    ...devnetRoleNames(workers, evaluators).map((name, k) => ({
+      name,
+      role: k < workers ? ("worker" as const) : ("evaluator" as const),
+    })),
+  ];
+}
+
+/** The flags that make a member what it is: `--validator --alice`, or `--worker --worker-suri //Worker1`. */
+export function memberRoleArgs(member: DevnetMember): string[] {
+  return member.role === "validator"
+    ? ["--validator", `--${member.name.toLowerCase()}`]
+    : [`--${member.role}`, "--worker-suri", `//${member.name}`];
+}
+
+/** The members a node dials at start: a validator the other validators, a worker or evaluator every validator. */
+export function bootnodesOf(member: DevnetMember, members: DevnetMember[]): DevnetMember[] {
+  return members.filter((m) => m.role === "validator" && m !== member);
+}
+
+/** Where a member runs: everything of its command line that is not who it is. */
+export interface MemberPlacement {
+  chain: string;
+  basePath: string;
+  port: number;
+  /** `--listen-addr` (the native devnet listens on 127.0.0.1 only). */
+  listenAddr?: string;
+  rpcPort: number;
+  /** `--rpc-external --rpc-methods safe` (in a container, whose port is published to 127.0.0.1). */
+  rpcExternal?: boolean;
+  /** `--prometheus-port <port>`; undefined: `--no-prometheus`. */
+  prometheusPort?: number;
+  /** `--prometheus-external` (in a container). */
+  prometheusExternal?: boolean;
+  bootnodes: string[];
+  log?: string;
+}
+
+/** A devnet member's command line: the arguments after `tensorchain`. */
+export function memberArgs(member: DevnetMember, at: MemberPlacement): string[] {
+  return [
+    "--chain",
+    at.chain,
+    ...memberRoleArgs(member),
+    "--name",
+    member.name,
+    "--base-path",
+    at.basePath,
+    "--port",
+    String(at.port),
+    ...(at.listenAddr !== undefined ? ["--listen-addr", at.listenAddr] : []),
+    "--rpc-port",
+    String(at.rpcPort),
+    ...(at.rpcExternal ? ["--rpc-external", "--rpc-methods", "safe"] : []),
+    ...(at.prometheusPort === undefined
+      ? ["--no-prometheus"]
+      : ["--prometheus-port", String(at.prometheusPort), ...(at.prometheusExternal ? ["--prometheus-external"] : [])]),
+    "--node-key",
+    hexOf(devNodeKey(member.name)),
+    ...(at.bootnodes.length > 0 ? ["--bootnodes", ...at.bootnodes] : []),
+    ...(at.log !== undefined ? ["--log", at.log] : []),
+  ];
+}
+
+/**
+ * The chain spec a devnet runs instead of `spec` itself: a copy with the worker and evaluator accounts
+ * endowed and `--block-time` as the slot length; undefined when `spec` serves as it is.
+ */
+export function devnetChainSpec(
+  spec: ChainSpec,
+  opts: { workers?: number; evaluators?: number; blockTime?: number },
+): ChainSpec | undefined {
+  const roles = devnetRoleNames(opts.workers ?? 0, opts.evaluators ?? 0);
+  if (roles.length === 0 && opts.blockTime === undefined) return undefined;
+  const withRoles = roles.length > 0 ? withRoleAccounts(spec, roles) : spec;
+  return opts.blockTime !== undefined ? withSlotDuration(withRoles, opts.blockTime) : withRoles;
+}
+
 /** One node of the devnet: who it is, where it listens, and its exact command line. */
 export interface DevnetNodePlan {
   name: string;
+  role: DevnetRole;
   basePath: string;
   rpcPort: number;
   p2pPort: number;
@@ -124,32 +229,23 @@ export interface DevnetNodePlan {
 
 export const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");
 
-/** The command lines of a devnet; pure apart from computing peer ids. */
+/** The command lines of a devnet on 127.0.0.1; pure apart from computing peer ids. */
 export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]> {
-  const max = DEVNET_VALIDATORS.length;
-  if (!Number.isInteger(opts.validators) || opts.validators < 1 || opts.validators > max)
-    throw new DevnetError(
-      { code: "DEVNET_ERROR_TOO_MANY_VALIDATORS", requested: opts.validators, max },
-      `--validators must be between 1 and ${max} (the devnet has ${max} genesis validators: ${DEVNET_VALIDATORS.join(", ")})`,
-    );
-  const total = opts.validators + (opts.workers ?? 0) + (opts.evaluators ?? 0);
-  if (opts.prometheusPort !== undefined && opts.prometheusPort + total - 1 > 65535)
-    throw new DevnetError(
-      { code: "DEVNET_ERROR_PORT_RANGE", port: opts.prometheusPort + total - 1 },
-      `Port ${opts.prometheusPort + total - 1} is out of range`,
-    );
-  /** Node i's metrics flags. */
-  const metricsArgs = (i: number) =>
-    opts.prometheusPort === undefined ? ["--no-prometheus"] : ["--prometheus-port", String(opts.prometheusPort + i)];
-  for (const port of [opts.rpcPort + opts.validators - 1, opts.p2pPort + opts.validators - 1])
-    if (port > 65535) throw new DevnetError({ code: "DEVNET_ERROR_PORT_RANGE", port }, `Port ${port} is out of range`);
-  const names = DEVNET_VALIDATORS.slice(0, opts.validators);
+  const members = devnetMembers(opts.validators, opts.workers ?? 0, opts.evaluators ?? 0);
+  const last = members.length - 1;
+  for (const base of [opts.rpcPort, opts.p2pPort, opts.prometheusPort])
+    if (base !== undefined && base + last > 65535)
+      throw new DevnetError(
+        { code: "DEVNET_ERROR_PORT_RANGE", port: base + last },
+        `Port ${base + last} is out of range`,
+      );
   const nodes: DevnetNodePlan[] = await Promise.all(
-    names.map(async (name, i) => {
+    members.map(async ({ name, role }, i) => {
       const p2pPort = opts.p2pPort + i;
       const peerId = await devPeerId(name);
       return {
         name,
+        role,
         basePath: join(opts.baseDir, name.toLowerCase()),
         rpcPort: opts.rpcPort + i,
         p2pPort,
@@ -161,73 +257,17 @@ export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]>
       };
     }),
   );
-  const validatorAddrs = nodes.map((n) => n.multiaddr);
-  for (const [i, node] of nodes.entries()) {
-    const others = nodes.filter((n) => n !== node).map((n) => n.multiaddr);
-    node.args = [
-      "--chain",
-      opts.chain,
-      "--validator",
-      `--${node.name.toLowerCase()}`,
-      "--name",
-      node.name,
-      "--base-path",
-      node.basePath,
-      "--port",
-      String(node.p2pPort),
-      "--listen-addr",
-      `/ip4/127.0.0.1/tcp/${node.p2pPort}`,
-      "--rpc-port",
-      String(node.rpcPort),
-      ...metricsArgs(i),
-      "--node-key",
-      hexOf(devNodeKey(node.name)),
-      ...(others.length > 0 ? ["--bootnodes", ...others] : []),
-      ...(opts.log !== undefined ? ["--log", opts.log] : []),
-    ];
-  }
-  const roles = devnetRoleNames(opts.workers ?? 0, opts.evaluators ?? 0);
-  for (const port of [opts.rpcPort + nodes.length + roles.length - 1, opts.p2pPort + nodes.length + roles.length - 1])
-    if (port > 65535) throw new DevnetError({ code: "DEVNET_ERROR_PORT_RANGE", port }, `Port ${port} is out of range`);
-  for (const [k, name] of roles.entries()) {
-    const i = nodes.length;
-    const p2pPort = opts.p2pPort + i;
-    const peerId = await devPeerId(name);
-    const basePath = join(opts.baseDir, name.toLowerCase());
-    nodes.push({
-      name,
-      basePath,
-      rpcPort: opts.rpcPort + i,
-      p2pPort,
-      prometheusPort: opts.prometheusPort === undefined ? undefined : opts.prometheusPort + i,
-      peerId,
-      multiaddr: `/ip4/127.0.0.1/tcp/${p2pPort}/p2p/${peerId}`,
-      rpcUrl: `ws://127.0.0.1:${opts.rpcPort + i}`,
-      args: [
-        "--chain",
-        opts.chain,
-        k < (opts.workers ?? 0) ? "--worker" : "--evaluator",
-        "--worker-suri",
-        `//${name}`,
-        "--name",
-        name,
-        "--base-path",
-        basePath,
-        "--port",
-        String(p2pPort),
-        "--listen-addr",
-        `/ip4/127.0.0.1/tcp/${p2pPort}`,
-        "--rpc-port",
-        String(opts.rpcPort + i),
-        ...metricsArgs(i),
-        "--node-key",
-        hexOf(devNodeKey(name)),
-        "--bootnodes",
-        ...validatorAddrs,
-        ...(opts.log !== undefined ? ["--log", opts.log] : []),
-      ],
+  for (const [i, node] of nodes.entries())
+    node.args = memberArgs(members[i], {
+      chain: opts.chain,
+      basePath: node.basePath,
+      port: node.p2pPort,
+      listenAddr: `/ip4/127.0.0.1/tcp/${node.p2pPort}`,
+      rpcPort: node.rpcPort,
+      prometheusPort: node.prometheusPort,
+      bootnodes: bootnodesOf(members[i], members).map((m) => nodes[members.indexOf(m)].multiaddr),
+      log: opts.log,
     });
-  }
   return nodes;
 }
 
@@ -363,6 +403,10 @@ interface DevnetFlags {
   log?: string;
   workers: number;
   evaluators: number;
+  /** Print the devnet as a docker-compose.yml instead of starting it. */
+  compose?: boolean;
+  /** Write the devnet's chain spec to this file instead of starting it (compose's chain-spec service). */
+  writeChainSpec?: string;
 }
 
 function parseValidators(value: string): number {
@@ -408,6 +452,14 @@ export function registerDevnetCommand(program: Command): void {
     .option("-l, --log <filter>", "Log filter passed to every node")
     .option("--workers <n>", "Worker nodes (--worker, accounts //Worker1…) to add", parseNonNegativeInt, 0)
     .option("--evaluators <n>", "Evaluator nodes (--evaluator, accounts //Evaluator1…) to add", parseNonNegativeInt, 0)
+    .option(
+      "--compose",
+      "Print this devnet as a docker-compose.yml (node i's RPC on 127.0.0.1:<rpc-port + i>) and exit",
+    )
+    .option(
+      "--write-chain-spec <file>",
+      "Write the chain spec this devnet runs (worker and evaluator accounts endowed, --block-time) and exit",
+    )
     .action(async (flags: DevnetFlags) => {
       process.exitCode = await runDevnet(flags);
     });
@@ -416,17 +468,39 @@ export function registerDevnetCommand(program: Command): void {
 /** The `devnet` command: plans, prints, starts, waits for a signal or for every node to exit. Returns the exit code. */
 export async function runDevnet(flags: DevnetFlags): Promise<number> {
   await cryptoReady();
+  if (flags.compose) {
+    const { devnetCompose } = await import("./devnetCompose.js");
+    process.stdout.write(
+      await devnetCompose({
+        validators: flags.validators,
+        workers: flags.workers,
+        evaluators: flags.evaluators,
+        rpcPort: flags.rpcPort,
+        prometheusPort: flags.prometheus ? flags.prometheusPort : undefined,
+        chain: flags.chain,
+        blockTime: flags.blockTime,
+        log: flags.log,
+      }),
+    );
+    return 0;
+  }
   const spec = loadChainSpec(flags.chain);
+  const ownSpec = devnetChainSpec(spec, flags);
+  if (flags.writeChainSpec !== undefined) {
+    const file = resolve(flags.writeChainSpec);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify(ownSpec ?? spec, null, 2));
+    process.stdout.write(`Wrote the devnet's chain spec to ${file}\n`);
+    return 0;
+  }
   const temporary = flags.baseDir === undefined;
   const baseDir = flags.baseDir ? resolve(flags.baseDir) : mkdtempSync(join(tmpdir(), "tensorchain-devnet-"));
   let chain = flags.chain;
   const roles = devnetRoleNames(flags.workers, flags.evaluators);
-  if (roles.length > 0 || flags.blockTime !== undefined) {
-    let devnetSpec = roles.length > 0 ? withRoleAccounts(spec, roles) : spec;
-    if (flags.blockTime !== undefined) devnetSpec = withSlotDuration(devnetSpec, flags.blockTime);
+  if (ownSpec) {
     mkdirSync(baseDir, { recursive: true });
     chain = join(baseDir, "chain-spec.json");
-    writeFileSync(chain, JSON.stringify(devnetSpec, null, 2));
+    writeFileSync(chain, JSON.stringify(ownSpec, null, 2));
   }
   const nodes = await planDevnet({
     validators: flags.validators,

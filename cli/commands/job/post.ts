@@ -3,7 +3,8 @@
  * batch fits the training set), uploads them, commits to the test set with a random 32-byte salt that
  * it writes, with the test set's CID, to a 0600 file *before* posting (`--salt-file`), then posts. With
  * `--wait` it follows the job (`follow.ts`), reveals the test set once every result is in, and prints
- * each phase until the job ends (exit 0 on Succeeded, 1 otherwise).
+ * each phase until the job ends (exit 0 on Succeeded, 1 otherwise). Every line it prints starts with the
+ * seconds since it started; on a terminal each upload shows its progress (`progress.ts`).
  */
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
@@ -24,6 +25,7 @@ import { parseTrain } from "../run.js";
 import { minWorkerStake, send, withApi } from "./chain.js";
 import { DEFAULT_RPC, printer } from "./common.js";
 import { follow } from "./follow.js";
+import { uploadProgress, withElapsed } from "./progress.js";
 import { defaultSaltFile, type SaltFileContent, writeSaltFile } from "./saltFile.js";
 
 /** Phase lengths (blocks) of a posted job unless flags say otherwise. */
@@ -208,19 +210,25 @@ function specArg(s: JobSpecValue) {
 async function jobPost(f: JobPostFlags): Promise<void> {
   if ((f.epochs === undefined) === (f.steps === undefined))
     throw new InvalidArgumentError("give exactly one of --epochs and --steps");
+  const started = Date.now();
   await cryptoReady();
-  const print = printer(f.json);
+  const print = withElapsed(printer(f.json), started);
   const [model, train, test] = await Promise.all([readFile(f.model), readFile(f.train), readFile(f.test)]).then((b) =>
     b.map((x) => new Uint8Array(x)),
   );
   // Local checks first: nothing is uploaded or escrowed for a job no worker could run.
   checkDatasetFits(model, datasetOf(train, f.train), f.loss, f.batch);
   checkDatasetFits(model, datasetOf(test, f.test), f.loss, 1);
+  const upload = (label: string, bytes: Uint8Array, announce: boolean) => {
+    const onProgress = uploadProgress(label); // a live line on a terminal only
+    onProgress?.(0, bytes.length);
+    return uploadContent(f.rpc, bytes, { announce, onProgress });
+  };
   const [modelCid, trainCid, testCid] = [
-    await uploadContent(f.rpc, model),
-    await uploadContent(f.rpc, train),
+    await upload("model", model, true),
+    await upload("training set", train, true),
     // The test set's CID stays out of the DHT: whoever learns it could fetch the test set before the reveal.
-    await uploadContent(f.rpc, test, { announce: false }),
+    await upload("test set", test, false),
   ];
   print(
     "uploaded",
