@@ -21,6 +21,14 @@
  *   of each ended set id, kept so that the offences pallet can check equivocation evidence against
  *   the keys that were live when it was signed (FRAME's `pallet_session::historical`, without proofs).
  *
+ * - Disabled validators: authority indices in `DisabledValidators`, set by an offence
+ *   (`disableValidator`) for the rest of the set (cleared when a rotation changes the validators). A
+ *   disabled validator may not author blocks: the BABE pallet rejects a block whose pre-digest names
+ *   one, the node's BABE header check rejects its headers and its own node claims no slots
+ *   (`disabledValidatorsAt`). Its GRANDPA votes still count until the next set, as in Substrate, whose
+ *   GRANDPA client ignores `ConsensusLog::OnDisabled`: finality never depends on how many voters were
+ *   disabled, and the set's weights stay those every voter agreed on when the set started.
+ *
  * ## Assumptions
  * `set_keys` accepts any `proof` (ownership proofs are not checked, as in FRAME's default). A key can
  * be registered by one account only (`KeyOwner`). Elected validators without keys are left out of the
@@ -429,6 +437,17 @@ export function sessionOfSetId(ext: Ext, setId: bigint): number | undefined {
 /** Authority indices disabled (by an offence) in the current set. */
 export function disabledValidators(ext: Ext): number[] {
   return Session.storage.DisabledValidators.getOrDefault(ext);
+}
+
+/**
+ * The authority indices that may not author block `blockNumber` built on this state (its child, or a
+ * later block of the same session): the state's `DisabledValidators` while the block is in the state's
+ * session, and also at the next session's first block if the rotation keeps the same validators
+ * (`rotateSession` clears the list only when the set changes); none otherwise.
+ */
+export function disabledValidatorsAt(ext: Ext, blockNumber: number): number[] {
+  if (sessionIndexAt(blockNumber) === sessionIndex(ext)) return disabledValidators(ext);
+  return sameAuthorities(currentAuthorities(ext), nextAuthorities(ext), "account") ? disabledValidators(ext) : [];
 }
 
 /** The account that registered `key` under `keyType` ("babe" or "gran"), for turning evidence into an offender. */
