@@ -6,10 +6,10 @@
  * pallet's `SlashFraction` of the offender's exposure in the era of the offence is burned (its own
  * part and each nominator's part, proportionally; within one era only the highest fraction counts, so
  * a later offence burns only what its fraction adds, as FRAME's `ValidatorSlashInEra`), the offender
- * is chilled (so it is not elected again
- * until it calls `validate`) and disabled for the rest of its current session set. An (offender, kind,
- * session) is slashed at most once, and a piece of evidence (offender, slot or set id and round) is
- * used at most once.
+ * is chilled (so it is not elected again until it calls `validate`) and disabled for the rest of its
+ * current session set (within the set's disabling limit, `disablingLimit` in `session.ts`). An
+ * (offender, kind, session) is slashed at most once, and a piece of evidence (offender, slot or set
+ * id and round) is used at most once.
  *
  * `report_equivocation(equivocation_proof)` is an unsigned call, like `report_equivocation_unsigned`
  * of FRAME's `pallet_babe` and `pallet_grandpa`, but one call for both kinds of evidence: both end in

@@ -22,7 +22,8 @@
  *   the keys that were live when it was signed (FRAME's `pallet_session::historical`, without proofs).
  *
  * - Disabled validators: authority indices in `DisabledValidators`, set by an offence
- *   (`disableValidator`) for the rest of the set (cleared when a rotation changes the validators). A
+ *   (`disableValidator`) for the rest of the set (cleared when a rotation changes the validators), at
+ *   most a third of the set (`disablingLimit`, as FRAME's `UpToLimitDisablingStrategy`). A
  *   disabled validator may not author blocks: the BABE pallet rejects a block whose pre-digest names
  *   one, the node's BABE header check rejects its headers and its own node claims no slots
  *   (`disabledValidatorsAt`). Its GRANDPA votes still count until the next set, as in Substrate, whose
@@ -486,12 +487,29 @@ export function findAuthor(ext: Ext): Uint8Array | undefined {
   return undefined;
 }
 
-/** Disables `who` for the rest of the current set, if it is in it. */
+/**
+ * At most `(validators - 1) / DISABLING_LIMIT_FACTOR` validators of a set are disabled (FRAME's
+ * `UpToLimitDisablingStrategy`, factor 3: the byzantine threshold): offenders beyond the limit are
+ * slashed but keep authoring, so that offences never leave a set without enough authors. A set of
+ * three or fewer validators disables nobody.
+ */
+export const DISABLING_LIMIT_FACTOR = 3;
+
+/** How many validators of a set of `validators` may be disabled at once. */
+export function disablingLimit(validators: number): number {
+  return Math.floor(Math.max(validators - 1, 0) / DISABLING_LIMIT_FACTOR);
+}
+
+/**
+ * Disables `who` for the rest of the current set, if it is in it and the set's disabling limit
+ * (`disablingLimit`) is not reached.
+ */
 export function disableValidator(ext: Ext, who: Uint8Array): void {
-  const index = Session.storage.Validators.getOrDefault(ext).findIndex((v) => same(v, who));
+  const validators = Session.storage.Validators.getOrDefault(ext);
+  const index = validators.findIndex((v) => same(v, who));
   if (index < 0) return;
   const disabled = Session.storage.DisabledValidators.getOrDefault(ext);
-  if (disabled.includes(index)) return;
+  if (disabled.includes(index) || disabled.length >= disablingLimit(validators.length)) return;
   disabled.push(index);
   disabled.sort((a, b) => a - b);
   Session.storage.DisabledValidators.put(ext, disabled);

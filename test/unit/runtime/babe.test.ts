@@ -203,14 +203,18 @@ describe("babe pallet: slots", () => {
 });
 
 describe("babe pallet: disabled authors", () => {
-  /** Alice, Bob and Charlie validate; Ferdie is sudo; Alice is slashed (and so disabled) in block 1. */
+  /**
+   * Alice, Bob, Charlie and Dave validate (four, so that one may be disabled); Ferdie is sudo; Alice is
+   * slashed (and so disabled) in block 1.
+   */
   function aliceDisabled() {
     const rt = withStaking({
-      balances: ["Alice", "Bob", "Charlie", "Ferdie"].map((n) => [n, 1000n * UNIT]),
+      balances: ["Alice", "Bob", "Charlie", "Dave", "Ferdie"].map((n) => [n, 1000n * UNIT]),
       validators: [
         ["Alice", 100n * UNIT],
         ["Bob", 100n * UNIT],
         ["Charlie", 100n * UNIT],
+        ["Dave", 100n * UNIT],
       ],
       slashFraction: 100_000_000,
       sudo: "Ferdie",
@@ -252,7 +256,7 @@ describe("babe pallet: disabled authors", () => {
     );
     rt.runTo(3 * SESSION_LENGTH - 1, byBob);
     expect(rt.read(disabledValidators)).toEqual([alice]);
-    // Era 1 (from session 3) elects Bob and Charlie (Alice was chilled): a new set, nobody disabled, and
+    // Era 1 (from session 3) elects Bob, Charlie and Dave (Alice was chilled): a new set, nobody disabled, and
     // Alice's old index is another validator's, who may author.
     expect(rt.read((e) => disabledValidatorsAt(e, 3 * SESSION_LENGTH))).toEqual([]);
     rt.block([], { digest: [babePreDigest(alice, 1000n)] });

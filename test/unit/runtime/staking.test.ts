@@ -349,9 +349,16 @@ describe("offences", () => {
     const rt = runtime({ nominators: [["Dave", 100n * UNIT, ["Alice"]]] });
     return rt;
   }
+  /** Four validators (Eve too): one of them may be disabled, (4 - 1) / 3. */
+  const FOUR: [string, bigint][] = [
+    ["Alice", 100n * UNIT],
+    ["Bob", 100n * UNIT],
+    ["Charlie", 100n * UNIT],
+    ["Eve", 100n * UNIT],
+  ];
 
   it("slashes SlashFraction of the offender's and its nominators' exposure, burns it, chills and disables", () => {
-    const rt = offended();
+    const rt = runtime({ validators: FOUR, nominators: [["Dave", 100n * UNIT, ["Alice"]]] });
     const issuance = rt.read(totalIssuance);
     const aliceIndex = rt.read(currentAuthorities).findIndex((a) => Buffer.compare(a.account, pk("Alice")) === 0);
     expect(rt.sudo(dev("Ferdie"), forceOffence("Alice", 0))).toEqual(OK);
@@ -392,8 +399,26 @@ describe("offences", () => {
     expect(rt.eventsOf("Staking", "Slashed")).toEqual([]);
     // Chilled: not elected for the next era.
     rt.runTo(ERA_BLOCKS);
-    expect(validatorSet(rt)).toEqual(["Bob", "Charlie"]);
+    expect(validatorSet(rt)).toEqual(["Bob", "Charlie", "Eve"]);
     expect(rt.read(disabledValidators)).toEqual([]);
+  });
+
+  it("disables at most (validators - 1) / 3 of the set; further offenders are slashed and chilled only", () => {
+    const rt = runtime({ validators: FOUR });
+    const indexOf = (n: string) => rt.read(currentAuthorities).findIndex((a) => Buffer.compare(a.account, pk(n)) === 0);
+    rt.sudo(dev("Ferdie"), forceOffence("Alice", 0));
+    expect(rt.read(disabledValidators)).toEqual([indexOf("Alice")]);
+    rt.sudo(dev("Ferdie"), forceOffence("Bob", 0));
+    expect(rt.lastDispatchError()).toBeUndefined();
+    expect(ledgerOf(rt, "Bob")?.total).toBe(90n * UNIT);
+    expect(rt.read((e) => S.Validators.contains(e, pk("Bob")))).toBe(false);
+    expect(rt.read(disabledValidators)).toEqual([indexOf("Alice")]);
+    expect(rt.eventsOf("Session", "ValidatorDisabled")).toEqual([]);
+    // Three validators (or fewer): nobody is disabled, so offences never stop block production.
+    const three = runtime();
+    three.sudo(dev("Ferdie"), forceOffence("Alice", 0));
+    expect(ledgerOf(three, "Alice")?.total).toBe(90n * UNIT);
+    expect(three.read(disabledValidators)).toEqual([]);
   });
 
   it("slashes only the highest fraction per validator per era: a later larger offence slashes the difference", () => {

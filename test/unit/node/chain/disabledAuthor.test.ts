@@ -3,8 +3,8 @@
  * authors anyway is refused by the BABE header check and by the runtime, and honest validators keep
  * building. Its GRANDPA vote still counts until the set changes (as in Substrate).
  *
- * A chain on a temporary LevelDB with Alice, Bob and Charlie validating (100 each, 10% slash fraction)
- * and Ferdie as sudo; block 1, authored by Bob, applies an offence by Alice (`force_apply_offence`).
+ * A chain on a temporary LevelDB with Alice, Bob, Charlie and Dave validating (100 each, 10% slash
+ * fraction; four, so that one may be disabled) and Ferdie as sudo; block 1, authored by Bob, applies an offence by Alice (`force_apply_offence`).
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +33,7 @@ beforeAll(async () => {
   await cryptoReady();
 });
 
-const VALIDATORS = ["Alice", "Bob", "Charlie"];
+const VALIDATORS = ["Alice", "Bob", "Charlie", "Dave"];
 const sr = (name: string) => keypairFromSuri(`//${name}`);
 const pk = (name: string) => sr(name).publicKey;
 
@@ -126,7 +126,7 @@ describe("a disabled validator at the node", () => {
     const alice = worker(chain, "Alice");
     expect(await tryAuthor(alice, 140)).toEqual([]);
     expect(chain.best.hashHex).toBe(block1.hashHex);
-    // Bob (and Charlie) still author on block 1.
+    // Bob (like Charlie and Dave) still authors on block 1.
     const bob = await tryAuthor(worker(chain, "Bob"), 140);
     expect(bob.length).toBeGreaterThan(0);
     expect(bob[0]!.number).toBe(2);
@@ -173,7 +173,7 @@ describe("a disabled validator at the node", () => {
     const { chain, aliceIndex } = await aliceDisabledAtBlock1();
     const set = chain.bestRuntime.grandpaSet();
     expect(set.setId).toBe(0n);
-    expect(set.authorities).toHaveLength(3);
+    expect(set.authorities).toHaveLength(4);
     const aliceGrandpa = toHex(devSessionKeys("Alice").grandpa);
     expect(set.authorities.find((a) => toHex(a.id) === aliceGrandpa)?.weight).toBe(1n);
     expect(chain.bestRuntime.disabledAuthorities()).toEqual([aliceIndex]);
