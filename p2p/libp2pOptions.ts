@@ -7,13 +7,14 @@
  *   const host = await createP2pHost(opts, { genesisHash, handlers, scores, libp2p: helia.libp2p });
  *
  * TCP, noise, yamux; identify, ping, a Kademlia DHT under the chain's protocol prefix, gossipsub with
- * unsigned messages (ids are the hash of the data) and a frame limit just above the largest topic limit.
+ * unsigned messages (ids are the hash of the data) and a frame limit, inbound and outbound, of the
+ * largest topic limit plus the RPC framing around it (`GOSSIP_FRAME_OVERHEAD_BYTES`).
  * The connection gater refuses every connection of a banned peer and, with `reservedOnly`, of any peer
  * that is not reserved.
  */
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
-import { type GossipSub, gossipsub } from "@libp2p/gossipsub";
+import { type GossipSub, type GossipSubComponents, gossipsub } from "@libp2p/gossipsub";
 import { type Identify, identify } from "@libp2p/identify";
 import type { ConnectionGater, PeerId, PrivateKey } from "@libp2p/interface";
 import {
@@ -26,7 +27,9 @@ import {
 } from "@libp2p/kad-dht";
 import { type Ping, ping } from "@libp2p/ping";
 import { tcp } from "@libp2p/tcp";
+import { encode } from "it-length-prefixed";
 import type { Libp2pOptions } from "libp2p";
+import type { Uint8ArrayList } from "uint8arraylist";
 import type { P2pOptions } from "./options.js";
 import type { PeerScoreStore } from "./peerScore.js";
 import { protocolIds } from "./protocols.js";
@@ -53,8 +56,56 @@ export interface Libp2pOptionsContext {
   dhtRecords?: { validators?: Validators; selectors?: Selectors };
 }
 
-/** Gossipsub frame overhead allowed above the largest topic limit (protobuf fields, control messages). */
-export const GOSSIP_FRAME_OVERHEAD_BYTES = 64 * 1024;
+/**
+ * Gossipsub frame overhead allowed above the largest topic limit. One message's protobuf framing (the
+ * RPC and message fields, the topic name, length prefixes) is under 200 bytes, but a frame may also
+ * carry piggybacked control messages: an IHAVE lists up to 5000 message ids (34 bytes each in the
+ * protobuf) per topic, about 170 KB, for each of the chain's topics.
+ */
+export const GOSSIP_FRAME_OVERHEAD_BYTES = 1024 * 1024;
+
+/** The largest gossipsub RPC frame a host sends or accepts: the largest topic limit plus the overhead. */
+export function gossipFrameLimit(limits: P2pOptions["limits"]): number {
+  const maxTopicBytes = Math.max(
+    limits.gossipBlocksBytes,
+    limits.gossipTransactionsBytes,
+    limits.gossipFinalityBytes,
+    limits.gossipDefaultBytes,
+  );
+  return maxTopicBytes + GOSSIP_FRAME_OVERHEAD_BYTES;
+}
+
+/** The part of gossipsub's (unexported) `OutboundStream` that the wrapper below replaces. */
+interface OutboundStreamLike {
+  push(data: Uint8Array): void;
+  pushPrefixed(data: Uint8ArrayList): void;
+}
+
+/**
+ * Gossipsub (17.x) length-prefixes its outbound frames with it-length-prefixed's default limit of
+ * 4 MiB and has no option to raise it (only `maxInboundDataLength` for the inbound side;
+ * libp2p/js-libp2p#3427): a block near the 4 MiB topic limit fails to encode and reaches no peer.
+ * This wraps the service so that every outbound stream it opens encodes frames up to `maxFrameBytes`,
+ * the same limit its peers decode with. A larger frame still fails in the sender (logged by gossipsub,
+ * not sent to that peer), never in the receiver. Throws at start-up if gossipsub no longer keeps its
+ * outbound streams where this expects them.
+ */
+export function withOutboundFrameLimit(
+  factory: (components: GossipSubComponents) => GossipSub,
+  maxFrameBytes: number,
+): (components: GossipSubComponents) => GossipSub {
+  return (components) => {
+    const service = factory(components);
+    const streams = (service as unknown as { streamsOutbound?: unknown }).streamsOutbound;
+    if (!(streams instanceof Map)) throw new Error("gossipsub: no streamsOutbound map for the outbound frame limit");
+    const set = streams.set.bind(streams);
+    streams.set = (id: string, stream: OutboundStreamLike) => {
+      stream.push = (data) => stream.pushPrefixed(encode.single(data, { maxDataLength: maxFrameBytes }));
+      return set(id, stream);
+    };
+    return service;
+  };
+}
 
 /** Listen addresses: `listenAddrs`, else `/ip4/0.0.0.0/tcp/<port>` as Substrate does with `--port`. */
 export function listenAddrsOf(opts: P2pOptions): string[] {
@@ -80,24 +131,21 @@ export function buildConnectionGater(
 }
 
 export function buildLibp2pOptions(opts: P2pOptions, ctx: Libp2pOptionsContext): Libp2pOptions<P2pServices> {
-  const { limits } = opts;
-  const maxTopicBytes = Math.max(
-    limits.gossipBlocksBytes,
-    limits.gossipTransactionsBytes,
-    limits.gossipFinalityBytes,
-    limits.gossipDefaultBytes,
-  );
+  const frameLimit = gossipFrameLimit(opts.limits);
   const services: Libp2pOptions<P2pServices>["services"] = {
     identify: identify(),
     ping: ping(),
-    pubsub: gossipsub({
-      globalSignaturePolicy: "StrictNoSign",
-      allowPublishToZeroTopicPeers: true,
-      ignoreDuplicatePublishError: true,
-      emitSelf: false,
-      maxInboundDataLength: maxTopicBytes + GOSSIP_FRAME_OVERHEAD_BYTES,
-      maxOutboundBufferSize: 4 * (maxTopicBytes + GOSSIP_FRAME_OVERHEAD_BYTES),
-    }),
+    pubsub: withOutboundFrameLimit(
+      gossipsub({
+        globalSignaturePolicy: "StrictNoSign",
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        emitSelf: false,
+        maxInboundDataLength: frameLimit,
+        maxOutboundBufferSize: 4 * frameLimit,
+      }),
+      frameLimit,
+    ),
   };
   if (opts.enableDht) {
     services.dht = kadDHT({

@@ -106,6 +106,11 @@ export interface BabeSlotClaimerModules<Parent> {
   keys(): KeyPair[];
   /** The slot of `parent` (undefined for genesis). */
   parentSlot(parent: Parent): bigint | undefined;
+  /**
+   * Authority indices that may not author a child of `parent` (disabled by an offence): their keys
+   * claim nothing, as honest nodes would reject the block.
+   */
+  disabledAt?(parent: Parent): readonly number[];
 }
 
 /** An adapter for `SlotWorkerModules.claimSlot`. */
@@ -119,7 +124,9 @@ export function babeSlotClaimer<Parent>(
     if (parentSlot !== undefined && parentSlot >= slot) return undefined;
     const epoch = modules.epochAt(slot, parent);
     if (!epoch) return undefined;
-    const claim = claimSlot(slot, epoch, modules.keys());
+    const disabled = modules.disabledAt?.(parent) ?? [];
+    const keys = modules.keys().filter((k) => !disabled.includes(authorityIndexOf(epoch, k)));
+    const claim = claimSlot(slot, epoch, keys);
     if (!claim) return undefined;
     const key = claim.key;
     return {

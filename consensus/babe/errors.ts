@@ -11,6 +11,8 @@ export type BabeErrorType =
   | { code: "BABE_ERROR_SLOT_NOT_INCREASING"; slot: bigint; parentSlot: bigint }
   | { code: "BABE_ERROR_SLOT_NOT_IN_EPOCH"; slot: bigint; epochIndex: bigint; startSlot: bigint; endSlot: bigint }
   | { code: "BABE_ERROR_UNKNOWN_AUTHORITY"; authorityIndex: number; authorities: number }
+  /** The author is disabled (by an offence) for the rest of its set: it may not author blocks. */
+  | { code: "BABE_ERROR_DISABLED_AUTHORITY"; authorityIndex: number; slot: bigint }
   | { code: "BABE_ERROR_BAD_VRF_PROOF"; authorityIndex: number }
   /** A primary claim whose VRF output is not below the author's threshold, or a secondary claim by the wrong author. */
   | { code: "BABE_ERROR_NOT_ENTITLED"; authorityIndex: number; slot: bigint; reason: "threshold" | "secondary_author" }

@@ -6,8 +6,9 @@
  *   3. slot ≤ current slot + max drift                 FUTURE_SLOT
  *   4. slot > parent's slot                            SLOT_NOT_INCREASING
  *   5. slot inside the epoch, author index known       SLOT_NOT_IN_EPOCH / UNKNOWN_AUTHORITY
- *   6. seal signed by the claimed authority            BAD_SEAL
- *   7. entitlement: VRF proof and threshold (primary), rotation author and VRF proof (secondary)
+ *   6. author not disabled (by an offence)             DISABLED_AUTHORITY
+ *   7. seal signed by the claimed authority            BAD_SEAL
+ *   8. entitlement: VRF proof and threshold (primary), rotation author and VRF proof (secondary)
  *                                                      BAD_VRF_PROOF / NOT_ENTITLED / SECONDARY_NOT_ALLOWED
  */
 import { verifySr25519 } from "../../primitives/crypto/index.js";
@@ -29,6 +30,11 @@ export interface VerifyHeaderContext {
   epoch: BabeEpoch;
   /** The parent's slot; undefined when the parent is genesis (which has none). */
   parentSlot: bigint | undefined;
+  /**
+   * Authority indices that may not author this block: validators disabled by an offence, as the
+   * parent's runtime gives them for this block (none if absent).
+   */
+  disabledAuthorities?: readonly number[];
 }
 
 export interface VerifiedHeader {
@@ -86,6 +92,9 @@ export function verifyHeader(header: HeaderValue, ctx: VerifyHeaderContext): Ver
       authorityIndex,
       authorities: epoch.authorities.length,
     });
+  }
+  if (ctx.disabledAuthorities?.includes(authorityIndex)) {
+    throw new BabeError({ code: "BABE_ERROR_DISABLED_AUTHORITY", authorityIndex, slot });
   }
 
   const preHash = hashHeader(sealed.preHeader);

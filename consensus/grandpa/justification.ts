@@ -10,6 +10,7 @@ import { GrandpaError } from "./errors.js";
 import {
   type AuthoritySet,
   type BlockId,
+  type CommitMessage,
   checkVoteSignature,
   GrandpaJustification,
   type GrandpaJustificationValue,
@@ -67,43 +68,70 @@ export function verifyJustification(
   for (const h of j.votes_ancestries) ancestry.set(toHex(hashHeader(h)), h);
   const used = new Set<string>();
   const targetKey = toHex(target.hash);
-
-  const weights = new Map<string, bigint>();
-  for (const a of set.authorities) weights.set(toHex(a.id), (weights.get(toHex(a.id)) ?? 0n) + a.weight);
-  const signers = new Set<string>();
-  let weight = 0n;
-
-  for (const p of j.commit.precommits) {
-    const idKey = toHex(p.id);
-    const w = weights.get(idKey);
-    if (w === undefined) throw bad(`precommit by a non-authority ${idKey}`);
-    const vote: SignedVote = {
-      round: j.round,
-      setId: set.setId,
-      kind: "Precommit",
-      target: { hash: p.precommit.target_hash, number: p.precommit.target_number },
-      signature: p.signature,
-      id: p.id,
-    };
-    if (!checkVoteSignature(vote)) throw bad(`bad signature by ${idKey}`);
+  const precommits: SignedVote[] = j.commit.precommits.map((p) => ({
+    round: j.round,
+    setId: set.setId,
+    kind: "Precommit",
+    target: { hash: p.precommit.target_hash, number: p.precommit.target_number },
+    signature: p.signature,
+    id: p.id,
+  }));
+  checkPrecommits(precommits, set);
+  for (const vote of precommits) {
     // Walk from the precommit target back to the commit target through the ancestry headers.
     let cur = toHex(vote.target.hash);
     let number = vote.target.number;
     while (cur !== targetKey) {
       const h = ancestry.get(cur);
       if (!h || h.number !== number || number <= target.number)
-        throw bad(`precommit by ${idKey} does not descend from the commit target`);
+        throw bad(`precommit by ${toHex(vote.id)} does not descend from the commit target`);
       used.add(cur);
       cur = toHex(h.parentHash);
       number = h.number - 1;
     }
     if (number !== target.number) throw bad("precommit target number does not match its ancestry");
+  }
+  if (used.size !== ancestry.size) throw bad("unused headers in the votes ancestries");
+  return target;
+}
+
+/**
+ * Checks signed precommits (of one round) for `set`, without their targets' ancestry: each is signed by
+ * a member of the set for its round and the set's id, and the distinct signers weigh more than 2/3 of
+ * the set. Throws `GRANDPA_ERROR_BAD_JUSTIFICATION`.
+ */
+export function checkPrecommits(precommits: SignedVote[], set: AuthoritySet): void {
+  const weights = new Map<string, bigint>();
+  for (const a of set.authorities) weights.set(toHex(a.id), (weights.get(toHex(a.id)) ?? 0n) + a.weight);
+  const signers = new Set<string>();
+  let weight = 0n;
+  for (const vote of precommits) {
+    const idKey = toHex(vote.id);
+    const w = weights.get(idKey);
+    if (w === undefined) throw bad(`precommit by a non-authority ${idKey}`);
+    if (vote.kind !== "Precommit" || vote.setId !== set.setId || !checkVoteSignature(vote))
+      throw bad(`bad signature by ${idKey}`);
     if (!signers.has(idKey)) {
       signers.add(idKey);
       weight += w;
     }
   }
-  if (used.size !== ancestry.size) throw bad("unused headers in the votes ancestries");
   if (weight < supermajority(totalVoteWeight(set))) throw bad(`precommit weight ${weight} is not more than 2/3`);
-  return target;
+}
+
+/** The commit a justification carries, as gossiped (`FullCommitMessage`): the same precommits, no headers. */
+export function commitOf(setId: bigint, j: GrandpaJustificationValue): CommitMessage {
+  return {
+    round: j.round,
+    setId,
+    target: { hash: j.commit.target_hash, number: j.commit.target_number },
+    precommits: j.commit.precommits.map((p) => ({
+      round: j.round,
+      setId,
+      kind: "Precommit",
+      target: { hash: p.precommit.target_hash, number: p.precommit.target_number },
+      signature: p.signature,
+      id: p.id,
+    })),
+  };
 }

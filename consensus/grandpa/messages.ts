@@ -8,6 +8,10 @@
  *   VoteMessage      = { round: u64, set_id: u64, message: SignedMessage }            (gossip)
  *   Commit           = { target_hash, target_number, precommits: Vec<{ precommit, signature, id }> }
  *   GrandpaJustification = { round: u64, commit: Commit, votes_ancestries: Vec<Header> }
+ *   CompactCommit    = { target_hash, target_number, precommits: Vec<Precommit>, auth_data: Vec<([u8; 64], [u8; 32])> }
+ *   FullCommitMessage = { round: u64, set_id: u64, message: CompactCommit }
+ *   GossipMessage    = enum { 0: Vote(VoteMessage), 1: Commit(FullCommitMessage) }   (the finality topic; sc-consensus-grandpa
+ *                      also has 2: Neighbor, 3: CatchUpRequest, 4: CatchUp, which tensorchain does not gossip)
  *   ConsensusLog (Consensus(b"FRNK", …)) = enum { 1: ScheduledChange { next_authorities: Vec<([u8; 32], u64)>, delay: u32 },
  *                                        2: ForcedChange(u32, ScheduledChange), 3: OnDisabled(u64), 4: Pause(u32), 5: Resume(u32) }
  *   EquivocationProof = { set_id: u64, equivocation: enum { 0: Prevote(E), 1: Precommit(E) } },
@@ -170,6 +174,88 @@ function fromVoteMessage(m: TyValue<typeof VoteMessage>): SignedVote {
     target: { hash: msg.value.target_hash, number: msg.value.target_number },
     signature: m.message.signature,
     id: m.message.id,
+  };
+}
+
+/**
+ * Commit messages (sc-consensus-grandpa's `FullCommitMessage`): a voter that finalizes a block in a
+ * round gossips the target and the precommits that prove it, so that a node that missed those
+ * precommits finalizes as well, checking the commit like a justification (with the ancestry headers
+ * from its own chain) instead of waiting for catch-up or sync.
+ */
+export const CompactCommit = T.struct({
+  target_hash: H256,
+  target_number: T.u32,
+  precommits: T.vec(Precommit),
+  auth_data: T.vec(T.tuple(Signature, AuthorityIdTy)),
+});
+export const FullCommitMessage = T.struct({ round: T.u64, set_id: T.u64, message: CompactCommit });
+
+/** What the finality topic carries: sc-consensus-grandpa's `GossipMessage`, votes and commits. */
+export const GossipMessage = T.enumeration(
+  { Vote: { index: 0, fields: VoteMessage }, Commit: { index: 1, fields: FullCommitMessage } },
+  { path: ["sc_consensus_grandpa", "communication", "gossip", "GossipMessage"] },
+);
+
+/** A commit: round `round` of set `setId` finalized `target`, as the signed `precommits` show. */
+export interface CommitMessage {
+  round: bigint;
+  setId: bigint;
+  target: BlockId;
+  /** Precommits (of this round and set) for `target` or its descendants. */
+  precommits: SignedVote[];
+}
+
+/** A decoded message of the finality topic. */
+export type FinalityGossip = { kind: "vote"; vote: SignedVote } | { kind: "commit"; commit: CommitMessage };
+
+/** A vote as the finality topic carries it (`GossipMessage::Vote`). */
+export function encodeGossipVote(vote: SignedVote): Uint8Array {
+  return GossipMessage.enc({ tag: "Vote", value: toVoteMessage(vote) });
+}
+
+/** A commit as the finality topic carries it (`GossipMessage::Commit`). */
+export function encodeGossipCommit(commit: CommitMessage): Uint8Array {
+  return GossipMessage.enc({
+    tag: "Commit",
+    value: {
+      round: commit.round,
+      set_id: commit.setId,
+      message: {
+        target_hash: commit.target.hash,
+        target_number: commit.target.number,
+        precommits: commit.precommits.map((p) => ({ target_hash: p.target.hash, target_number: p.target.number })),
+        auth_data: commit.precommits.map((p) => [p.signature, p.id] as [Uint8Array, Uint8Array]),
+      },
+    },
+  });
+}
+
+/**
+ * Decodes a message of the finality topic. Throws a `CodecError` on malformed bytes, a `TypeError` for a
+ * `PrimaryPropose` or a commit whose precommits and signatures differ in number.
+ */
+export function decodeFinalityGossip(bytes: Uint8Array): FinalityGossip {
+  const m = GossipMessage.dec(bytes);
+  if (m.tag === "Vote") return { kind: "vote", vote: fromVoteMessage(m.value) };
+  const { round, set_id: setId, message: c } = m.value;
+  if (c.precommits.length !== c.auth_data.length)
+    throw new TypeError(`a commit with ${c.precommits.length} precommits and ${c.auth_data.length} signatures`);
+  return {
+    kind: "commit",
+    commit: {
+      round,
+      setId,
+      target: { hash: c.target_hash, number: c.target_number },
+      precommits: c.precommits.map((p, i) => ({
+        round,
+        setId,
+        kind: "Precommit",
+        target: { hash: p.target_hash, number: p.target_number },
+        signature: c.auth_data[i]![0],
+        id: c.auth_data[i]![1],
+      })),
+    },
   };
 }
 

@@ -16,7 +16,11 @@
  *   - completable: E_r is below g(prevotes), or no child of g(prevotes) can reach t precommits. The
  *     voter then starts round r + 1. Past rounds are kept a while to count late precommits.
  *   - finality: g(precommits) of any kept round, above the last finalized block, with a justification
- *     made of the precommits for it or its descendants (verifiable by `verifyJustification`).
+ *     made of the precommits for it or its descendants (verifiable by `verifyJustification`). A voter
+ *     (not an observer) that finalizes so emits the commit (target and precommits) for gossip.
+ *   - commits (`onCommit`): another voter's commit, checked like a justification with the ancestry
+ *     headers of this voter's chain, finalizes its target here too, so a voter that missed the
+ *     precommits needs no catch-up; its precommits then count as votes of their round.
  *   - catch-up: a later round whose distinct voters, with this voter, weigh ≥ t is joined directly.
  *     Gossip never repeats a vote a peer has seen, so a voter that makes no progress for
  *     `catchUpAfterMs` emits `stalled`: the node then asks peers for their recent votes
@@ -37,11 +41,12 @@ import type { HeaderValue } from "../../primitives/types.js";
 import { catchUpRound, votesSince } from "./catchUp.js";
 import { equivocationProof } from "./equivocation.js";
 import { GrandpaError } from "./errors.js";
-import { buildJustification } from "./justification.js";
+import { buildJustification, checkPrecommits, commitOf, verifyJustification } from "./justification.js";
 import {
   type AuthoritySet,
   authoritiesFromChange,
   type BlockId,
+  type CommitMessage,
   checkVoteSignature,
   findScheduledChange,
   type GrandpaAuthority,
@@ -118,6 +123,8 @@ export type VoterOutput =
       /** SCALE-encoded `GrandpaJustification`, to store and serve. */
       encoded: Uint8Array;
     }
+  /** This voter finalized a block in one of its rounds: gossip the commit (only voters emit it). */
+  | { type: "commit"; commit: CommitMessage }
   | { type: "equivocation"; proof: GrandpaEquivocationProofValue; first: SignedVote; second: SignedVote }
   | { type: "setChanged"; set: AuthoritySet; at: BlockId }
   /** No progress for `catchUpAfterMs`: ask peers for their votes from `round` of set `setId` on. */
@@ -140,6 +147,8 @@ export class Voter {
   private rounds = new Map<bigint, Round>();
   private voters: VoterSet;
   private buffered: SignedVote[] = [];
+  /** The highest valid-looking commit whose blocks are not all imported yet; tried again on import. */
+  private pendingCommit: CommitMessage | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   private started = false;
 
@@ -194,9 +203,34 @@ export class Voter {
     });
   }
 
-  /** A block was imported: votes for it may now count. */
+  /** A block was imported: votes (and a pending commit) for it may now count. */
   onBlockImported(_block: BlockId, now: number): Promise<VoterOutput[]> {
     return this.run(async (out) => {
+      const pending = this.pendingCommit;
+      this.pendingCommit = undefined;
+      if (pending) {
+        try {
+          this.applyCommit(pending, now, out);
+        } catch {
+          // Its signatures were checked when it arrived; a commit that proves nothing is dropped.
+        }
+      }
+      if (this.started) await this.evaluate(now, out);
+    });
+  }
+
+  /**
+   * A commit from the network (sc-consensus-grandpa's `FullCommitMessage`): another voter finalized
+   * `commit.target`. It is checked like a justification, with the ancestry headers from this voter's
+   * chain; a valid one finalizes its target (a `finalized` output with the justification, and no
+   * commit of ours). Commits of another set, or not above the last finalized block, are ignored; a
+   * commit whose blocks are not all imported yet is kept (the highest one, once its signatures check)
+   * and tried again as blocks arrive. Throws `GRANDPA_ERROR_BAD_JUSTIFICATION` for an invalid commit
+   * of the current set (penalize the peer).
+   */
+  onCommit(commit: CommitMessage, now: number): Promise<VoterOutput[]> {
+    return this.run(async (out) => {
+      this.applyCommit(commit, now, out);
       if (this.started) await this.evaluate(now, out);
     });
   }
@@ -454,6 +488,62 @@ export class Voter {
     }
   }
 
+  private applyCommit(commit: CommitMessage, now: number, out: VoterOutput[]): void {
+    const { chain } = this.modules;
+    if (commit.setId !== this.set.setId || commit.target.number <= this.finalized.number) return;
+    checkPrecommits(commit.precommits, this.set);
+    if (!chain.header(commit.target.hash)) {
+      this.keepPending(commit);
+      return;
+    }
+    // The ancestry of each precommit whose target is imported; the others wait (or are not needed).
+    const included: SignedVote[] = [];
+    const headers = new Map<string, HeaderValue>();
+    let missing = false;
+    for (const p of commit.precommits) {
+      if (!chain.header(p.target.hash)) {
+        missing = true;
+        continue;
+      }
+      const path = chain.ancestry(commit.target.hash, p.target.hash);
+      if (!path)
+        throw new GrandpaError({ code: "GRANDPA_ERROR_BAD_JUSTIFICATION", reason: "precommit off the target" });
+      included.push(p);
+      for (const h of path) headers.set(toHex(h), chain.header(h)!);
+    }
+    const justification = buildJustification(commit.round, commit.target, included, [...headers.values()]);
+    try {
+      verifyJustification(justification, this.set, commit.target);
+    } catch (err) {
+      if (!missing || !(err instanceof GrandpaError)) throw err;
+      this.keepPending(commit);
+      return;
+    }
+    // A commit that conflicts with our finality cannot come from an honest 2/3: never follow it.
+    if (!chain.isDescendant(this.finalized.hash, commit.target.hash)) return;
+    out.push({
+      type: "finalized",
+      block: commit.target,
+      setId: this.set.setId,
+      round: commit.round,
+      justification,
+      encoded: GrandpaJustification.enc(justification),
+    });
+    this.advanceFinalized(commit.target, now, out);
+    // The precommits are votes of their round: with them the round can complete here too.
+    for (const v of commit.precommits) {
+      try {
+        this.acceptVote(v, now, out);
+      } catch {
+        // Checked above; nothing to do for a set that changed meanwhile.
+      }
+    }
+  }
+
+  private keepPending(commit: CommitMessage): void {
+    if (!this.pendingCommit || commit.target.number > this.pendingCommit.target.number) this.pendingCommit = commit;
+  }
+
   /** Finalizes the highest g(precommits) above the last finalized block among kept rounds. */
   private tryFinalize(now: number, out: VoterOutput[]): boolean {
     const { chain } = this.modules;
@@ -490,6 +580,7 @@ export class Voter {
       justification,
       encoded: GrandpaJustification.enc(justification),
     });
+    if (this.isVoter()) out.push({ type: "commit", commit: commitOf(this.set.setId, justification) });
     this.advanceFinalized(block, now, out);
     return true;
   }

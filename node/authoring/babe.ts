@@ -26,5 +26,7 @@ export function babeClaimSlot(chain: Chain, keystore: Keystore): SlotWorkerModul
     epochAt: (_slot, parent) => chain.runtimeInMemory(parent.hash)?.babeEpoch(parent.number + 1),
     keys,
     parentSlot: (parent) => (parent.number === 0 ? undefined : headerSlot(parent.header)),
+    // A key disabled by an offence claims nothing: the runtime and every honest node reject its blocks.
+    disabledAt: (parent) => chain.runtimeInMemory(parent.hash)?.disabledAuthorities(parent.number + 1) ?? [],
   });
 }

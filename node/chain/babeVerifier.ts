@@ -1,6 +1,6 @@
 /**
- * The BABE check of a block's header before import: the epoch comes from the parent's runtime, the
- * parent's slot from its header, the time from the local clock. Valid headers are also recorded by
+ * The BABE check of a block's header before import: the epoch and the disabled authorities come from
+ * the parent's runtime, the parent's slot from its header, the time from the local clock. Valid headers are also recorded by
  * (slot, author), so that a second header for one slot by one author becomes equivocation evidence.
  */
 import { headerSlot, SlotEquivocationDetector, type VerifiedHeader, verifyHeader } from "../../consensus/babe/index.js";
@@ -53,6 +53,7 @@ export class BabeVerifier {
       maxDriftSlots: this.opts.maxDriftSlots,
       epoch: parentRuntime.babeEpoch(header.number),
       parentSlot: headerSlot(parent),
+      disabledAuthorities: parentRuntime.disabledAuthorities(header.number),
     });
     const proof = this.equivocations.check(header, { slot: verified.slot, author: verified.author });
     if (proof) {

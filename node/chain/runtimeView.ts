@@ -36,6 +36,7 @@ import {
 import {
   authoritySetId,
   currentAuthorities,
+  disabledValidatorsAt,
   nextAuthorities,
   sessionIndex,
   sessionIndexAt,
@@ -175,6 +176,14 @@ export class RuntimeView {
     };
     if (isChild) this.childEpoch = epoch;
     return epoch;
+  }
+
+  /**
+   * The authority indices (of `babeEpoch(blockNumber)`) that may not author block `blockNumber` built on
+   * this one, by default its child: validators disabled by an offence for the rest of their set.
+   */
+  disabledAuthorities(blockNumber = this.block.number + 1): number[] {
+    return disabledValidatorsAt(this.ext(), blockNumber);
   }
 
   /** The GRANDPA authority set of this state (one vote per authority, as the runtime's `ScheduledChange`). */

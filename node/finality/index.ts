@@ -5,12 +5,17 @@
  *   the fork-choice tree.
  * - The set: from the finalized block's state (`currentAuthorities(..).grandpa`, one vote each, and
  *   `authoritySetId`); the round from the voter state stored in the database when the set matches.
- * - Inputs: votes from the finality topic (`onGossip`; a vote by a non-member or with a bad signature is
- *   rejected and its sender reported), imported blocks, finalized blocks (from justifications), timers
- *   at `voter.nextWakeAt()`.
+ * - Inputs: votes and commits from the finality topic (`onGossip`, sc-consensus-grandpa's
+ *   `GossipMessage`; a vote by a non-member or with a bad signature, or a commit that does not prove its
+ *   target final, is rejected and its sender reported), imported blocks, finalized blocks (from
+ *   justifications), timers at `voter.nextWakeAt()`.
  * - Outputs: votes are gossiped (the voter stored them first, fsync'd, in `LevelVoteStore`); finalized
- *   blocks go to `chain.finalize(hash, justification)`; equivocation evidence goes to
- *   `reportEquivocation` (the node's offence reporter); set changes are logged.
+ *   blocks go to `chain.finalize(hash, justification)`; a voter that finalized in its round gossips the
+ *   commit (target and precommits), which a node that missed the precommits checks like a
+ *   justification and finalizes from; equivocation evidence goes to `reportEquivocation` (the node's
+ *   offence reporter); set changes are logged.
+ * - Disabled validators (slashed by an offence) keep their vote until the set changes, as in
+ *   Substrate: only block authoring stops for them (see the session pallet).
  * - Catch-up: gossip never repeats a vote, so a voter that restarts (or stalls) asks peers for their
  *   recent votes over request-response — once per new peer, and whenever the voter reports `stalled` —
  *   and answers such requests from its own rounds. A peer whose answer holds an invalid vote is reported.
@@ -23,13 +28,14 @@ import {
   type BlockId,
   CatchUpRequest,
   decodeCatchUp,
-  decodeVote,
+  decodeFinalityGossip,
   defaultVoterOptions,
   encodeCatchUp,
-  encodeVote,
+  encodeGossipCommit,
+  encodeGossipVote,
+  type FinalityGossip,
   GrandpaError,
   keyPairSigner,
-  type SignedVote,
   Voter,
   type VoterChain,
   type VoterOptions,
@@ -62,7 +68,7 @@ export interface FinalityModules {
   db: ChainDb;
   keystore: Keystore;
   logger: Logger;
-  /** Gossips an encoded vote on the finality topic. */
+  /** Gossips an encoded message (a vote or a commit) on the finality topic. */
   publish(data: Uint8Array): Promise<void>;
   /** Peers that completed the handshake (catch-up asks some of them). */
   peers(): string[];
@@ -178,20 +184,37 @@ export class FinalityService {
     await this.saveState();
   }
 
-  /** A message on the finality topic. */
+  /**
+   * A message on the finality topic: a vote, or a commit. A commit is passed on (accepted) only when it
+   * finalized its target here; one that is stale or waits for its blocks is ignored.
+   */
   async onGossip(data: Uint8Array, from: string): Promise<GossipResult> {
-    let vote: SignedVote;
+    let message: FinalityGossip;
     try {
-      vote = decodeVote(data);
+      message = decodeFinalityGossip(data);
     } catch (err) {
-      return { verdict: "reject", report: { kind: "invalidMessage", reason: `undecodable vote: ${errMessage(err)}` } };
+      return {
+        verdict: "reject",
+        report: { kind: "invalidMessage", reason: `undecodable finality message: ${errMessage(err)}` },
+      };
     }
     try {
-      await this.step(this.voter.onVote(vote, this.modules.now()), true);
-      return "accept";
+      if (message.kind === "vote") {
+        await this.step(this.voter.onVote(message.vote, this.modules.now()), true);
+        return "accept";
+      }
+      const { target } = message.commit;
+      const outputs = this.voter.onCommit(message.commit, this.modules.now());
+      await this.step(outputs, true);
+      const finalized = (await outputs).some((o) => o.type === "finalized" && bytesEqual(o.block.hash, target.hash));
+      return finalized ? "accept" : "ignore";
     } catch (err) {
       if (err instanceof GrandpaError) {
-        this.modules.logger.debug("Rejected vote", { peerId: from, reason: err.type.code });
+        this.modules.logger.debug("Rejected finality message", {
+          peerId: from,
+          kind: message.kind,
+          reason: err.type.code,
+        });
         return { verdict: "reject", report: { kind: "invalidMessage", reason: err.type.code } };
       }
       return "ignore";
@@ -293,9 +316,14 @@ export class FinalityService {
       switch (o.type) {
         case "vote":
           this.modules
-            .publish(encodeVote(o.vote))
+            .publish(encodeGossipVote(o.vote))
             .catch((err: unknown) => logger.debug("Vote gossip failed", { error: errMessage(err) }));
           stateChanged = true;
+          break;
+        case "commit":
+          this.modules
+            .publish(encodeGossipCommit(o.commit))
+            .catch((err: unknown) => logger.debug("Commit gossip failed", { error: errMessage(err) }));
           break;
         case "finalized":
           try {

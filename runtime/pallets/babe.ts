@@ -40,8 +40,9 @@
  * ## Assumptions
  * The node's consensus checks the VRF proofs and that the author is entitled to the slot; this pallet
  * trusts the pre-output it is given. The runtime itself rejects (by throwing, which makes the block
- * invalid): more than one BABE pre-digest, an undecodable one, and a slot that is not strictly greater
- * than the previous block's. A block without a BABE pre-digest (a dev chain sealed otherwise, or a
+ * invalid): more than one BABE pre-digest, an undecodable one, a slot that is not strictly greater
+ * than the previous block's, and an author disabled by an offence (`Session.DisabledValidators`, as
+ * FRAME's `pallet_babe` with `DisabledValidators`). A block without a BABE pre-digest (a dev chain sealed otherwise, or a
  * transaction-validation context) leaves the slot and the accumulator untouched.
  */
 
@@ -55,7 +56,7 @@ import { weight } from "../frame/dispatch.js";
 import type { Ext } from "../frame/ext.js";
 import { pallet } from "../frame/pallet.js";
 import { storageValue } from "../frame/storage.js";
-import { BABE_ENGINE_ID, SESSION_LENGTH, sessionIndex, sessionIndexAt } from "./session.js";
+import { BABE_ENGINE_ID, disabledValidators, SESSION_LENGTH, sessionIndex, sessionIndexAt } from "./session.js";
 import { System } from "./system.js";
 
 /** Blocks per epoch: the session length (an epoch is a session). */
@@ -78,6 +79,7 @@ export type BabeRuntimeErrorType =
   | { code: "BABE_RUNTIME_ERROR_MULTIPLE_PRE_DIGESTS"; count: number }
   | { code: "BABE_RUNTIME_ERROR_BAD_PRE_DIGEST"; reason: string }
   | { code: "BABE_RUNTIME_ERROR_SLOT_NOT_INCREASING"; slot: bigint; previous: bigint }
+  | { code: "BABE_RUNTIME_ERROR_DISABLED_AUTHOR"; authorityIndex: number }
   | { code: "BABE_RUNTIME_ERROR_BAD_GENESIS"; reason: string };
 
 /** Thrown from `onInitialize`: the block breaks a BABE rule of the runtime and can never be valid. */
@@ -245,8 +247,14 @@ Babe.defineHooks({
     }
     const pre = blockPreDigest(ext);
     if (pre) {
+      // After the session rotation (Session's hook runs first): the list of the block's own set.
+      if (disabledValidators(ext).includes(pre.authorityIndex))
+        throw new BabeRuntimeError(
+          { code: "BABE_RUNTIME_ERROR_DISABLED_AUTHOR", authorityIndex: pre.authorityIndex },
+          `Authority ${pre.authorityIndex} is disabled and may not author blocks`,
+        );
       noteBlock(ext, pre);
-      reads += 3n;
+      reads += 4n;
       writes += 2n;
     }
     return weight(DB_READ_WEIGHT * reads + DB_WRITE_WEIGHT * writes);

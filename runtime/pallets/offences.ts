@@ -4,10 +4,12 @@
  * ## Overview
  * Checks equivocation evidence on chain and applies the consequences of a proven offence: the staking
  * pallet's `SlashFraction` of the offender's exposure in the era of the offence is burned (its own
- * part and each nominator's part, proportionally), the offender is chilled (so it is not elected again
- * until it calls `validate`) and disabled for the rest of its current session set. An (offender, kind,
- * session) is slashed at most once, and a piece of evidence (offender, slot or set id and round) is
- * used at most once.
+ * part and each nominator's part, proportionally; within one era only the highest fraction counts, so
+ * a later offence burns only what its fraction adds, as FRAME's `ValidatorSlashInEra`), the offender
+ * is chilled (so it is not elected again until it calls `validate`) and disabled for the rest of its
+ * current session set (within the set's disabling limit, `disablingLimit` in `session.ts`). An
+ * (offender, kind, session) is slashed at most once, and a piece of evidence (offender, slot or set
+ * id and round) is used at most once.
  *
  * `report_equivocation(equivocation_proof)` is an unsigned call, like `report_equivocation_unsigned`
  * of FRAME's `pallet_babe` and `pallet_grandpa`, but one call for both kinds of evidence: both end in
@@ -67,12 +69,11 @@ import {
   chillStash,
   eraOfSession,
   exposureOf,
-  mulPerbill,
   Perbill,
   SESSIONS_PER_ERA,
   Staking,
   slashFraction,
-  slashStaker,
+  slashValidatorInEra,
 } from "./staking/index.js";
 import { System } from "./system.js";
 
@@ -165,8 +166,7 @@ export function applyOffence(
   const { key, era, exposure } = checkOffence(ext, offender, kind, sessionIndex);
   const fraction = slashFraction(ext);
   // No errors allowed after this point.
-  let slashed = slashStaker(ext, offender, mulPerbill(fraction, exposure.own));
-  for (const o of exposure.others) slashed += slashStaker(ext, o.who, mulPerbill(fraction, o.value));
+  const slashed = slashValidatorInEra(ext, era, offender, fraction, exposure);
   Offences.storage.Reports.insert(ext, key as never, {
     offender,
     era,

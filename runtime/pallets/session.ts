@@ -21,6 +21,15 @@
  *   of each ended set id, kept so that the offences pallet can check equivocation evidence against
  *   the keys that were live when it was signed (FRAME's `pallet_session::historical`, without proofs).
  *
+ * - Disabled validators: authority indices in `DisabledValidators`, set by an offence
+ *   (`disableValidator`) for the rest of the set (cleared when a rotation changes the validators), at
+ *   most a third of the set (`disablingLimit`, as FRAME's `UpToLimitDisablingStrategy`). A
+ *   disabled validator may not author blocks: the BABE pallet rejects a block whose pre-digest names
+ *   one, the node's BABE header check rejects its headers and its own node claims no slots
+ *   (`disabledValidatorsAt`). Its GRANDPA votes still count until the next set, as in Substrate, whose
+ *   GRANDPA client ignores `ConsensusLog::OnDisabled`: finality never depends on how many voters were
+ *   disabled, and the set's weights stay those every voter agreed on when the set started.
+ *
  * ## Assumptions
  * `set_keys` accepts any `proof` (ownership proofs are not checked, as in FRAME's default). A key can
  * be registered by one account only (`KeyOwner`). Elected validators without keys are left out of the
@@ -431,6 +440,17 @@ export function disabledValidators(ext: Ext): number[] {
   return Session.storage.DisabledValidators.getOrDefault(ext);
 }
 
+/**
+ * The authority indices that may not author block `blockNumber` built on this state (its child, or a
+ * later block of the same session): the state's `DisabledValidators` while the block is in the state's
+ * session, and also at the next session's first block if the rotation keeps the same validators
+ * (`rotateSession` clears the list only when the set changes); none otherwise.
+ */
+export function disabledValidatorsAt(ext: Ext, blockNumber: number): number[] {
+  if (sessionIndexAt(blockNumber) === sessionIndex(ext)) return disabledValidators(ext);
+  return sameAuthorities(currentAuthorities(ext), nextAuthorities(ext), "account") ? disabledValidators(ext) : [];
+}
+
 /** The account that registered `key` under `keyType` ("babe" or "gran"), for turning evidence into an offender. */
 export function keyOwner(ext: Ext, keyType: Uint8Array, key: Uint8Array): Uint8Array | undefined {
   return Session.storage.KeyOwner.get(ext, [keyType, key]);
@@ -467,12 +487,29 @@ export function findAuthor(ext: Ext): Uint8Array | undefined {
   return undefined;
 }
 
-/** Disables `who` for the rest of the current set, if it is in it. */
+/**
+ * At most `(validators - 1) / DISABLING_LIMIT_FACTOR` validators of a set are disabled (FRAME's
+ * `UpToLimitDisablingStrategy`, factor 3: the byzantine threshold): offenders beyond the limit are
+ * slashed but keep authoring, so that offences never leave a set without enough authors. A set of
+ * three or fewer validators disables nobody.
+ */
+export const DISABLING_LIMIT_FACTOR = 3;
+
+/** How many validators of a set of `validators` may be disabled at once. */
+export function disablingLimit(validators: number): number {
+  return Math.floor(Math.max(validators - 1, 0) / DISABLING_LIMIT_FACTOR);
+}
+
+/**
+ * Disables `who` for the rest of the current set, if it is in it and the set's disabling limit
+ * (`disablingLimit`) is not reached.
+ */
 export function disableValidator(ext: Ext, who: Uint8Array): void {
-  const index = Session.storage.Validators.getOrDefault(ext).findIndex((v) => same(v, who));
+  const validators = Session.storage.Validators.getOrDefault(ext);
+  const index = validators.findIndex((v) => same(v, who));
   if (index < 0) return;
   const disabled = Session.storage.DisabledValidators.getOrDefault(ext);
-  if (disabled.includes(index)) return;
+  if (disabled.includes(index) || disabled.length >= disablingLimit(validators.length)) return;
   disabled.push(index);
   disabled.sort((a, b) => a - b);
   Session.storage.DisabledValidators.put(ext, disabled);

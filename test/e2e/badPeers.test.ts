@@ -4,8 +4,8 @@
  * equivocate) and three go on; a rogue libp2p peer, built here with the project's own p2p host, dials
  * //Alice and gossips on the blocks topic:
  *   - malformed bytes                        -> report `invalidMessage`
- *   - a message above a topic's size limit    -> report `oversized` (on the transactions topic, 1 MiB:
- *     gossipsub's frame encoder sends nothing above 4 MiB, which is the blocks topic's limit)
+ *   - a message above a topic's size limit    -> report `oversized` (on the transactions topic, 1 MiB,
+ *     well inside gossipsub's frame limit, so that the node's own size check sees it)
  *   - a block with a bad seal                -> `BABE_ERROR_BAD_SEAL`
  *   - a block validly sealed by //Dave, slot and entitlement right, but a wrong state root
  *                                            -> `BLOCK_ERROR_STATE_ROOT_MISMATCH`
@@ -293,8 +293,8 @@ describe("bad peers", () => {
   }, 60_000);
 
   it("oversized gossip: rejected before decoding, the sender's reputation drops", async () => {
-    // On the transactions topic (1 MiB): gossipsub's own frame encoder refuses to send more than 4 MiB,
-    // so a message above the blocks topic's 4 MiB limit cannot even leave the rogue.
+    // On the transactions topic (1 MiB), well inside gossipsub's frame limit (the largest topic limit,
+    // 4 MiB, plus the framing allowance): the message reaches the node's own size check.
     const { reputation } = await sendBad(
       () => randomBytes(GOSSIP_TRANSACTIONS_LIMIT + 1024),
       reported("oversized"),

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiPromise, WsProvider } from "@polkadot/api";
 import { BABE_ENGINE_ID, findPreDigest } from "../../consensus/babe/digests.js";
-import { decodeVote, encodeVote, type SignedVote, signVote } from "../../consensus/grandpa/messages.js";
+import { decodeFinalityGossip, encodeGossipVote, type SignedVote, signVote } from "../../consensus/grandpa/messages.js";
 import { hashHeader, splitSeal } from "../../consensus/header.js";
 import { DEVNET_VALIDATORS } from "../../genesis/chainSpec.js";
 import type { Block } from "../../node/chain/types.js";
@@ -63,7 +63,7 @@ function forgeDaveBlock(host: P2pHost, original: Block): void {
 /** (b) GRANDPA: two prevotes by Charlie's key, for two different blocks, in the round being voted. */
 function doublePrevote(host: P2pHost, heard: SignedVote): void {
   const votes = rogueTargets.map((t) => signVote(charlieGrandpa, "Prevote", t, heard.round, heard.setId));
-  const sentTo = Promise.all(votes.map((v) => host.publish(host.topics.finality, encodeVote(v))));
+  const sentTo = Promise.all(votes.map((v) => host.publish(host.topics.finality, encodeGossipVote(v))));
   acts.prevotes = { votes, sentTo };
 }
 
@@ -74,7 +74,9 @@ function onRogueGossip(topic: string, data: Uint8Array): "ignore" {
     const block = decodeBlock(data);
     if (sealedByDave(block)) forgeDaveBlock(host, block);
   } else if (topic === host.topics.finality && !acts.prevotes) {
-    doublePrevote(host, decodeVote(data));
+    // The finality topic carries votes and commits; a vote tells the round being voted.
+    const message = decodeFinalityGossip(data);
+    if (message.kind === "vote") doublePrevote(host, message.vote);
   }
   return "ignore";
 }

@@ -2,10 +2,11 @@
  * p2p hosts in one process, over real TCP sockets on 127.0.0.1 (ephemeral ports): handshake, gossip,
  * request-response, size limits, reputation and bans, reserved nodes.
  */
+import { randomBytes } from "node:crypto";
 import { afterEach, describe, expect, it } from "@jest/globals";
 import { P2pError } from "../../p2p/errors.js";
 import { devNodeKey } from "../../p2p/nodeKey.js";
-import { MiB } from "../../p2p/options.js";
+import { defaultP2pLimits, MiB } from "../../p2p/options.js";
 import { defaultReputationChanges } from "../../p2p/peerScore.js";
 import { protocolIds, topicName } from "../../p2p/protocols.js";
 import {
@@ -125,6 +126,24 @@ describe("p2p hosts on 127.0.0.1", () => {
     await expect(b.host.requestCatchUp(a.id, new Uint8Array(1024).fill(1))).rejects.toThrow();
     await waitFor("a reports b", () => a.host.reputation(b.id) < 0);
   });
+
+  it("gossips a block of exactly the blocks topic limit (4 MiB): the frame limit leaves room for the RPC around it", async () => {
+    const a = await host();
+    const b = await host({ bootnodes: [a.addr] });
+    const topic = b.host.topics.blocks;
+    await waitFor("b's mesh has a", () => b.host.meshPeers(topic).includes(a.id));
+    const limit = defaultP2pLimits.gossipBlocksBytes;
+    expect(limit).toBe(4 * MiB);
+    // A gossiped block (header, then the extrinsics) filling the topic to its last byte.
+    const block = randomBytes(limit);
+    expect(await b.host.publish(topic, block)).toBe(1);
+    await waitFor("the block at a", () => a.chain.gossip.length === 1, 20_000);
+    expect(a.chain.gossip[0].from).toBe(b.id);
+    expect(Buffer.compare(a.chain.gossip[0].data, block)).toBe(0);
+    expect(a.host.reputation(b.id)).toBeGreaterThan(0);
+    // One byte more is the topic's limit, checked before gossipsub sees it.
+    expect(await failure(b.host.publish(topic, randomBytes(limit + 1)))).toBe("P2P_ERROR_OVERSIZED");
+  }, 60_000);
 
   it("refuses oversized gossip before the handler sees it, and the sender's reputation drops", async () => {
     const receiver = await host();

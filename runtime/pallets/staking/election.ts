@@ -18,6 +18,7 @@ import {
   Staking,
   same,
 } from "./pallet.js";
+import { clearEraSlashes } from "./slashing.js";
 import { type ExposureValue, mulPerbill, type RewardDestinationValue, type ValidatorPrefsValue } from "./types.js";
 
 const S = Staking.storage;
@@ -118,6 +119,7 @@ function startEra(ext: Ext, startSession: number): void {
   S.ActiveEra.put(ext, { index, start: undefined });
   const bonded = S.BondedEras.getOrDefault(ext);
   bonded.push([index, startSession]);
+  for (const [e] of bonded) if (e + BONDING_DURATION < index) clearEraSlashes(ext, e);
   S.BondedEras.put(
     ext,
     bonded.filter(([e]) => e + BONDING_DURATION >= index),

@@ -6,7 +6,8 @@
  * validators; at each era boundary the top `ValidatorCount` validators by backing stake are elected
  * and handed to the session pallet; each era's payout is minted at the era's end and split by reward
  * points (blocks authored) to validators and, after commission, pro rata to their nominators.
- * Offences (see `offences.ts`) slash a governance-set fraction of an offender's exposure.
+ * Offences (see `offences.ts`) slash a governance-set fraction of an offender's exposure, the highest
+ * fraction per validator per era only (`slashing.ts`).
  *
  * ## Terminology
  * - Stash / controller: the bonded account. Here the stash is always its own controller (FRAME's
@@ -64,7 +65,7 @@ export {
   SESSIONS_PER_ERA,
   Staking,
 } from "./pallet.js";
-export { eraOfSession, exposureOf, slashFraction, slashStaker } from "./slashing.js";
+export { eraOfSession, exposureOf, slashFraction, slashStaker, slashValidatorInEra } from "./slashing.js";
 export {
   Exposure,
   type ExposureValue,

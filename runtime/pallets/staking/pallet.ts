@@ -111,9 +111,21 @@ export const Staking = pallet({
       default: [],
       docs: [" A mapping from still-bonded eras to the first session index of that era."],
     }),
+    ValidatorSlashInEra: storageDoubleMap("Twox64Concat", T.u32, "Twox64Concat", AccountId, T.tuple(Perbill, Balance), {
+      docs: [
+        " All slashing events on validators, mapped by era to the highest slash proportion",
+        " and slash value of the era.",
+      ],
+    }),
+    NominatorSlashInEra: storageDoubleMap("Twox64Concat", T.u32, "Twox64Concat", AccountId, Balance, {
+      docs: [" All slashing events on nominators, mapped by era to the highest slash value of the era."],
+    }),
     SlashFraction: storageValue(Perbill, {
       default: 0,
-      docs: [" The fraction of an offender's exposure (own and nominators') slashed per offence. Set by root."],
+      docs: [
+        " The fraction of an offender's exposure (own and nominators') slashed per offence. Set by root.",
+        " Within one era a validator is slashed only for its highest fraction (`ValidatorSlashInEra`).",
+      ],
     }),
   },
   constants: {

@@ -196,6 +196,31 @@ describe("secondary slots", () => {
     expect(claimer(20n, { slot: 21n })).toBeUndefined();
   });
 
+  it("claims nothing with a key whose authority is disabled; the other keys still claim", () => {
+    const keys = srKeys(3);
+    const epoch = epochFor(keys, [1n, 1n, 1n]);
+    let disabled: number[] = [];
+    const claimer = babeSlotClaimer<{ slot: bigint }>({
+      epochAt: () => epoch,
+      keys: () => keys,
+      parentSlot: (parent) => parent.slot,
+      disabledAt: () => disabled,
+    });
+    const claimsOf = () => {
+      const by = [0, 0, 0];
+      for (let slot = 1n; slot <= 60n; slot++) {
+        const c = claimer(slot, { slot: slot - 1n });
+        if (c) by[c.authorityIndex]++;
+      }
+      return by;
+    };
+    expect(claimsOf().every((n) => n > 0)).toBe(true);
+    disabled = [1];
+    const by = claimsOf();
+    expect(by[1]).toBe(0);
+    expect(by[0]! > 0 && by[2]! > 0).toBe(true);
+  });
+
   it("makes SecondaryVRF claims when configured", () => {
     const keys = srKeys(3);
     const epoch = epochFor(keys, [1n, 1n, 1n], { c: [0n, 1n], allowedSlots: "PrimaryAndSecondaryVRFSlots" });
@@ -334,6 +359,17 @@ describe("verifyHeader", () => {
     };
     const bad = sealHeader(makeHeader(parent, [preDigestItem(forged)]), alice);
     expect(babeCode(() => verifyHeader(bad, ctx(slot)))).toBe("BABE_ERROR_BAD_VRF_PROOF");
+  });
+
+  it("rejects a header by a disabled authority (validly sealed and entitled otherwise)", () => {
+    for (const slot of [10n, 11n, 12n, 13n]) {
+      const header = authored(slot);
+      const { authority_index } = findPreDigest(header).value;
+      expect(verifyHeader(header, ctx(slot, { disabledAuthorities: [(authority_index + 1) % 3] })).slot).toBe(slot);
+      expect(babeCode(() => verifyHeader(header, ctx(slot, { disabledAuthorities: [authority_index] })))).toBe(
+        "BABE_ERROR_DISABLED_AUTHORITY",
+      );
+    }
   });
 
   it("rejects unknown authorities, slots outside the epoch and secondary claims the epoch forbids", () => {

@@ -4,11 +4,18 @@ import { EquivocationError } from "../../../consensus/errors.js";
 import {
   type AuthoritySet,
   type BlockId,
+  type CommitMessage,
+  commitOf,
   decodeCatchUp,
+  decodeFinalityGossip,
   decodeVote,
   defaultVoterOptions,
   encodeCatchUp,
+  encodeGossipCommit,
+  encodeGossipVote,
   encodeVote,
+  type FinalityGossip,
+  GossipMessage,
   GrandpaError,
   GrandpaJustification,
   type GrandpaJustificationValue,
@@ -66,8 +73,14 @@ class Net {
   readonly equivocations: Extract<VoterOutput, { type: "equivocation" }>[] = [];
   readonly setChanges: Extract<VoterOutput, { type: "setChanged" }>[][] = [];
   readonly sent: SignedVote[] = [];
+  /** The commits each voter gossiped. */
+  readonly commits: CommitMessage[][] = [];
+  /** Deliver commits to the other voters (off by default: most tests are about votes). */
+  commitGossip = false;
+  /** Drops a message on its way to voter `to` (a voter that misses some gossip). */
+  drop: (to: number, message: FinalityGossip) => boolean = () => false;
   catchUps = 0;
-  private queue: { to: number; vote: SignedVote }[] = [];
+  private queue: { to: number; message: FinalityGossip }[] = [];
   private readonly seen = new Set<string>();
   private pulls: number[] = [];
 
@@ -78,6 +91,7 @@ class Net {
   ) {
     keys.forEach(() => {
       this.stores.push(new MemoryVoteStore());
+      this.commits.push([]);
       this.finalized.push([]);
       this.setChanges.push([]);
       this.voters.push(undefined);
@@ -108,7 +122,13 @@ class Net {
         if (this.seen.has(id)) continue;
         this.seen.add(id);
         this.voters.forEach((_, to) => {
-          if (to !== from) this.queue.push({ to, vote: o.vote });
+          if (to !== from) this.queue.push({ to, message: { kind: "vote", vote: o.vote } });
+        });
+      } else if (o.type === "commit") {
+        this.commits[from]!.push(o.commit);
+        if (!this.commitGossip) continue;
+        this.voters.forEach((_, to) => {
+          if (to !== from) this.queue.push({ to, message: { kind: "commit", commit: o.commit } });
         });
       } else if (o.type === "stalled") {
         this.pulls.push(from);
@@ -124,7 +144,7 @@ class Net {
 
   /** Inject a vote as if gossiped by an outside voter. */
   inject(vote: SignedVote): void {
-    for (let to = 0; to < this.voters.length; to++) this.queue.push({ to, vote });
+    for (let to = 0; to < this.voters.length; to++) this.queue.push({ to, message: { kind: "vote", vote } });
   }
 
   async run(ms: number, step = 50): Promise<void> {
@@ -132,11 +152,18 @@ class Net {
     while (this.now < end) {
       for (const i of this.pulls.splice(0)) await this.catchUp(i);
       while (this.queue.length > 0) {
-        const { to, vote } = this.queue.shift()!;
+        const { to, message } = this.queue.shift()!;
         const voter = this.voters[to];
-        if (!voter) continue;
-        // Votes travel as bytes.
-        this.handle(to, await voter.onVote(decodeVote(encodeVote(vote)), this.now));
+        if (!voter || this.drop(to, message)) continue;
+        // Messages travel as bytes of the finality topic.
+        const bytes = message.kind === "vote" ? encodeGossipVote(message.vote) : encodeGossipCommit(message.commit);
+        const received = decodeFinalityGossip(bytes);
+        this.handle(
+          to,
+          received.kind === "vote"
+            ? await voter.onVote(received.vote, this.now)
+            : await voter.onCommit(received.commit, this.now),
+        );
       }
       this.now += step;
       for (let i = 0; i < this.voters.length; i++) {
@@ -183,6 +210,138 @@ describe("GRANDPA messages", () => {
     expect(supermajority(3n)).toBe(3n);
     expect(supermajority(7n)).toBe(5n);
     expect(supermajority(100n)).toBe(67n);
+  });
+});
+
+describe("GRANDPA gossip messages", () => {
+  it("wraps votes and commits in sc-consensus-grandpa's GossipMessage (Vote = 0, Commit = 1)", () => {
+    const keys = edKeys(2);
+    const target = { hash: new Uint8Array(32).fill(0xab), number: 5 };
+    const child = { hash: new Uint8Array(32).fill(0xcd), number: 6 };
+    const vote = signVote(keys[0]!, "Prevote", target, 3n, 7n);
+    expect(toHex(encodeGossipVote(vote))).toBe(`0x00${toHex(encodeVote(vote)).slice(2)}`);
+    expect(decodeFinalityGossip(encodeGossipVote(vote))).toEqual({ kind: "vote", vote });
+
+    const precommits = [
+      signVote(keys[0]!, "Precommit", target, 3n, 7n),
+      signVote(keys[1]!, "Precommit", child, 3n, 7n),
+    ];
+    const commit: CommitMessage = { round: 3n, setId: 7n, target, precommits };
+    const bytes = encodeGossipCommit(commit);
+    // 1 | round u64 | set_id u64 | target hash | u32 | compact(2) | 2 × (hash, u32) | compact(2) | 2 × (sig, id)
+    const hex = toHex(bytes).slice(2);
+    expect(hex.slice(0, 2 + 32 + 64 + 8 + 2)).toBe(
+      `01${"0300000000000000"}${"0700000000000000"}${"ab".repeat(32)}05000000${"08"}`,
+    );
+    expect(bytes.length).toBe(1 + 8 + 8 + 36 + 1 + 2 * 36 + 1 + 2 * 96);
+    expect(decodeFinalityGossip(bytes)).toEqual({ kind: "commit", commit });
+    // A commit whose precommits and signatures differ in number is malformed.
+    const lopsided = GossipMessage.enc({
+      tag: "Commit",
+      value: {
+        round: 3n,
+        set_id: 7n,
+        message: {
+          target_hash: target.hash,
+          target_number: target.number,
+          precommits: [{ target_hash: target.hash, target_number: target.number }],
+          auth_data: [],
+        },
+      },
+    });
+    expect(() => decodeFinalityGossip(lopsided)).toThrow(TypeError);
+  });
+});
+
+describe("GRANDPA commits", () => {
+  it("a voter that misses every precommit finalizes from the others' commits, without catch-up", async () => {
+    const chain = new TestChain();
+    const blocks = chain.extend(chain.genesisId, 10);
+    const keys = edKeys(4);
+    const set = setOf(keys);
+    const net = new Net(chain, keys, set);
+    net.commitGossip = true;
+    net.drop = (to, m) => to === 3 && m.kind === "vote" && m.vote.kind === "Precommit";
+    for (let i = 0; i < 4; i++) await net.startVoter(i);
+    await net.run(2000);
+    const tip = toHex(blocks.at(-1)!.hash);
+    const f = net.lastFinalized(3)!;
+    expect(toHex(f.block.hash)).toBe(tip);
+    // Its justification is made of the commit's precommits and its own chain's headers.
+    expect(toHex(verifyJustification(f.encoded, set, f.block).hash)).toBe(tip);
+    // The others gossiped commits; voter 3 finalized only from theirs, so it sent none.
+    expect(net.commits[0]!.length).toBeGreaterThan(0);
+    expect(net.commits[3]).toEqual([]);
+    // The chain grows; voter 3 keeps up through commits alone.
+    const more = chain.extend(blocks.at(-1)!, 5);
+    await net.run(2000);
+    expect(toHex(net.lastFinalized(3)!.block.hash)).toBe(toHex(more.at(-1)!.hash));
+    expect(net.catchUps).toBe(0);
+    expect(net.equivocations).toEqual([]);
+
+    // Without commit gossip the same voter only finalizes by asking its peers (catch-up).
+    const without = new Net(chain, keys, set);
+    without.drop = net.drop;
+    for (let i = 0; i < 4; i++) await without.startVoter(i);
+    await without.run(500);
+    expect(without.lastFinalized(0)).toBeDefined();
+    expect(without.lastFinalized(3)).toBeUndefined();
+  });
+
+  it("checks a commit like a justification; waits for blocks it does not have; ignores stale ones", async () => {
+    const chain = new TestChain();
+    const blocks = chain.extend(chain.genesisId, 8);
+    const keys = edKeys(4);
+    const set = setOf(keys);
+    const net = new Net(chain, keys, set);
+    for (let i = 0; i < 4; i++) await net.startVoter(i);
+    await net.run(2000);
+    const commit = net.commits[0]!.at(-1)!;
+    expect(toHex(commit.target.hash)).toBe(toHex(blocks.at(-1)!.hash));
+    expect(commit).toEqual(commitOf(0n, net.lastFinalized(0)!.justification));
+
+    // An observer whose chain has only the first 5 blocks: the commit waits for the rest.
+    const partial = new TestChain();
+    const first = partial.extend(partial.genesisId, 5);
+    const observer = new Voter(
+      OPTS,
+      { chain: partial, store: new MemoryVoteStore() },
+      { set, finalized: partial.genesisId, round: 0n },
+    );
+    expect(await observer.onCommit(commit, 0)).toEqual([]);
+    // Forged or insufficient commits are refused with a typed error, before and after.
+    const forged = {
+      ...commit,
+      precommits: commit.precommits.map((p, i) => (i === 0 ? { ...p, signature: new Uint8Array(64) } : p)),
+    };
+    const few = { ...commit, precommits: commit.precommits.slice(0, 2) };
+    const stranger = {
+      ...commit,
+      precommits: [
+        ...commit.precommits.slice(0, 2),
+        signVote(edKeys(5)[4]!, "Precommit", commit.target, commit.round, 0n),
+      ],
+    };
+    for (const bad of [forged, few, stranger])
+      await expect(observer.onCommit(bad, 0)).rejects.toMatchObject({
+        type: { code: "GRANDPA_ERROR_BAD_JUSTIFICATION" },
+      });
+    // Another set's commit is not ours to check.
+    expect(await observer.onCommit({ ...commit, setId: 1n }, 0)).toEqual([]);
+
+    partial.extend(first.at(-1)!, 3);
+    const out = await observer.onBlockImported(blocks.at(-1)!, 10);
+    const finalized = out.filter((o) => o.type === "finalized");
+    expect(finalized).toHaveLength(1);
+    const f = finalized[0]!;
+    if (f.type !== "finalized") throw new Error("unreachable");
+    expect(toHex(f.block.hash)).toBe(toHex(commit.target.hash));
+    expect(toHex(verifyJustification(f.encoded, set, f.block).hash)).toBe(toHex(commit.target.hash));
+    // An observer never gossips commits of its own.
+    expect(out.filter((o) => o.type === "commit")).toEqual([]);
+    expect(observer.lastFinalized.number).toBe(8);
+    // Stale now: nothing more.
+    expect(await observer.onCommit(commit, 20)).toEqual([]);
   });
 });
 

@@ -22,7 +22,15 @@ import {
   randomness,
   slotDuration,
 } from "../../../runtime/pallets/babe.js";
-import { BABE_ENGINE_ID, SESSION_LENGTH, Session, sessionIndex } from "../../../runtime/pallets/session.js";
+import {
+  BABE_ENGINE_ID,
+  currentAuthorities,
+  disabledValidators,
+  disabledValidatorsAt,
+  SESSION_LENGTH,
+  Session,
+  sessionIndex,
+} from "../../../runtime/pallets/session.js";
 import { minimumPeriod, Timestamp } from "../../../runtime/pallets/timestamp.js";
 import { thrownCode } from "../../helpers/errors.js";
 import { babePreDigest, babeVrfPreDigest, dev, TestRuntime, UNIT, withStaking } from "../../helpers/runtime.js";
@@ -191,6 +199,70 @@ describe("babe pallet: slots", () => {
     rt.block([]);
     expect(rt.read(currentSlot)).toBe(7n);
     expect(rt.header.number).toBe(3);
+  });
+});
+
+describe("babe pallet: disabled authors", () => {
+  /**
+   * Alice, Bob, Charlie and Dave validate (four, so that one may be disabled); Ferdie is sudo; Alice is
+   * slashed (and so disabled) in block 1.
+   */
+  function aliceDisabled() {
+    const rt = withStaking({
+      balances: ["Alice", "Bob", "Charlie", "Dave", "Ferdie"].map((n) => [n, 1000n * UNIT]),
+      validators: [
+        ["Alice", 100n * UNIT],
+        ["Bob", 100n * UNIT],
+        ["Charlie", 100n * UNIT],
+        ["Dave", 100n * UNIT],
+      ],
+      slashFraction: 100_000_000,
+      sudo: "Ferdie",
+    });
+    const indexOf = (name: string) =>
+      rt.read(currentAuthorities).findIndex((a) => Buffer.compare(a.account, dev(name).publicKey) === 0);
+    const [alice, bob] = [indexOf("Alice"), indexOf("Bob")];
+    rt.sudo(dev("Ferdie"), {
+      tag: "Offences",
+      value: {
+        tag: "force_apply_offence",
+        value: { offender: dev("Alice").publicKey, kind: { tag: "BlockEquivocation" }, session_index: 0 },
+      },
+    });
+    expect(rt.read(disabledValidators)).toEqual([alice]);
+    return { rt, alice, bob };
+  }
+
+  it("makes a block whose pre-digest names a disabled authority invalid, leaving the chain as it was", () => {
+    const { rt, alice, bob } = aliceDisabled();
+    expect(rt.read((e) => disabledValidatorsAt(e, rt.header.number + 1))).toEqual([alice]);
+    const root = rt.state.root;
+    for (const digest of [babePreDigest(alice, 10n), babeVrfPreDigest(alice, 10n, preOutputOf(2))])
+      expect(babeErrorOf(() => rt.block([], { digest: [digest] }))).toBe("BABE_RUNTIME_ERROR_DISABLED_AUTHOR");
+    expect(rt.state.root).toEqual(root);
+    expect(rt.header.number).toBe(1);
+    rt.block([], { digest: [babePreDigest(bob, 10n)] });
+    expect(rt.read(currentSlot)).toBe(10n);
+  });
+
+  it("keeps the author disabled while the set lasts, across sessions; the next set starts with none", () => {
+    const { rt, alice, bob } = aliceDisabled();
+    const byBob = (n: number) => [babePreDigest(bob, BigInt(n))];
+    // Sessions 1 and 2 keep era 0's validators: the rotation keeps the list.
+    rt.runTo(SESSION_LENGTH - 1, byBob);
+    expect(rt.read((e) => disabledValidatorsAt(e, SESSION_LENGTH))).toEqual([alice]);
+    expect(babeErrorOf(() => rt.block([], { digest: [babePreDigest(alice, 100n)] }))).toBe(
+      "BABE_RUNTIME_ERROR_DISABLED_AUTHOR",
+    );
+    rt.runTo(3 * SESSION_LENGTH - 1, byBob);
+    expect(rt.read(disabledValidators)).toEqual([alice]);
+    // Era 1 (from session 3) elects Bob, Charlie and Dave (Alice was chilled): a new set, nobody disabled, and
+    // Alice's old index is another validator's, who may author.
+    expect(rt.read((e) => disabledValidatorsAt(e, 3 * SESSION_LENGTH))).toEqual([]);
+    rt.block([], { digest: [babePreDigest(alice, 1000n)] });
+    expect(rt.read(sessionIndex)).toBe(3);
+    expect(rt.read(disabledValidators)).toEqual([]);
+    expect(rt.read(currentAuthorities).map((a) => a.account)).not.toContainEqual(dev("Alice").publicKey);
   });
 });
 

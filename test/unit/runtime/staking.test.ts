@@ -349,9 +349,16 @@ describe("offences", () => {
     const rt = runtime({ nominators: [["Dave", 100n * UNIT, ["Alice"]]] });
     return rt;
   }
+  /** Four validators (Eve too): one of them may be disabled, (4 - 1) / 3. */
+  const FOUR: [string, bigint][] = [
+    ["Alice", 100n * UNIT],
+    ["Bob", 100n * UNIT],
+    ["Charlie", 100n * UNIT],
+    ["Eve", 100n * UNIT],
+  ];
 
   it("slashes SlashFraction of the offender's and its nominators' exposure, burns it, chills and disables", () => {
-    const rt = offended();
+    const rt = runtime({ validators: FOUR, nominators: [["Dave", 100n * UNIT, ["Alice"]]] });
     const issuance = rt.read(totalIssuance);
     const aliceIndex = rt.read(currentAuthorities).findIndex((a) => Buffer.compare(a.account, pk("Alice")) === 0);
     expect(rt.sudo(dev("Ferdie"), forceOffence("Alice", 0))).toEqual(OK);
@@ -387,12 +394,92 @@ describe("offences", () => {
     expect(rt.lastDispatchError()).toEqual(moduleError("Offences", "DuplicateReport"));
     expect(rt.sudo(dev("Ferdie"), forceOffence("Alice", 0, "VoteEquivocation"))).toEqual(OK);
     expect(rt.lastDispatchError()).toBeUndefined();
-    // Each offence slashes the fraction of the era's exposure (100), not of what is left.
-    expect(ledgerOf(rt, "Alice")?.total).toBe(80n * UNIT);
+    // Applied, but in the same era with no higher fraction: nothing more is slashed (highest per era).
+    expect(ledgerOf(rt, "Alice")?.total).toBe(90n * UNIT);
+    expect(rt.eventsOf("Staking", "Slashed")).toEqual([]);
     // Chilled: not elected for the next era.
     rt.runTo(ERA_BLOCKS);
-    expect(validatorSet(rt)).toEqual(["Bob", "Charlie"]);
+    expect(validatorSet(rt)).toEqual(["Bob", "Charlie", "Eve"]);
     expect(rt.read(disabledValidators)).toEqual([]);
+  });
+
+  it("disables at most (validators - 1) / 3 of the set; further offenders are slashed and chilled only", () => {
+    const rt = runtime({ validators: FOUR });
+    const indexOf = (n: string) => rt.read(currentAuthorities).findIndex((a) => Buffer.compare(a.account, pk(n)) === 0);
+    rt.sudo(dev("Ferdie"), forceOffence("Alice", 0));
+    expect(rt.read(disabledValidators)).toEqual([indexOf("Alice")]);
+    rt.sudo(dev("Ferdie"), forceOffence("Bob", 0));
+    expect(rt.lastDispatchError()).toBeUndefined();
+    expect(ledgerOf(rt, "Bob")?.total).toBe(90n * UNIT);
+    expect(rt.read((e) => S.Validators.contains(e, pk("Bob")))).toBe(false);
+    expect(rt.read(disabledValidators)).toEqual([indexOf("Alice")]);
+    expect(rt.eventsOf("Session", "ValidatorDisabled")).toEqual([]);
+    // Three validators (or fewer): nobody is disabled, so offences never stop block production.
+    const three = runtime();
+    three.sudo(dev("Ferdie"), forceOffence("Alice", 0));
+    expect(ledgerOf(three, "Alice")?.total).toBe(90n * UNIT);
+    expect(three.read(disabledValidators)).toEqual([]);
+  });
+
+  it("slashes only the highest fraction per validator per era: a later larger offence slashes the difference", () => {
+    const rt = offended();
+    const fraction = (parts: number) => rt.sudo(dev("Ferdie"), staking("set_slash_fraction", { fraction: parts }));
+    const slashes = () => rt.eventsOf("Staking", "Slashed").map((e) => [e.value.staker, e.value.amount]);
+    const reported = () => rt.eventsOf("Offences", "OffenceReported")[0]?.value.slashed;
+    const issuance = rt.read(totalIssuance);
+    // Session 0, 10% of era 0's exposure (Alice 100 own, Dave 100).
+    expect(rt.sudo(dev("Ferdie"), forceOffence("Alice", 0))).toEqual(OK);
+    expect(slashes()).toEqual([
+      [pk("Alice"), 10n * UNIT],
+      [pk("Dave"), 10n * UNIT],
+    ]);
+    // Session 1, same era, same 10%: applied (reported, disabled) but slashes nothing more.
+    rt.runTo(SESSION_LENGTH);
+    expect(rt.sudo(dev("Ferdie"), forceOffence("Alice", 1))).toEqual(OK);
+    expect(rt.lastDispatchError()).toBeUndefined();
+    expect(slashes()).toEqual([]);
+    expect(reported()).toBe(0n);
+    // 25%: slashes 25% - 10% = 15% of the era's exposure.
+    fraction(250_000_000);
+    expect(rt.sudo(dev("Ferdie"), forceOffence("Alice", 1, "VoteEquivocation"))).toEqual(OK);
+    expect(slashes()).toEqual([
+      [pk("Alice"), 15n * UNIT],
+      [pk("Dave"), 15n * UNIT],
+    ]);
+    expect(reported()).toBe(30n * UNIT);
+    // A smaller fraction later in the era slashes nothing.
+    fraction(200_000_000);
+    rt.runTo(2 * SESSION_LENGTH);
+    expect(rt.sudo(dev("Ferdie"), forceOffence("Alice", 2))).toEqual(OK);
+    expect(slashes()).toEqual([]);
+    // In total, the highest fraction (25%) of the era's exposure, from each.
+    expect(ledgerOf(rt, "Alice")).toMatchObject({ total: 75n * UNIT, active: 75n * UNIT });
+    expect(ledgerOf(rt, "Dave")).toMatchObject({ total: 75n * UNIT, active: 75n * UNIT });
+    expect(rt.read((e) => reservedBalance(e, pk("Alice")))).toBe(75n * UNIT);
+    expect(rt.read((e) => reservedBalance(e, pk("Dave")))).toBe(75n * UNIT);
+    expect(issuance - rt.read(totalIssuance)).toBe(50n * UNIT);
+    expect(rt.read((e) => S.ValidatorSlashInEra.get(e, [0, pk("Alice")]))).toEqual([250_000_000, 25n * UNIT]);
+    expect(rt.read((e) => S.NominatorSlashInEra.get(e, [0, pk("Dave")]))).toBe(25n * UNIT);
+  });
+
+  it("keeps the highest slash per era: another era is slashed again, and the record goes with the bonding period", () => {
+    const rt = offended();
+    // Era 1's exposures are elected at the start of session 2: Bob is exposed there with 100.
+    rt.runTo(2 * SESSION_LENGTH);
+    expect(rt.sudo(dev("Ferdie"), forceOffence("Bob", 2))).toEqual(OK);
+    expect(ledgerOf(rt, "Bob")?.total).toBe(90n * UNIT);
+    rt.runTo(ERA_BLOCKS);
+    expect(validatorSet(rt)).toContain("Bob");
+    // An offence in era 1 is measured against era 1's record (none yet): 10% of 100 again.
+    expect(rt.sudo(dev("Ferdie"), forceOffence("Bob", SESSIONS_PER_ERA))).toEqual(OK);
+    expect(rt.eventsOf("Staking", "Slashed")).toEqual([
+      { tag: "Slashed", value: { staker: pk("Bob"), amount: 10n * UNIT } },
+    ]);
+    expect(ledgerOf(rt, "Bob")?.total).toBe(80n * UNIT);
+    // Once era 0 leaves the bonding period its record is removed; era 1's stays while it is bonded.
+    rt.runTo(ERA_BLOCKS * (BONDING_DURATION + 1));
+    expect(rt.read((e) => S.ValidatorSlashInEra.get(e, [0, pk("Bob")]))).toBeUndefined();
+    expect(rt.read((e) => S.ValidatorSlashInEra.get(e, [1, pk("Bob")]))).toEqual([100_000_000, 10n * UNIT]);
   });
 
   it("rejects bad origins, future sessions, offenders without exposure and offences older than the bonding period", () => {
