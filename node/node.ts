@@ -48,7 +48,7 @@ import { contentMethods } from "./rpc/methods/content.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
 import { defaultRpcServerOptions, RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
 import { defaultSyncOptions, SyncService } from "./sync/index.js";
-import { TxPool } from "./txpool/index.js";
+import { TxPool, type TxPoolOptions } from "./txpool/index.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -71,6 +71,8 @@ export interface NodeOptions {
   tmp: boolean;
   name: string;
   rpc: Partial<RpcServerOptions> & { enabled: boolean };
+  /** Transaction pool limits and ban time (`--pool-limit`, `--pool-kbytes`, `--tx-ban-seconds`); Substrate's defaults when absent. */
+  pool?: Partial<TxPoolOptions>;
   /**
    * Author blocks with this key on every slot (the dev chain's single authority); the slot length is
    * `blockTimeMs`, or the chain's slot duration when undefined (0: only on `engine_createBlock`).
@@ -148,18 +150,15 @@ export class TensorchainNode {
       genesis: chain.genesis.hashHex,
     });
 
-    const pool = new TxPool(
-      {},
-      {
-        logger: logger.child({ module: "txpool" }),
-        bestBlock: () => ({ hash: chain.best.hashHex, number: chain.best.number }),
-        validate: async (source, tx, at) => {
-          const hash = fromHex(at);
-          if (!(await chain.header(hash))) return { ok: false, error: { kind: "unknown", reason: "cannotLookup" } };
-          return (await chain.runtimeAt(hash)).validateTransaction(source, tx);
-        },
+    const pool = new TxPool(opts.pool ?? {}, {
+      logger: logger.child({ module: "txpool" }),
+      bestBlock: () => ({ hash: chain.best.hashHex, number: chain.best.number }),
+      validate: async (source, tx, at) => {
+        const hash = fromHex(at);
+        if (!(await chain.header(hash))) return { ok: false, error: { kind: "unknown", reason: "cannotLookup" } };
+        return (await chain.runtimeAt(hash)).validateTransaction(source, tx);
       },
-    );
+    });
     chain.on("block", (block, _origin) => {
       void pool
         .onBlockImported(

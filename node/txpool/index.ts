@@ -24,6 +24,16 @@ export type {
   UnknownTransactionReason,
   ValidTransaction,
 } from "./interface.js";
-export { defaultTxPoolOptions, type TxPoolLimit, type TxPoolOptions, txPoolOptionsFromCli } from "./options.js";
+export {
+  defaultTxPoolOptions,
+  MAX_POOL_KBYTES,
+  MAX_TX_BAN_SECONDS,
+  TXPOOL_CLI_DEFAULTS,
+  type TxPoolCliFlags,
+  type TxPoolLimit,
+  type TxPoolOptions,
+  txPoolFlagError,
+  txPoolOptionsFromCli,
+} from "./options.js";
 export { TxPool, txHash } from "./pool.js";
 export { isTerminal } from "./watcher.js";

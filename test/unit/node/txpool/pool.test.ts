@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
-import { rpcCodeOf, TxPoolError, toRpcErrorObject } from "../../../../node/txpool/index.js";
+import { rpcCodeOf, TxPoolError, toRpcErrorObject, txPoolOptionsFromCli } from "../../../../node/txpool/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
 import { collect, readyOrder, setup, txHash, xt } from "./model.js";
 
@@ -208,6 +208,29 @@ describe("TxPool: limits", () => {
     expect(a1seen).toEqual(["ready", "dropped"]);
     expect(pool.status()).toMatchObject({ ready: 2 });
     expect(pool.status().readyBytes).toBeLessThanOrEqual(Math.floor(one * 3.5));
+  });
+
+  it("takes its limits and ban time from the CLI flags", async () => {
+    const { pool, chain, clock } = setup(txPoolOptionsFromCli({ poolLimit: 20, txBanSeconds: 5 }));
+    // --pool-limit 20: 20 ready, and 2 (a tenth) in future.
+    for (let i = 0; i < 20; i++) await pool.submit("external", xt(`s${i}`, 0, 10));
+    expect((await rpcError(pool.submit("external", xt("late", 0, 1)))).code).toBe(1016);
+    const f1 = await pool.submit("external", xt("f1", 3));
+    for (const s of ["f2", "f3"]) {
+      clock.now += 1;
+      await pool.submit("external", xt(s, 3));
+    }
+    expect(pool.status()).toMatchObject({ ready: 20, future: 2 });
+    expect(pool.has(f1)).toBe(false);
+
+    // --tx-ban-seconds 5: an invalid transaction is refused for 5 s, then validated again.
+    chain.badProof.add("mallory");
+    const bad = xt("mallory", 0, 100);
+    expect((await rpcError(pool.submit("external", bad))).code).toBe(1010);
+    clock.now += 4999;
+    expect((await rpcError(pool.submit("external", bad))).code).toBe(1012);
+    clock.now += 1;
+    expect((await rpcError(pool.submit("external", bad))).code).toBe(1010);
   });
 
   it("drops the longest waiting future transaction when the future queue is full", async () => {
