@@ -21,7 +21,7 @@ import { type ChainSpec, genesisStorageOf } from "../genesis/chainSpec.js";
 import { type P2pOptions, topicName } from "../p2p/index.js";
 import { defaultSignatureChecker, keypairFromSuri, sign } from "../primitives/crypto/index.js";
 import { cryptoReady } from "../primitives/hashing.js";
-import { fromHex, type HexString, toHex } from "../primitives/hex.js";
+import { type HexString, toHex } from "../primitives/hex.js";
 import type { Logger } from "../primitives/logger.js";
 import { buildRuntime } from "../runtime/index.js";
 import { ChunkedUploads, HeliaContentStore } from "../worker/content/index.js";
@@ -48,7 +48,7 @@ import { contentMethods } from "./rpc/methods/content.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
 import { defaultRpcServerOptions, RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
 import { defaultSyncOptions, SyncService } from "./sync/index.js";
-import { TxPool, type TxPoolOptions } from "./txpool/index.js";
+import { chainValidator, TxPool, type TxPoolOptions } from "./txpool/index.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -153,11 +153,7 @@ export class TensorchainNode {
     const pool = new TxPool(opts.pool ?? {}, {
       logger: logger.child({ module: "txpool" }),
       bestBlock: () => ({ hash: chain.best.hashHex, number: chain.best.number }),
-      validate: async (source, tx, at) => {
-        const hash = fromHex(at);
-        if (!(await chain.header(hash))) return { ok: false, error: { kind: "unknown", reason: "cannotLookup" } };
-        return (await chain.runtimeAt(hash)).validateTransaction(source, tx);
-      },
+      validate: chainValidator(chain),
     });
     chain.on("block", (block, _origin) => {
       void pool

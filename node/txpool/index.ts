@@ -1,7 +1,9 @@
 export type { Imported, PruneStatus } from "./basePool.js";
+export { type ChainValidator, chainValidator } from "./chainValidator.js";
 export {
   invalidTransactionMessage,
   rpcCodeOf,
+  rustDebugString,
   TxPoolError,
   type TxPoolErrorType,
   TxPoolRpcCode,

@@ -1,0 +1,23 @@
+/**
+ * The pool's `validate` on the node's chain: `TaggedTransactionQueue_validate_transaction` run by the
+ * runtime at the given block. A runtime that cannot run it (bytes that do not decode, a trap) throws as
+ * Substrate's executor reports a panicking runtime API call, so the pool answers 1002 and bans nothing.
+ */
+import { fromHex, type HexString } from "../../primitives/hex.js";
+import type { Chain } from "../chain/chain.js";
+import type { TransactionSource, TransactionValidity } from "./interface.js";
+
+export type ChainValidator = (source: TransactionSource, tx: Uint8Array, at: HexString) => Promise<TransactionValidity>;
+
+export function chainValidator(chain: Pick<Chain, "header" | "runtimeAt">): ChainValidator {
+  return async (source, tx, at) => {
+    const hash = fromHex(at);
+    if (!(await chain.header(hash))) return { ok: false, error: { kind: "unknown", reason: "cannotLookup" } };
+    const runtime = await chain.runtimeAt(hash);
+    try {
+      return runtime.validateTransaction(source, tx);
+    } catch (err) {
+      throw new Error(`Execution failed: Runtime panicked: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+}
