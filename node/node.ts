@@ -48,21 +48,9 @@ import { contentMethods } from "./rpc/methods/content.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
 import { defaultRpcServerOptions, RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
 import { defaultSyncOptions, SyncService } from "./sync/index.js";
-import { chainValidator, TxPool, type TxPoolOptions } from "./txpool/index.js";
+import { chainValidator, followChain, TxPool, type TxPoolOptions } from "./txpool/index.js";
 
 export const NODE_VERSION = "0.1.0";
-
-/** Hands the blocks a reorg retracted (newest first) to the pool with their bodies; it resubmits their transactions. */
-export async function retractIntoPool(
-  chain: Pick<Chain, "body">,
-  pool: Pick<TxPool, "onBlockRetracted">,
-  retracted: { hash: Uint8Array; number: number }[],
-): Promise<void> {
-  for (const id of retracted) {
-    const body = (await chain.body(id.hash)) ?? [];
-    await pool.onBlockRetracted({ hash: toHex(id.hash), number: id.number, extrinsics: body.map((x) => x.slice()) });
-  }
-}
 
 export interface NodeOptions {
   spec: ChainSpec;
@@ -155,25 +143,9 @@ export class TensorchainNode {
       bestBlock: () => ({ hash: chain.best.hashHex, number: chain.best.number }),
       validate: chainValidator(chain),
     });
-    chain.on("block", (block, _origin) => {
-      void pool
-        .onBlockImported(
-          {
-            hash: block.hashHex,
-            number: block.number,
-            extrinsics: block.extrinsics,
-            parentHash: toHex(block.header.parentHash),
-          },
-          chain.best.hashHex === block.hashHex,
-        )
-        .catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
-    });
-    // A reorg: the transactions of the blocks that left the best chain go back into the pool (as
-    // Substrate's maintained pool does on a new best block with a tree route), newest block first.
-    chain.on("reorg", ({ retracted }) => {
-      retractIntoPool(chain, pool, retracted).catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
-    });
-    chain.on("finalized", (block) => pool.onBlockFinalized(block.hashHex));
+    // New best blocks, reorgs (retracted and enacted blocks, as Substrate's maintained pool sees a tree
+    // route) and finality, in the chain's order.
+    followChain(chain, pool);
 
     const keystore = new Keystore(tmpDir ? undefined : join(chainDir, "keystore"));
 

@@ -10,6 +10,7 @@ export {
   toRpcErrorObject,
   unknownTransactionDebug,
 } from "./errors.js";
+export { followChain } from "./followChain.js";
 export type {
   InvalidTransactionReason,
   ReadyIterator,
@@ -21,6 +22,7 @@ export type {
   TransactionValidityError,
   TxPoolBlock,
   TxPoolModules,
+  TxPoolReorg,
   TxPoolStatus,
   TxWatcher,
   UnknownTransactionReason,
