@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { isPrimaryHeader } from "../consensus/babe/index.js";
 import { type ChainSpec, genesisStorageOf } from "../genesis/chainSpec.js";
 import { type P2pOptions, topicName } from "../p2p/index.js";
-import { defaultSignatureChecker, keypairFromSuri, sign } from "../primitives/crypto/index.js";
+import { CachedSignatureChecker, keypairFromSuri, sign } from "../primitives/crypto/index.js";
 import { cryptoReady } from "../primitives/hashing.js";
 import { type HexString, toHex } from "../primitives/hex.js";
 import type { Logger } from "../primitives/logger.js";
@@ -48,7 +48,8 @@ import { contentMethods } from "./rpc/methods/content.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
 import { defaultRpcServerOptions, RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
 import { defaultSyncOptions, SyncService } from "./sync/index.js";
-import { chainValidator, followChain, TxPool, type TxPoolOptions } from "./txpool/index.js";
+import { AdmissionSignatures, chainValidator, followChain, TxPool, type TxPoolOptions } from "./txpool/index.js";
+import { SignatureVerifierPool } from "./verify/index.js";
 
 export const NODE_VERSION = "0.1.0";
 
@@ -107,6 +108,8 @@ export class TensorchainNode {
     private readonly informant: Informant,
     private readonly tmpDir: string | undefined,
     readonly jobRoles: JobRoles | undefined,
+    /** The signature verifier threads of pool admission, if they could be started. */
+    private readonly verifier: SignatureVerifierPool | undefined,
   ) {}
 
   static async start(opts: NodeOptions, logger: Logger): Promise<TensorchainNode> {
@@ -126,7 +129,10 @@ export class TensorchainNode {
     });
 
     const db = await ChainDb.open(join(chainDir, "db"));
-    const signatures = defaultSignatureChecker;
+    // Every signature check of the runtime (validation, block building, import) goes through this cache;
+    // the pool's admission fills it from the verifier threads, so that proposing a block does not verify
+    // again what admission verified.
+    const signatures = new CachedSignatureChecker({ capacity: SIGNATURE_CACHE_CAPACITY });
     const chain = await Chain.open(
       { db, logger: logger.child({ module: "chain" }), signatures, isPrimary: isPrimaryHeader },
       genesisStorageOf(opts.spec),
@@ -138,10 +144,20 @@ export class TensorchainNode {
       genesis: chain.genesis.hashHex,
     });
 
+    const verifier = startVerifierPool(logger.child({ module: "verify" }));
+    const admission =
+      verifier &&
+      new AdmissionSignatures({
+        cache: signatures,
+        verifier,
+        genesisHash: chain.genesisHash,
+        hashAt: (n) => chain.hashAt(n),
+        logger: logger.child({ module: "txpool" }),
+      });
     const pool = new TxPool(opts.pool ?? {}, {
       logger: logger.child({ module: "txpool" }),
       bestBlock: () => ({ hash: chain.best.hashHex, number: chain.best.number }),
-      validate: chainValidator(chain),
+      validate: chainValidator(chain, admission),
     });
     // New best blocks, reorgs (retracted and enacted blocks, as Substrate's maintained pool sees a tree
     // route) and finality, in the chain's order.
@@ -353,6 +369,7 @@ export class TensorchainNode {
       informant,
       tmpDir,
       jobRoles,
+      verifier,
     );
   }
 
@@ -373,9 +390,28 @@ export class TensorchainNode {
     this.uploads.stop();
     await this.content.stop();
     await this.services?.libp2p.stop();
+    await this.verifier?.close();
     await this.db.close();
     if (this.tmpDir) rmSync(this.tmpDir, { recursive: true, force: true });
     this.logger.info("Shut down");
+  }
+}
+
+/** Signatures the runtime remembers as verified: a few full pools' worth (the pool holds 8192 + 819 by default). */
+const SIGNATURE_CACHE_CAPACITY = 65_536;
+
+/**
+ * The verifier threads of pool admission (`os.availableParallelism() - 1`, at least one); undefined when
+ * they cannot start (no built worker script), in which case the runtime verifies on the main thread.
+ */
+function startVerifierPool(logger: Logger): SignatureVerifierPool | undefined {
+  try {
+    return new SignatureVerifierPool({}, { logger });
+  } catch (err) {
+    logger.warn("Signature verifier threads unavailable; transactions are verified on the main thread", {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return undefined;
   }
 }
 

@@ -5,14 +5,24 @@
  */
 import { fromHex, type HexString } from "../../primitives/hex.js";
 import type { Chain } from "../chain/chain.js";
+import type { AdmissionSignatures } from "./admissionSignatures.js";
 import type { TransactionSource, TransactionValidity } from "./interface.js";
 
 export type ChainValidator = (source: TransactionSource, tx: Uint8Array, at: HexString) => Promise<TransactionValidity>;
 
-export function chainValidator(chain: Pick<Chain, "header" | "runtimeAt">): ChainValidator {
+/**
+ * `signatures`, when given, verifies the transaction's signature on the verifier threads first (see
+ * `AdmissionSignatures`), so that the runtime finds it cached instead of verifying on this thread.
+ */
+export function chainValidator(
+  chain: Pick<Chain, "header" | "runtimeAt">,
+  signatures?: Pick<AdmissionSignatures, "preVerify">,
+): ChainValidator {
   return async (source, tx, at) => {
     const hash = fromHex(at);
-    if (!(await chain.header(hash))) return { ok: false, error: { kind: "unknown", reason: "cannotLookup" } };
+    const header = await chain.header(hash);
+    if (!header) return { ok: false, error: { kind: "unknown", reason: "cannotLookup" } };
+    await signatures?.preVerify(tx, header);
     const runtime = await chain.runtimeAt(hash);
     try {
       return runtime.validateTransaction(source, tx);

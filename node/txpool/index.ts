@@ -1,3 +1,4 @@
+export { AdmissionSignatures, type AdmissionSignaturesModules } from "./admissionSignatures.js";
 export type { Imported, PruneStatus } from "./basePool.js";
 export { type ChainValidator, chainValidator } from "./chainValidator.js";
 export {

@@ -7,20 +7,30 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Chain } from "../../../../node/chain/chain.js";
 import { ChainDb } from "../../../../node/db/chainDb.js";
-import { defaultSignatureChecker, keypairFromSuri } from "../../../../primitives/crypto/index.js";
+import {
+  defaultSignatureChecker,
+  keypairFromSuri,
+  type SignatureChecker,
+} from "../../../../primitives/crypto/index.js";
 import { nullLogger } from "../../../../primitives/logger.js";
 import { UNITS } from "../../../../runtime/constants.js";
 import { buildGenesisStorage } from "../../../../runtime/index.js";
 
 const open: ChainDb[] = [];
 
-/** Opens the chain in the database at `path` (a new temporary one by default). */
-export async function openChain(path = join(mkdtempSync(join(tmpdir(), "tc-chain-")), "db")): Promise<Chain> {
+/**
+ * Opens the chain in the database at `path` (a new temporary one by default), its runtime checking
+ * signatures with `signatures`.
+ */
+export async function openChain(
+  path = join(mkdtempSync(join(tmpdir(), "tc-chain-")), "db"),
+  signatures: SignatureChecker = defaultSignatureChecker,
+): Promise<Chain> {
   const db = await ChainDb.open(path);
   open.push(db);
   const alice = keypairFromSuri("//Alice");
   return Chain.open(
-    { db, logger: nullLogger, signatures: defaultSignatureChecker },
+    { db, logger: nullLogger, signatures },
     buildGenesisStorage({ balances: [[alice.publicKey, 1000n * UNITS]] }),
   );
 }
