@@ -93,8 +93,8 @@ export function initializeBlock(ext: Ext, init: BlockInit): void {
 /**
  * Bytes that do not decode as an extrinsic of this runtime: an unknown pallet or call index, bad call
  * arguments, a malformed envelope. Substrate's runtime panics on them while decoding the runtime API's
- * arguments, so `validateTransaction` throws this (the node answers 1002 "Verification Error" and bans
- * nothing), while block building and import reject the extrinsic as `InvalidTransaction::Call`.
+ * arguments, so `validateTransaction` throws this (the node answers 1002 "Verification Error"), while
+ * block building and import reject the extrinsic as `InvalidTransaction::Call`.
  * `codecError` is parity-scale-codec's chained error text (each level on its own line, nested levels
  * indented by tabs, a final newline).
  */

@@ -1,7 +1,8 @@
 /**
  * The pool's `validate` on the node's chain: `TaggedTransactionQueue_validate_transaction` run by the
  * runtime at the given block. A runtime that cannot run it (bytes that do not decode, a trap) throws as
- * Substrate's executor reports a panicking runtime API call, so the pool answers 1002 and bans nothing.
+ * Substrate's executor reports a panicking runtime API call: the pool answers 1002 (and bans the hash,
+ * as Substrate's pool does with a transaction whose validation failed).
  */
 import { fromHex, type HexString } from "../../primitives/hex.js";
 import type { Chain } from "../chain/chain.js";

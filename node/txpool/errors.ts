@@ -25,7 +25,8 @@ export type TxPoolErrorType =
   | { code: "TXPOOL_ERROR_NO_TAGS_PROVIDED"; hash: HexString }
   /**
    * `validate` itself failed (1002): the runtime could not run it (undecodable bytes, a trap) or the
-   * state is missing. `message` is the runtime API error (Substrate's `Error::RuntimeApi`). Not banned.
+   * state is missing. `message` is the runtime API error (Substrate's `Error::RuntimeApi`). Banned, as
+   * Substrate's pool bans what `verify_one` answers `ValidatedTransaction::Invalid` for.
    */
   | { code: "TXPOOL_ERROR_VALIDATION_FAILED"; hash: HexString; message: string };
 

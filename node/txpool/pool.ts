@@ -27,7 +27,8 @@
  * the new best block. A watched transaction thus always ends with `finalized`, `invalid`, `dropped`,
  * `usurped` or `finalityTimeout`.
  *
- * Bans (`banTimeMs`): invalid transactions, those dropped by the limits, and included ones, as Substrate.
+ * Bans (`banTimeMs`): invalid transactions (and those the runtime could not validate at all, e.g. bytes
+ * it cannot decode), those dropped by the limits, and included ones, as Substrate.
  * The node must have awaited `cryptoReady()` before using the pool.
  */
 import { blake2_256 } from "../../primitives/hashing.js";
@@ -279,8 +280,11 @@ export class TxPool {
     try {
       validity = await this.modules.validate(source, data, at.hash);
     } catch (e) {
+      // Substrate's pool takes a failed runtime call for an invalid transaction (`verify_one` answers
+      // `ValidatedTransaction::Invalid`) and bans it like one.
       const message = e instanceof Error ? e.message : String(e);
       this.log.debug("Transaction validation failed", { hash, error: message });
+      this.rotator.ban([hash]);
       throw new TxPoolError({ code: "TXPOOL_ERROR_VALIDATION_FAILED", hash, message });
     }
     if (!validity.ok) {

@@ -1,7 +1,8 @@
 /**
  * `author_submitExtrinsic` with a well-formed signed extrinsic whose call does not decode (unknown pallet
  * or call index, bad arguments): Substrate's runtime panics while decoding the API's arguments, so the
- * answer is 1002 "Verification Error" with the codec's text, and the hash is not banned.
+ * answer is 1002 "Verification Error" with the codec's text; the pool then bans the hash, as
+ * Substrate's does with any transaction whose validation failed (a retry answers 1012).
  */
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import type { Chain } from "../../../../node/chain/chain.js";
@@ -73,7 +74,7 @@ async function submit(xt: Uint8Array): Promise<Json> {
 const PANIC = "Execution failed: Runtime panicked: Bad input data provided to validate_transaction: ";
 
 describe("author_submitExtrinsic with a call that does not decode", () => {
-  it("an unknown pallet index: 1002 with Substrate's message and data, and no ban", async () => {
+  it("an unknown pallet index: 1002 with Substrate's message and data, then banned", async () => {
     const xt = transferWithCall((c) => {
       c[0] = 99;
       return c;
@@ -85,9 +86,9 @@ describe("author_submitExtrinsic with a call that does not decode", () => {
       data: `RuntimeApi("${PANIC}Could not decode \`RuntimeCall\`, variant doesn't exist\\n")`,
     };
     expect((await submit(xt)).error).toEqual(expected);
-    // Not banned: the same bytes are validated (and refused) again, never 1012.
-    expect(pool.isBanned(txHash(xt))).toBe(false);
-    expect((await submit(xt)).error).toEqual(expected);
+    // Banned as Substrate's pool bans it: a retry is refused before validation.
+    expect(pool.isBanned(txHash(xt))).toBe(true);
+    expect((await submit(xt)).error).toEqual({ code: 1012, message: "Transaction is temporarily banned" });
     expect(pool.status()).toMatchObject({ ready: 0, future: 0 });
   });
 
@@ -105,7 +106,7 @@ describe("author_submitExtrinsic with a call that does not decode", () => {
     expect(err.data).toBe(
       `RuntimeApi("${PANIC}Could not decode \`RuntimeCall::Balances.0\`:\\n\\tCould not decode \`Call\`, variant doesn't exist\\n")`,
     );
-    expect(pool.isBanned(txHash(xt))).toBe(false);
+    expect(pool.isBanned(txHash(xt))).toBe(true);
   });
 
   it("bad arguments and trailing bytes are decoding errors too", async () => {
@@ -126,7 +127,7 @@ describe("author_submitExtrinsic with a call that does not decode", () => {
     expect((await submit(trailing)).error.message).toBe(
       `Verification Error: Runtime error: ${PANIC}Invalid length prefix\n`,
     );
-    expect(pool.isBanned(txHash(truncated)) || pool.isBanned(txHash(trailing))).toBe(false);
+    expect(pool.isBanned(txHash(truncated)) && pool.isBanned(txHash(trailing))).toBe(true);
   });
 
   it("the same transfer with its call intact enters the pool", async () => {
