@@ -374,8 +374,8 @@ export class TensorchainNode {
   }
 
   /**
-   * Stops authoring, RPC, sync, finality, the p2p host, the content store and then libp2p, then closes
-   * the database; removes a `--tmp` base path.
+   * Stops authoring, RPC, sync, finality, the p2p host, the content store, libp2p, the pool's maintenance
+   * and its verifier threads, then closes the database; removes a `--tmp` base path.
    */
   async close(): Promise<void> {
     this.informant.stop();
@@ -390,6 +390,7 @@ export class TensorchainNode {
     this.uploads.stop();
     await this.content.stop();
     await this.services?.libp2p.stop();
+    await this.pool.close(); // its maintenance still reads the database
     await this.verifier?.close();
     await this.db.close();
     if (this.tmpDir) rmSync(this.tmpDir, { recursive: true, force: true });

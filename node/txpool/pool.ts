@@ -613,7 +613,7 @@ export class TxPool {
    * Resubmits (bans lifted, validated at `bestBlock()`) the transactions of retracted blocks that no
    * tracked best-chain block includes and that are not in the pool. Their watchers, which heard
    * `retracted`, get `ready`/`future` again, or a final `invalid` (the runtime refuses it now, e.g. the
-   * new branch used its nonce) or `dropped` (anything else that keeps it out).
+   * new branch used its nonce; banned) or `dropped` (anything else that keeps it out).
    */
   private async resubmitRetracted(retracted: readonly TxPoolBlock[]): Promise<void> {
     if (retracted.length === 0) return;
@@ -641,7 +641,10 @@ export class TxPool {
       const { hash } = resubmit[i];
       if (this.base.isImported(hash)) continue; // resubmitted meanwhile by someone else
       const code = r.reason instanceof TxPoolError ? r.reason.type.code : undefined;
-      const invalid = code === "TXPOOL_ERROR_INVALID_TRANSACTION" || code === "TXPOOL_ERROR_NO_TAGS_PROVIDED";
+      const invalid =
+        code === "TXPOOL_ERROR_INVALID_TRANSACTION" ||
+        code === "TXPOOL_ERROR_NO_TAGS_PROVIDED" ||
+        code === "TXPOOL_ERROR_VALIDATION_FAILED";
       this.listener.fire(hash, invalid ? "invalid" : "dropped");
     }
     this.log.debug("Resubmitted retracted transactions", {
