@@ -1,10 +1,12 @@
 /**
  * Authoring under a spam of valid transfers: a `--dev` node (2 s slots, half of each slot for proposing)
  * receives thousands of signed transfers from 20 funded accounts over one WebSocket, as fast as it
- * admits them. Over the spam, every slot must have its block (at most one missed), and the transfers
- * included per second must reach half the import bench's rate, measured first in this process on this
- * machine (the bench's "pool" configuration: blocks of signed transfers imported with their signatures
- * pre-verified on 2 threads). The figures are printed.
+ * admits them (about 12 s worth at the import bench's rate, at most 20 s, with at most 5,000 accepted
+ * transfers waiting). Over the spam, every slot must have its block (at most one missed), and the
+ * transfers included per second must reach half the import bench's rate, measured first in this
+ * process on this machine (the bench's "pool" run: blocks of signed transfers imported with their
+ * signatures pre-verified on 2 threads, after warm-up blocks), so that the bar moves with the machine:
+ * about 2,100 transfers/s on the 2-core machine the test was written on. The figures are printed.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -35,7 +37,8 @@ import { type RunningNode, startNode } from "../helpers/node.js";
 
 const SLOT_MS = 2000;
 const SENDERS = 20;
-const PER_SENDER = 1200;
+/** Transfers signed for the spam: enough for this many seconds at the import bench's rate. */
+const SPAM_SECONDS_OF_TRANSFERS = 12;
 /** Most time spent submitting; the spam stops earlier once every transfer is in. */
 const SPAM_MS = 20_000;
 /** Outstanding `author_submitExtrinsic` calls on the one connection. */
@@ -48,8 +51,13 @@ const transfer = (dest: Uint8Array, value: bigint): CallValue => ({
   value: { tag: "transfer_keep_alive", value: { dest: { tag: "Id", value: dest }, value } },
 });
 
-/** Transfers per second that a fresh chain imports, signatures pre-verified on 2 threads (`npm run bench -- import`, "pool"). */
-async function importBenchRate(blocks = 2, perBlock = 1000): Promise<number> {
+/**
+ * Transfers per second that a fresh chain imports with signatures pre-verified on 2 threads, as
+ * `npm run bench -- import` measures its "pool" run: the first `warmup` blocks are imported unmeasured
+ * (the bench's earlier runs warm the same code up; here they also get the verifier threads going).
+ */
+async function importBenchRate(measured = 2, warmup = 2, perBlock = 1000): Promise<number> {
+  const blocks = warmup + measured;
   const trustAll: SignatureChecker = { verify: () => true };
   const senders: KeyPair[] = Array.from({ length: blocks * perBlock }, (_, i) =>
     keypairFromSeed(blake2_256(T.u32.enc(0x70000000 + i))),
@@ -92,9 +100,10 @@ async function importBenchRate(blocks = 2, perBlock = 1000): Promise<number> {
       { db, logger: nullLogger, signatures: cache, preVerify: (b, s) => verifier.preVerify(b, s) },
       storage,
     );
+    for (const block of built.slice(0, warmup)) await chain.importBlock(block, "network");
     const start = performance.now();
-    for (const block of built) await chain.importBlock(block, "network");
-    return (blocks * perBlock) / ((performance.now() - start) / 1000);
+    for (const block of built.slice(warmup)) await chain.importBlock(block, "network");
+    return (measured * perBlock) / ((performance.now() - start) / 1000);
   } finally {
     await pool.close();
     await db.close();
@@ -199,7 +208,8 @@ describe("a dev node under a spam of valid transfers", () => {
     // Every transfer signed up front, so that the spam runs at the node's pace, not the signer's.
     const signStart = Date.now();
     const txs: HexString[] = [];
-    for (let k = 0; k < PER_SENDER; k++)
+    const perSender = Math.min(3000, Math.ceil((importRate * SPAM_SECONDS_OF_TRANSFERS) / SENDERS));
+    for (let k = 0; k < perSender; k++)
       for (const s of senders)
         txs.push(toHex(signExtrinsic(transfer(bob.publicKey, UNITS / 1000n), s, { nonce: k, genesisHash })));
 
