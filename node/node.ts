@@ -25,9 +25,9 @@ import { join } from "node:path";
 import { isPrimaryHeader } from "../consensus/babe/index.js";
 import { type ChainSpec, genesisStorageOf } from "../genesis/chainSpec.js";
 import { type P2pOptions, topicName } from "../p2p/index.js";
-import { defaultSignatureChecker, keypairFromSuri, sign } from "../primitives/crypto/index.js";
+import { CachedSignatureChecker, keypairFromSuri, sign } from "../primitives/crypto/index.js";
 import { cryptoReady } from "../primitives/hashing.js";
-import { fromHex, type HexString, toHex } from "../primitives/hex.js";
+import { type HexString, toHex } from "../primitives/hex.js";
 import type { Logger } from "../primitives/logger.js";
 import { buildRuntime } from "../runtime/index.js";
 import { babeClaimSlot } from "./authoring/babe.js";
@@ -63,21 +63,10 @@ import { dashboardMethods } from "./rpc/methods/dashboard.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
 import { defaultRpcServerOptions, RpcServer, type RpcServerOptions } from "./rpc/server/index.js";
 import { defaultSyncOptions, SyncService } from "./sync/index.js";
-import { TxPool } from "./txpool/index.js";
+import { AdmissionSignatures, chainValidator, followChain, TxPool, type TxPoolOptions } from "./txpool/index.js";
+import { SignatureVerifierPool } from "./verify/index.js";
 
 export const NODE_VERSION = "0.1.0";
-
-/** Hands the blocks a reorg retracted (newest first) to the pool with their bodies; it resubmits their transactions. */
-export async function retractIntoPool(
-  chain: Pick<Chain, "body">,
-  pool: Pick<TxPool, "onBlockRetracted">,
-  retracted: { hash: Uint8Array; number: number }[],
-): Promise<void> {
-  for (const id of retracted) {
-    const body = (await chain.body(id.hash)) ?? [];
-    await pool.onBlockRetracted({ hash: toHex(id.hash), number: id.number, extrinsics: body.map((x) => x.slice()) });
-  }
-}
 
 export interface NodeOptions {
   spec: ChainSpec;
@@ -93,6 +82,8 @@ export interface NodeOptions {
    * `--no-dashboard` turns it off). Needs the RPC server.
    */
   dashboard?: boolean;
+  /** Transaction pool limits and ban time (`--pool-limit`, `--pool-kbytes`, `--tx-ban-seconds`); Substrate's defaults when absent. */
+  pool?: Partial<TxPoolOptions>;
   /**
    * Author blocks with this key on every slot (the dev chain's single authority); the slot length is
    * `blockTimeMs`, or the chain's slot duration when undefined (0: only on `engine_createBlock`).
@@ -146,6 +137,8 @@ export class TensorchainNode {
     readonly prometheusPort: number | undefined,
     /** Training progress of live jobs, for `tensorchain_jobProgress`; runs with the RPC server. */
     readonly progress: JobProgressRecorder | undefined,
+    /** The signature verifier threads of pool admission, if they could be started. */
+    private readonly verifier: SignatureVerifierPool | undefined,
   ) {}
 
   static async start(opts: NodeOptions, logger: Logger): Promise<TensorchainNode> {
@@ -165,7 +158,10 @@ export class TensorchainNode {
     });
 
     const db = await ChainDb.open(join(chainDir, "db"));
-    const signatures = defaultSignatureChecker;
+    // Every signature check of the runtime (validation, block building, import) goes through this cache;
+    // the pool's admission fills it from the verifier threads, so that proposing a block does not verify
+    // again what admission verified.
+    const signatures = new CachedSignatureChecker({ capacity: SIGNATURE_CACHE_CAPACITY });
     const chain = await Chain.open(
       { db, logger: logger.child({ module: "chain" }), signatures, isPrimary: isPrimaryHeader },
       genesisStorageOf(opts.spec),
@@ -177,37 +173,24 @@ export class TensorchainNode {
       genesis: chain.genesis.hashHex,
     });
 
-    const pool = new TxPool(
-      {},
-      {
+    const verifier = startVerifierPool(logger.child({ module: "verify" }));
+    const admission =
+      verifier &&
+      new AdmissionSignatures({
+        cache: signatures,
+        verifier,
+        genesisHash: chain.genesisHash,
+        hashAt: (n) => chain.hashAt(n),
         logger: logger.child({ module: "txpool" }),
-        bestBlock: () => ({ hash: chain.best.hashHex, number: chain.best.number }),
-        validate: async (source, tx, at) => {
-          const hash = fromHex(at);
-          if (!(await chain.header(hash))) return { ok: false, error: { kind: "unknown", reason: "cannotLookup" } };
-          return (await chain.runtimeAt(hash)).validateTransaction(source, tx);
-        },
-      },
-    );
-    chain.on("block", (block, _origin) => {
-      void pool
-        .onBlockImported(
-          {
-            hash: block.hashHex,
-            number: block.number,
-            extrinsics: block.extrinsics,
-            parentHash: toHex(block.header.parentHash),
-          },
-          chain.best.hashHex === block.hashHex,
-        )
-        .catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
+      });
+    const pool = new TxPool(opts.pool ?? {}, {
+      logger: logger.child({ module: "txpool" }),
+      bestBlock: () => ({ hash: chain.best.hashHex, number: chain.best.number }),
+      validate: chainValidator(chain, admission),
     });
-    // A reorg: the transactions of the blocks that left the best chain go back into the pool (as
-    // Substrate's maintained pool does on a new best block with a tree route), newest block first.
-    chain.on("reorg", ({ retracted }) => {
-      retractIntoPool(chain, pool, retracted).catch((err: unknown) => logger.error("Pool maintenance failed", {}, err));
-    });
-    chain.on("finalized", (block) => pool.onBlockFinalized(block.hashHex));
+    // New best blocks, reorgs (retracted and enacted blocks, as Substrate's maintained pool sees a tree
+    // route) and finality, in the chain's order.
+    followChain(chain, pool);
 
     // A registry of the node's own (several nodes in one process keep theirs apart).
     const metrics =
@@ -463,12 +446,14 @@ export class TensorchainNode {
       metricsServer,
       prometheusPort,
       progress,
+      verifier,
     );
   }
 
   /**
-   * Stops authoring, RPC, the Prometheus exporter, sync, finality, the p2p host, the content store and
-   * then libp2p, then closes the database; removes a `--tmp` base path.
+   * Stops authoring, RPC, the Prometheus exporter, sync, finality, the p2p host, the content store,
+   * libp2p, the pool's maintenance and its verifier threads, then closes the database; removes a `--tmp`
+   * base path.
    */
   async close(): Promise<void> {
     this.informant.stop();
@@ -485,9 +470,29 @@ export class TensorchainNode {
     this.uploads.stop();
     await this.content.stop();
     await this.services?.libp2p.stop();
+    await this.pool.close(); // its maintenance still reads the database
+    await this.verifier?.close();
     await this.db.close();
     if (this.tmpDir) rmSync(this.tmpDir, { recursive: true, force: true });
     this.logger.info("Shut down");
+  }
+}
+
+/** Signatures the runtime remembers as verified: a few full pools' worth (the pool holds 8192 + 819 by default). */
+const SIGNATURE_CACHE_CAPACITY = 65_536;
+
+/**
+ * The verifier threads of pool admission (`os.availableParallelism() - 1`, at least one); undefined when
+ * they cannot start (no built worker script), in which case the runtime verifies on the main thread.
+ */
+function startVerifierPool(logger: Logger): SignatureVerifierPool | undefined {
+  try {
+    return new SignatureVerifierPool({}, { logger });
+  } catch (err) {
+    logger.warn("Signature verifier threads unavailable; transactions are verified on the main thread", {
+      error: err instanceof Error ? err.message : String(err),
+    });
+    return undefined;
   }
 }
 

@@ -3,6 +3,12 @@
  *
  * Lines look like Substrate's (`2026-11-24 15:00:00.123  INFO chain: Imported block number=3 hash=0x…`),
  * or one JSON object per line with `format: "json"`. A child logger adds its module name.
+ *
+ * Logged values may come from peers and clients, so nothing reaches the terminal raw that a terminal
+ * could act on: control characters (C0, DEL, C1 such as the 8-bit CSI), line and paragraph separators
+ * and bidirectional overrides are written as `\uXXXX` escapes (`\n`, `\t`… in quoted strings), in the
+ * message, keys and values alike, in both formats. A JSON line stays valid JSON that parses back to the
+ * original strings; a text value with spaces, quotes, `=` or escapes is written as a JSON string.
  */
 export type LogLevel = "error" | "warn" | "info" | "debug" | "trace";
 export type LogContext = Record<string, unknown>;
@@ -53,8 +59,10 @@ export function createLogger(opts: LoggerOptions, module = ""): Logger {
     const errCtx = err === undefined ? undefined : formatError(err);
     if (opts.format === "json") {
       write(
-        JSON.stringify({ time: new Date().toISOString(), level, module, msg, ...ctx, ...errCtx }, (_k, v) =>
-          typeof v === "bigint" ? v.toString() : v,
+        escapeUnsafe(
+          JSON.stringify({ time: new Date().toISOString(), level, module, msg, ...ctx, ...errCtx }, (_k, v) =>
+            typeof v === "bigint" ? v.toString() : v,
+          ),
         ),
       );
       return;
@@ -62,9 +70,11 @@ export function createLogger(opts: LoggerOptions, module = ""): Logger {
     const time = new Date().toISOString().replace("T", " ").replace("Z", "");
     const fields = { ...ctx, ...errCtx };
     const kv = Object.entries(fields)
-      .map(([k, v]) => `${k}=${formatValue(v)}`)
+      .map(([k, v]) => `${escapeText(k)}=${formatValue(v)}`)
       .join(" ");
-    write(`${time} ${level.toUpperCase().padStart(5)} ${module ? `${module}: ` : ""}${msg}${kv ? ` ${kv}` : ""}`);
+    write(
+      `${time} ${level.toUpperCase().padStart(5)} ${module ? `${escapeText(module)}: ` : ""}${escapeText(msg)}${kv ? ` ${kv}` : ""}`,
+    );
   };
 
   return {
@@ -89,11 +99,35 @@ export const nullLogger: Logger = {
   isEnabled: () => false,
 };
 
+/**
+ * Characters a terminal may act on or that can forge or hide log lines: C0 controls, DEL, C1 controls,
+ * the line and paragraph separators, and the bidirectional formatting characters.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+const UNSAFE_CHAR = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE = new RegExp(UNSAFE_CHAR.source, "g");
+
+const hex4 = (c: string) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+
+/** Replaces every unsafe character by its `\uXXXX` escape (inside JSON text this keeps it valid JSON). */
+export function escapeUnsafe(s: string): string {
+  return s.replace(UNSAFE, hex4);
+}
+
+/** Unquoted text (messages, keys): unsafe characters escaped, with the usual short forms for \n, \r, \t. */
+function escapeText(s: string): string {
+  return s.replace(UNSAFE, (c) => (c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : hex4(c)));
+}
+
 function formatValue(v: unknown): string {
   if (v instanceof Uint8Array) return `0x${Buffer.from(v).toString("hex")}`;
-  if (typeof v === "string") return /\s/.test(v) ? JSON.stringify(v) : v;
+  if (typeof v === "string") {
+    const plain = v !== "" && !/[\s"\\=]/.test(v) && !UNSAFE_CHAR.test(v);
+    return plain ? v : escapeUnsafe(JSON.stringify(v));
+  }
   if (typeof v === "bigint" || typeof v === "number" || typeof v === "boolean") return String(v);
-  return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+  const json = JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? x.toString() : x));
+  return json === undefined ? "undefined" : escapeUnsafe(json);
 }
 
 function formatError(err: unknown): LogContext {

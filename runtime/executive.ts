@@ -10,6 +10,7 @@
  * is kept) or rejects it with a `TransactionValidityError`, in which case nothing it did is kept.
  */
 import { bytesEqual } from "../primitives/hex.js";
+import { CodecError } from "../primitives/scale/types.js";
 import { orderedTrieRoot } from "../primitives/trie/index.js";
 import {
   Digest,
@@ -89,18 +90,88 @@ export function initializeBlock(ext: Ext, init: BlockInit): void {
   });
 }
 
-/** Decodes and checks an extrinsic without side effects (beyond reads). */
-function check(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Array): CheckedExtrinsic {
+/**
+ * Bytes that do not decode as an extrinsic of this runtime: an unknown pallet or call index, bad call
+ * arguments, a malformed envelope. Substrate's runtime panics on them while decoding the runtime API's
+ * arguments, so `validateTransaction` throws this (the node answers 1002 "Verification Error"), while
+ * block building and import reject the extrinsic as `InvalidTransaction::Call`.
+ * `codecError` is parity-scale-codec's chained error text (each level on its own line, nested levels
+ * indented by tabs, a final newline).
+ */
+export class UndecodableExtrinsicError extends Error {
+  constructor(readonly codecError: string) {
+    super(`Bad input data provided to validate_transaction: ${codecError}`);
+  }
+}
+
+/** Decodes an extrinsic's envelope and call; throws `UndecodableExtrinsicError`, or `CannotLookup` for a non-`Id` address. */
+function decodeExtrinsic(bytes: Uint8Array): { parsed: ParsedExtrinsic; call: CallValue } {
   let parsed: ParsedExtrinsic;
-  let call: CallValue;
   try {
     parsed = parseExtrinsic(bytes);
-    call = RuntimeCall.dec(parsed.callBytes);
   } catch (err) {
     if (err instanceof ExtrinsicError && err.type.code === "EXTRINSIC_ERROR_UNSUPPORTED_ADDRESS")
       throw new InvalidTransactionError({ kind: "unknown", reason: "cannotLookup" });
-    throw invalid("call");
+    throw new UndecodableExtrinsicError(envelopeDecodeError(err));
   }
+  try {
+    return { parsed, call: RuntimeCall.dec(parsed.callBytes) };
+  } catch (err) {
+    throw new UndecodableExtrinsicError(callDecodeError(parsed.callBytes, err));
+  }
+}
+
+/** parity-scale-codec's text for an extrinsic envelope `UncheckedExtrinsic::decode` refuses. */
+function envelopeDecodeError(err: unknown): string {
+  if (!(err instanceof ExtrinsicError)) return `${err instanceof Error ? err.message : String(err)}\n`;
+  switch (err.type.code) {
+    case "EXTRINSIC_ERROR_UNSUPPORTED_VERSION":
+      return "Invalid transaction version\n";
+    case "EXTRINSIC_ERROR_UNSUPPORTED_SIGNATURE":
+      return "Could not decode `MultiSignature`, variant doesn't exist\n";
+    case "EXTRINSIC_ERROR_MALFORMED":
+      return err.type.reason.startsWith("length prefix")
+        ? "Invalid length prefix\n"
+        : "Not enough data to fill buffer\n";
+    default:
+      return `${err.message}\n`;
+  }
+}
+
+/**
+ * parity-scale-codec's text for call bytes that do not decode as a `RuntimeCall`, as its derived
+ * decoders chain it: exact for an unknown pallet or call index and for trailing bytes (which Substrate's
+ * extrinsic decoder sees as a wrong length prefix); for bad arguments it names the call but not the
+ * failing field.
+ */
+function callDecodeError(callBytes: Uint8Array, err: unknown): string {
+  const noByte = "Not enough data to fill buffer";
+  if (callBytes.length === 0) return `Could not decode \`RuntimeCall\`, failed to read variant byte:\n\t${noByte}\n`;
+  const pallet = PALLETS.find((p) => p.index === callBytes[0] && p.callTy !== undefined);
+  if (!pallet?.callTy) return "Could not decode `RuntimeCall`, variant doesn't exist\n";
+  if (err instanceof CodecError && err.type.code === "CODEC_ERROR_TRAILING_BYTES") return "Invalid length prefix\n";
+  const outer = `Could not decode \`RuntimeCall::${pallet.name}.0\`:\n`;
+  if (callBytes.length === 1)
+    return `${outer}\tCould not decode \`Call\`, failed to read variant byte:\n\t\t${noByte}\n`;
+  const def = pallet.callTy.info().def;
+  const variant = def.tag === "variant" ? def.variants.find((v) => v.index === callBytes[1]) : undefined;
+  if (!variant) return `${outer}\tCould not decode \`Call\`, variant doesn't exist\n`;
+  return `${outer}\tCould not decode \`Call::${variant.name}\`:\n\t\t${argumentDecodeError(err)}\n`;
+}
+
+/** The innermost line of parity-scale-codec's text for a call argument that does not decode. */
+function argumentDecodeError(err: unknown): string {
+  if (err instanceof CodecError && err.type.code === "CODEC_ERROR_MALFORMED") {
+    if (err.type.reason.startsWith("unknown variant index"))
+      return `Could not decode \`${err.type.type}\`, variant doesn't exist`;
+    if (!/bounds|end of input/i.test(err.type.reason)) return err.type.reason;
+  }
+  return "Not enough data to fill buffer";
+}
+
+/** Decodes and checks an extrinsic without side effects (beyond reads). */
+function check(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Array): CheckedExtrinsic {
+  const { parsed, call } = decodeExtrinsic(bytes);
   const weight = callWeight(call);
   const cls = callClass(call);
   const signed = parsed.signed;
@@ -212,6 +283,7 @@ export function applyExtrinsic(ext: Ext, bytes: Uint8Array, genesisHash: Uint8Ar
     });
   } catch (err) {
     if (err instanceof InvalidTransactionError) return { ok: false, error: err.error };
+    if (err instanceof UndecodableExtrinsicError) return { ok: false, error: { kind: "invalid", reason: "call" } };
     throw err;
   }
 
@@ -306,7 +378,8 @@ export function executeBlock(ext: Ext, header: HeaderValue, extrinsics: Uint8Arr
 
 /**
  * `TaggedTransactionQueue_validate_transaction`: validates against the state of block `at` as if a new
- * block on top of it were being built. Nothing is written (the caller discards `ext`).
+ * block on top of it were being built. Nothing is written (the caller discards `ext`). Bytes that do not
+ * decode throw `UndecodableExtrinsicError` rather than answering a validity, as Substrate's runtime panics.
  */
 export function validateTransaction(
   ext: Ext,

@@ -9,6 +9,12 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { loadChainSpec } from "../../genesis/chainSpec.js";
 import { PROMETHEUS_DEFAULT_PORT, prometheusOptionsFromFlags } from "../../node/metrics/index.js";
 import { TensorchainNode } from "../../node/node.js";
+import {
+  TXPOOL_CLI_DEFAULTS,
+  type TxPoolCliFlags,
+  txPoolFlagError,
+  txPoolOptionsFromCli,
+} from "../../node/txpool/index.js";
 import { p2pOptionsFromFlags } from "../../p2p/index.js";
 import { createLogger, parseLogFilter } from "../../primitives/logger.js";
 
@@ -31,6 +37,9 @@ export interface RunFlags {
   prometheusPort: number;
   prometheusExternal?: boolean;
   dashboard: boolean;
+  poolLimit: number;
+  poolKbytes: number;
+  txBanSeconds: number;
   devBlockTime?: number;
   sealing?: "manual";
   validator?: boolean;
@@ -66,6 +75,16 @@ export function parseNonNegativeInt(value: string): number {
   return n;
 }
 
+/** A parser for one of the pool's flags, refusing what `txPoolFlagError` refuses. */
+function poolFlag(flag: keyof TxPoolCliFlags): (value: string) => number {
+  return (value) => {
+    const n = value.trim() === "" ? Number.NaN : Number(value);
+    const problem = txPoolFlagError(flag, n);
+    if (problem) throw new InvalidArgumentError(problem);
+    return n;
+  };
+}
+
 export function defaultBasePath(): string {
   return join(homedir(), ".tensorchain");
 }
@@ -97,6 +116,24 @@ export function registerRunCommand(program: Command): void {
     .option("--prometheus-external", "Expose Prometheus metrics on all interfaces (default: 127.0.0.1 only)")
     .option("--no-prometheus", "Do not expose Prometheus metrics")
     .option("--no-dashboard", "Do not serve the dashboard page at / on the RPC port")
+    .option(
+      "--pool-limit <count>",
+      "Maximum number of transactions in the ready queue of the transaction pool; the future queue holds a tenth as many",
+      poolFlag("poolLimit"),
+      TXPOOL_CLI_DEFAULTS.poolLimit,
+    )
+    .option(
+      "--pool-kbytes <count>",
+      "Maximum kilobytes of transactions in the ready queue of the transaction pool; the future queue a tenth as many",
+      poolFlag("poolKbytes"),
+      TXPOOL_CLI_DEFAULTS.poolKbytes,
+    )
+    .option(
+      "--tx-ban-seconds <seconds>",
+      "How long an invalid, dropped or just-included transaction is refused by the pool (0: never)",
+      poolFlag("txBanSeconds"),
+      TXPOOL_CLI_DEFAULTS.txBanSeconds,
+    )
     .option(
       "--dev-block-time <ms>",
       "Block time of the dev chain in milliseconds (0: blocks only on engine_createBlock; default: the chain spec's slot duration)",
@@ -219,6 +256,11 @@ export async function runNode(flags: RunFlags): Promise<void> {
       },
       prometheus: prometheusOptionsFromFlags(flags),
       dashboard: flags.dashboard,
+      pool: txPoolOptionsFromCli({
+        poolLimit: flags.poolLimit,
+        poolKbytes: flags.poolKbytes,
+        txBanSeconds: flags.txBanSeconds,
+      }),
       devAuthority: authoring
         ? { suri: "//Alice", blockTimeMs: flags.sealing === "manual" ? 0 : flags.devBlockTime }
         : undefined,

@@ -244,7 +244,10 @@ export class NetworkService {
         this.modules.logger.debug("Rejected gossiped block", { peerId: from, reason: err.type.reason });
         return { verdict: "reject", report: { kind: "invalidBlock", reason: err.type.reason } };
       }
-      this.modules.logger.warn("Block import failed", { number: block.header.number, error: errMessage(err) });
+      // Not the block's fault as far as the importer can tell (e.g. the database): worth a warning, but
+      // what the peer sent (its header's fields) goes to debug only.
+      this.modules.logger.debug("Gossiped block not imported", { peerId: from, number: block.header.number });
+      this.modules.logger.warn("Block import failed", { error: errMessage(err) });
       return "ignore";
     }
   }

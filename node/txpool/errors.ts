@@ -23,7 +23,11 @@ export type TxPoolErrorType =
   | { code: "TXPOOL_ERROR_IMMEDIATELY_DROPPED"; hash: HexString }
   /** The runtime gave no `provides` tag, so the pool cannot place it (1019). It is banned. */
   | { code: "TXPOOL_ERROR_NO_TAGS_PROVIDED"; hash: HexString }
-  /** `validate` itself failed (runtime trap, missing state) (1002). Not banned. */
+  /**
+   * `validate` itself failed (1002): the runtime could not run it (undecodable bytes, a trap) or the
+   * state is missing. `message` is the runtime API error (Substrate's `Error::RuntimeApi`). Banned, as
+   * Substrate's pool bans what `verify_one` answers `ValidatedTransaction::Invalid` for.
+   */
   | { code: "TXPOOL_ERROR_VALIDATION_FAILED"; hash: HexString; message: string };
 
 export class TxPoolError extends TensorchainError<TxPoolErrorType> {
@@ -132,7 +136,12 @@ export function toRpcErrorObject(err: TxPoolError): { code: number; message: str
         data: "Transaction does not provide any tags, so the pool can't identify it",
       };
     case "TXPOOL_ERROR_VALIDATION_FAILED":
-      return { code: TxPoolRpcCode.VerificationError, message: `Verification Error: ${t.message}`, data: t.message };
+      // Substrate: `Error::Verification(pool::Error::RuntimeApi(msg))`, Display as the message, Debug as data.
+      return {
+        code: TxPoolRpcCode.VerificationError,
+        message: `Verification Error: Runtime error: ${t.message}`,
+        data: `RuntimeApi(${rustDebugString(t.message)})`,
+      };
   }
 }
 
@@ -155,6 +164,23 @@ function describe(t: TxPoolErrorType): string {
     case "TXPOOL_ERROR_NO_TAGS_PROVIDED":
       return "Transaction does not provide any tags";
     case "TXPOOL_ERROR_VALIDATION_FAILED":
-      return `Transaction validation failed: ${t.message}`;
+      return `Transaction validation failed: Runtime error: ${t.message}`;
   }
+}
+
+/** A string as Rust's `{:?}` prints it: quoted, with `\\`, `"`, and control characters escaped. */
+export function rustDebugString(s: string): string {
+  let out = '"';
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    if (ch === "\\") out += "\\\\";
+    else if (ch === '"') out += '\\"';
+    else if (ch === "\n") out += "\\n";
+    else if (ch === "\r") out += "\\r";
+    else if (ch === "\t") out += "\\t";
+    else if (ch === "\0") out += "\\0";
+    else if (c < 0x20 || (c >= 0x7f && c < 0xa0)) out += `\\u{${c.toString(16)}}`;
+    else out += ch;
+  }
+  return `${out}"`;
 }

@@ -113,3 +113,11 @@ export interface TxPoolBlock {
    */
   parentHash?: HexString;
 }
+
+/** A switch of the best chain to another branch, as the pool is told of it (see `TxPool.onReorg`). */
+export interface TxPoolReorg {
+  /** Blocks that left the best chain, newest first. */
+  retracted: TxPoolBlock[];
+  /** Blocks that joined the best chain, oldest first; the last one is the new best block. */
+  enacted: TxPoolBlock[];
+}

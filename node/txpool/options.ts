@@ -41,24 +41,66 @@ export const defaultTxPoolOptions: TxPoolOptions = {
   maxRevalidationPerBlock: 1000,
 };
 
-/**
- * Options from Substrate's CLI flags (`TransactionPoolParams`): `--pool-limit` (default 8192) and
- * `--pool-kbytes` (default 20480) set the ready queue, and the future queue gets a tenth of each;
- * `--tx-ban-seconds` (default 1800) sets the ban time.
- */
-export function txPoolOptionsFromCli(cli: {
+/** The CLI flags of the pool (Substrate's `TransactionPoolParams`), as parsed. */
+export interface TxPoolCliFlags {
   poolLimit?: number;
   poolKbytes?: number;
   txBanSeconds?: number;
-}): TxPoolOptions {
-  const count = cli.poolLimit ?? 8192;
-  const bytes = (cli.poolKbytes ?? 20480) * 1024;
+}
+
+/** Substrate's defaults: `--pool-limit 8192`, `--pool-kbytes 20480`, `--tx-ban-seconds 1800`. */
+export const TXPOOL_CLI_DEFAULTS = { poolLimit: 8192, poolKbytes: 20480, txBanSeconds: 1800 } as const;
+
+/** Largest `--pool-kbytes` whose byte count (`× 1024`) is still an exact integer in a JS number. */
+export const MAX_POOL_KBYTES = Math.floor(Number.MAX_SAFE_INTEGER / 1024);
+/** Largest `--tx-ban-seconds` whose milliseconds fit a timer-safe number (about 285 years). */
+export const MAX_TX_BAN_SECONDS = Math.floor(Number.MAX_SAFE_INTEGER / 1000 / 1000);
+
+/**
+ * Why a value of a pool flag is refused, or undefined when it is fine: `--pool-limit` and `--pool-kbytes`
+ * are positive integers (a pool that holds nothing accepts nothing), `--tx-ban-seconds` is a
+ * non-negative integer (0: no bans).
+ */
+export function txPoolFlagError(flag: keyof TxPoolCliFlags, value: number): string | undefined {
+  const min = flag === "txBanSeconds" ? 0 : 1;
+  const max =
+    flag === "poolKbytes" ? MAX_POOL_KBYTES : flag === "txBanSeconds" ? MAX_TX_BAN_SECONDS : Number.MAX_SAFE_INTEGER;
+  if (!Number.isInteger(value) || value < min)
+    return min === 0 ? "must be a non-negative integer" : "must be a positive integer";
+  if (value > max) return `must be at most ${max}`;
+  return undefined;
+}
+
+const FLAG_NAMES: Record<keyof TxPoolCliFlags, string> = {
+  poolLimit: "--pool-limit",
+  poolKbytes: "--pool-kbytes",
+  txBanSeconds: "--tx-ban-seconds",
+};
+
+/**
+ * Options from Substrate's CLI flags (`TransactionPoolParams::transaction_pool`): `--pool-limit` and
+ * `--pool-kbytes` set the ready queue's count and size, and the future queue gets a tenth of each (so the
+ * pool holds at most `limit + limit/10` transactions); `--tx-ban-seconds` sets the ban time. Throws a
+ * `RangeError` naming the flag for a value `txPoolFlagError` refuses.
+ */
+export function txPoolOptionsFromCli(cli: TxPoolCliFlags): TxPoolOptions {
+  const flags = { ...TXPOOL_CLI_DEFAULTS, ...definedOnly(cli) };
+  for (const key of Object.keys(FLAG_NAMES) as (keyof TxPoolCliFlags)[]) {
+    const problem = txPoolFlagError(key, flags[key]);
+    if (problem) throw new RangeError(`${FLAG_NAMES[key]} ${problem}, got ${flags[key]}`);
+  }
+  const count = flags.poolLimit;
+  const bytes = flags.poolKbytes * 1024;
   return {
     ...defaultTxPoolOptions,
     ready: { count, totalBytes: bytes },
     future: { count: Math.floor(count / 10), totalBytes: Math.floor(bytes / 10) },
-    banTimeMs: (cli.txBanSeconds ?? 1800) * 1000,
+    banTimeMs: flags.txBanSeconds * 1000,
   };
+}
+
+function definedOnly(cli: TxPoolCliFlags): TxPoolCliFlags {
+  return Object.fromEntries(Object.entries(cli).filter(([, v]) => v !== undefined));
 }
 
 export function isLimitExceeded(limit: TxPoolLimit, count: number, bytes: number): boolean {

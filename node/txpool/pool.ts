@@ -19,7 +19,16 @@
  *     first, in batches; invalid ones are removed and banned (`invalid`), changed ones re-placed;
  *  7. enforces the limits.
  *
- * Bans (`banTimeMs`): invalid transactions, those dropped by the limits, and included ones, as Substrate.
+ * A reorg (`onReorg`, as Substrate's maintenance with a tree route) first tells the watchers of every
+ * retracted block's transactions `retracted`, then runs steps 1-4 for each enacted block, oldest first
+ * (so every transaction of the new best chain gets `inBlock` for its block, whether or not that block
+ * was best when imported), then resubmits the retracted transactions that no enacted block includes
+ * (watchers get `ready`/`future` again, or `invalid`/`dropped` when that fails), and then steps 5-7 at
+ * the new best block. A watched transaction thus always ends with `finalized`, `invalid`, `dropped`,
+ * `usurped` or `finalityTimeout`.
+ *
+ * Bans (`banTimeMs`): invalid transactions (and those the runtime could not validate at all, e.g. bytes
+ * it cannot decode), those dropped by the limits, and included ones, as Substrate.
  * The node must have awaited `cryptoReady()` before using the pool.
  */
 import { blake2_256 } from "../../primitives/hashing.js";
@@ -34,6 +43,7 @@ import type {
   TransactionValidity,
   TxPoolBlock,
   TxPoolModules,
+  TxPoolReorg,
   TxPoolStatus,
   TxWatcher,
   ValidTransaction,
@@ -195,12 +205,18 @@ export class TxPool {
   }
 
   /**
-   * A best-chain block was retracted by a reorg: watchers of its transactions get `retracted`, and its
-   * transactions not included in another tracked best-chain block are resubmitted (bans lifted),
-   * validated at `bestBlock()`. Call it once the new best is set.
+   * The best chain switched branches (see the module comment): `retracted` blocks left it, newest first,
+   * and `enacted` ones joined it, oldest first, the new best block last. Call it instead of
+   * `onBlockImported` for a new best block that does not extend the previous one, once the new best is
+   * set (`bestBlock()` answers it). The route may be given as a promise (bodies still loading): the pool
+   * takes it in call order all the same, and a running revalidation stops at once. Never rejects.
    */
-  onBlockRetracted(block: TxPoolBlock): Promise<void> {
-    return this.enqueue(() => this.retract(block));
+  onReorg(route: TxPoolReorg | Promise<TxPoolReorg>): Promise<void> {
+    const epoch = ++this.bestEpoch;
+    // Handled here at once (the task awaits it later, maybe turns later) so that a failed load is logged
+    // by the task rather than taken for an unhandled rejection.
+    if (route instanceof Promise) route.catch(() => {});
+    return this.enqueue(async () => this.reorg(await route, epoch));
   }
 
   /** Stops a running revalidation and waits for pending block notifications. */
@@ -264,8 +280,11 @@ export class TxPool {
     try {
       validity = await this.modules.validate(source, data, at.hash);
     } catch (e) {
+      // Substrate's pool takes a failed runtime call for an invalid transaction (`verify_one` answers
+      // `ValidatedTransaction::Invalid`) and bans it like one.
       const message = e instanceof Error ? e.message : String(e);
       this.log.debug("Transaction validation failed", { hash, error: message });
+      this.rotator.ban([hash]);
       throw new TxPoolError({ code: "TXPOOL_ERROR_VALIDATION_FAILED", hash, message });
     }
     if (!validity.ok) {
@@ -373,6 +392,36 @@ export class TxPool {
 
   private async maintainBestBlock(block: TxPoolBlock, epoch: number): Promise<void> {
     const started = this.now();
+    const pruned = await this.enactBlock(block);
+    await this.maintainAtBest(block, epoch, started, pruned);
+  }
+
+  private async reorg(route: TxPoolReorg, epoch: number): Promise<void> {
+    const started = this.now();
+    // Retracted first: a transaction in both branches hears `retracted` before its new `inBlock`.
+    for (const b of route.retracted) {
+      this.listener.retracted(b.hash);
+      this.bestBlocks.delete(b.hash);
+    }
+    const counts = { included: 0, pruned: 0, promoted: 0 };
+    for (const b of route.enacted) {
+      const c = await this.enactBlock(b);
+      counts.included += c.included;
+      counts.pruned += c.pruned;
+      counts.promoted += c.promoted;
+    }
+    await this.resubmitRetracted(route.retracted);
+    const best = route.enacted.at(-1);
+    if (best) await this.maintainAtBest(best, epoch, started, counts);
+    this.log.debug("Transaction pool followed a reorg", {
+      retracted: route.retracted.length,
+      enacted: route.enacted.length,
+      best: best?.hash,
+    });
+  }
+
+  /** Steps 1-4 of the module comment for a block that joined the best chain. */
+  private async enactBlock(block: TxPoolBlock): Promise<{ included: number; pruned: number; promoted: number }> {
     const hashes = block.extrinsics.map(txHash);
     const included = new Set(hashes);
 
@@ -408,7 +457,16 @@ export class TxPool {
     // 4. Re-verify what was pruned without being included (e.g. eagerly pruned predecessors).
     const reverify = pruneStatus.pruned.filter((t) => !included.has(t.hash));
     if (reverify.length > 0) await this.reverifyPruned(reverify, block);
+    return { included: hashes.length, pruned: pruneStatus.pruned.length, promoted: pruneStatus.promoted.length };
+  }
 
+  /** Steps 5-7 of the module comment at the new best block. */
+  private async maintainAtBest(
+    block: TxPoolBlock,
+    epoch: number,
+    started: number,
+    counts: { included: number; pruned: number; promoted: number },
+  ): Promise<void> {
     // 5. Stale transactions.
     const number = BigInt(block.number);
     const stale = new Set<HexString>();
@@ -426,9 +484,7 @@ export class TxPool {
     this.log.debug("Transaction pool maintained", {
       number: block.number,
       hash: block.hash,
-      included: hashes.length,
-      pruned: pruneStatus.pruned.length,
-      promoted: pruneStatus.promoted.length,
+      ...counts,
       stale: stale.size,
       revalidated,
       ...this.status(),
@@ -553,20 +609,46 @@ export class TxPool {
     this.log.debug("Finalized in transaction pool", { hash, blocks: finalized.length });
   }
 
-  private async retract(block: TxPoolBlock): Promise<void> {
-    this.listener.retracted(block.hash);
-    this.bestBlocks.delete(block.hash);
+  /**
+   * Resubmits (bans lifted, validated at `bestBlock()`) the transactions of retracted blocks that no
+   * tracked best-chain block includes and that are not in the pool. Their watchers, which heard
+   * `retracted`, get `ready`/`future` again, or a final `invalid` (the runtime refuses it now, e.g. the
+   * new branch used its nonce; banned) or `dropped` (anything else that keeps it out).
+   */
+  private async resubmitRetracted(retracted: readonly TxPoolBlock[]): Promise<void> {
+    if (retracted.length === 0) return;
     const stillIncluded = new Set<HexString>();
     for (const b of this.bestBlocks.values()) for (const h of b.txs) stillIncluded.add(h);
-    const resubmit = block.extrinsics.filter((xt) => {
-      const h = txHash(xt);
-      return !stillIncluded.has(h) && !this.base.isImported(h);
-    });
-    this.rotator.unban(resubmit.map(txHash));
-    const results = await Promise.allSettled(resubmit.map((xt) => this.submitOne("external", xt, false, false)));
-    const ok = results.filter((r) => r.status === "fulfilled").length;
+    const seen = new Set<HexString>();
+    const resubmit: { hash: HexString; bytes: Uint8Array }[] = [];
+    for (const b of retracted) {
+      for (const bytes of b.extrinsics) {
+        const hash = txHash(bytes);
+        if (seen.has(hash) || stillIncluded.has(hash) || this.base.isImported(hash)) continue;
+        seen.add(hash);
+        resubmit.push({ hash, bytes });
+      }
+    }
+    this.rotator.unban(resubmit.map((t) => t.hash));
+    const results = await Promise.allSettled(resubmit.map((t) => this.submitOne("external", t.bytes, false, false)));
+    let ok = 0;
+    for (let i = 0; i < results.length; i++) {
+      const r = results[i];
+      if (r.status === "fulfilled") {
+        ok++;
+        continue;
+      }
+      const { hash } = resubmit[i];
+      if (this.base.isImported(hash)) continue; // resubmitted meanwhile by someone else
+      const code = r.reason instanceof TxPoolError ? r.reason.type.code : undefined;
+      const invalid =
+        code === "TXPOOL_ERROR_INVALID_TRANSACTION" ||
+        code === "TXPOOL_ERROR_NO_TAGS_PROVIDED" ||
+        code === "TXPOOL_ERROR_VALIDATION_FAILED";
+      this.listener.fire(hash, invalid ? "invalid" : "dropped");
+    }
     this.log.debug("Resubmitted retracted transactions", {
-      hash: block.hash,
+      blocks: retracted.length,
       resubmitted: ok,
       failed: results.length - ok,
     });

@@ -5,6 +5,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "@jest/globals";
+import { signExtrinsic } from "../../node/extrinsicBuilder.js";
+import { keypairFromSuri } from "../../primitives/crypto/index.js";
+import { cryptoReady } from "../../primitives/hashing.js";
+import { fromHex, toHex } from "../../primitives/hex.js";
+import { UNITS } from "../../runtime/constants.js";
 import { CLI, NODE_BIN, rpcCall, startNode } from "../helpers/node.js";
 
 const run = promisify(execFile);
@@ -51,6 +56,45 @@ describe("tensorchain CLI", () => {
     expect(readFileSync(file, "utf8").length).toBeGreaterThan(0);
   }, 60_000);
 
+  it("--pool-limit and --tx-ban-seconds reach the node's transaction pool", async () => {
+    await cryptoReady();
+    const node = await startNode([
+      "--dev",
+      "--tmp",
+      "--sealing",
+      "manual",
+      "--pool-limit",
+      "1",
+      "--tx-ban-seconds",
+      "0",
+    ]);
+    try {
+      const genesisHash = fromHex((await rpcCall(node.httpUrl, "chain_getBlockHash", [0])).result as string);
+      const transfer = (from: string, tip: bigint) =>
+        toHex(
+          signExtrinsic(
+            {
+              tag: "Balances",
+              value: {
+                tag: "transfer_keep_alive",
+                value: { dest: { tag: "Id", value: keypairFromSuri("//Ferdie").publicKey }, value: UNITS },
+              },
+            },
+            keypairFromSuri(from),
+            { nonce: 0, genesisHash, tip },
+          ),
+        );
+      expect((await rpcCall(node.httpUrl, "author_submitExtrinsic", [transfer("//Alice", 10n)])).error).toBeUndefined();
+      // The ready queue holds one transaction: a lower tip is dropped at once, and with no ban it is
+      // validated (and dropped) again rather than refused as banned.
+      const low = transfer("//Bob", 0n);
+      expect((await rpcCall(node.httpUrl, "author_submitExtrinsic", [low])).error?.code).toBe(1016);
+      expect((await rpcCall(node.httpUrl, "author_submitExtrinsic", [low])).error?.code).toBe(1016);
+    } finally {
+      await node.stop();
+    }
+  }, 60_000);
+
   it("key inspect shows //Alice's well-known address; key generate makes a fresh mnemonic", async () => {
     const alice = await cli(["key", "inspect", "//Alice"]);
     expect(alice.stdout).toContain("5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY");
@@ -67,6 +111,12 @@ describe("tensorchain CLI", () => {
     const badMethods = await cli(["--dev", "--rpc-methods", "sometimes"]);
     expect(badMethods.code).not.toBe(0);
     expect(badMethods.stderr).toMatch(/Allowed choices are safe, unsafe, auto/);
+    const badPoolLimit = await cli(["--dev", "--pool-limit", "0"]);
+    expect(badPoolLimit.code).not.toBe(0);
+    expect(badPoolLimit.stderr).toMatch(/--pool-limit <count>.*'0' is invalid.*must be a positive integer/);
+    const badBan = await cli(["--dev", "--tx-ban-seconds", "soon"]);
+    expect(badBan.code).not.toBe(0);
+    expect(badBan.stderr).toMatch(/--tx-ban-seconds.*must be a non-negative integer/);
     const unknownChain = await cli(["build-spec", "--chain", "nope"]);
     expect(unknownChain.code).not.toBe(0);
     expect(unknownChain.stderr).toMatch(/Unknown chain "nope"/);

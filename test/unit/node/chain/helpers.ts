@@ -9,7 +9,11 @@ import { type Proposal, propose } from "../../../../node/authoring/proposer.js";
 import { Chain } from "../../../../node/chain/chain.js";
 import { ChainDb } from "../../../../node/db/chainDb.js";
 import { signExtrinsic } from "../../../../node/extrinsicBuilder.js";
-import { defaultSignatureChecker, keypairFromSuri } from "../../../../primitives/crypto/index.js";
+import {
+  defaultSignatureChecker,
+  keypairFromSuri,
+  type SignatureChecker,
+} from "../../../../primitives/crypto/index.js";
 import { toHex } from "../../../../primitives/hex.js";
 import { nullLogger } from "../../../../primitives/logger.js";
 import { UNITS } from "../../../../runtime/constants.js";
@@ -19,12 +23,18 @@ const open: ChainDb[] = [];
 const alice = keypairFromSuri("//Alice");
 const bob = keypairFromSuri("//Bob");
 
-/** Opens the chain in the database at `path` (a new temporary one by default). */
-export async function openChain(path = join(mkdtempSync(join(tmpdir(), "tc-chain-")), "db")): Promise<Chain> {
+/**
+ * Opens the chain in the database at `path` (a new temporary one by default), its runtime checking
+ * signatures with `signatures`.
+ */
+export async function openChain(
+  path = join(mkdtempSync(join(tmpdir(), "tc-chain-")), "db"),
+  signatures: SignatureChecker = defaultSignatureChecker,
+): Promise<Chain> {
   const db = await ChainDb.open(path);
   open.push(db);
   return Chain.open(
-    { db, logger: nullLogger, signatures: defaultSignatureChecker },
+    { db, logger: nullLogger, signatures },
     buildGenesisStorage({ balances: [[alice.publicKey, 1000n * UNITS]] }),
   );
 }

@@ -79,14 +79,17 @@ export class Chain {
     },
   );
 
-  /** Applies a block on top of the best (nonces move), returning it as the pool wants it. */
-  produce(extrinsics: Uint8Array[]) {
+  /**
+   * Applies a block on top of the best (nonces move), returning it as the pool wants it. `branch` makes
+   * the hash differ from other blocks at the same height (forks).
+   */
+  produce(extrinsics: Uint8Array[], branch = 0) {
     for (const e of extrinsics) {
       const t = decode(e);
       this.nonces.set(t.sender, t.nonce + 1);
     }
     const block = {
-      hash: blockHash(this.best.number + 1),
+      hash: blockHash(this.best.number + 1, branch),
       number: this.best.number + 1,
       extrinsics,
       parentHash: this.best.hash,
@@ -109,8 +112,8 @@ export class Chain {
   }
 }
 
-export function blockHash(n: number): HexString {
-  return `0x${n.toString(16).padStart(64, "b")}`;
+export function blockHash(n: number, branch = 0): HexString {
+  return `0x${n.toString(16).padStart(64, "bcdef"[branch])}`;
 }
 
 export function setup(opts: Partial<TxPoolOptions> = {}) {

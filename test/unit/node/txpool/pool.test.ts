@@ -1,5 +1,11 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
-import { rpcCodeOf, TxPoolError, toRpcErrorObject } from "../../../../node/txpool/index.js";
+import {
+  rpcCodeOf,
+  TxPoolError,
+  type TxPoolReorg,
+  toRpcErrorObject,
+  txPoolOptionsFromCli,
+} from "../../../../node/txpool/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
 import { collect, readyOrder, setup, txHash, xt } from "./model.js";
 
@@ -210,6 +216,29 @@ describe("TxPool: limits", () => {
     expect(pool.status().readyBytes).toBeLessThanOrEqual(Math.floor(one * 3.5));
   });
 
+  it("takes its limits and ban time from the CLI flags", async () => {
+    const { pool, chain, clock } = setup(txPoolOptionsFromCli({ poolLimit: 20, txBanSeconds: 5 }));
+    // --pool-limit 20: 20 ready, and 2 (a tenth) in future.
+    for (let i = 0; i < 20; i++) await pool.submit("external", xt(`s${i}`, 0, 10));
+    expect((await rpcError(pool.submit("external", xt("late", 0, 1)))).code).toBe(1016);
+    const f1 = await pool.submit("external", xt("f1", 3));
+    for (const s of ["f2", "f3"]) {
+      clock.now += 1;
+      await pool.submit("external", xt(s, 3));
+    }
+    expect(pool.status()).toMatchObject({ ready: 20, future: 2 });
+    expect(pool.has(f1)).toBe(false);
+
+    // --tx-ban-seconds 5: an invalid transaction is refused for 5 s, then validated again.
+    chain.badProof.add("mallory");
+    const bad = xt("mallory", 0, 100);
+    expect((await rpcError(pool.submit("external", bad))).code).toBe(1010);
+    clock.now += 4999;
+    expect((await rpcError(pool.submit("external", bad))).code).toBe(1012);
+    clock.now += 1;
+    expect((await rpcError(pool.submit("external", bad))).code).toBe(1010);
+  });
+
   it("drops the longest waiting future transaction when the future queue is full", async () => {
     const { pool, clock } = setup({ future: { count: 2, totalBytes: 1 << 20 } });
     const first = await pool.submitAndWatch("external", xt("a", 5));
@@ -361,13 +390,118 @@ describe("TxPool: blocks", () => {
     expect(pool.status().ready).toBe(0);
 
     chain.retract();
-    await pool.onBlockRetracted(block);
+    await pool.onReorg({ retracted: [block], enacted: [] });
     expect(seen).toEqual(["ready", { inBlock: block.hash }, { retracted: block.hash }, "ready"]);
     expect(pool.status().ready).toBe(1);
 
     const again = await importBlock([xt("alice", 0)]);
     await pool.onBlockFinalized(again.hash);
     expect(seen.slice(4)).toEqual([{ inBlock: again.hash }, { finalized: again.hash }]);
+  });
+});
+
+describe("TxPool: reorgs", () => {
+  /** Branch A (best) then branch B from the same parent; B's blocks are imported off the best chain. */
+  function forks() {
+    const t = setup();
+    const { chain, pool } = t;
+    return {
+      ...t,
+      /** Imports blocks on the best chain, each one best. */
+      async extend(blocks: Uint8Array[][], branch = 0) {
+        const out = [];
+        for (const xts of blocks) {
+          const b = chain.produce(xts, branch);
+          await pool.onBlockImported(b, true);
+          out.push(b);
+        }
+        return out;
+      },
+      /** Replaces the last `depth` best blocks by `blocks` of `branch`: the pool hears only of the reorg. */
+      async reorg(depth: number, blocks: Uint8Array[][], branch: number) {
+        const retracted = [];
+        for (let i = 0; i < depth; i++) retracted.push(chain.retract());
+        const enacted = blocks.map((xts) => chain.produce(xts, branch));
+        await pool.onReorg({ retracted, enacted });
+        return { retracted, enacted };
+      },
+    };
+  }
+
+  it("a transaction in both branches hears inBlock, retracted, then inBlock for the enacted block that holds it", async () => {
+    const { pool, extend, reorg } = forks();
+    const x = await pool.submitAndWatch("external", xt("alice", 0));
+    const y = await pool.submitAndWatch("external", xt("bob", 0));
+    const xSeen = collect(x.watcher);
+    const ySeen = collect(y.watcher);
+    const [a1, a2] = await extend([[xt("alice", 0)], []]);
+    // B: b1 holds x again, b3 holds y; none of b1, b2 was ever the best block when imported.
+    const { enacted } = await reorg(2, [[xt("alice", 0)], [], [xt("bob", 0)]], 1);
+    const [b1, , b3] = enacted;
+    expect(xSeen).toEqual(["ready", { inBlock: a1.hash }, { retracted: a1.hash }, { inBlock: b1.hash }]);
+    expect(ySeen).toEqual(["ready", { inBlock: b3.hash }]);
+    expect(pool.status()).toMatchObject({ ready: 0, future: 0 });
+    expect(a2.hash).not.toBe(enacted[1].hash);
+
+    await pool.onBlockFinalized(b3.hash);
+    expect(xSeen.at(-1)).toEqual({ finalized: b1.hash });
+    expect(ySeen.at(-1)).toEqual({ finalized: b3.hash });
+    expect(x.watcher.done && y.watcher.done).toBe(true);
+  });
+
+  it("a transaction only in the retracted branch goes back to ready, then is included and finalized", async () => {
+    const { pool, extend, reorg } = forks();
+    const z = await pool.submitAndWatch("external", xt("carol", 0));
+    const seen = collect(z.watcher);
+    const [a1] = await extend([[xt("carol", 0)]]);
+    const { enacted } = await reorg(1, [[], []], 1);
+    expect(seen).toEqual(["ready", { inBlock: a1.hash }, { retracted: a1.hash }, "ready"]);
+    expect(pool.status().ready).toBe(1);
+    const [b3] = await extend([[xt("carol", 0)]], 1);
+    await pool.onBlockFinalized(b3.hash);
+    expect(seen.slice(4)).toEqual([{ inBlock: b3.hash }, { finalized: b3.hash }]);
+    expect(enacted).toHaveLength(2);
+  });
+
+  it("a retracted transaction that the new branch made invalid ends with invalid", async () => {
+    const { pool, extend, reorg } = forks();
+    const mine = await pool.submitAndWatch("external", xt("dave", 0, 1));
+    const seen = collect(mine.watcher);
+    const [a1] = await extend([[xt("dave", 0, 1)]]);
+    // B spends dave's nonce 0 with another transaction (sent elsewhere).
+    await reorg(1, [[xt("dave", 0, 2, { memo: "elsewhere" })], []], 1);
+    expect(seen).toEqual(["ready", { inBlock: a1.hash }, { retracted: a1.hash }, "invalid"]);
+    expect(mine.watcher.done).toBe(true);
+    expect(pool.isBanned(mine.hash)).toBe(true);
+  });
+
+  it("retracted comes before the new inBlock even when the route arrives as a promise, and notifications stay in order", async () => {
+    const { pool, chain, extend } = forks();
+    const x = await pool.submitAndWatch("external", xt("erin", 0));
+    const seen = collect(x.watcher);
+    const [a1] = await extend([[xt("erin", 0)]]);
+    const retracted = chain.retract();
+    const b1 = chain.produce([xt("erin", 0)], 1);
+    let load!: (r: TxPoolReorg) => void;
+    const reorged = pool.onReorg(new Promise((resolve) => (load = resolve)));
+    const finalized = pool.onBlockFinalized(b1.hash);
+    load({ retracted: [retracted], enacted: [b1] });
+    await Promise.all([reorged, finalized]);
+    expect(seen).toEqual([
+      "ready",
+      { inBlock: a1.hash },
+      { retracted: a1.hash },
+      { inBlock: b1.hash },
+      { finalized: b1.hash },
+    ]);
+  });
+
+  it("a route that fails to load is logged and the pool keeps working", async () => {
+    const { pool, extend } = forks();
+    await pool.onReorg(Promise.reject(new Error("no body")));
+    await pool.submit("external", xt("fay", 0));
+    await extend([[xt("fay", 0)]]);
+    expect(pool.status().ready).toBe(0);
   });
 });
 
