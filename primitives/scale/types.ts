@@ -249,7 +249,7 @@ export const T = {
   })),
 
   vec<X>(of: Ty<X>): Ty<X[]> {
-    return makeTy(`Vec<${of.name}>`, S.Vector(of.codec), () => ({
+    return makeTy(`Vec<${of.name}>`, boundedVector(`Vec<${of.name}>`, of), () => ({
       path: [],
       params: [],
       def: { tag: "sequence", of },
@@ -407,6 +407,42 @@ function variantFields(decl: VariantDecl): FieldInfo[] {
   if (decl.fields === undefined) return [];
   if (isTy(decl.fields)) return [{ type: decl.fields, typeName: decl.fields.name, docs: [] }];
   return Object.entries(decl.fields).map(([name, type]) => ({ name, type, typeName: type.name, docs: [] }));
+}
+
+/** Whether every value of `ty` encodes to no bytes at all (`()`, empty tuples and arrays). */
+function zeroSized(ty: AnyTy): boolean {
+  const d = ty.info().def;
+  switch (d.tag) {
+    case "array":
+      return d.len === 0 || zeroSized(d.of);
+    case "tuple":
+      return d.items.every(zeroSized);
+    case "composite":
+      return d.fields.every((f) => zeroSized(f.type));
+    default:
+      return false;
+  }
+}
+
+/**
+ * `Vec<X>` whose decoder checks the length prefix against the bytes left before reading any item, as
+ * parity-scale-codec does: scale-ts would otherwise allocate and loop over every claimed item, and an
+ * item type whose decoder reads past the end without failing (`[u8; 32]`) turns a 5-byte input that
+ * claims 2^30 accounts into minutes of work.
+ */
+function boundedVector<X>(name: string, of: Ty<X>): S.Codec<X[]> {
+  let itemsTakeBytes: boolean | undefined;
+  const dec = S.createDecoder((bytes) => {
+    const len = Number(S.compact.dec(bytes));
+    const left = bytes.length - (bytes as unknown as { i: number }).i;
+    itemsTakeBytes ??= !zeroSized(of);
+    if (itemsTakeBytes && len > left)
+      throw new CodecError({ code: "CODEC_ERROR_MALFORMED", type: name, reason: `${len} items in ${left} bytes` });
+    const out = new Array<X>(len);
+    for (let i = 0; i < len; i++) out[i] = of.codec.dec(bytes);
+    return out;
+  });
+  return S.createCodec(S.Vector(of.codec).enc, dec);
 }
 
 function checkedEnumOption<X>(of: Ty<X>): S.Codec<X | undefined> {
