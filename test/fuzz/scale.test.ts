@@ -7,8 +7,9 @@
  * registered under the type's id encodes it the same way and decodes it back; @polkadot/types'
  * `Lookup<id>` consumes exactly the bytes and re-encodes them unchanged.
  *
- * And decoding is total: random bytes and mutated encodings either decode to a value that encodes
- * again, or throw a `CodecError`, promptly (a length prefix is never trusted beyond the input).
+ * And decoding is total and canonical: random bytes and mutated encodings either decode to a value
+ * that encodes back to the same bytes, or throw a `CodecError`, promptly (a length prefix is never
+ * trusted beyond the input).
  */
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { Metadata, TypeRegistry as PolkadotRegistry } from "@polkadot/types";
@@ -77,7 +78,10 @@ function checkValue(type: MetadataType, value: unknown): void {
   expect(toHex(theirs.toU8a())).toBe(hex);
 }
 
-/** Decodes `bytes` with every codec of the type: a value that encodes again, or a `CodecError`. */
+/**
+ * Decodes `bytes` with every codec of the type: a `CodecError`, or a value that encodes back to
+ * exactly `bytes` (decoding is canonical, as parity-scale-codec's: one encoding per value).
+ */
 function checkDecode(type: MetadataType, bytes: Uint8Array): void {
   for (const ty of type.tys) {
     let value: unknown;
@@ -87,7 +91,7 @@ function checkDecode(type: MetadataType, bytes: Uint8Array): void {
       if (err instanceof CodecError) continue;
       throw err;
     }
-    ty.enc(value);
+    expect(toHex(ty.enc(value))).toBe(toHex(bytes));
   }
 }
 
@@ -123,7 +127,7 @@ describe("fuzz: SCALE codecs of every metadata type", () => {
   );
 
   it(
-    `decode random and mutated bytes to a value or a CodecError (${runsPerType} inputs per type)`,
+    `decode random and mutated bytes canonically or throw a CodecError (${runsPerType} inputs per type)`,
     () =>
       eachType(
         (type) => fc.oneof(garbage(), mutated(values.arb(type.tys[0]).map((v) => type.tys[0].enc(v)))),
@@ -148,5 +152,21 @@ describe("regressions found by this target", () => {
         reason: "1073741823 items in 1 bytes",
       });
     }
+  });
+
+  it("rejects encodings parity-scale-codec rejects: bool bytes over 1, non-canonical compacts, invalid UTF-8", async () => {
+    const { T } = await import("../../primitives/scale/types.js");
+    const rejects = (ty: { dec(b: Uint8Array): unknown }, hex: string) =>
+      expect(() => ty.dec(Buffer.from(hex, "hex"))).toThrow(CodecError);
+    rejects(T.bool, "02");
+    rejects(T.compactU32, "0100"); // 0 in the two-byte mode
+    rejects(T.compactU32, "02000000"); // 0 in the four-byte mode
+    rejects(T.compactU32, "03ffffff00"); // below 2^30 in the big-integer mode
+    rejects(T.compactU64, "07ffffffff00"); // a zero top byte
+    rejects(T.compactU32, "070000000001"); // 2^32: over u32
+    rejects(T.bytes, "010000"); // a non-canonical length
+    rejects(T.str, "08c328"); // invalid UTF-8
+    expect(T.str.dec(Buffer.from("0cefbbbf", "hex"))).toBe("\ufeff"); // a BOM is a character
+    expect(T.compactU32.dec(Buffer.from("03ffffffff", "hex"))).toBe(0xffff_ffff);
   });
 });
