@@ -123,7 +123,7 @@ describe("fuzz: SCALE codecs of every metadata type", () => {
   it(
     `round-trip and agree with @polkadot/types (${runsPerType} values per type, ${types.length} types)`,
     () => eachType((type) => values.arb(type.tys[0]), checkValue),
-    fuzzTimeout(0.5, runsPerType * types.length),
+    fuzzTimeout(1, runsPerType * types.length),
   );
 
   it(
@@ -133,7 +133,7 @@ describe("fuzz: SCALE codecs of every metadata type", () => {
         (type) => fc.oneof(garbage(), mutated(values.arb(type.tys[0]).map((v) => type.tys[0].enc(v)))),
         checkDecode,
       ),
-    fuzzTimeout(0.5, runsPerType * types.length),
+    fuzzTimeout(1, runsPerType * types.length),
   );
 });
 
