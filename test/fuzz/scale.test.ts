@@ -95,10 +95,14 @@ function checkDecode(type: MetadataType, bytes: Uint8Array): void {
   }
 }
 
+/** `FUZZ_TYPE=<id>` narrows the target to one type, to replay a failure with its `FUZZ_SEED` and `FUZZ_PATH`. */
+const onlyType = process.env.FUZZ_TYPE;
+
 /** Runs `check` on each type with its own arbitrary; reports every failing type at once. */
 function eachType<V>(arbOf: (type: MetadataType) => fc.Arbitrary<V>, check: (type: MetadataType, v: V) => void) {
   const failures: string[] = [];
   for (const type of types) {
+    if (onlyType !== undefined && onlyType !== "" && String(type.id) !== onlyType) continue;
     try {
       fc.assert(
         fc.property(arbOf(type), (v) => check(type, v)),
