@@ -44,23 +44,33 @@ export interface ParsedExtrinsic {
 
 const malformed = (reason: string) => new ExtrinsicError({ code: "EXTRINSIC_ERROR_MALFORMED", reason });
 
-/** Reads a SCALE Compact integer at `off`; returns the value and the offset after it. */
+/**
+ * Reads a SCALE Compact integer at `off`; returns the value and the offset after it. As in
+ * parity-scale-codec, only the shortest encoding of a value is accepted: otherwise the unsigned length
+ * prefix could be re-encoded by anyone into another byte string (another transaction hash) of the
+ * same signed transaction.
+ */
 export function readCompact(b: Uint8Array, off: number): [bigint, number] {
   if (off >= b.length) throw malformed("truncated compact");
   const mode = b[off] & 3;
   if (mode === 0) return [BigInt(b[off] >> 2), off + 1];
   if (mode === 1) {
     if (off + 2 > b.length) throw malformed("truncated compact");
-    return [BigInt((b[off] | (b[off + 1] << 8)) >>> 2), off + 2];
+    const v = (b[off] | (b[off + 1] << 8)) >>> 2;
+    if (v < 1 << 6) throw malformed("non-canonical compact");
+    return [BigInt(v), off + 2];
   }
   if (mode === 2) {
     if (off + 4 > b.length) throw malformed("truncated compact");
-    return [BigInt(((b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0) >>> 2), off + 4];
+    const v = ((b[off] | (b[off + 1] << 8) | (b[off + 2] << 16) | (b[off + 3] << 24)) >>> 0) >>> 2;
+    if (v < 1 << 14) throw malformed("non-canonical compact");
+    return [BigInt(v), off + 4];
   }
   const len = (b[off] >> 2) + 4;
   if (off + 1 + len > b.length) throw malformed("truncated compact");
   let v = 0n;
   for (let i = len; i >= 1; i--) v = (v << 8n) | BigInt(b[off + i]);
+  if (b[off + len] === 0 || v < 1n << 30n) throw malformed("non-canonical compact");
   return [v, off + 1 + len];
 }
 

@@ -7,7 +7,10 @@ import { AccountId, EraMeta, H256, Header, MultiAddress, MultiSignature } from "
 import { RuntimeCall } from "./construct.js";
 
 function extension(path: string[], fields: AnyTy[] = []): AnyTy {
-  return makeTy(path.at(-1)!, T.unit.codec, () => ({
+  // The codec matches the description: nothing, the one field, or the fields in order.
+  const codec: AnyTy["codec"] =
+    fields.length === 0 ? T.unit.codec : fields.length === 1 ? fields[0].codec : T.tuple(...fields).codec;
+  return makeTy(path.at(-1)!, codec, () => ({
     path,
     params: [],
     def: { tag: "composite", fields: fields.map((type) => ({ type, typeName: type.name, docs: [] })) },

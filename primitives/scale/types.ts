@@ -134,6 +134,86 @@ export function makeTy<T>(name: string, codec: S.Codec<T>, info: () => TypeInfo)
   return ty;
 }
 
+const position = (bytes: Uint8Array) => (bytes as unknown as { i: number }).i;
+const setPosition = (bytes: Uint8Array, i: number) => {
+  (bytes as unknown as { i: number }).i = i;
+};
+const malformed = (type: string, reason: string) => new CodecError({ code: "CODEC_ERROR_MALFORMED", type, reason });
+
+/**
+ * Reads a SCALE `Compact` as parity-scale-codec does: a value written in a longer mode than it needs
+ * (`0x0100` for 0, a big-integer encoding with a zero top byte) is rejected, so that every value has
+ * exactly one encoding. A number from the one-, two- and four-byte modes, a bigint from the big one.
+ */
+function canonicalCompact(type: string, bytes: Uint8Array): number | bigint {
+  const at = position(bytes);
+  const prefix = bytes[at];
+  const v = S.compact.dec(bytes);
+  const mode = prefix & 3;
+  const canonical =
+    mode === 0 ||
+    (mode === 1 && (v as number) >= 1 << 6) ||
+    (mode === 2 && (v as number) >= 1 << 14) ||
+    (mode === 3 && bytes[at + (prefix >> 2) + 4] !== 0 && (v as bigint) >= 1n << 30n);
+  if (!canonical) throw malformed(type, "non-canonical compact encoding");
+  return v;
+}
+
+/** `Compact<uN>` up to `max`, mapped to the value's JS type. */
+function compactCodec<V>(name: string, max: bigint, out: (v: number | bigint) => V): S.Codec<V> {
+  const dec = S.createDecoder((bytes) => {
+    const v = canonicalCompact(name, bytes);
+    if (typeof v === "bigint" && v > max) throw malformed(name, `${v} is out of range`);
+    return out(v);
+  });
+  return S.createCodec(S.compact.enc as S.Encoder<V>, dec);
+}
+
+/** A bool is the byte 0 or 1; parity-scale-codec rejects any other. */
+const strictBool = S.createCodec(
+  S.bool.enc,
+  S.createDecoder((bytes) => {
+    const b = S.u8.dec(bytes);
+    if (b > 1) throw malformed("bool", `invalid bool byte ${b}`);
+    return b === 1;
+  }),
+);
+
+/** The next `Compact` length's worth of bytes, checked against the input's end. */
+function lengthPrefixed(type: string, bytes: Uint8Array): [number, number] {
+  const len = Number(canonicalCompact(type, bytes));
+  const at = position(bytes);
+  if (len > bytes.length - at) throw malformed(type, "unexpected end of input");
+  setPosition(bytes, at + len);
+  return [at, len];
+}
+
+/** `Vec<u8>`: its length checked before anything is copied. */
+const byteVector = S.createCodec(
+  S.Bytes().enc,
+  S.createDecoder((bytes) => {
+    const [at, len] = lengthPrefixed("Vec<u8>", bytes);
+    return new Uint8Array(bytes.buffer.slice(at, at + len));
+  }),
+);
+
+/**
+ * `str`: valid UTF-8 only, as Rust's `String` decodes (scale-ts replaced invalid sequences with U+FFFD,
+ * so two encodings read as the same string), and a leading byte-order mark is kept as a character.
+ */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const utf8Str = S.createCodec(
+  S.str.enc,
+  S.createDecoder((bytes) => {
+    const [at, len] = lengthPrefixed("str", bytes);
+    try {
+      return utf8.decode(new Uint8Array(bytes.buffer, at, len));
+    } catch {
+      throw malformed("str", "invalid UTF-8");
+    }
+  }),
+);
+
 function primitive<T>(name: Primitive, codec: S.Codec<T>): Ty<T> {
   return makeTy(name, codec, () => ({ path: [], params: [], def: { tag: "primitive", name }, docs: [] }));
 }
@@ -195,8 +275,8 @@ function fixedBytes(len: number, opts: NamedOpts = {}): Ty<Uint8Array> {
 }
 
 export const T = {
-  bool: primitive("bool", S.bool),
-  str: primitive("str", S.str),
+  bool: primitive("bool", strictBool),
+  str: primitive("str", utf8Str),
   u8: u8Ty,
   u16: primitive("u16", S.u16),
   u32: u32Ty,
@@ -206,42 +286,30 @@ export const T = {
   i64: primitive("i64", S.i64),
 
   /** `Compact<u32>` etc. Values up to u32 are numbers; wider ones bigints. */
-  compactU32: makeTy<number>(
-    "Compact<u32>",
-    S.enhanceCodec(S.compact, (v: number) => v, Number),
-    () => ({
-      path: [],
-      params: [],
-      def: { tag: "compact", of: u32Ty },
-      docs: [],
-    }),
-  ),
-  compactU64: makeTy<bigint>(
-    "Compact<u64>",
-    S.enhanceCodec(S.compact, (v: bigint) => v, BigInt),
-    () => ({
-      path: [],
-      params: [],
-      def: { tag: "compact", of: u64Ty },
-      docs: [],
-    }),
-  ),
-  compactU128: makeTy<bigint>(
-    "Compact<u128>",
-    S.enhanceCodec(S.compact, (v: bigint) => v, BigInt),
-    () => ({
-      path: [],
-      params: [],
-      def: { tag: "compact", of: u128Ty },
-      docs: [],
-    }),
-  ),
+  compactU32: makeTy<number>("Compact<u32>", compactCodec("Compact<u32>", 0xffff_ffffn, Number), () => ({
+    path: [],
+    params: [],
+    def: { tag: "compact", of: u32Ty },
+    docs: [],
+  })),
+  compactU64: makeTy<bigint>("Compact<u64>", compactCodec("Compact<u64>", (1n << 64n) - 1n, BigInt), () => ({
+    path: [],
+    params: [],
+    def: { tag: "compact", of: u64Ty },
+    docs: [],
+  })),
+  compactU128: makeTy<bigint>("Compact<u128>", compactCodec("Compact<u128>", (1n << 128n) - 1n, BigInt), () => ({
+    path: [],
+    params: [],
+    def: { tag: "compact", of: u128Ty },
+    docs: [],
+  })),
 
   /** `[u8; n]`, or a named newtype around it when `path` is given. */
   fixedBytes,
 
   /** `Vec<u8>` */
-  bytes: makeTy<Uint8Array>("Vec<u8>", S.Bytes(), () => ({
+  bytes: makeTy<Uint8Array>("Vec<u8>", byteVector, () => ({
     path: [],
     params: [],
     def: { tag: "sequence", of: u8Ty },
@@ -249,7 +317,7 @@ export const T = {
   })),
 
   vec<X>(of: Ty<X>): Ty<X[]> {
-    return makeTy(`Vec<${of.name}>`, S.Vector(of.codec), () => ({
+    return makeTy(`Vec<${of.name}>`, boundedVector(`Vec<${of.name}>`, of), () => ({
       path: [],
       params: [],
       def: { tag: "sequence", of },
@@ -407,6 +475,42 @@ function variantFields(decl: VariantDecl): FieldInfo[] {
   if (decl.fields === undefined) return [];
   if (isTy(decl.fields)) return [{ type: decl.fields, typeName: decl.fields.name, docs: [] }];
   return Object.entries(decl.fields).map(([name, type]) => ({ name, type, typeName: type.name, docs: [] }));
+}
+
+/** Whether every value of `ty` encodes to no bytes at all (`()`, empty tuples and arrays). */
+function zeroSized(ty: AnyTy): boolean {
+  const d = ty.info().def;
+  switch (d.tag) {
+    case "array":
+      return d.len === 0 || zeroSized(d.of);
+    case "tuple":
+      return d.items.every(zeroSized);
+    case "composite":
+      return d.fields.every((f) => zeroSized(f.type));
+    default:
+      return false;
+  }
+}
+
+/**
+ * `Vec<X>` whose decoder checks the length prefix against the bytes left before reading any item, as
+ * parity-scale-codec does: scale-ts would otherwise allocate and loop over every claimed item, and an
+ * item type whose decoder reads past the end without failing (`[u8; 32]`) turns a 5-byte input that
+ * claims 2^30 accounts into minutes of work.
+ */
+function boundedVector<X>(name: string, of: Ty<X>): S.Codec<X[]> {
+  let itemsTakeBytes: boolean | undefined;
+  const dec = S.createDecoder((bytes) => {
+    const len = Number(canonicalCompact(name, bytes));
+    const left = bytes.length - (bytes as unknown as { i: number }).i;
+    itemsTakeBytes ??= !zeroSized(of);
+    if (itemsTakeBytes && len > left)
+      throw new CodecError({ code: "CODEC_ERROR_MALFORMED", type: name, reason: `${len} items in ${left} bytes` });
+    const out = new Array<X>(len);
+    for (let i = 0; i < len; i++) out[i] = of.codec.dec(bytes);
+    return out;
+  });
+  return S.createCodec(S.Vector(of.codec).enc, dec);
 }
 
 function checkedEnumOption<X>(of: Ty<X>): S.Codec<X | undefined> {

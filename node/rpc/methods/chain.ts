@@ -1,5 +1,5 @@
 /** `chain_*`: blocks, headers and head subscriptions. */
-import { fromHex, type HexString, isHex, toHex } from "../../../primitives/hex.js";
+import { fromHex, type HexString, toHex } from "../../../primitives/hex.js";
 import type { BlockRef } from "../../chain/types.js";
 import { param, type RpcDef, RpcError, RpcErrorCode } from "../server/index.js";
 import { headerJson, method, type RpcDeps, resolveAt } from "./context.js";
@@ -7,7 +7,9 @@ import { headerJson, method, type RpcDeps, resolveAt } from "./context.js";
 const blockNumberParam = param.custom<number | HexString | undefined>("blockNumber", (v) => {
   if (v === undefined || v === null) return undefined;
   if (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff) return v;
-  if (typeof v === "string" && (isHex(v) || /^0x[0-9a-fA-F]+$/.test(v))) return v as HexString;
+  // Hex of any length (`0x1` too), but a block number: `0x` and values over u32 are refused, as Substrate does.
+  if (typeof v === "string" && /^0x[0-9a-fA-F]+$/.test(v) && Number.parseInt(v.slice(2), 16) <= 0xffffffff)
+    return v as HexString;
   throw new Error("expected a block number (integer or hex) or null");
 });
 

@@ -124,6 +124,8 @@ export function parseParams<P extends readonly unknown[]>(spec: ParamSpec<P>, ra
   let byName: Record<string, unknown> | null = null;
   if (raw === undefined) {
     raw = [];
+  } else if (raw === null || typeof raw !== "object") {
+    throw invalidParams("expected an array or an object of params");
   } else if (!Array.isArray(raw)) {
     byName = raw as Record<string, unknown>;
   } else if (raw.length > specs.length) {
