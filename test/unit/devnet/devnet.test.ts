@@ -217,7 +217,7 @@ describe("devnet supervision", () => {
       command: [process.execPath, "-e", STUB, "--"],
       write: (l) => lines.push(l),
       logFiles: false,
-      stopGraceMs: 300,
+      stopGraceMs: 2000,
     });
     await until(() => lines.filter((l) => l.includes(" up ")).length === 2);
     const all = await devnet.stop();
