@@ -19,7 +19,7 @@ import {
   type WeightValue,
 } from "../primitives/types.js";
 import * as C from "./constants.js";
-import { PALLETS, palletByName, RuntimeCall } from "./construct.js";
+import { palletByName, palletsWithHooks, RuntimeCall } from "./construct.js";
 import { BlockError } from "./errors.js";
 import {
   ExtrinsicError,
@@ -333,7 +333,8 @@ export function validateTransaction(
     if (s.nonce < account.nonce) throw invalid("stale");
     const fee = totalFee(computeFee(bytes.length, x.weight, s.tip));
     const total = account.data.free + account.data.reserved;
-    if (account.data.free < fee || total - fee < C.EXISTENTIAL_DEPOSIT) throw invalid("payment");
+    // Locked (frozen) balance cannot pay fees.
+    if (account.data.free - account.data.frozen < fee || total - fee < C.EXISTENTIAL_DEPOSIT) throw invalid("payment");
     const tag = (nonce: number) => {
       const t = new Uint8Array(36);
       t.set(who, 0);
@@ -376,8 +377,4 @@ export function queryInfo(bytes: Uint8Array, len: number) {
 
 export function accountNonce(ext: Ext, who: Uint8Array): number {
   return getAccount(ext, who).nonce;
-}
-
-function palletsWithHooks() {
-  return PALLETS.filter((p) => p.hooks.onInitialize || p.hooks.onFinalize);
 }

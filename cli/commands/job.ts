@@ -28,6 +28,7 @@ import {
   type JobValue,
   testSetCommitment,
 } from "../../runtime/pallets/jobManager/index.js";
+import { type AnyKnob, JOB_MANAGER, keyOf, Parameters } from "../../runtime/pallets/parameters/index.js";
 import { PPM } from "../../runtime/pallets/workerRegistry.js";
 import type { LossKind } from "../../worker/autodiff/losses.js";
 import { downloadContent, rpcRequest, uploadContent } from "../../worker/content/rpcClient.js";
@@ -192,7 +193,7 @@ export const cidString = (bytes: Uint8Array): string => CID.decode(bytes).toStri
 
 // ---- Chain access ----
 
-async function withApi<T>(rpc: string, f: (api: ApiPromise) => Promise<T>): Promise<T> {
+export async function withApi<T>(rpc: string, f: (api: ApiPromise) => Promise<T>): Promise<T> {
   const { WsProvider, ApiPromise } = await import("@polkadot/api");
   const provider = new WsProvider(rpc, false);
   await provider.connect();
@@ -206,7 +207,7 @@ async function withApi<T>(rpc: string, f: (api: ApiPromise) => Promise<T>): Prom
   }
 }
 
-async function readStorage(api: ApiPromise, key: Uint8Array, at?: string): Promise<Uint8Array | undefined> {
+export async function readStorage(api: ApiPromise, key: Uint8Array, at?: string): Promise<Uint8Array | undefined> {
   // An explicit `undefined` block hash would be sent as the zero hash: pass `at` only when given.
   const raw = (await (at === undefined
     ? api.rpc.state.getStorage(toHex(key))
@@ -228,14 +229,20 @@ async function readAssignment(api: ApiPromise, id: bigint, worker: Uint8Array, a
 }
 
 async function minWorkerStake(api: ApiPromise): Promise<bigint> {
-  const bytes = await readStorage(api, JobManager.storage.Parameters.key);
-  return bytes ? JobManager.storage.Parameters.valueTy.dec(bytes).min_worker_stake : 10n ** 12n;
+  return (await readParameter(api, JOB_MANAGER.min_worker_stake)) as bigint;
 }
 
-type SubmittableTx = ReturnType<ApiPromise["tx"][string][string]>;
+/** A parameter's value at `at` (the best block by default): the stored one, or its default. */
+export async function readParameter(api: ApiPromise, knob: AnyKnob, at?: string): Promise<number | bigint> {
+  const S = Parameters.storage.Parameters;
+  const bytes = await readStorage(api, S.keyFor(keyOf(knob)), at);
+  return bytes ? S.valueTy.dec(bytes).value.value : knob.defaultValue;
+}
+
+export type SubmittableTx = ReturnType<ApiPromise["tx"][string][string]>;
 
 /** Signs and sends `tx`, resolves at InBlock with the block hash and the extrinsic's events; throws on failure. */
-async function send(api: ApiPromise, tx: SubmittableTx, suri: string) {
+export async function send(api: ApiPromise, tx: SubmittableTx, suri: string) {
   const { Keyring } = await import("@polkadot/api");
   const signer = new Keyring({ type: "sr25519" }).addFromUri(suri);
   return new Promise<{ blockHash: string; events: { section: string; method: string; data: unknown[] }[] }>(

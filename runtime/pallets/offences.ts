@@ -2,8 +2,8 @@
  * # Offences pallet
  *
  * ## Overview
- * Checks equivocation evidence on chain and applies the consequences of a proven offence: the staking
- * pallet's `SlashFraction` of the offender's exposure in the era of the offence is burned (its own
+ * Checks equivocation evidence on chain and applies the consequences of a proven offence: the
+ * `staking.slash_fraction` parameter of the offender's exposure in the era of the offence is burned (its own
  * part and each nominator's part, proportionally), the offender is chilled (so it is not elected again
  * until it calls `validate`) and disabled for the rest of its current session set. An (offender, kind,
  * session) is slashed at most once, and a piece of evidence (offender, slot or set id and round) is

@@ -145,6 +145,11 @@ export interface Fixture {
   jobManager?: Partial<JobParamsValue>;
 }
 
+/** `{ heartbeat_timeout: 50 }` as genesis parameters: `{ "workerRegistry.heartbeat_timeout": 50 }`. */
+function prefixed(group: string, values: object): Record<string, number | bigint> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`${group}.${k}`, v as number | bigint]));
+}
+
 /** Two genesis validators (Alice, Bob), sudo Ferdie, and 10,000 TRAIN for every actor but `Poor` (1 TRAIN). */
 export function jobRuntime(f: Fixture = {}): TestRuntime {
   return new TestRuntime({
@@ -158,8 +163,10 @@ export function jobRuntime(f: Fixture = {}): TestRuntime {
       minValidatorBond: 10n * UNIT,
       validators: VALIDATORS.map((n) => ({ stash: pk(n), stake: 1_000n * UNIT, keys: devSessionKeys(n) })),
     },
-    workerRegistry: { heartbeat_timeout: 50, unbonding_period: 5, ...f.registry },
-    jobManager: f.jobManager,
+    parameters: {
+      ...prefixed("workerRegistry", { heartbeat_timeout: 50, unbonding_period: 5, ...f.registry }),
+      ...prefixed("jobManager", f.jobManager ?? {}),
+    },
   });
 }
 
