@@ -241,7 +241,10 @@ export async function readParameter(api: ApiPromise, knob: AnyKnob, at?: string)
 
 export type SubmittableTx = ReturnType<ApiPromise["tx"][string][string]>;
 
-/** Signs and sends `tx`, resolves at InBlock with the block hash and the extrinsic's events; throws on failure. */
+/**
+ * Signs and sends `tx`, resolves at InBlock (or Finalized, if that comes first) with the block hash and the
+ * extrinsic's events; throws on failure.
+ */
 export async function send(api: ApiPromise, tx: SubmittableTx, suri: string) {
   const { Keyring } = await import("@polkadot/api");
   const signer = new Keyring({ type: "sr25519" }).addFromUri(suri);
@@ -250,7 +253,9 @@ export async function send(api: ApiPromise, tx: SubmittableTx, suri: string) {
       let unsub: (() => void) | undefined;
       tx.signAndSend(signer, (result) => {
         const status = result.status;
-        if (status.isInBlock) {
+        // A block of a short-lived fork may be retracted before @polkadot/api has read its events (its
+        // InBlock is then never reported): finality is the fallback.
+        if (status.isInBlock || status.isFinalized) {
           unsub?.();
           const events = result.events.map(({ event }) => ({
             section: event.section,
@@ -267,7 +272,7 @@ export async function send(api: ApiPromise, tx: SubmittableTx, suri: string) {
             reject(new JobCliError({ code: "JOB_CLI_ERROR_DISPATCH", error }, `The chain rejected the call: ${error}`));
             return;
           }
-          resolve({ blockHash: status.asInBlock.toHex(), events });
+          resolve({ blockHash: (status.isInBlock ? status.asInBlock : status.asFinalized).toHex(), events });
         } else if (status.isInvalid || status.isDropped || status.isUsurped) {
           unsub?.();
           reject(new JobCliError({ code: "JOB_CLI_ERROR_TX", status: status.type }, `Transaction ${status.type}`));
