@@ -13,7 +13,7 @@ import { repatriateReserved, totalIssuance } from "../balances.js";
 import type { TallyValue } from "../convictionVoting/types.js";
 import { param, REFERENDA } from "../parameters/index.js";
 import { System } from "../system.js";
-import { MAX_QUEUED, Referenda, ROOT_TRACK, w } from "./pallet.js";
+import { Referenda, ROOT_TRACK, w } from "./pallet.js";
 import {
   approvalOf,
   type BoundedValue,
@@ -242,9 +242,6 @@ function onInitialize(ext: Ext, n: number): WeightValue {
 }
 
 Referenda.defineHooks({ onInitialize });
-
-/** Worst-case work of the hook: `MaxQueued` enactments (their calls' weight aside) and services. */
-export const HOOK_WEIGHT_BOUND = w(2n + 17n * BigInt(MAX_QUEUED), 9n * BigInt(MAX_QUEUED));
 
 // ---- Polls (FRAME's `Polling`, for conviction voting) ----
 
