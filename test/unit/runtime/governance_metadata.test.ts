@@ -107,8 +107,19 @@ describe("storage", () => {
       S.ReferendumInfoFor.valueTy.enc({ tag: "Killed", value: 7 }),
     );
     expect(killed.isKilled && killed.asKilled.toNumber()).toBe(7);
-    for (const item of ["referendumCount", "decidingCount", "queuedCount", "alarms", "agenda", "enactmentOf"])
-      expect(decorated.query.referenda[item]).toBeDefined();
+    const dec = (item: string, bytes: Uint8Array) => decodeValue("referenda", item, bytes).toJSON();
+    expect(dec("referendumCount", S.ReferendumCount.valueTy.enc(5))).toBe(5);
+    expect(dec("decidingCount", S.DecidingCount.valueTy.enc(2))).toBe(2);
+    expect(dec("queuedCount", S.QueuedCount.valueTy.enc(3))).toBe(3);
+    expect(dec("alarms", S.Alarms.valueTy.enc([0, 4]))).toEqual([0, 4]);
+    expect(dec("agenda", S.Agenda.valueTy.enc([[1, { tag: "Inline", value: proposal }]]))).toEqual([
+      [1, { inline: toHex(proposal) }],
+    ]);
+    expect(dec("enactmentOf", S.EnactmentOf.valueTy.enc([15, { tag: "Ok", value: undefined }]))).toEqual([
+      15,
+      { ok: null },
+    ]);
+    expect(sameKey("referenda", "alarms", [12], S.Alarms.keyFor(12))).toBe(true);
   });
 
   it("ConvictionVoting.VotingFor and ClassLocksFor; the Vote byte reads as { aye, conviction }", () => {
