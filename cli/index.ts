@@ -5,6 +5,7 @@
 import { Command } from "commander";
 import { registerChainSpecCommands } from "./commands/chainSpec.js";
 import { registerDevnetCommand } from "./commands/devnet.js";
+import { registerGovCommands } from "./commands/gov.js";
 import { registerJobCommands } from "./commands/job/index.js";
 import { registerKeyCommands } from "./commands/key.js";
 import { registerMlCommands } from "./commands/ml.js";
@@ -22,5 +23,6 @@ export function buildProgram(): Command {
   registerMlCommands(program);
   registerDevnetCommand(program);
   registerJobCommands(program);
+  registerGovCommands(program);
   return program;
 }

@@ -1,8 +1,10 @@
-/** Process entry point of the `tensorchain` binary. */
-import { buildRuntime } from "../runtime/index.js";
+/**
+ * Process entry point of the `tensorchain` binary. The runtime is not built here: running a node builds
+ * the one its chain spec calls for (with Sudo on `dev` only), and the other commands get the default
+ * runtime on first use (see `runtime/construct.ts`).
+ */
 import { buildProgram } from "./index.js";
 
-buildRuntime();
 const program = buildProgram();
 try {
   await program.parseAsync(process.argv);

@@ -2,11 +2,15 @@
  * Chain specs in Substrate's JSON shape: `name`, `id`, `chainType`, `bootNodes`, `properties`, and a
  * genesis given either as runtime config (human-readable) or raw storage (`--raw`).
  *
- * Built-in specs (all endow the six dev accounts and make //Alice sudo):
- * - `dev`: one authority, //Alice, also the one genesis validator (so session and staking run).
+ * Built-in specs (all endow the six dev accounts):
+ * - `dev`: one authority, //Alice, also the one genesis validator (so session and staking run). //Alice
+ *   is the sudo key: the dev chain's runtime has the Sudo pallet, and governance periods of minutes.
  * - `local`: two validators, //Alice and //Bob.
  * - `devnet`: four validators, //Alice, //Bob, //Charlie and //Dave, with room for a fifth
  *   (`validatorCount` 5) to join through staking.
+ * `local` and `devnet` have no sudo key, so their runtime has no Sudo pallet (`runtimeOptionsOf`): Root
+ * is reached only through referenda, whose periods (`parameters`, `REALISTIC_GOVERNANCE`) are hours to a
+ * day of 2-second blocks. Tests shorten them by editing the `parameters` section of a spec file.
  * Each genesis validator's stash is its sr25519 dev account, bonding `GENESIS_VALIDATOR_STAKE`, with
  * session keys babe = sr25519 `//Name` and grandpa = ed25519 `//Name`.
  *
@@ -21,8 +25,10 @@ import { devNodeKey as nodeKeyFromSeed, peerIdFromNodeKey } from "../p2p/index.j
 import { keypairFromSuri, ss58Decode, ss58Encode } from "../primitives/crypto/index.js";
 import { TensorchainError } from "../primitives/errors.js";
 import { fromHex, isHex, toHex } from "../primitives/hex.js";
-import { buildGenesisStorage, constants, type GenesisConfig } from "../runtime/index.js";
+import { buildGenesisStorage, constants, type GenesisConfig, type RuntimeOptions } from "../runtime/index.js";
 import { DEFAULT_SLOT_DURATION_MS as RUNTIME_DEFAULT_SLOT_DURATION_MS } from "../runtime/pallets/babe.js";
+import { knobByName } from "../runtime/pallets/parameters/index.js";
+import { Sudo } from "../runtime/pallets/sudo.js";
 
 export type ChainType = "Development" | "Local" | "Live";
 
@@ -68,8 +74,15 @@ export interface BabeGenesisSpec {
 export interface RuntimeGenesisConfig {
   balances: { balances: [string, string | number][] };
   babe?: BabeGenesisSpec;
+  /** The dev chain only: with a key, the chain runs the runtime with the Sudo pallet. */
   sudo?: { key: string | null };
   staking?: StakingGenesisSpec;
+  /**
+   * Parameters that differ from their defaults, by qualified name (`tensorchain params` lists them):
+   * `{ "referenda.decision_period": 43200, "jobManager.min_worker_stake": "1000000000000" }`. Amounts
+   * may be decimal strings (JSON numbers lose precision beyond 2^53).
+   */
+  parameters?: Record<string, number | string>;
 }
 
 export interface ChainSpec {
@@ -142,6 +155,29 @@ function properties(): ChainSpec["properties"] {
   };
 }
 
+/**
+ * Governance on `local` and `devnet`, in 2-second blocks: 5 minutes of preparation, a day to decide, half
+ * an hour of confirmation and of enactment delay, a day per conviction lock period.
+ */
+export const REALISTIC_GOVERNANCE: Record<string, number> = {
+  "referenda.prepare_period": 150,
+  "referenda.decision_period": 43_200,
+  "referenda.confirm_period": 900,
+  "referenda.min_enactment_period": 900,
+  "referenda.undeciding_timeout": 302_400,
+  "convictionVoting.vote_locking_period": 43_200,
+};
+
+/** Governance on `dev`: minutes, so that a referendum can be tried out by hand. */
+export const DEV_GOVERNANCE: Record<string, number> = {
+  "referenda.prepare_period": 5,
+  "referenda.decision_period": 50,
+  "referenda.confirm_period": 5,
+  "referenda.min_enactment_period": 5,
+  "referenda.undeciding_timeout": 300,
+  "convictionVoting.vote_locking_period": 50,
+};
+
 function testnetSpec(
   name: string,
   id: string,
@@ -149,6 +185,7 @@ function testnetSpec(
   validators: readonly string[],
   validatorCount: number,
 ): ChainSpec {
+  const dev = chainType === "Development";
   return {
     name,
     id,
@@ -163,8 +200,9 @@ function testnetSpec(
         config: {
           balances: { balances: DEV_ACCOUNTS.map((n) => [devAddress(n), DEV_ENDOWMENT.toString()]) },
           babe: { slotDurationMs: DEFAULT_SLOT_DURATION_MS },
-          sudo: { key: devAddress("Alice") },
+          ...(dev && { sudo: { key: devAddress("Alice") } }),
           staking: { validatorCount, validators: validators.map((v) => devValidator(v)) },
+          parameters: { ...(dev ? DEV_GOVERNANCE : REALISTIC_GOVERNANCE) },
         },
       },
     },
@@ -312,6 +350,20 @@ function stakingConfigOf(staking: unknown): NonNullable<GenesisConfig["staking"]
   };
 }
 
+function parametersOf(parameters: unknown): Record<string, number | bigint> {
+  if (!isObject(parameters)) return invalid("parameters must be an object of name: value");
+  const out: Record<string, number | bigint> = {};
+  for (const [name, value] of Object.entries(parameters)) {
+    const knob = knobByName(name);
+    if (!knob) invalid(`parameters: unknown parameter ${JSON.stringify(name)} (see tensorchain params)`);
+    out[knob!.qualified] =
+      typeof knob!.defaultValue === "bigint"
+        ? amount(`parameters.${name}`, value)
+        : integer(`parameters.${name}`, value);
+  }
+  return out;
+}
+
 function babeConfigOf(babe: unknown): NonNullable<GenesisConfig["babe"]> {
   if (!isObject(babe)) return invalid("babe must be an object");
   // The genesis builder refuses one below the runtime's minimum.
@@ -332,7 +384,17 @@ export function genesisConfigOf(config: RuntimeGenesisConfig): GenesisConfig {
     sudoKey: config.sudo?.key ? account("sudo.key", config.sudo.key) : undefined,
     staking: config.staking === undefined ? undefined : stakingConfigOf(config.staking),
     babe: config.babe === undefined ? undefined : babeConfigOf(config.babe),
+    parameters: config.parameters === undefined ? undefined : parametersOf(config.parameters),
   };
+}
+
+/**
+ * Which runtime a chain runs: the one with the Sudo pallet exactly when its genesis has a sudo key (in
+ * the config, or in raw storage as `Sudo.Key`). The node builds it before anything else.
+ */
+export function runtimeOptionsOf(spec: ChainSpec): RuntimeOptions {
+  if ("raw" in spec.genesis) return { sudo: toHex(Sudo.storage.Key.key) in spec.genesis.raw.top };
+  return { sudo: Boolean(spec.genesis.runtimeGenesis.config.sudo?.key) };
 }
 
 /** The genesis storage of a spec, raw or built from its config. */

@@ -23,7 +23,7 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isPrimaryHeader } from "../consensus/babe/index.js";
-import { type ChainSpec, genesisStorageOf } from "../genesis/chainSpec.js";
+import { type ChainSpec, genesisStorageOf, runtimeOptionsOf } from "../genesis/chainSpec.js";
 import { type P2pOptions, topicName } from "../p2p/index.js";
 import { CachedSignatureChecker, keypairFromSuri, sign } from "../primitives/crypto/index.js";
 import { cryptoReady } from "../primitives/hashing.js";
@@ -142,7 +142,8 @@ export class TensorchainNode {
   ) {}
 
   static async start(opts: NodeOptions, logger: Logger): Promise<TensorchainNode> {
-    buildRuntime();
+    // The chain decides the runtime (the dev chain's has Sudo); nothing may use the runtime before this.
+    buildRuntime(runtimeOptionsOf(opts.spec));
     await cryptoReady();
     const tmpDir = opts.tmp ? mkdtempSync(join(tmpdir(), "tensorchain-")) : undefined;
     const base = tmpDir ?? opts.basePath;

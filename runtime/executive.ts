@@ -9,6 +9,7 @@
  * `applyExtrinsic` either includes an extrinsic (its call may still fail: that is recorded, and the fee
  * is kept) or rejects it with a `TransactionValidityError`, in which case nothing it did is kept.
  */
+import { TensorchainError } from "../primitives/errors.js";
 import { bytesEqual } from "../primitives/hex.js";
 import { CodecError } from "../primitives/scale/types.js";
 import { orderedTrieRoot } from "../primitives/trie/index.js";
@@ -20,7 +21,7 @@ import {
   type WeightValue,
 } from "../primitives/types.js";
 import * as C from "./constants.js";
-import { PALLETS, palletByName, RuntimeCall } from "./construct.js";
+import { palletByName, palletsWithHooks, RuntimeCall, runtimePallets } from "./construct.js";
 import { BlockError } from "./errors.js";
 import {
   ExtrinsicError,
@@ -98,9 +99,9 @@ export function initializeBlock(ext: Ext, init: BlockInit): void {
  * `codecError` is parity-scale-codec's chained error text (each level on its own line, nested levels
  * indented by tabs, a final newline).
  */
-export class UndecodableExtrinsicError extends Error {
+export class UndecodableExtrinsicError extends TensorchainError<{ code: "EXTRINSIC_ERROR_UNDECODABLE" }> {
   constructor(readonly codecError: string) {
-    super(`Bad input data provided to validate_transaction: ${codecError}`);
+    super({ code: "EXTRINSIC_ERROR_UNDECODABLE" }, `Bad input data provided to validate_transaction: ${codecError}`);
   }
 }
 
@@ -147,7 +148,7 @@ function envelopeDecodeError(err: unknown): string {
 function callDecodeError(callBytes: Uint8Array, err: unknown): string {
   const noByte = "Not enough data to fill buffer";
   if (callBytes.length === 0) return `Could not decode \`RuntimeCall\`, failed to read variant byte:\n\t${noByte}\n`;
-  const pallet = PALLETS.find((p) => p.index === callBytes[0] && p.callTy !== undefined);
+  const pallet = runtimePallets().find((p) => p.index === callBytes[0] && p.callTy !== undefined);
   if (!pallet?.callTy) return "Could not decode `RuntimeCall`, variant doesn't exist\n";
   if (err instanceof CodecError && err.type.code === "CODEC_ERROR_TRAILING_BYTES") return "Invalid length prefix\n";
   const outer = `Could not decode \`RuntimeCall::${pallet.name}.0\`:\n`;
@@ -406,7 +407,8 @@ export function validateTransaction(
     if (s.nonce < account.nonce) throw invalid("stale");
     const fee = totalFee(computeFee(bytes.length, x.weight, s.tip));
     const total = account.data.free + account.data.reserved;
-    if (account.data.free < fee || total - fee < C.EXISTENTIAL_DEPOSIT) throw invalid("payment");
+    // Locked (frozen) balance cannot pay fees.
+    if (account.data.free - account.data.frozen < fee || total - fee < C.EXISTENTIAL_DEPOSIT) throw invalid("payment");
     const tag = (nonce: number) => {
       const t = new Uint8Array(36);
       t.set(who, 0);
@@ -449,8 +451,4 @@ export function queryInfo(bytes: Uint8Array, len: number) {
 
 export function accountNonce(ext: Ext, who: Uint8Array): number {
   return getAccount(ext, who).nonce;
-}
-
-function palletsWithHooks() {
-  return PALLETS.filter((p) => p.hooks.onInitialize || p.hooks.onFinalize);
 }

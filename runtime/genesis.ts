@@ -6,33 +6,36 @@ import { blake2_256 } from "../primitives/hashing.js";
 import { T } from "../primitives/scale/types.js";
 import { EXISTENTIAL_DEPOSIT } from "./constants.js";
 import { TREASURY_ACCOUNT } from "./executive.js";
+import { ensureRuntime } from "./frame/calls.js";
 import { Ext } from "./frame/ext.js";
 import type { StateBackend } from "./frame/overlay.js";
 import { metadataV15 } from "./metadata.js";
 import { type BabeGenesisConfig, buildBabeGenesis } from "./pallets/babe.js";
 import { buildBalancesGenesis, mint } from "./pallets/balances.js";
-import { buildJobManagerGenesis, type JobParamsValue } from "./pallets/jobManager/index.js";
+import { buildParametersGenesis, knobByName } from "./pallets/parameters/index.js";
 import { buildSessionGenesis } from "./pallets/session.js";
 import { buildStakingGenesis, type StakingGenesisConfig } from "./pallets/staking/index.js";
 import { Sudo } from "./pallets/sudo.js";
 import { accountExists } from "./pallets/system.js";
-import { buildWorkerRegistryGenesis, type RegistryParamsValue } from "./pallets/workerRegistry.js";
 import { RUNTIME_VERSION } from "./version.js";
 
 export interface GenesisConfig {
   balances: [Uint8Array, bigint][];
-  /** Dev and local chains only. */
+  /** The dev chain only: a runtime has the Sudo pallet exactly when its chain has a sudo key. */
   sudoKey?: Uint8Array;
   /**
    * Genesis validators (stash = controller; each stake is reserved from its free balance; session keys
    * registered) and nominators. Without it the chain has no validator set until accounts bond,
-   * set keys and validate (and root sets `ValidatorCount`).
+   * set keys and validate (and governance sets `staking.validator_count`). Its `validatorCount`,
+   * `slashFraction` and `minValidatorBond` are stored as the `staking.*` parameters.
    */
   staking?: StakingGenesisConfig;
-  /** Worker-registry parameters that differ from `DEFAULT_REGISTRY_PARAMS`. */
-  workerRegistry?: Partial<RegistryParamsValue>;
-  /** Job-manager parameters that differ from `DEFAULT_JOB_PARAMS`. */
-  jobManager?: Partial<JobParamsValue>;
+  /**
+   * Parameters (`knobs.ts`) that differ from their defaults, by qualified name:
+   * `{ "jobManager.worker_share_ppm": 850_000, "referenda.decision_period": 20 }`. The `staking.*`
+   * knobs that `staking` sets may not be set here as well.
+   */
+  parameters?: Record<string, number | bigint>;
   /** The slot duration; without it the chain uses `DEFAULT_SLOT_DURATION_MS` (and stores nothing). */
   babe?: BabeGenesisConfig;
 }
@@ -64,6 +67,8 @@ export function runtimeCode(): Uint8Array {
 
 /** The genesis state as key/value pairs. Throws if the config breaks an invariant. */
 export function buildGenesisStorage(config: GenesisConfig): [Uint8Array, Uint8Array][] {
+  // Genesis deposits events and asks staking for the first validator sets: the runtime must be linked.
+  ensureRuntime();
   const ext = new Ext(emptyBackend, noSignatures);
   buildBalancesGenesis(ext, config.balances);
   // The treasury receives fees; it must exist so that any fee, however small, can be credited.
@@ -78,8 +83,14 @@ export function buildGenesisStorage(config: GenesisConfig): [Uint8Array, Uint8Ar
     ext,
     (config.staking?.validators ?? []).map((v) => [v.stash, v.keys]),
   );
-  if (config.workerRegistry) buildWorkerRegistryGenesis(ext, config.workerRegistry);
-  if (config.jobManager) buildJobManagerGenesis(ext, config.jobManager);
+  if (config.parameters) {
+    for (const name of Object.keys(config.parameters)) {
+      const knob = knobByName(name);
+      if (config.staking && knob?.group === "Staking")
+        throw new Error(`Genesis: ${knob.qualified} is set by the staking config`);
+    }
+    buildParametersGenesis(ext, config.parameters);
+  }
   if (config.babe) buildBabeGenesis(ext, config.babe);
   // Genesis events are not kept (as in FRAME): the first block starts with none.
   const storage = ext.overlay.drain().filter((e): e is [Uint8Array, Uint8Array] => e[1] !== null);

@@ -7,13 +7,13 @@ import { toHex } from "../primitives/hex.js";
 import { TypeRegistry } from "../primitives/scale/registry.js";
 import { MultiAddress, MultiSignature } from "../primitives/types.js";
 import { RUNTIME_APIS } from "./apiDecls.js";
-import { PALLETS, RuntimeCall, RuntimeError, RuntimeEvent } from "./construct.js";
+import { RuntimeCall, RuntimeError, RuntimeEvent, runtimePallets } from "./construct.js";
 import { RuntimeTy, SIGNED_EXTENSIONS, SignedExtra, UncheckedExtrinsic } from "./metadataTypes.js";
 
 const MAGIC = 0x6174656d; // "meta"
 
 function pallets(reg: TypeRegistry, withDocs: boolean) {
-  return PALLETS.map((p) => {
+  return runtimePallets().map((p) => {
     const items = Object.values(p.storage).map((item) => {
       const m = item.meta();
       const valueId = reg.idOf(m.valueTy);

@@ -10,6 +10,9 @@ import { DispatchError, type Origin } from "./dispatch.js";
 import type { Ext } from "./ext.js";
 import type { CallDecl } from "./pallet.js";
 
+/** The Rust-style module of the runtime's own types (`tensorchain_runtime::RuntimeCall`). */
+export const RUNTIME_MODULE_NAME = "tensorchain_runtime";
+
 /** `{ tag: "Balances", value: { tag: "transfer_keep_alive", value: { dest, value } } }` */
 export interface CallValue {
   tag: string;
@@ -22,14 +25,27 @@ interface Bound {
 }
 
 let bound: Bound | undefined;
+let builder: (() => void) | undefined;
 
 export function bindRuntimeCalls(b: Bound): void {
   bound = b;
 }
 
+/** Registered by `construct.ts`: builds the default runtime on first use if none was built. */
+export function setRuntimeBuilder(build: () => void): void {
+  builder = build;
+}
+
+/** Makes sure this process's runtime is built (the default one if `buildRuntime` was not called). */
+export function ensureRuntime(): void {
+  if (bound) return;
+  if (!builder) throw new Error("The runtime has not been built: import runtime/index.js and call buildRuntime()");
+  builder();
+}
+
 function get(): Bound {
-  if (!bound) throw new Error("The runtime has not been built: call buildRuntime() first");
-  return bound;
+  ensureRuntime();
+  return bound!;
 }
 
 /** The runtime's `RuntimeCall` type, usable in declarations before the runtime exists. */

@@ -9,6 +9,7 @@ import type { AnyTy, Ty, TyValue, VariantDecl } from "../../primitives/scale/typ
 import { T } from "../../primitives/scale/types.js";
 import type { WeightValue } from "../../primitives/types.js";
 import type { TransactionSource, ValidTransaction } from "../validity.js";
+import { ensureRuntime } from "./calls.js";
 import { DispatchError, type Origin } from "./dispatch.js";
 import type { Ext } from "./ext.js";
 import type { StorageMap, StorageValue } from "./storage.js";
@@ -122,8 +123,12 @@ export class Pallet<
   callTy: AnyTy | undefined;
   hooks: Hooks = {};
   validateUnsigned: ValidateUnsigned | undefined;
-  private sink: EventSink = () => {
-    throw new Error(`Pallet ${this.name} is not part of a runtime: call buildRuntime() first`);
+  private connected = false;
+  private sink: EventSink = (ext, palletName, event) => {
+    // The first event of a process may come before anything else built the runtime.
+    ensureRuntime();
+    if (!this.connected) throw new Error(`Pallet ${this.name} is not part of this process's runtime`);
+    this.sink(ext, palletName, event);
   };
 
   constructor(decl: PalletDecl<S, E, Er>) {
@@ -177,6 +182,7 @@ export class Pallet<
   /** Wired by the runtime: where `deposit` sends this pallet's events. */
   connect(sink: EventSink): void {
     this.sink = sink;
+    this.connected = true;
   }
 
   deposit(ext: Ext, event: EventValue<E>): void {

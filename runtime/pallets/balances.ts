@@ -10,17 +10,27 @@
  *   account is reaped and any dust left is burned (`DustLost`).
  * - Reserved balance: funds held for another pallet (job escrow, stakes); they cannot be spent until
  *   unreserved, and can be slashed.
+ * - Lock: a named amount of an account's free balance that must stay free (FRAME's `LockableCurrency`,
+ *   `Locks`); conviction votes lock their balance (`pyconvot`). Locks overlap: the account's `frozen`
+ *   (`AccountInfo.data.frozen`) is the largest of them.
+ * - Frozen balance: the part of the free balance that cannot leave it. A transfer, a fee, a reserve
+ *   (bond, stake, escrow, deposit) may only spend `free - frozen`; they fail with
+ *   `LiquidityRestrictions` otherwise. An account with a lock cannot be reaped by a transfer
+ *   (`Expendability`). So `frozen <= free` holds for every account, except after a root
+ *   `force_set_balance` (which, as in FRAME, ignores locks).
  *
  * ## Assumptions
- * Amounts are u128 (bigint). All arithmetic is checked; logic validates before it writes.
+ * Amounts are u128 (bigint). All arithmetic is checked; logic validates before it writes. Slashes act
+ * on reserved balance only, so they never break `frozen <= free`; if one reaps an account (dust), its
+ * locks go with it.
  */
-import { T } from "../../primitives/scale/types.js";
+import { T, type TyValue } from "../../primitives/scale/types.js";
 import { AccountId, Balance, MultiAddress, type MultiAddressValue } from "../../primitives/types.js";
 import { DB_READ_WEIGHT, DB_WRITE_WEIGHT, EXISTENTIAL_DEPOSIT } from "../constants.js";
 import { checkedAdd, DispatchError, ensure, ensureRoot, ensureSigned, weight } from "../frame/dispatch.js";
 import type { Ext } from "../frame/ext.js";
 import { call, pallet } from "../frame/pallet.js";
-import { storageValue } from "../frame/storage.js";
+import { storageMap, storageValue } from "../frame/storage.js";
 import { accountExists, getAccount, putAccount } from "./system.js";
 
 /** Where repatriated reserved funds land (FRAME's `BalanceStatus`). */
@@ -28,6 +38,32 @@ export const BalanceStatus = T.enumeration(
   { Free: { index: 0 }, Reserved: { index: 1 } },
   { path: ["frame_support", "traits", "tokens", "misc", "BalanceStatus"] },
 );
+
+/** FRAME's legacy lock reasons; every lock here is `All` (it binds transfers, fees and reserves alike). */
+export const Reasons = T.enumeration(
+  { Fee: { index: 0 }, Misc: { index: 1 }, All: { index: 2 } },
+  { path: ["pallet_balances", "types", "Reasons"] },
+);
+
+/** A single lock on a balance (FRAME's `BalanceLock`). */
+export const BalanceLock = T.struct(
+  { id: T.fixedBytes(8), amount: Balance, reasons: Reasons },
+  {
+    path: ["pallet_balances", "types", "BalanceLock"],
+    params: [{ name: "Balance", type: Balance }],
+    fieldInfo: {
+      id: {
+        typeName: "LockIdentifier",
+        docs: ["An identifier for this lock. Only one lock may be in existence for each identifier."],
+      },
+      amount: { docs: ["The amount which the free balance may not drop below when this lock is in effect."] },
+    },
+  },
+);
+export type BalanceLockValue = TyValue<typeof BalanceLock>;
+
+/** Most locks one account may carry (the `MaxLocks` constant). */
+export const MAX_LOCKS = 50;
 
 export const Balances = pallet({
   name: "Balances",
@@ -40,6 +76,15 @@ export const Balances = pallet({
       default: 0n,
       docs: [" The total units of outstanding deactivated balance in the system."],
     }),
+    Locks: storageMap("Blake2_128Concat", AccountId, T.vec(BalanceLock), {
+      default: [],
+      docs: [
+        " Any liquidity locks on some account balances.",
+        " NOTE: Should only be accessed when setting, changing and freeing a lock.",
+        "",
+        " Use of locks is deprecated in favour of freezes. See `https://github.com/paritytech/substrate/pull/12951/`",
+      ],
+    }),
   },
   constants: {
     ExistentialDeposit: {
@@ -47,7 +92,11 @@ export const Balances = pallet({
       value: EXISTENTIAL_DEPOSIT,
       docs: [" The minimum amount required to keep an account open. MUST BE GREATER THAN ZERO!"],
     },
-    MaxLocks: { type: T.u32, value: 50, docs: [" The maximum number of locks that should exist on an account."] },
+    MaxLocks: {
+      type: T.u32,
+      value: MAX_LOCKS,
+      docs: [" The maximum number of locks that should exist on an account."],
+    },
     MaxReserves: {
       type: T.u32,
       value: 50,
@@ -107,6 +156,8 @@ export const Balances = pallet({
       fields: { who: AccountId, amount: Balance },
       docs: ["Some amount was removed from the account (e.g. for misbehavior)."],
     },
+    Locked: { index: 17, fields: { who: AccountId, amount: Balance }, docs: ["Some balance was locked."] },
+    Unlocked: { index: 18, fields: { who: AccountId, amount: Balance }, docs: ["Some balance was unlocked."] },
   },
   errors: {
     VestingBalance: { index: 0, docs: "Vesting balance too high to send value." },
@@ -150,8 +201,10 @@ export function transfer(ext: Ext, from: Uint8Array, to: Uint8Array, amount: big
   const sender = getAccount(ext, from);
   ensure(sender.data.free >= amount, () => Balances.error("InsufficientBalance"));
   const remaining = sender.data.free - amount;
+  ensure(remaining >= sender.data.frozen, () => Balances.error("LiquidityRestrictions"));
   const senderTotal = remaining + sender.data.reserved;
-  if (keepAlive) ensure(senderTotal >= EXISTENTIAL_DEPOSIT, () => Balances.error("Expendability"));
+  if (keepAlive || sender.data.frozen > 0n)
+    ensure(senderTotal >= EXISTENTIAL_DEPOSIT, () => Balances.error("Expendability"));
   if (amount === 0n || from.every((b, i) => b === to[i])) {
     Balances.deposit(ext, { tag: "Transfer", value: { from, to, amount } });
     return;
@@ -172,8 +225,10 @@ export function transfer(ext: Ext, from: Uint8Array, to: Uint8Array, amount: big
   if (dust > 0n) burnDust(ext, from, dust);
 }
 
+/** An account was reaped with `dust` left: the dust is burned, and its locks go with the account. */
 function burnDust(ext: Ext, who: Uint8Array, dust: bigint): void {
   Balances.storage.TotalIssuance.put(ext, totalIssuance(ext) - dust);
+  Balances.storage.Locks.remove(ext, who);
   Balances.deposit(ext, { tag: "DustLost", value: { account: who, amount: dust } });
 }
 
@@ -184,6 +239,7 @@ function burnDust(ext: Ext, who: Uint8Array, dust: bigint): void {
 export function withdrawKeepAlive(ext: Ext, who: Uint8Array, amount: bigint): void {
   const account = getAccount(ext, who);
   ensure(accountExists(ext, who) && account.data.free >= amount, () => Balances.error("InsufficientBalance"));
+  ensure(account.data.free - amount >= account.data.frozen, () => Balances.error("LiquidityRestrictions"));
   ensure(account.data.free - amount + account.data.reserved >= EXISTENTIAL_DEPOSIT, () =>
     Balances.error("Expendability"),
   );
@@ -210,10 +266,11 @@ export function mint(ext: Ext, who: Uint8Array, amount: bigint): void {
   Balances.storage.TotalIssuance.put(ext, checkedAdd(totalIssuance(ext), amount));
 }
 
-/** Moves `amount` from free to reserved. */
+/** Moves `amount` from free to reserved; the frozen part of the free balance cannot be reserved. */
 export function reserve(ext: Ext, who: Uint8Array, amount: bigint): void {
   const account = getAccount(ext, who);
   ensure(account.data.free >= amount, () => Balances.error("InsufficientBalance"));
+  ensure(account.data.free - amount >= account.data.frozen, () => Balances.error("LiquidityRestrictions"));
   account.data.free -= amount;
   account.data.reserved += amount;
   putAccount(ext, who, account, accountExists(ext, who));
@@ -288,6 +345,70 @@ export function repatriateReserved(
   return amount - actual;
 }
 
+// ---- Locks ----
+
+/** The locks on `who`'s balance (FRAME's `Locks`). */
+export function locksOf(ext: Ext, who: Uint8Array): BalanceLockValue[] {
+  return Balances.storage.Locks.getOrDefault(ext, who);
+}
+
+/** What `who` may spend of its free balance: `free - frozen`. */
+export function usableBalance(ext: Ext, who: Uint8Array): bigint {
+  const { free, frozen } = getAccount(ext, who).data;
+  return free > frozen ? free - frozen : 0n;
+}
+
+const sameId = (a: Uint8Array, b: Uint8Array) => a.every((x, i) => x === b[i]);
+
+/**
+ * Writes `who`'s locks and sets its `frozen` to the largest of them, emitting `Locked` or `Unlocked`
+ * with the change. Never fails: callers check what they lock. An account that does not exist keeps no
+ * locks.
+ */
+function updateLocks(ext: Ext, who: Uint8Array, locks: BalanceLockValue[]): void {
+  const existed = accountExists(ext, who);
+  if (!existed || locks.length === 0) Balances.storage.Locks.remove(ext, who);
+  else Balances.storage.Locks.insert(ext, who, locks);
+  if (!existed) return;
+  const account = getAccount(ext, who);
+  const before = account.data.frozen;
+  const after = locks.reduce((m, l) => max(m, l.amount), 0n);
+  if (after === before) return;
+  account.data.frozen = after;
+  putAccount(ext, who, account, true);
+  if (after > before) Balances.deposit(ext, { tag: "Locked", value: { who, amount: after - before } });
+  else Balances.deposit(ext, { tag: "Unlocked", value: { who, amount: before - after } });
+}
+
+/**
+ * FRAME's `LockableCurrency::set_lock`: creates or replaces the lock `id` on `who` with `amount` (zero
+ * removes it). It does not check `amount` against the balance: the caller does (a conviction vote
+ * must fit in the free balance). A new id on an account with `MaxLocks` locks is refused with
+ * `LiquidityRestrictions` (FRAME silently truncates); the only id in this runtime is `pyconvot`.
+ */
+export function setLock(ext: Ext, id: Uint8Array, who: Uint8Array, amount: bigint): void {
+  if (amount === 0n) {
+    removeLock(ext, id, who);
+    return;
+  }
+  const locks = locksOf(ext, who);
+  const at = locks.findIndex((l) => sameId(l.id, id));
+  const lock = { id, amount, reasons: { tag: "All" as const } };
+  if (at >= 0) locks[at] = lock;
+  else {
+    ensure(locks.length < MAX_LOCKS, () => Balances.error("LiquidityRestrictions"));
+    locks.push(lock);
+  }
+  updateLocks(ext, who, locks);
+}
+
+/** FRAME's `LockableCurrency::remove_lock`: removes the lock `id` from `who`, if there is one. */
+export function removeLock(ext: Ext, id: Uint8Array, who: Uint8Array): void {
+  const locks = locksOf(ext, who);
+  const kept = locks.filter((l) => !sameId(l.id, id));
+  if (kept.length !== locks.length) updateLocks(ext, who, kept);
+}
+
 const TRANSFER_WEIGHT = weight(DB_READ_WEIGHT * 2n + DB_WRITE_WEIGHT * 2n);
 
 Balances.defineCalls({
@@ -348,12 +469,14 @@ Balances.defineCalls({
     dispatch: (ext, origin, { dest, keep_alive }) => {
       const from = ensureSigned(origin);
       const account = getAccount(ext, from);
-      const keep =
-        keep_alive || account.data.reserved > 0n
+      const keepAlive = keep_alive || account.data.frozen > 0n;
+      const keepForExistence =
+        keepAlive || account.data.reserved > 0n
           ? EXISTENTIAL_DEPOSIT - min(account.data.reserved, EXISTENTIAL_DEPOSIT)
           : 0n;
+      const keep = keepForExistence > account.data.frozen ? keepForExistence : account.data.frozen;
       const amount = account.data.free > keep ? account.data.free - keep : 0n;
-      transfer(ext, from, lookupAddress(dest), amount, keep_alive);
+      transfer(ext, from, lookupAddress(dest), amount, keepAlive);
     },
   }),
   force_set_balance: call({
@@ -377,6 +500,10 @@ Balances.defineCalls({
 
 function min(a: bigint, b: bigint): bigint {
   return a < b ? a : b;
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
 }
 
 /** Genesis: endow accounts; the total issuance is their sum. */

@@ -2,9 +2,9 @@
  * # Offences pallet
  *
  * ## Overview
- * Checks equivocation evidence on chain and applies the consequences of a proven offence: the staking
- * pallet's `SlashFraction` of the offender's exposure in the era of the offence is burned (its own
- * part and each nominator's part, proportionally; within one era only the highest fraction counts, so
+ * Checks equivocation evidence on chain and applies the consequences of a proven offence: the
+ * `staking.slash_fraction` parameter of the offender's exposure in the era of the offence is burned (its
+ * own part and each nominator's part, proportionally; within one era only the highest fraction counts, so
  * a later offence burns only what its fraction adds, as FRAME's `ValidatorSlashInEra`), the offender
  * is chilled (so it is not elected again until it calls `validate`) and disabled for the rest of its
  * current session set (within the set's disabling limit, `disablingLimit` in `session.ts`). An

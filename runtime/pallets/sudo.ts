@@ -1,8 +1,9 @@
 /**
  * # Sudo pallet
  *
- * One key may dispatch any call as root. Only dev and local chain specs set a key at genesis; on other
- * chains `Key` stays empty and every sudo call fails with `RequireSudo`.
+ * One key may dispatch any call as root. Only the `dev` chain spec sets a key at genesis, and only a
+ * chain with a key runs a runtime that contains this pallet (`RuntimeOptions.sudo`, `construct.ts`): on
+ * `local`, `devnet` and any chain without a key, Root is reached through referenda alone.
  */
 import { T } from "../../primitives/scale/types.js";
 import { AccountId, DispatchErrorTy, MultiAddress } from "../../primitives/types.js";

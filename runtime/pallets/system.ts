@@ -10,7 +10,7 @@
  * its codec is a hand-written fixed-size fast path (80 bytes), checked against the declared type in tests.
  */
 import { blake2_256 } from "../../primitives/hashing.js";
-import { makeTy, T, type TyValue } from "../../primitives/scale/types.js";
+import { type AnyTy, makeTy, T, type TyValue } from "../../primitives/scale/types.js";
 import {
   AccountId,
   Balance,
@@ -24,6 +24,7 @@ import {
   Weight,
 } from "../../primitives/types.js";
 import * as C from "../constants.js";
+import { ensureRuntime } from "../frame/calls.js";
 import { ensureRoot, weight } from "../frame/dispatch.js";
 import { call, pallet } from "../frame/pallet.js";
 import { storageMap, storageValue } from "../frame/storage.js";
@@ -201,7 +202,13 @@ export function makeEventRecordTy<E>(runtimeEvent: import("../../primitives/scal
     },
   );
 }
-const EventsTy = T.lazy(() => T.vec(eventRecordTy.current), "Vec<EventRecord>");
+let eventsVec: { of: unknown; ty: AnyTy } | undefined;
+const EventsTy = T.lazy((): AnyTy => {
+  ensureRuntime();
+  if (eventsVec?.of !== eventRecordTy.current)
+    eventsVec = { of: eventRecordTy.current, ty: T.vec(eventRecordTy.current) };
+  return eventsVec!.ty;
+}, "Vec<EventRecord>");
 
 const PerDispatchClassWeightValue = PerDispatchClassWeight;
 

@@ -4,8 +4,8 @@
  * ## Overview
  * The accounts that train models (trainers) and score them (evaluators) for the job market
  * (`jobManager.ts`). A worker registers with its roles, its hardware capabilities, the hash of the signed
- * capability record it publishes in the DHT, and a registration stake (at least the governance-set
- * `min_stake`), which is reserved. It keeps itself active with heartbeats, may update its capabilities,
+ * capability record it publishes in the DHT, and a registration stake (at least the `min_stake`
+ * parameter, `workerRegistry.min_stake` in the parameters pallet), which is reserved. It keeps itself active with heartbeats, may update its capabilities,
  * and leaves by deregistering, waiting `unbonding_period` blocks, and withdrawing its stake.
  *
  * The registry answers "who can run this" from chain state (`findWorkers`, the pure query behind the
@@ -35,12 +35,13 @@
 import { compareBytes } from "../../primitives/hex.js";
 import { T, type TyValue } from "../../primitives/scale/types.js";
 import { AccountId, Balance, BlockNumber, H256 } from "../../primitives/types.js";
-import { DB_READ_WEIGHT, DB_WRITE_WEIGHT, EXISTENTIAL_DEPOSIT, TREASURY_ACCOUNT, UNITS } from "../constants.js";
-import { ensure, ensureRoot, ensureSigned, weight } from "../frame/dispatch.js";
+import { DB_READ_WEIGHT, DB_WRITE_WEIGHT, TREASURY_ACCOUNT } from "../constants.js";
+import { ensure, ensureSigned, weight } from "../frame/dispatch.js";
 import type { Ext } from "../frame/ext.js";
 import { call, pallet } from "../frame/pallet.js";
 import { storageMap, storageValue } from "../frame/storage.js";
 import { repatriateReserved, reserve, unreserve } from "./balances.js";
+import { param, WORKER_REGISTRY } from "./parameters/index.js";
 import { System } from "./system.js";
 
 // ---- Config constants ----
@@ -59,8 +60,6 @@ export const INITIAL_REPUTATION = 500_000;
 export const REPUTATION_REWARD = 10_000;
 /** Reputation lost per slash. */
 export const REPUTATION_PENALTY = 100_000;
-/** Longest unbonding period governance may set, in blocks. */
-export const MAX_UNBONDING_PERIOD = 1_000_000;
 
 /** `ppm * x / 1_000_000`, rounded down. */
 export function mulPpm(ppm: number, x: bigint): bigint {
@@ -142,24 +141,18 @@ export const SlashRecord = T.struct(
   { path: [P, "SlashRecord"] },
 );
 
-export const RegistryParams = T.struct(
-  { min_stake: Balance, heartbeat_timeout: BlockNumber, unbonding_period: BlockNumber },
-  {
-    path: [P, "RegistryParams"],
-    fieldInfo: {
-      min_stake: { docs: ["Least registration stake of an active worker."] },
-      heartbeat_timeout: { docs: ["Blocks without a heartbeat after which a worker counts as inactive."] },
-      unbonding_period: { docs: ["Blocks between `deregister` and `withdraw_unbonded`."] },
-    },
-  },
-);
-export type RegistryParamsValue = TyValue<typeof RegistryParams>;
+/** The registry's knobs, as the node reads them (`registryParams`); each lives in the parameters pallet. */
+export interface RegistryParamsValue {
+  min_stake: bigint;
+  heartbeat_timeout: number;
+  unbonding_period: number;
+}
 
-/** Genesis defaults of the governance-set parameters. */
+/** The knobs' defaults. */
 export const DEFAULT_REGISTRY_PARAMS: RegistryParamsValue = {
-  min_stake: 10n * UNITS,
-  heartbeat_timeout: 600,
-  unbonding_period: 1_800,
+  min_stake: WORKER_REGISTRY.min_stake.defaultValue,
+  heartbeat_timeout: WORKER_REGISTRY.heartbeat_timeout.defaultValue,
+  unbonding_period: WORKER_REGISTRY.unbonding_period.defaultValue,
 };
 
 export const WorkerRegistry = pallet({
@@ -179,10 +172,6 @@ export const WorkerRegistry = pallet({
     SlashHistory: storageMap("Blake2_128Concat", AccountId, T.vec(SlashRecord), {
       default: [],
       docs: [" The latest `MaxSlashRecords` slashes of an account, oldest first."],
-    }),
-    Parameters: storageValue(RegistryParams, {
-      default: DEFAULT_REGISTRY_PARAMS,
-      docs: [" Governance-set parameters (root may change them with `set_parameters`)."],
     }),
   },
   constants: {
@@ -230,13 +219,12 @@ export const WorkerRegistry = pallet({
       fields: { worker: AccountId, reputation: T.u32 },
       docs: ["A worker's reputation (ppm) changed."],
     },
-    ParametersSet: { index: 8, fields: { params: RegistryParams }, docs: ["Root set the registry parameters."] },
   },
   errors: {
     AlreadyRegistered: { index: 0, docs: "The account is already registered." },
     NotRegistered: { index: 1, docs: "The account is not a registered worker." },
     NoRoles: { index: 2, docs: "A worker must be a trainer, an evaluator, or both." },
-    StakeBelowMinimum: { index: 3, docs: "The stake is below the governance-set minimum." },
+    StakeBelowMinimum: { index: 3, docs: "The stake is below the `min_stake` parameter." },
     InvalidCapabilities: {
       index: 4,
       docs: "The capabilities are malformed (no or duplicate profiles, bad version string, zero CPUs or memory).",
@@ -247,7 +235,6 @@ export const WorkerRegistry = pallet({
     StillUnbonding: { index: 8, docs: "The unbonding period is not over yet." },
     WorkerBusy: { index: 9, docs: "The worker still has active jobs." },
     ZeroAmount: { index: 10, docs: "The amount must be greater than zero." },
-    InvalidParameters: { index: 11, docs: "The parameters are out of range." },
     MissingRole: { index: 12, docs: "The worker is not registered for this role." },
     WorkerInactive: { index: 13, docs: "The worker is unbonding or has sent no heartbeat within the timeout." },
   },
@@ -257,16 +244,17 @@ const S = WorkerRegistry.storage;
 
 const w = (reads: bigint, writes: bigint) => weight(DB_READ_WEIGHT * reads + DB_WRITE_WEIGHT * writes);
 
+/** Every registry knob, read from the parameters pallet. */
 export function registryParams(ext: Ext): RegistryParamsValue {
-  return S.Parameters.getOrDefault(ext);
+  return {
+    min_stake: param(ext, WORKER_REGISTRY.min_stake),
+    heartbeat_timeout: param(ext, WORKER_REGISTRY.heartbeat_timeout),
+    unbonding_period: param(ext, WORKER_REGISTRY.unbonding_period),
+  };
 }
 
 function now(ext: Ext): number {
   return System.storage.Number.getOrDefault(ext);
-}
-
-export function checkRegistryParams(p: RegistryParamsValue): boolean {
-  return p.min_stake >= EXISTENTIAL_DEPOSIT && p.heartbeat_timeout >= 1 && p.unbonding_period <= MAX_UNBONDING_PERIOD;
 }
 
 export function validCapabilities(c: CapabilitiesValue): boolean {
@@ -496,7 +484,7 @@ WorkerRegistry.defineCalls({
       ensure(!S.Workers.contains(ext, who), () => WorkerRegistry.error("AlreadyRegistered"));
       ensure(roles.trainer || roles.evaluator, () => WorkerRegistry.error("NoRoles"));
       ensure(validCapabilities(capabilities), () => WorkerRegistry.error("InvalidCapabilities"));
-      ensure(stake >= registryParams(ext).min_stake, () => WorkerRegistry.error("StakeBelowMinimum"));
+      ensure(stake >= param(ext, WORKER_REGISTRY.min_stake), () => WorkerRegistry.error("StakeBelowMinimum"));
       const count = S.CounterForWorkers.getOrDefault(ext);
       ensure(count < MAX_WORKERS, () => WorkerRegistry.error("TooManyWorkers"));
       reserve(ext, who, stake);
@@ -559,7 +547,7 @@ WorkerRegistry.defineCalls({
       ensure(info !== undefined, () => WorkerRegistry.error("NotRegistered"));
       ensure(info.status.tag === "Active", () => WorkerRegistry.error("AlreadyUnbonding"));
       ensure(info.active_jobs === 0, () => WorkerRegistry.error("WorkerBusy"));
-      const unlock_at = now(ext) + registryParams(ext).unbonding_period;
+      const unlock_at = now(ext) + param(ext, WORKER_REGISTRY.unbonding_period);
       S.Workers.insert(ext, who, { ...info, status: { tag: "Unbonding", value: { unlock_at } } });
       WorkerRegistry.deposit(ext, { tag: "Deregistered", value: { worker: who, unlock_at } });
     },
@@ -599,33 +587,7 @@ WorkerRegistry.defineCalls({
       WorkerRegistry.deposit(ext, { tag: "StakeIncreased", value: { worker: who, amount, stake } });
     },
   }),
-  set_parameters: call({
-    index: 6,
-    args: { params: RegistryParams },
-    docs: [
-      "Sets the governance parameters: `min_stake` (at least the existential deposit),",
-      "`heartbeat_timeout` (at least 1 block) and `unbonding_period`.",
-      "",
-      "The dispatch origin must be Root.",
-    ],
-    weight: () => w(0n, 1n),
-    dispatch: (ext, origin, { params }) => {
-      ensureRoot(origin);
-      ensure(checkRegistryParams(params), () => WorkerRegistry.error("InvalidParameters"));
-      S.Parameters.put(ext, params);
-      WorkerRegistry.deposit(ext, { tag: "ParametersSet", value: { params } });
-    },
-  }),
 });
-
-// ---- Genesis ----
-
-/** Genesis: the governance parameters, if they differ from the defaults. Throws if out of range. */
-export function buildWorkerRegistryGenesis(ext: Ext, params: Partial<RegistryParamsValue>): void {
-  const full = { ...DEFAULT_REGISTRY_PARAMS, ...params };
-  if (!checkRegistryParams(full)) throw new Error("Genesis: workerRegistry: parameters out of range");
-  S.Parameters.put(ext, full);
-}
 
 function hexOf(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("hex");

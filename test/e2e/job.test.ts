@@ -11,7 +11,7 @@
  *
  * Checked: the job goes from posting to `Succeeded`; both workers assign with the job stake, train and
  * submit; the client reveals; both evaluators attest the same accuracy ≥ the minimum; every balance
- * changes by exactly the split computed here in bigint from the chain's `JobManager.Parameters` (the
+ * changes by exactly the split computed here in bigint from the chain's `jobManager.*` parameters (the
  * transaction fees each party paid and staking rewards taken from the blocks' events); stakes come back;
  * reputations rise; the fetched model scores the attested accuracy under plain onnxruntime. After every
  * block up to settlement: total issuance = Σ free + reserved over `System.Account` (the treasury is an
@@ -37,7 +37,8 @@ import { BUILTIN_SPECS, type ChainSpec } from "../../genesis/chainSpec.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, type HexString } from "../../primitives/hex.js";
 import { TREASURY_ACCOUNT } from "../../runtime/constants.js";
-import { DEFAULT_JOB_PARAMS, JobManager, type JobParamsValue } from "../../runtime/pallets/jobManager/index.js";
+import { JobManager } from "../../runtime/pallets/jobManager/index.js";
+import { JOB_MANAGER, type Knob, keyOf, Parameters } from "../../runtime/pallets/parameters/index.js";
 import { INITIAL_REPUTATION, WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
 import { CLI, freePort, NODE_BIN, rpcCall, waitFor } from "../helpers/node.js";
@@ -334,8 +335,17 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
 
     // Params and the split, in bigint, from chain state.
     // Absent from storage until governance sets them: then the pallet reads the declared default.
-    const params: JobParamsValue =
-      (await storage(JobManager.storage.Parameters, JobManager.storage.Parameters.key, before)) ?? DEFAULT_JOB_PARAMS;
+    const knob = async (k: Knob<number> | Knob<bigint>) => {
+      const item = Parameters.storage.Parameters;
+      return (await storage(item, item.keyFor(keyOf(k)), before))?.value.value ?? k.defaultValue;
+    };
+    const J = JOB_MANAGER;
+    const params = {
+      network_fee_ppm: Number(await knob(J.network_fee_ppm)),
+      worker_share_ppm: Number(await knob(J.worker_share_ppm)),
+      evaluator_share_ppm: Number(await knob(J.evaluator_share_ppm)),
+      min_worker_stake: BigInt(await knob(J.min_worker_stake)),
+    };
     const ppm = (p: number, x: bigint) => (x * BigInt(p)) / 1_000_000n;
     const networkFee = ppm(params.network_fee_ppm, REWARD_PLANCK);
     expect(final.network_fee).toBe(networkFee);

@@ -128,6 +128,10 @@ const DOMAIN: Record<string, (gen: ValueArbitraries, info: TypeInfo, depth: numb
         return { tag: `Mortal${first}`, value: second };
       }),
     ),
+  // `Vote` is one byte: the aye flag (0x80) and a conviction of 0..6 (`Locked6x`); FRAME's
+  // `Vote::decode` refuses any other conviction.
+  "pallet_conviction_voting::vote::Vote": () =>
+    fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 6 })).map(([aye, conviction]) => (aye ? 0x80 : 0) | conviction),
   // `BTreeMap<K, V>` is a `Vec<(K, V)>` with unique keys in ascending order.
   BTreeMap: (gen, info, depth) => {
     const d = info.def;

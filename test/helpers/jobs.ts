@@ -22,6 +22,7 @@ import {
   type JobSpecValue,
   testSetCommitment,
 } from "../../runtime/pallets/jobManager/index.js";
+import { Referenda } from "../../runtime/pallets/referenda/index.js";
 import { currentAuthorities } from "../../runtime/pallets/session.js";
 import { Staking } from "../../runtime/pallets/staking/index.js";
 import { System } from "../../runtime/pallets/system.js";
@@ -143,23 +144,35 @@ export const ACTORS = ["Client", "W1", "W2", "E1", "E2", "E3", "Poor", "Ferdie"]
 export interface Fixture {
   registry?: Partial<RegistryParamsValue>;
   jobManager?: Partial<JobParamsValue>;
+  /** Other genesis parameters, by qualified name. */
+  parameters?: Record<string, number | bigint>;
+  /** Whether Ferdie is the sudo key (the dev runtime); true unless false. */
+  sudo?: boolean;
 }
 
-/** Two genesis validators (Alice, Bob), sudo Ferdie, and 10,000 TRAIN for every actor but `Poor` (1 TRAIN). */
+/** `{ heartbeat_timeout: 50 }` as genesis parameters: `{ "workerRegistry.heartbeat_timeout": 50 }`. */
+function prefixed(group: string, values: object): Record<string, number | bigint> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`${group}.${k}`, v as number | bigint]));
+}
+
+/** Two genesis validators (Alice, Bob), sudo Ferdie (unless `f.sudo` is false), and 10,000 TRAIN for every actor but `Poor` (1 TRAIN). */
 export function jobRuntime(f: Fixture = {}): TestRuntime {
   return new TestRuntime({
     balances: [
       ...VALIDATORS.map((n): [Uint8Array, bigint] => [pk(n), 10_000n * UNIT]),
       ...ACTORS.map((n): [Uint8Array, bigint] => [pk(n), n === "Poor" ? UNIT : 10_000n * UNIT]),
     ],
-    sudoKey: pk("Ferdie"),
+    sudoKey: f.sudo === false ? undefined : pk("Ferdie"),
     staking: {
       validatorCount: VALIDATORS.length,
       minValidatorBond: 10n * UNIT,
       validators: VALIDATORS.map((n) => ({ stash: pk(n), stake: 1_000n * UNIT, keys: devSessionKeys(n) })),
     },
-    workerRegistry: { heartbeat_timeout: 50, unbonding_period: 5, ...f.registry },
-    jobManager: f.jobManager,
+    parameters: {
+      ...prefixed("workerRegistry", { heartbeat_timeout: 50, unbonding_period: 5, ...f.registry }),
+      ...prefixed("jobManager", f.jobManager ?? {}),
+      ...f.parameters,
+    },
   });
 }
 
@@ -175,6 +188,17 @@ export function checkInvariants(ext: Ext): void {
   const add = (who: Uint8Array, amount: bigint) => held.set(hex(who), (held.get(hex(who)) ?? 0n) + amount);
   for (const [who, ledger] of Staking.storage.Ledger.entries(ext)) add(who, ledger.total);
   for (const [who, info] of WorkerRegistry.storage.Workers.entries(ext)) add(who, info.stake);
+  // Referendum deposits still held (FRAME keeps a rejected referendum's submission deposit reserved).
+  for (const [, r] of Referenda.storage.ReferendumInfoFor.entries(ext)) {
+    const deposits =
+      r.tag === "Ongoing"
+        ? [r.value.submission_deposit, r.value.decision_deposit]
+        : r.tag === "Killed"
+          ? []
+          : [r.value[1], r.value[2]];
+    for (const d of deposits) if (d) add(d.who, d.amount);
+  }
+  for (const [, info] of accounts) expect(info.data.frozen <= info.data.free).toBe(true);
   const next = JobManager.storage.NextJobId.getOrDefault(ext);
   for (let id = 0n; id < next; id++) {
     const job = JobManager.storage.Jobs.get(ext, id)!;

@@ -10,7 +10,7 @@ import { defaultSignatureChecker, type KeyPair, keypairFromSuri } from "../../pr
 import { blake2_256 } from "../../primitives/hashing.js";
 import { Trie } from "../../primitives/trie/index.js";
 import { type DigestItemValue, type DispatchErrorValue, Header, type HeaderValue } from "../../primitives/types.js";
-import { palletByName } from "../../runtime/construct.js";
+import { buildRuntime, palletByName } from "../../runtime/construct.js";
 import { callDecl } from "../../runtime/frame/calls.js";
 import { DispatchError, type Origin } from "../../runtime/frame/dispatch.js";
 import type { EventRecord } from "../../runtime/frame/ext.js";
@@ -45,6 +45,10 @@ export class TestRuntime {
   private nextTimestamp = 1_000_000n;
 
   constructor(config: GenesisConfig) {
+    // As a node does: a chain with a sudo key runs the dev runtime (with Sudo). The first runtime a
+    // test file builds is the one it keeps; a later sudo genesis in a file that built the runtime
+    // without Sudo throws.
+    if (config.sudoKey) buildRuntime({ sudo: true });
     this.state = Trie.fromEntries(buildGenesisStorage(config));
     this.header = genesisHeader(this.state.root);
     this.hash = blake2_256(Header.enc(this.header));

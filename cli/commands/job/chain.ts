@@ -1,11 +1,12 @@
 /**
  * Chain access for the `job` sub-commands: a connection through the real `@polkadot/api`, job-market
  * storage read with `state_getStorage` and decoded with the runtime's own codecs (amounts stay exact
- * bigints), and signed transactions followed to InBlock.
+ * bigints), and signed transactions followed to InBlock. The `gov` and `params` commands share them.
  */
 import type { ApiPromise } from "@polkadot/api";
 import { toHex } from "../../../primitives/hex.js";
 import { JobManager, type JobValue } from "../../../runtime/pallets/jobManager/index.js";
+import { type AnyKnob, JOB_MANAGER, keyOf, Parameters } from "../../../runtime/pallets/parameters/index.js";
 import { JobCliError } from "./common.js";
 
 export async function withApi<T>(rpc: string, f: (api: ApiPromise) => Promise<T>): Promise<T> {
@@ -22,7 +23,7 @@ export async function withApi<T>(rpc: string, f: (api: ApiPromise) => Promise<T>
   }
 }
 
-async function readStorage(api: ApiPromise, key: Uint8Array, at?: string): Promise<Uint8Array | undefined> {
+export async function readStorage(api: ApiPromise, key: Uint8Array, at?: string): Promise<Uint8Array | undefined> {
   // An explicit `undefined` block hash would be sent as the zero hash: pass `at` only when given.
   const raw = (await (at === undefined
     ? api.rpc.state.getStorage(toHex(key))
@@ -44,13 +45,22 @@ export async function readAssignment(api: ApiPromise, id: bigint, worker: Uint8A
 }
 
 export async function minWorkerStake(api: ApiPromise): Promise<bigint> {
-  const bytes = await readStorage(api, JobManager.storage.Parameters.key);
-  return bytes ? JobManager.storage.Parameters.valueTy.dec(bytes).min_worker_stake : 10n ** 12n;
+  return (await readParameter(api, JOB_MANAGER.min_worker_stake)) as bigint;
 }
 
-type SubmittableTx = ReturnType<ApiPromise["tx"][string][string]>;
+/** A parameter's value at `at` (the best block by default): the stored one, or its default. */
+export async function readParameter(api: ApiPromise, knob: AnyKnob, at?: string): Promise<number | bigint> {
+  const S = Parameters.storage.Parameters;
+  const bytes = await readStorage(api, S.keyFor(keyOf(knob)), at);
+  return bytes ? S.valueTy.dec(bytes).value.value : knob.defaultValue;
+}
 
-/** Signs and sends `tx`, resolves at InBlock with the block hash and the extrinsic's events; throws on failure. */
+export type SubmittableTx = ReturnType<ApiPromise["tx"][string][string]>;
+
+/**
+ * Signs and sends `tx`, resolves at InBlock (or Finalized, if that comes first) with the block hash and the
+ * extrinsic's events; throws on failure.
+ */
 export async function send(api: ApiPromise, tx: SubmittableTx, suri: string) {
   const { Keyring } = await import("@polkadot/api");
   const signer = new Keyring({ type: "sr25519" }).addFromUri(suri);
@@ -59,7 +69,9 @@ export async function send(api: ApiPromise, tx: SubmittableTx, suri: string) {
       let unsub: (() => void) | undefined;
       tx.signAndSend(signer, (result) => {
         const status = result.status;
-        if (status.isInBlock) {
+        // A block of a short-lived fork may be retracted before @polkadot/api has read its events (its
+        // InBlock is then never reported): finality is the fallback.
+        if (status.isInBlock || status.isFinalized) {
           unsub?.();
           const events = result.events.map(({ event }) => ({
             section: event.section,
@@ -76,7 +88,7 @@ export async function send(api: ApiPromise, tx: SubmittableTx, suri: string) {
             reject(new JobCliError({ code: "JOB_CLI_ERROR_DISPATCH", error }, `The chain rejected the call: ${error}`));
             return;
           }
-          resolve({ blockHash: status.asInBlock.toHex(), events });
+          resolve({ blockHash: (status.isInBlock ? status.asInBlock : status.asFinalized).toHex(), events });
         } else if (status.isInvalid || status.isDropped || status.isUsurped) {
           unsub?.();
           reject(new JobCliError({ code: "JOB_CLI_ERROR_TX", status: status.type }, `Transaction ${status.type}`));

@@ -22,9 +22,8 @@ export function refusedEvent(err: unknown): TransactionEvent {
   if (!(err instanceof TxPoolError)) return { event: "error", error: (err as Error)?.message ?? String(err) };
   const { message, data } = toRpcErrorObject(err);
   const error = typeof data === "string" && data !== message ? `${message}: ${data}` : message;
+  // Bytes the runtime cannot decode (1002) are invalid, as Substrate's `Error::Verification` maps.
   switch (err.type.code) {
-    case "TXPOOL_ERROR_VALIDATION_FAILED":
-      return { event: "error", error };
     case "TXPOOL_ERROR_IMMEDIATELY_DROPPED":
       return { event: "dropped", error };
     default:

@@ -2,10 +2,11 @@
 import { bytesEqual } from "../../../primitives/hex.js";
 import { T } from "../../../primitives/scale/types.js";
 import { H256 } from "../../../primitives/types.js";
-import { addWeight, checkedAdd, ensure, ensureRoot, ensureSigned } from "../../frame/dispatch.js";
+import { addWeight, checkedAdd, ensure, ensureSigned } from "../../frame/dispatch.js";
 import type { Ext } from "../../frame/ext.js";
 import { call } from "../../frame/pallet.js";
 import { reserve } from "../balances.js";
+import { JOB_MANAGER, param } from "../parameters/index.js";
 import {
   ensureActiveWorker,
   evaluatorPool,
@@ -17,15 +18,12 @@ import {
 } from "../workerRegistry.js";
 import {
   JobManager,
-  jobParams,
   MAX_ACTIVE_JOBS,
   MAX_BATCH_SIZE,
   MAX_CID_LENGTH,
   MAX_EVALUATORS_PER_JOB,
-  MAX_PHASE_BLOCKS,
   MAX_TRAINING_LENGTH,
   MAX_WORKERS_PER_JOB,
-  MIN_PHASE_BLOCKS,
   now,
   SCHEDULE_READS,
   SETTLE_WEIGHT,
@@ -49,8 +47,6 @@ import {
   Accuracies,
   attestationCommitment,
   ClaimedMetrics,
-  checkJobParams,
-  JobParams,
   JobSpec,
   type JobSpecValue,
   type JobValue,
@@ -101,8 +97,9 @@ function validateSpec(ext: Ext, spec: JobSpecValue): void {
   ensure(spec.workers >= 1 && spec.workers <= MAX_WORKERS_PER_JOB, err("InvalidWorkerCount"));
   ensure(spec.evaluators >= 1 && spec.evaluators <= MAX_EVALUATORS_PER_JOB, err("InvalidEvaluatorCount"));
   ensure(spec.min_accuracy_ppm <= PPM, err("InvalidMinimumAccuracy"));
+  const [minPhase, maxPhase] = [param(ext, JOB_MANAGER.min_phase_blocks), param(ext, JOB_MANAGER.max_phase_blocks)];
   ensure(
-    Object.values(spec.deadlines).every((d) => d >= MIN_PHASE_BLOCKS && d <= MAX_PHASE_BLOCKS),
+    Object.values(spec.deadlines).every((d) => d >= minPhase && d <= maxPhase),
     err("InvalidDeadline"),
   );
   const r = spec.requirements;
@@ -110,7 +107,7 @@ function validateSpec(ext: Ext, spec: JobSpecValue): void {
     r.min_gpus > 0 || (r.min_gpu_memory_mib === 0 && spec.profile.tag !== "GpuTolerance"),
     err("InvalidRequirements"),
   );
-  ensure(spec.worker_stake >= jobParams(ext).min_worker_stake, err("WorkerStakeTooLow"));
+  ensure(spec.worker_stake >= param(ext, JOB_MANAGER.min_worker_stake), err("WorkerStakeTooLow"));
 }
 
 // ---- Calls ----
@@ -140,7 +137,7 @@ JobManager.defineCalls({
       ensure(evaluatorPool(ext, [client]).length >= spec.evaluators, () => JobManager.error("NotEnoughEvaluators"));
       const active = S.ActiveJobs.getOrDefault(ext);
       ensure(active < MAX_ACTIVE_JOBS, () => JobManager.error("TooManyActiveJobs"));
-      const network_fee = mulPpm(jobParams(ext).network_fee_ppm, reward);
+      const network_fee = mulPpm(param(ext, JOB_MANAGER.network_fee_ppm), reward);
       const held = checkedAdd(reward, network_fee);
       reserve(ext, client, held);
       // No errors allowed after this point.
@@ -343,23 +340,6 @@ JobManager.defineCalls({
         unschedule(ext, job_id, job.deadline);
         settle(ext, job_id, job);
       }
-    },
-  }),
-  set_parameters: call({
-    index: 7,
-    args: { params: JobParams },
-    docs: [
-      "Sets the governance parameters: reward shares, network fee, slash fractions (all ppm) and",
-      "the least job stake.",
-      "",
-      "The dispatch origin must be Root.",
-    ],
-    weight: () => w(0n, 1n),
-    dispatch: (ext, origin, { params }) => {
-      ensureRoot(origin);
-      ensure(checkJobParams(params), () => JobManager.error("InvalidParameters"));
-      S.Parameters.put(ext, params);
-      JobManager.deposit(ext, { tag: "ParametersSet", value: { params } });
     },
   }),
 });

@@ -34,6 +34,10 @@
  * `Assignment.stake` are zero once the status is final.
  *
  * ## Terminology
+ * - Knobs: `worker_share_ppm`, `evaluator_share_ppm`, `network_fee_ppm`, `worker_slash_ppm`,
+ *   `evaluator_slash_ppm`, `min_worker_stake`, `min_phase_blocks` and `max_phase_blocks` live in the
+ *   parameters pallet (`jobManager.*`, changed by governance); each is read when it is used, so a job
+ *   settles with the shares in force at its settlement.
  * - Reward `R` and network fee `F = R * network_fee_ppm / 10^6`: both reserved from the client at
  *   `post_job`. On payout, the worker pool is `R * worker_share_ppm / 10^6`, the evaluator pool
  *   `R * evaluator_share_ppm / 10^6`; each is split equally (rounded down); the treasury takes the
@@ -70,7 +74,6 @@ export { isValidCid } from "./calls.js";
 export {
   assignmentOf,
   attestationOf,
-  buildJobManagerGenesis,
   heldByJob,
   JobManager,
   jobEntries,
@@ -81,10 +84,8 @@ export {
   MAX_CID_LENGTH,
   MAX_DEADLINES_PER_BLOCK,
   MAX_EVALUATORS_PER_JOB,
-  MAX_PHASE_BLOCKS,
   MAX_TRAINING_LENGTH,
   MAX_WORKERS_PER_JOB,
-  MIN_PHASE_BLOCKS,
 } from "./pallet.js";
 export { drawWeighted, evaluatorSeed } from "./settlement.js";
 export * from "./types.js";

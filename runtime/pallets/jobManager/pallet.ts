@@ -9,6 +9,7 @@ import { weight } from "../../frame/dispatch.js";
 import type { Ext } from "../../frame/ext.js";
 import { pallet } from "../../frame/pallet.js";
 import { storageDoubleMap, storageMap, storageValue } from "../../frame/storage.js";
+import { JOB_MANAGER, param } from "../parameters/index.js";
 import { System } from "../system.js";
 import {
   Accuracies,
@@ -16,11 +17,8 @@ import {
   type AssignmentValue,
   Attestation,
   type AttestationValue,
-  checkJobParams,
-  DEFAULT_JOB_PARAMS,
   FailureReason,
   Job,
-  JobParams,
   type JobParamsValue,
   type JobValue,
 } from "./types.js";
@@ -37,9 +35,6 @@ export const MAX_EVALUATORS_PER_JOB = 16;
 export const MAX_BATCH_SIZE = 1 << 20;
 /** Largest number of training steps or epochs. */
 export const MAX_TRAINING_LENGTH = 100_000_000;
-/** Shortest and longest phase, in blocks. */
-export const MIN_PHASE_BLOCKS = 1;
-export const MAX_PHASE_BLOCKS = 100_800;
 /** Most deadlines handled in one block's `on_initialize`. */
 export const MAX_DEADLINES_PER_BLOCK = 16;
 /** Most jobs live at once (not yet in a final status). */
@@ -64,10 +59,6 @@ export const JobManager = pallet({
       docs: [" The jobs whose current phase ends at a block (at most `MaxDeadlinesPerBlock`)."],
     }),
     ActiveJobs: storageValue(T.u32, { default: 0, docs: [" How many jobs are not yet in a final status."] }),
-    Parameters: storageValue(JobParams, {
-      default: DEFAULT_JOB_PARAMS,
-      docs: [" Governance-set parameters (root may change them with `set_parameters`)."],
-    }),
   },
   constants: {
     MaxCidLength: { type: T.u32, value: MAX_CID_LENGTH, docs: [" Longest CID, in bytes."] },
@@ -77,8 +68,6 @@ export const JobManager = pallet({
       value: MAX_EVALUATORS_PER_JOB,
       docs: [" Most evaluators one job may ask for."],
     },
-    MinPhaseBlocks: { type: T.u32, value: MIN_PHASE_BLOCKS, docs: [" Shortest phase, in blocks."] },
-    MaxPhaseBlocks: { type: T.u32, value: MAX_PHASE_BLOCKS, docs: [" Longest phase, in blocks."] },
     MaxDeadlinesPerBlock: {
       type: T.u32,
       value: MAX_DEADLINES_PER_BLOCK,
@@ -188,7 +177,6 @@ export const JobManager = pallet({
       fields: { job_id: T.u64 },
       docs: ["The client did not reveal the test set in time; the job was paid out as a success."],
     },
-    ParametersSet: { index: 21, fields: { params: JobParams }, docs: ["Root set the job parameters."] },
     DeadlineFailed: {
       index: 22,
       fields: { job_id: T.u64 },
@@ -205,9 +193,12 @@ export const JobManager = pallet({
     InvalidWorkerCount: { index: 3, docs: "Workers wanted must be within 1..=MaxWorkersPerJob." },
     InvalidEvaluatorCount: { index: 4, docs: "Evaluators wanted must be within 1..=MaxEvaluatorsPerJob." },
     InvalidMinimumAccuracy: { index: 5, docs: "The minimum accuracy must be at most 1_000_000 ppm." },
-    InvalidDeadline: { index: 6, docs: "A phase length is outside MinPhaseBlocks..=MaxPhaseBlocks." },
+    InvalidDeadline: {
+      index: 6,
+      docs: "A phase length is outside the `min_phase_blocks..=max_phase_blocks` parameters.",
+    },
     InvalidRequirements: { index: 7, docs: "GPU memory or a GPU profile is required without GPUs." },
-    WorkerStakeTooLow: { index: 8, docs: "The job stake asked of workers is below the governance minimum." },
+    WorkerStakeTooLow: { index: 8, docs: "The job stake asked of workers is below the `min_worker_stake` parameter." },
     NotEnoughEvaluators: { index: 9, docs: "More evaluators are wanted than active evaluators are registered." },
     TooManyActiveJobs: { index: 10, docs: "`MaxActiveJobs` jobs are live already." },
     JobNotFound: { index: 11, docs: "No job has this id." },
@@ -234,10 +225,6 @@ export const JobManager = pallet({
       index: 31,
       docs: "The attestation must list every trainer with a result, in assignment order, each at most 1_000_000 ppm.",
     },
-    InvalidParameters: {
-      index: 32,
-      docs: "The parameters are out of range (a share above 100% or shares above 100% together).",
-    },
   },
 });
 
@@ -258,19 +245,21 @@ export function now(ext: Ext): number {
   return System.storage.Number.getOrDefault(ext);
 }
 
-// ---- Genesis ----
-
-/** Genesis: the governance parameters, if they differ from the defaults. Throws if out of range. */
-export function buildJobManagerGenesis(ext: Ext, params: Partial<JobParamsValue>): void {
-  const full = { ...DEFAULT_JOB_PARAMS, ...params };
-  if (!checkJobParams(full)) throw new Error("Genesis: jobManager: parameters out of range");
-  S.Parameters.put(ext, full);
-}
-
 // ---- Queries ----
 
+/** Every job-manager knob, read from the parameters pallet. */
 export function jobParams(ext: Ext): JobParamsValue {
-  return S.Parameters.getOrDefault(ext);
+  const p = JOB_MANAGER;
+  return {
+    worker_share_ppm: param(ext, p.worker_share_ppm),
+    evaluator_share_ppm: param(ext, p.evaluator_share_ppm),
+    network_fee_ppm: param(ext, p.network_fee_ppm),
+    worker_slash_ppm: param(ext, p.worker_slash_ppm),
+    evaluator_slash_ppm: param(ext, p.evaluator_slash_ppm),
+    min_worker_stake: param(ext, p.min_worker_stake),
+    min_phase_blocks: param(ext, p.min_phase_blocks),
+    max_phase_blocks: param(ext, p.max_phase_blocks),
+  };
 }
 
 export function jobOf(ext: Ext, id: bigint): JobValue | undefined {

@@ -10,10 +10,11 @@ import { addWeight, DispatchError, weight } from "../../frame/dispatch.js";
 import type { Ext } from "../../frame/ext.js";
 import { randomnessForSubject } from "../babe.js";
 import { repatriateReserved, unreserve } from "../balances.js";
+import { JOB_MANAGER, param } from "../parameters/index.js";
 import { findAuthor } from "../session.js";
 import { accountExists } from "../system.js";
 import { mulPpm, noteJobEnded, recordSlash, type SlashReasonName, slashRegistrationStake } from "../workerRegistry.js";
-import { JobManager, jobParams, MAX_DEADLINES_PER_BLOCK, now, SETTLE_WEIGHT, w } from "./pallet.js";
+import { JobManager, MAX_DEADLINES_PER_BLOCK, now, SETTLE_WEIGHT, w } from "./pallet.js";
 import { type AccuraciesValue, type FailureReasonName, isFinal, type JobStatusValue, type JobValue } from "./types.js";
 
 const S = JobManager.storage;
@@ -108,7 +109,7 @@ export function releaseStake(ext: Ext, id: bigint, worker: Uint8Array): void {
 function slashStake(ext: Ext, id: bigint, worker: Uint8Array, reason: SlashReasonName): void {
   const a = S.Assignments.get(ext, [id, worker]);
   if (!a) return;
-  const wanted = mulPpm(jobParams(ext).worker_slash_ppm, a.stake);
+  const wanted = mulPpm(param(ext, JOB_MANAGER.worker_slash_ppm), a.stake);
   const slashed = wanted - repatriateReserved(ext, worker, TREASURY_ACCOUNT, wanted);
   S.Assignments.insert(ext, [id, worker], { ...a, stake: a.stake - slashed });
   recordSlash(ext, worker, id, slashed, reason);
@@ -140,9 +141,10 @@ function payPool(
  * network fee, the treasury the rest of the reward.
  */
 function payOut(ext: Ext, id: bigint, job: JobValue, winners: Uint8Array[], evaluators: Uint8Array[]): void {
-  const params = jobParams(ext);
-  payPool(ext, id, job, mulPpm(params.worker_share_ppm, job.reward), winners, "worker");
-  payPool(ext, id, job, mulPpm(params.evaluator_share_ppm, job.reward), evaluators, "evaluator");
+  const workerShare = param(ext, JOB_MANAGER.worker_share_ppm);
+  const evaluatorShare = param(ext, JOB_MANAGER.evaluator_share_ppm);
+  payPool(ext, id, job, mulPpm(workerShare, job.reward), winners, "worker");
+  payPool(ext, id, job, mulPpm(evaluatorShare, job.reward), evaluators, "evaluator");
   if (job.network_fee > 0n) {
     const to = payFromEscrow(ext, job, findAuthor(ext) ?? TREASURY_ACCOUNT, job.network_fee);
     JobManager.deposit(ext, { tag: "NetworkFeePaid", value: { job_id: id, to, amount: job.network_fee } });
@@ -228,14 +230,13 @@ function majority(values: number[]): number | undefined {
 
 /** Settlement from the revealed attestations (see the module docs). */
 export function settle(ext: Ext, id: bigint, job: JobValue): void {
-  const params = jobParams(ext);
   const results = submitters(ext, id, job);
   const revealed: { who: Uint8Array; accuracies: AccuraciesValue }[] = [];
   for (const e of job.evaluators) {
     const accuracies = S.Attestations.get(ext, [id, e])?.accuracies;
     if (accuracies) revealed.push({ who: e, accuracies });
     else {
-      slashRegistrationStake(ext, e, params.evaluator_slash_ppm, id, "MissedAttestation");
+      slashRegistrationStake(ext, e, param(ext, JOB_MANAGER.evaluator_slash_ppm), id, "MissedAttestation");
       noteJobEnded(ext, e, "failed");
     }
   }
@@ -261,7 +262,7 @@ export function settle(ext: Ext, id: bigint, job: JobValue): void {
     }
   });
   if (passed.length > 0) payOut(ext, id, job, passed, agreeing);
-  else payPool(ext, id, job, mulPpm(params.evaluator_share_ppm, job.reward), agreeing, "evaluator");
+  else payPool(ext, id, job, mulPpm(param(ext, JOB_MANAGER.evaluator_share_ppm), job.reward), agreeing, "evaluator");
   results.forEach((worker, i) => {
     const accuracy = agreed[i];
     if (accuracy !== undefined && accuracy < job.spec.min_accuracy_ppm) {

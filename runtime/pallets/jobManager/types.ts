@@ -1,12 +1,12 @@
 /**
  * The job manager's SCALE types and the pure functions of their values: commitments, final statuses,
- * the default and valid governance parameters.
+ * and the knobs' defaults.
  */
 import { blake2_256 } from "../../../primitives/hashing.js";
 import { T, type TyValue } from "../../../primitives/scale/types.js";
 import { AccountId, Balance, BlockNumber, H256 } from "../../../primitives/types.js";
-import { UNITS } from "../../constants.js";
-import { ExecutionProfile, PPM } from "../workerRegistry.js";
+import { JOB_MANAGER } from "../parameters/knobs.js";
+import { ExecutionProfile } from "../workerRegistry.js";
 
 const P = "pallet_job_manager";
 
@@ -146,50 +146,29 @@ export const Attestation = T.struct(
 );
 export type AttestationValue = TyValue<typeof Attestation>;
 
-export const JobParams = T.struct(
-  {
-    worker_share_ppm: T.u32,
-    evaluator_share_ppm: T.u32,
-    network_fee_ppm: T.u32,
-    worker_slash_ppm: T.u32,
-    evaluator_slash_ppm: T.u32,
-    min_worker_stake: Balance,
-  },
-  {
-    path: [P, "JobParams"],
-    fieldInfo: {
-      worker_share_ppm: {
-        docs: ["Share of the reward for the trainers; the treasury gets what the two shares leave."],
-      },
-      evaluator_share_ppm: { docs: ["Share of the reward for the evaluators."] },
-      network_fee_ppm: { docs: ["Network fee, reserved on top of the reward and paid to the block author."] },
-      worker_slash_ppm: { docs: ["Part of a trainer's job stake slashed for a missed submission or a failed model."] },
-      evaluator_slash_ppm: { docs: ["Part of an evaluator's registration stake slashed for a missed attestation."] },
-      min_worker_stake: { docs: ["Least `worker_stake` a job may ask for."] },
-    },
-  },
-);
-export type JobParamsValue = TyValue<typeof JobParams>;
-
-/** Genesis defaults of the governance-set parameters: 80% workers, 15% evaluators, 5% treasury. */
-export const DEFAULT_JOB_PARAMS: JobParamsValue = {
-  worker_share_ppm: 800_000,
-  evaluator_share_ppm: 150_000,
-  network_fee_ppm: 20_000,
-  worker_slash_ppm: 500_000,
-  evaluator_slash_ppm: 100_000,
-  min_worker_stake: UNITS,
-};
-
-export function checkJobParams(p: JobParamsValue): boolean {
-  return (
-    p.worker_share_ppm + p.evaluator_share_ppm <= PPM &&
-    p.network_fee_ppm <= PPM &&
-    p.worker_slash_ppm <= PPM &&
-    p.evaluator_slash_ppm <= PPM &&
-    p.min_worker_stake > 0n
-  );
+/** The job manager's knobs, as the node reads them (`jobParams`); each lives in the parameters pallet. */
+export interface JobParamsValue {
+  worker_share_ppm: number;
+  evaluator_share_ppm: number;
+  network_fee_ppm: number;
+  worker_slash_ppm: number;
+  evaluator_slash_ppm: number;
+  min_worker_stake: bigint;
+  min_phase_blocks: number;
+  max_phase_blocks: number;
 }
+
+/** The knobs' defaults: 80% workers, 15% evaluators, 5% treasury; a 2% network fee. */
+export const DEFAULT_JOB_PARAMS: JobParamsValue = {
+  worker_share_ppm: JOB_MANAGER.worker_share_ppm.defaultValue,
+  evaluator_share_ppm: JOB_MANAGER.evaluator_share_ppm.defaultValue,
+  network_fee_ppm: JOB_MANAGER.network_fee_ppm.defaultValue,
+  worker_slash_ppm: JOB_MANAGER.worker_slash_ppm.defaultValue,
+  evaluator_slash_ppm: JOB_MANAGER.evaluator_slash_ppm.defaultValue,
+  min_worker_stake: JOB_MANAGER.min_worker_stake.defaultValue,
+  min_phase_blocks: JOB_MANAGER.min_phase_blocks.defaultValue,
+  max_phase_blocks: JOB_MANAGER.max_phase_blocks.defaultValue,
+};
 
 /** Final statuses: the job holds nothing any more. */
 export function isFinal(status: JobStatusValue): boolean {

@@ -3,23 +3,14 @@ import { compareBytes } from "../../../primitives/hex.js";
 import { T } from "../../../primitives/scale/types.js";
 import { MultiAddress } from "../../../primitives/types.js";
 import { EXISTENTIAL_DEPOSIT } from "../../constants.js";
-import { ensure, ensureRoot, ensureSigned } from "../../frame/dispatch.js";
+import { ensure, ensureSigned } from "../../frame/dispatch.js";
 import type { Ext } from "../../frame/ext.js";
 import { call } from "../../frame/pallet.js";
 import { freeBalance, lookupAddress, reserve, unreserve } from "../balances.js";
-import {
-  BONDING_DURATION,
-  MAX_NOMINATIONS,
-  MAX_UNLOCKING_CHUNKS,
-  MAX_VALIDATOR_COUNT,
-  minBig,
-  Staking,
-  same,
-  w,
-} from "./pallet.js";
+import { param, STAKING } from "../parameters/index.js";
+import { BONDING_DURATION, MAX_NOMINATIONS, MAX_UNLOCKING_CHUNKS, minBig, Staking, same, w } from "./pallet.js";
 import {
   PERBILL,
-  Perbill,
   RewardDestination,
   type RewardDestinationValue,
   type StakingLedgerValue,
@@ -103,7 +94,7 @@ export function doUnbond(ext: Ext, controller: Uint8Array, value: bigint): void 
     active = 0n;
   }
   const minActive = S.Validators.contains(ext, l.stash)
-    ? S.MinValidatorBond.getOrDefault(ext)
+    ? param(ext, STAKING.min_validator_bond)
     : S.Nominators.contains(ext, l.stash)
       ? S.MinNominatorBond.getOrDefault(ext)
       : 0n;
@@ -142,7 +133,7 @@ export function doWithdrawUnbonded(ext: Ext, controller: Uint8Array): void {
 
 export function doValidate(ext: Ext, controller: Uint8Array, prefs: ValidatorPrefsValue): void {
   const l = ledgerOf(ext, controller);
-  ensure(l.active >= S.MinValidatorBond.getOrDefault(ext), () => Staking.error("InsufficientBond"));
+  ensure(l.active >= param(ext, STAKING.min_validator_bond), () => Staking.error("InsufficientBond"));
   checkPerbill(prefs.commission);
   const stash = l.stash;
   // No errors allowed after this point.
@@ -251,41 +242,6 @@ Staking.defineCalls({
       const l = ledgerOf(ext, ensureSigned(origin));
       ensure(payee.tag !== "Controller", () => Staking.error("ControllerDeprecated"));
       S.Payee.insert(ext, l.stash, payee);
-    },
-  }),
-  set_validator_count: call({
-    index: 9,
-    args: { new: T.compactU32 },
-    docs: ["Sets the ideal number of validators.", "", "The dispatch origin must be Root."],
-    weight: () => w(0n, 1n),
-    dispatch: (ext, origin, { new: count }) => {
-      ensureRoot(origin);
-      ensure(count <= MAX_VALIDATOR_COUNT, () => Staking.error("TooManyValidators"));
-      S.ValidatorCount.put(ext, count);
-      Staking.deposit(ext, { tag: "ValidatorCountSet", value: { count } });
-    },
-  }),
-  set_slash_fraction: call({
-    index: 30,
-    args: { fraction: Perbill },
-    docs: ["Sets the fraction of an offender's exposure slashed per offence.", "", "The dispatch origin must be Root."],
-    weight: () => w(0n, 1n),
-    dispatch: (ext, origin, { fraction }) => {
-      ensureRoot(origin);
-      checkPerbill(fraction);
-      S.SlashFraction.put(ext, fraction);
-      Staking.deposit(ext, { tag: "SlashFractionSet", value: { fraction } });
-    },
-  }),
-  set_min_validator_bond: call({
-    index: 31,
-    args: { value: T.compactU128 },
-    docs: ["Sets the minimum active bond of a validator.", "", "The dispatch origin must be Root."],
-    weight: () => w(0n, 1n),
-    dispatch: (ext, origin, { value }) => {
-      ensureRoot(origin);
-      S.MinValidatorBond.put(ext, value);
-      Staking.deposit(ext, { tag: "MinValidatorBondSet", value: { value } });
     },
   }),
 });

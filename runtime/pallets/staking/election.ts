@@ -2,10 +2,12 @@
  * The staking pallet's eras: the election of each era's validators, the era payout, reward points, and
  * the session manager through which the session pallet rotates the elected sets in.
  */
+
 import { compareBytes } from "../../../primitives/hex.js";
 import { DispatchError } from "../../frame/dispatch.js";
 import type { Ext } from "../../frame/ext.js";
 import { mint, reserve } from "../balances.js";
+import { param, STAKING } from "../parameters/index.js";
 import { findAuthor, hasSessionKeys, type PlannedValidator, type SessionManager } from "../session.js";
 import { Timestamp } from "../timestamp.js";
 import {
@@ -39,9 +41,9 @@ function split(amount: bigint, n: number): bigint[] {
   return parts;
 }
 
-/** The top `ValidatorCount` candidates by backing stake and their exposures, or `undefined` if too few. */
+/** The top `validator_count` candidates by backing stake and their exposures, or `undefined` if too few. */
 export function elect(ext: Ext): Elected[] | undefined {
-  const minBond = S.MinValidatorBond.getOrDefault(ext);
+  const minBond = param(ext, STAKING.min_validator_bond);
   const candidates = new Map<string, { stash: Uint8Array; prefs: ValidatorPrefsValue; own: bigint; backing: bigint }>();
   for (const [stash, prefs] of S.Validators.entries(ext)) {
     const l = S.Ledger.get(ext, stash);
@@ -62,7 +64,7 @@ export function elect(ext: Ext): Elected[] | undefined {
   const ranked = [...candidates.values()].sort((a, b) =>
     a.backing > b.backing ? -1 : a.backing < b.backing ? 1 : compareBytes(a.stash, b.stash),
   );
-  const chosen = ranked.slice(0, S.ValidatorCount.getOrDefault(ext));
+  const chosen = ranked.slice(0, param(ext, STAKING.validator_count));
   if (chosen.length === 0 || chosen.length < S.MinimumValidatorCount.getOrDefault(ext)) return undefined;
   const exposures = new Map<string, ExposureValue>(
     chosen.map((c) => [hexOf(c.stash), { total: c.own, own: c.own, others: [] }]),
@@ -94,8 +96,8 @@ function clearEra(ext: Ext, era: number): void {
 function tryTriggerNewEra(ext: Ext, startSession: number): PlannedValidator[] | undefined {
   const elected = elect(ext);
   if (!elected) {
-    // A chain without staking (ValidatorCount 0) is not failing anything every session.
-    if (S.ValidatorCount.getOrDefault(ext) > 0) Staking.deposit(ext, { tag: "StakingElectionFailed" });
+    // A chain without staking (validator_count 0) is not failing anything every session.
+    if (param(ext, STAKING.validator_count) > 0) Staking.deposit(ext, { tag: "StakingElectionFailed" });
     return undefined;
   }
   const current = S.CurrentEra.get(ext);

@@ -2,6 +2,7 @@
 import { EXISTENTIAL_DEPOSIT } from "../../constants.js";
 import type { Ext } from "../../frame/ext.js";
 import { freeBalance } from "../balances.js";
+import { buildParametersGenesis } from "../parameters/index.js";
 import { doBond, doNominate, doValidate } from "./calls.js";
 import { hexOf, MAX_VALIDATOR_COUNT, Staking, same } from "./pallet.js";
 import { PERBILL } from "./types.js";
@@ -48,11 +49,14 @@ export function buildStakingGenesis(ext: Ext, config: StakingGenesisConfig): voi
     fail(`validatorCount must be within 1..=${MAX_VALIDATOR_COUNT}`);
   if (!Number.isInteger(slash) || slash < 0 || slash > PERBILL) fail("slashFraction must be within 0..=1_000_000_000");
   if (config.validators.length === 0) fail("at least one validator is required");
-  S.ValidatorCount.put(ext, config.validatorCount);
+  // Three of these are knobs of the parameters pallet (`staking.*`); genesis stores them there.
+  buildParametersGenesis(ext, {
+    "staking.validator_count": config.validatorCount,
+    "staking.min_validator_bond": minValidatorBond,
+    "staking.slash_fraction": slash,
+  });
   S.MinimumValidatorCount.put(ext, config.minimumValidatorCount ?? 1);
-  S.MinValidatorBond.put(ext, minValidatorBond);
   S.MinNominatorBond.put(ext, config.minNominatorBond ?? 0n);
-  S.SlashFraction.put(ext, slash);
   const bond = (stash: Uint8Array, stake: bigint) => {
     const who = `0x${hexOf(stash)}`;
     if (S.Bonded.contains(ext, stash)) fail(`${who} is bonded twice`);

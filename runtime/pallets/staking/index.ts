@@ -3,11 +3,13 @@
  *
  * ## Overview
  * Proof-of-stake: accounts bond funds, declare themselves validators (with a commission) or nominate
- * validators; at each era boundary the top `ValidatorCount` validators by backing stake are elected
+ * validators; at each era boundary the top `validator_count` validators by backing stake are elected
  * and handed to the session pallet; each era's payout is minted at the era's end and split by reward
  * points (blocks authored) to validators and, after commission, pro rata to their nominators.
  * Offences (see `offences.ts`) slash a governance-set fraction of an offender's exposure, the highest
- * fraction per validator per era only (`slashing.ts`).
+ * fraction per validator per era only (`slashing.ts`). The knobs `staking.validator_count`,
+ * `staking.slash_fraction` and `staking.min_validator_bond` live in the parameters pallet (FRAME keeps
+ * them in staking's own storage and sets them with root calls).
  *
  * ## Terminology
  * - Stash / controller: the bonded account. Here the stash is always its own controller (FRAME's
@@ -22,7 +24,7 @@
  *   shares. A nominator's active bond is split equally (integer division, the remainder to the first
  *   target in account order) between its targets; for ranking among the candidates, between its
  *   targets that are candidates, for the exposures, between its targets that were elected.
- * - Election: candidates are validators with `active >= MinValidatorBond` and registered session keys,
+ * - Election: candidates are validators with `active >= min_validator_bond` and registered session keys,
  *   ranked by backing stake, ties broken by the smaller account id. Fewer than
  *   `max(MinimumValidatorCount, 1)` candidates: no new era is planned and the current set stays.
  * - Rewards: `notePoint` adds `REWARD_POINTS_PER_BLOCK` to a block's author in the active era; the

@@ -36,8 +36,8 @@ export const HISTORY_DEPTH = 8;
 export const MAX_NOMINATIONS = 16;
 /** Most unlocking chunks a ledger may hold. */
 export const MAX_UNLOCKING_CHUNKS = 32;
-/** Upper bound of `ValidatorCount`. */
-export const MAX_VALIDATOR_COUNT = 1000;
+/** Upper bound of the `staking.validator_count` parameter. */
+export { MAX_VALIDATOR_COUNT } from "../parameters/knobs.js";
 /** Minted and shared out at the end of every era in which blocks earned points. */
 export const ERA_PAYOUT = 100n * UNITS;
 /** Reward points for authoring one block (as FRAME's BABE authorship handler gives). */
@@ -49,7 +49,6 @@ export const Staking = pallet({
   module: "pallet_staking",
   docs: ["Bonds, validators, nominators, era elections, rewards and slashes."],
   storage: {
-    ValidatorCount: storageValue(T.u32, { default: 0, docs: [" The ideal number of active validators."] }),
     MinimumValidatorCount: storageValue(T.u32, {
       default: 0,
       docs: [" Minimum number of staking participants before emergency conditions are imposed."],
@@ -60,10 +59,6 @@ export const Staking = pallet({
     MinNominatorBond: storageValue(Balance, {
       default: 0n,
       docs: [" The minimum active bond to become and maintain the role of a nominator."],
-    }),
-    MinValidatorBond: storageValue(Balance, {
-      default: 0n,
-      docs: [" The minimum active bond to become and maintain the role of a validator."],
     }),
     Ledger: storageMap("Blake2_128Concat", AccountId, StakingLedger, {
       docs: [' Map from all (unlocked) "controller" accounts to the info regarding the staking.'],
@@ -119,13 +114,6 @@ export const Staking = pallet({
     }),
     NominatorSlashInEra: storageDoubleMap("Twox64Concat", T.u32, "Twox64Concat", AccountId, Balance, {
       docs: [" All slashing events on nominators, mapped by era to the highest slash value of the era."],
-    }),
-    SlashFraction: storageValue(Perbill, {
-      default: 0,
-      docs: [
-        " The fraction of an offender's exposure (own and nominators') slashed per offence. Set by root.",
-        " Within one era a validator is slashed only for its highest fraction (`ValidatorSlashInEra`).",
-      ],
     }),
   },
   constants: {
@@ -215,9 +203,6 @@ export const Staking = pallet({
       fields: { stash: AccountId, prefs: ValidatorPrefs },
       docs: ["A validator has set their preferences."],
     },
-    SlashFractionSet: { index: 30, fields: { fraction: Perbill }, docs: ["Root set the slash fraction."] },
-    ValidatorCountSet: { index: 31, fields: { count: T.u32 }, docs: ["Root set the ideal number of validators."] },
-    MinValidatorBondSet: { index: 32, fields: { value: Balance }, docs: ["Root set the minimum validator bond."] },
   },
   errors: {
     NotController: { index: 0, docs: "Not a controller account." },

@@ -10,6 +10,7 @@
  */
 import type { Ext } from "../../frame/ext.js";
 import { slashReserved } from "../balances.js";
+import { param, STAKING } from "../parameters/index.js";
 import { minBig, Staking } from "./pallet.js";
 import { type ExposureValue, mulPerbill } from "./types.js";
 
@@ -26,8 +27,9 @@ export function exposureOf(ext: Ext, era: number, stash: Uint8Array): ExposureVa
   return S.ErasStakers.contains(ext, [era, stash]) ? S.ErasStakers.get(ext, [era, stash]) : undefined;
 }
 
+/** The `staking.slash_fraction` parameter, in perbill. */
 export function slashFraction(ext: Ext): number {
-  return S.SlashFraction.getOrDefault(ext);
+  return param(ext, STAKING.slash_fraction);
 }
 
 /**

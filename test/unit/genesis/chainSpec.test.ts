@@ -8,6 +8,7 @@ import {
   type ChainSpec,
   ChainSpecError,
   DEFAULT_SLOT_DURATION_MS,
+  DEV_GOVERNANCE,
   DEVNET_VALIDATOR_COUNT,
   DEVNET_VALIDATORS,
   devAddress,
@@ -16,7 +17,9 @@ import {
   GENESIS_VALIDATOR_STAKE,
   genesisStorageOf,
   loadChainSpec,
+  REALISTIC_GOVERNANCE,
   type RuntimeGenesisConfig,
+  runtimeOptionsOf,
   toRawSpec,
 } from "../../../genesis/chainSpec.js";
 import { trieBackend } from "../../../node/chain/chain.js";
@@ -26,8 +29,8 @@ import { toHex } from "../../../primitives/hex.js";
 import { Trie } from "../../../primitives/trie/index.js";
 import { Ext } from "../../../runtime/index.js";
 import { Babe, slotDuration } from "../../../runtime/pallets/babe.js";
+import { param, REFERENDA, STAKING } from "../../../runtime/pallets/parameters/index.js";
 import { currentAuthorities, nextAuthorities } from "../../../runtime/pallets/session.js";
-import { Staking } from "../../../runtime/pallets/staking/index.js";
 import { Sudo } from "../../../runtime/pallets/sudo.js";
 import { minimumPeriod } from "../../../runtime/pallets/timestamp.js";
 
@@ -76,12 +79,16 @@ const EXPECTED = {
 
 describe("built-in chain specs", () => {
   for (const [name, want] of Object.entries(EXPECTED)) {
-    it(`${name}: ${want.validators.length} genesis validator(s) with their dev keys, sudo //Alice`, () => {
+    it(`${name}: ${want.validators.length} genesis validator(s) with their dev keys, sudo //Alice on dev only`, () => {
       const spec = loadChainSpec(name);
       expect(spec).toMatchObject({ id: want.id, chainType: want.chainType, protocolId: "tc" });
       expect(spec.properties).toEqual({ tokenSymbol: "TRAIN", tokenDecimals: 12, ss58Format: 42 });
       const config = configOf(spec);
-      expect(config.sudo).toEqual({ key: devAddress("Alice") });
+      const dev = name === "dev";
+      expect(config.sudo).toEqual(dev ? { key: devAddress("Alice") } : undefined);
+      expect(runtimeOptionsOf(spec)).toEqual({ sudo: dev });
+      expect(runtimeOptionsOf(toRawSpec(spec))).toEqual({ sudo: dev });
+      expect(config.parameters).toEqual(dev ? DEV_GOVERNANCE : REALISTIC_GOVERNANCE);
       // Human-readable staking section.
       expect(config.staking).toEqual({
         validatorCount: want.validatorCount,
@@ -107,8 +114,12 @@ describe("built-in chain specs", () => {
       }
       expect(auths.every((a) => a.weight === GENESIS_VALIDATOR_STAKE)).toBe(true);
       expect(nextAuthorities(ext).length).toBe(want.validators.length);
-      expect(Staking.storage.ValidatorCount.getOrDefault(ext)).toBe(want.validatorCount);
-      expect(toHex(Sudo.storage.Key.get(ext)!)).toBe(toHex(keypairFromSuri("//Alice").publicKey));
+      expect(param(ext, STAKING.validator_count)).toBe(want.validatorCount);
+      expect(param(ext, REFERENDA.decision_period)).toBe(
+        (dev ? DEV_GOVERNANCE : REALISTIC_GOVERNANCE)["referenda.decision_period"],
+      );
+      const key = Sudo.storage.Key.get(ext);
+      expect(key && toHex(key)).toBe(dev ? toHex(keypairFromSuri("//Alice").publicKey) : undefined);
     });
   }
 
@@ -261,6 +272,34 @@ describe("invalid chain specs give typed errors", () => {
         c.babe = { slotDurationMs: 250.5 };
       },
       /babe\.slotDurationMs/,
+    ],
+    [
+      "an unknown parameter",
+      (c) => {
+        c.parameters = { "referenda.nope": 1 };
+      },
+      /unknown parameter/,
+    ],
+    [
+      "a parameter out of its range",
+      (c) => {
+        c.parameters = { "referenda.decision_period": 0 };
+      },
+      /referenda\.decision_period/,
+    ],
+    [
+      "parameters breaking a rule between them",
+      (c) => {
+        c.parameters = { "jobManager.worker_share_ppm": 900_000 };
+      },
+      /worker_share_ppm \+ evaluator_share_ppm/,
+    ],
+    [
+      "a staking parameter also set by the staking section",
+      (c) => {
+        c.parameters = { "staking.validator_count": 3 };
+      },
+      /staking config/,
     ],
     [
       "a sudo key that is not SS58",

@@ -7,19 +7,23 @@ import { RuntimeCall } from "../../../runtime/construct.js";
 import { metadataV14, metadataV15 } from "../../../runtime/metadata.js";
 import { reservedBalance } from "../../../runtime/pallets/balances.js";
 import {
-  DEFAULT_JOB_PARAMS,
   drawWeighted,
   isValidCid,
   JobManager,
   type JobValue,
   MAX_ACTIVE_JOBS,
   MAX_EVALUATORS_PER_JOB,
-  MAX_PHASE_BLOCKS,
   MAX_WORKERS_PER_JOB,
   testSetCommitment,
 } from "../../../runtime/pallets/jobManager/index.js";
 import {
-  DEFAULT_REGISTRY_PARAMS,
+  JOB_MANAGER,
+  Parameters,
+  param,
+  setParameterCall,
+  WORKER_REGISTRY,
+} from "../../../runtime/pallets/parameters/index.js";
+import {
   INITIAL_REPUTATION,
   REPUTATION_PENALTY,
   REPUTATION_REWARD,
@@ -39,7 +43,6 @@ import {
   hash,
   JobHarness,
   jobRuntime,
-  jobs,
   pk,
   postJob,
   ROOT,
@@ -150,7 +153,15 @@ describe("post_job", () => {
     bad({ min_accuracy_ppm: 1_000_001 }, "InvalidMinimumAccuracy");
     bad({ deadlines: { assign: 0, submit: 5, reveal_test_set: 5, commit: 5, reveal: 5 } }, "InvalidDeadline");
     bad(
-      { deadlines: { assign: 5, submit: 5, reveal_test_set: 5, commit: 5, reveal: MAX_PHASE_BLOCKS + 1 } },
+      {
+        deadlines: {
+          assign: 5,
+          submit: 5,
+          reveal_test_set: 5,
+          commit: 5,
+          reveal: JOB_MANAGER.max_phase_blocks.defaultValue + 1,
+        },
+      },
       "InvalidDeadline",
     );
     bad(
@@ -257,9 +268,10 @@ describe("assign_worker", () => {
     h.send("Client", postJob(spec(), REWARD));
     h.noop("W1", assign(3n), "JobManager", "NotOpen");
     // A stake under a raised minimum, then a stale heartbeat.
-    h.sudo(registry("set_parameters", { params: { ...DEFAULT_REGISTRY_PARAMS, min_stake: 200n * UNIT } }));
+    h.sudo(setParameterCall(WORKER_REGISTRY.min_stake, 200n * UNIT));
     h.noop("W1", assign(4n), "WorkerRegistry", "StakeBelowMinimum");
-    h.sudo(registry("set_parameters", { params: { ...DEFAULT_REGISTRY_PARAMS, heartbeat_timeout: 1 } }));
+    h.sudo(setParameterCall(WORKER_REGISTRY.min_stake, undefined));
+    h.sudo(setParameterCall(WORKER_REGISTRY.heartbeat_timeout, 1));
     h.runTo(h.head + 2);
     h.noop("W1", assign(4n), "WorkerRegistry", "WorkerInactive");
   });
@@ -755,22 +767,31 @@ describe("settlement", () => {
   });
 });
 
-describe("set_parameters", () => {
-  it("is root-only and validates the shares", () => {
+describe("job-manager parameters", () => {
+  it("are set by Root through Parameters.set_parameter, each within its range and with the shares at most 100%", () => {
     const h = market();
-    const params = { ...DEFAULT_JOB_PARAMS, worker_share_ppm: 700_000, evaluator_share_ppm: 200_000 };
-    h.rt.assertNoop(signedBy("Client"), jobs("set_parameters", { params }), "BadOrigin");
-    for (const bad of [
-      { ...params, worker_share_ppm: 900_000 },
-      { ...params, network_fee_ppm: 1_000_001 },
-      { ...params, worker_slash_ppm: 1_000_001 },
-      { ...params, evaluator_slash_ppm: 1_000_001 },
-      { ...params, min_worker_stake: 0n },
-    ])
-      h.rt.assertNoop(ROOT, jobs("set_parameters", { params: bad }), "JobManager.InvalidParameters");
-    h.sudo(jobs("set_parameters", { params }));
-    expect(h.rt.read((e) => S.Parameters.getOrDefault(e))).toEqual(params);
-    expect(() => jobRuntime({ jobManager: { evaluator_share_ppm: 300_000 } })).toThrow(/jobManager/);
+    const K = JOB_MANAGER;
+    h.rt.assertNoop(signedBy("Client"), setParameterCall(K.worker_share_ppm, 700_000), "BadOrigin");
+    for (const [knob, value] of [
+      [K.worker_share_ppm, 1_000_001],
+      [K.network_fee_ppm, 1_000_001],
+      [K.worker_slash_ppm, 1_000_001],
+      [K.evaluator_slash_ppm, 1_000_001],
+      [K.min_worker_stake, 0n],
+      [K.min_phase_blocks, 0],
+    ] as const)
+      h.rt.assertNoop(ROOT, setParameterCall(knob, value), "Parameters.OutOfRange");
+    // 900_000 + the default 150_000 evaluator share is above 100%.
+    h.rt.assertNoop(ROOT, setParameterCall(K.worker_share_ppm, 900_000), "Parameters.Inconsistent");
+    h.rt.assertNoop(ROOT, setParameterCall(K.max_phase_blocks, 0), "Parameters.OutOfRange");
+    h.sudo(setParameterCall(K.worker_share_ppm, 700_000));
+    h.sudo(setParameterCall(K.evaluator_share_ppm, 200_000));
+    expect(h.rt.eventsOf("Parameters", "Updated")).toHaveLength(1);
+    expect(h.rt.read((e) => [param(e, K.worker_share_ppm), param(e, K.evaluator_share_ppm)])).toEqual([
+      700_000, 200_000,
+    ]);
+    expect(h.rt.read((e) => Parameters.storage.Parameters.entries(e).length)).toBeGreaterThanOrEqual(2);
+    expect(() => jobRuntime({ jobManager: { evaluator_share_ppm: 300_000 } })).toThrow(/worker_share_ppm/);
   });
 
   it("new shares apply to the next settlement", () => {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { Metadata, TypeRegistry } from "@polkadot/types";
 import { cryptoReady } from "../../../primitives/hashing.js";
-import { PALLETS } from "../../../runtime/construct.js";
+import { runtimePallets } from "../../../runtime/construct.js";
 import { metadataV14, metadataV15 } from "../../../runtime/metadata.js";
 
 beforeAll(async () => {
@@ -20,7 +20,7 @@ describe("runtime metadata", () => {
     const { metadata } = decode(metadataV14());
     expect(metadata.version).toBe(14);
     const pallets = metadata.asLatest.pallets.map((p) => [p.name.toString(), p.index.toNumber()]);
-    expect(pallets).toEqual(PALLETS.map((p) => [p.name, p.index]));
+    expect(pallets).toEqual(runtimePallets().map((p) => [p.name, p.index]));
   });
 
   it("V15 decodes and carries the runtime APIs and outer enums", () => {

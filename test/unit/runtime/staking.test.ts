@@ -4,6 +4,7 @@ import { cryptoReady } from "../../../primitives/hashing.js";
 import type { CallValue } from "../../../runtime/index.js";
 import { freeBalance, reservedBalance, totalIssuance } from "../../../runtime/pallets/balances.js";
 import { Offences } from "../../../runtime/pallets/offences.js";
+import { param, STAKING, setParameterCall } from "../../../runtime/pallets/parameters/index.js";
 import { currentAuthorities, disabledValidators, SESSION_LENGTH, Session } from "../../../runtime/pallets/session.js";
 import {
   BONDING_DURATION,
@@ -12,6 +13,7 @@ import {
   REWARD_POINTS_PER_BLOCK,
   SESSIONS_PER_ERA,
   Staking,
+  slashFraction,
 } from "../../../runtime/pallets/staking/index.js";
 import {
   babePreDigest,
@@ -214,18 +216,19 @@ describe("validate, nominate, chill", () => {
   });
 });
 
-describe("root calls", () => {
-  it("set_validator_count and set_slash_fraction need root and valid values", () => {
+describe("staking parameters", () => {
+  it("validator_count, slash_fraction and min_validator_bond are set by Root within their ranges", () => {
     const rt = runtime();
-    expect(() => rt.assertNoop(signed("Alice"), staking("set_validator_count", { new: 5 }), "BadOrigin")).not.toThrow();
-    rt.assertNoop(root, staking("set_validator_count", { new: 1001 }), "Staking.TooManyValidators");
-    rt.assertNoop(root, staking("set_slash_fraction", { fraction: 1_000_000_001 }), "Staking.InvalidPerbill");
-    rt.sudo(dev("Ferdie"), staking("set_slash_fraction", { fraction: 1_000_000_001 }));
-    expect(rt.lastDispatchError()).toEqual(moduleError("Staking", "InvalidPerbill"));
-    expect(rt.sudo(dev("Ferdie"), staking("set_validator_count", { new: 5 }))).toEqual(OK);
-    expect(rt.eventsOf("Staking")).toEqual([{ tag: "ValidatorCountSet", value: { count: 5 } }]);
-    rt.sudo(dev("Ferdie"), staking("set_slash_fraction", { fraction: 250_000_000 }));
-    expect(rt.read((e) => S.SlashFraction.getOrDefault(e))).toBe(250_000_000);
+    const K = STAKING;
+    rt.assertNoop(signed("Alice"), setParameterCall(K.validator_count, 5), "BadOrigin");
+    rt.assertNoop(root, setParameterCall(K.validator_count, 1001), "Parameters.OutOfRange");
+    rt.assertNoop(root, setParameterCall(K.slash_fraction, 1_000_000_001), "Parameters.OutOfRange");
+    rt.sudo(dev("Ferdie"), setParameterCall(K.slash_fraction, 1_000_000_001));
+    expect(rt.lastDispatchError()).toEqual(moduleError("Parameters", "OutOfRange"));
+    expect(rt.sudo(dev("Ferdie"), setParameterCall(K.validator_count, 5))).toEqual(OK);
+    expect(rt.eventsOf("Parameters").map((e) => e.tag)).toEqual(["Updated"]);
+    rt.sudo(dev("Ferdie"), setParameterCall(K.slash_fraction, 250_000_000));
+    expect(rt.read((e) => [param(e, K.validator_count), slashFraction(e)])).toEqual([5, 250_000_000]);
   });
 });
 
@@ -423,7 +426,7 @@ describe("offences", () => {
 
   it("slashes only the highest fraction per validator per era: a later larger offence slashes the difference", () => {
     const rt = offended();
-    const fraction = (parts: number) => rt.sudo(dev("Ferdie"), staking("set_slash_fraction", { fraction: parts }));
+    const fraction = (parts: number) => rt.sudo(dev("Ferdie"), setParameterCall(STAKING.slash_fraction, parts));
     const slashes = () => rt.eventsOf("Staking", "Slashed").map((e) => [e.value.staker, e.value.amount]);
     const reported = () => rt.eventsOf("Offences", "OffenceReported")[0]?.value.slashed;
     const issuance = rt.read(totalIssuance);
@@ -501,7 +504,7 @@ describe("offences", () => {
   it("slashes unlocking chunks too, once the active bond is gone", () => {
     const rt = offended();
     ok(rt, dev("Dave"), unbond(95n * UNIT));
-    rt.sudo(dev("Ferdie"), staking("set_slash_fraction", { fraction: 500_000_000 }));
+    rt.sudo(dev("Ferdie"), setParameterCall(STAKING.slash_fraction, 500_000_000));
     rt.sudo(dev("Ferdie"), forceOffence("Alice", 0));
     // Dave was exposed with 100: 50 is slashed, 5 from active and 45 from the unlocking chunk.
     expect(ledgerOf(rt, "Dave")).toMatchObject({

@@ -2,12 +2,14 @@ import { beforeAll, describe, expect, it } from "@jest/globals";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { EXISTENTIAL_DEPOSIT } from "../../../runtime/constants.js";
 import { freeBalance, reservedBalance } from "../../../runtime/pallets/balances.js";
+import { MAX_PERIOD_BLOCKS, setParameterCall, WORKER_REGISTRY } from "../../../runtime/pallets/parameters/index.js";
 import {
   DEFAULT_REGISTRY_PARAMS,
   findWorkers,
   INITIAL_REPUTATION,
   MAX_WORKERS,
   meetsRequirements,
+  registryParams,
   slashRegistrationStake,
   WorkerRegistry,
 } from "../../../runtime/pallets/workerRegistry.js";
@@ -136,7 +138,7 @@ describe("update_capabilities, heartbeat, increase_stake", () => {
     h.noop("W1", registry("increase_stake", { amount: UNIT }), "WorkerRegistry", "NotRegistered");
     h.send("W1", register(TRAINER, 20n * UNIT));
     h.noop("W1", registry("increase_stake", { amount: 0n }), "WorkerRegistry", "ZeroAmount");
-    h.sudo(registry("set_parameters", { params: { ...DEFAULT_REGISTRY_PARAMS, min_stake: 50n * UNIT } }));
+    h.sudo(setParameterCall(WORKER_REGISTRY.min_stake, 50n * UNIT));
     expect(h.rt.read((e) => findWorkers(e))).toEqual([]);
     h.send("W1", registry("increase_stake", { amount: 30n * UNIT }));
     expect(h.rt.lastEvent()).toEqual({
@@ -199,31 +201,43 @@ function lastFee(h: JobHarness): bigint {
   return 0n;
 }
 
-describe("set_parameters", () => {
-  it("is root-only and validates the parameters", () => {
+describe("registry parameters", () => {
+  it("are set by Root through Parameters.set_parameter, each within its range", () => {
     const h = new JobHarness(jobRuntime());
+    const K = WORKER_REGISTRY;
+    h.rt.assertNoop(signedBy("W1"), setParameterCall(K.min_stake, 5n * UNIT), "BadOrigin");
+    for (const [knob, value] of [
+      [K.min_stake, EXISTENTIAL_DEPOSIT - 1n],
+      [K.heartbeat_timeout, 0],
+      [K.unbonding_period, MAX_PERIOD_BLOCKS + 1],
+    ] as const)
+      h.rt.assertNoop(ROOT, setParameterCall(knob, value), "Parameters.OutOfRange");
     const params = { min_stake: 5n * UNIT, heartbeat_timeout: 10, unbonding_period: 20 };
-    h.rt.assertNoop(signedBy("W1"), registry("set_parameters", { params }), "BadOrigin");
-    for (const bad of [
-      { ...params, min_stake: EXISTENTIAL_DEPOSIT - 1n },
-      { ...params, heartbeat_timeout: 0 },
-      { ...params, unbonding_period: 1_000_001 },
-    ])
-      h.rt.assertNoop(ROOT, registry("set_parameters", { params: bad }), "WorkerRegistry.InvalidParameters");
-    h.sudo(registry("set_parameters", { params }));
-    expect(h.rt.eventsOf("WorkerRegistry", "ParametersSet")).toEqual([{ tag: "ParametersSet", value: { params } }]);
-    expect(h.rt.read((e) => S.Parameters.getOrDefault(e))).toEqual(params);
+    h.sudo(setParameterCall(K.min_stake, params.min_stake));
+    expect(h.rt.eventsOf("Parameters", "Updated")).toEqual([
+      {
+        tag: "Updated",
+        value: {
+          key: { tag: "WorkerRegistry", value: { tag: "MinStake", value: {} } },
+          old_value: undefined,
+          new_value: { tag: "WorkerRegistry", value: { tag: "MinStake", value: 5n * UNIT } },
+        },
+      },
+    ]);
+    h.sudo(setParameterCall(K.heartbeat_timeout, params.heartbeat_timeout));
+    h.sudo(setParameterCall(K.unbonding_period, params.unbonding_period));
+    expect(h.rt.read((e) => registryParams(e))).toEqual(params);
   });
 
   it("genesis sets them, and rejects out-of-range ones", () => {
     const h = new JobHarness(jobRuntime({ registry: { min_stake: 7n * UNIT } }));
-    expect(h.rt.read((e) => S.Parameters.getOrDefault(e))).toEqual({
+    expect(h.rt.read((e) => registryParams(e))).toEqual({
       ...DEFAULT_REGISTRY_PARAMS,
       heartbeat_timeout: 50,
       unbonding_period: 5,
       min_stake: 7n * UNIT,
     });
-    expect(() => jobRuntime({ registry: { heartbeat_timeout: 0 } })).toThrow(/workerRegistry/);
+    expect(() => jobRuntime({ registry: { heartbeat_timeout: 0 } })).toThrow(/workerRegistry.heartbeat_timeout/);
   });
 });
 

@@ -26,8 +26,11 @@ import { cryptoReady } from "../../../../primitives/hashing.js";
 import { toHex } from "../../../../primitives/hex.js";
 import { nullLogger } from "../../../../primitives/logger.js";
 import { UNITS } from "../../../../runtime/constants.js";
-import { buildGenesisStorage, type CallValue } from "../../../../runtime/index.js";
+import { buildGenesisStorage, buildRuntime, type CallValue } from "../../../../runtime/index.js";
 import { devSessionKeys } from "../../../helpers/runtime.js";
+
+// The offence is forced through Sudo: this file runs the dev runtime.
+buildRuntime({ sudo: true });
 
 beforeAll(async () => {
   await cryptoReady();
