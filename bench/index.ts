@@ -4,7 +4,9 @@
  */
 import { buildRuntime } from "../runtime/index.js";
 
-buildRuntime();
+// One runtime per process: the dev runtime (with Sudo), since the sync bench runs dev-chain nodes in
+// this process; every other bench's chain needs no more than it has. Devnets run as child processes.
+buildRuntime({ sudo: true });
 
 const benches: Record<string, () => Promise<void>> = {
   import: async () => (await import("./import.js")).runImportBench(),
