@@ -1,7 +1,12 @@
 /**
- * One JSON-RPC message in, its answer out: parsing, batches, request validation, dispatch to the
- * registered method, and the response or error text (see `server.ts` for the codes, in order).
- * Transport-agnostic: the connection is only passed through to subscriptions (null over HTTP).
+ * One JSON-RPC message in, its answer out: parsing, batches, request validation, the rate limit,
+ * dispatch to the registered method, and the response or error text (see `server.ts` for the codes, in
+ * order). Transport-agnostic: the connection is only passed through to subscriptions (null over HTTP).
+ *
+ * All of it runs as tasks on the connection's scheduler lane (`scheduler.ts`): parsing the message is
+ * one task, each call of a batch another, so that a batch is executed a call at a time between other
+ * clients' work and the node's own. A batch stops as soon as its answers add up to more than
+ * `maxResponseBytes`: the calls not yet started are not run, and nothing larger than the limit is built.
  */
 import type { Logger } from "../../../primitives/logger.js";
 import type { RpcServerContext } from "./context.js";
@@ -19,15 +24,42 @@ import {
 } from "./jsonrpc.js";
 import type { RpcServerOptions } from "./options.js";
 import { type Param, parseParams } from "./params.js";
+import { RATE_LIMIT_MAX_JITTER_MS, RATE_LIMIT_MAX_RETRIES, type RateLimiter } from "./rateLimit.js";
+import { rawRequestIds } from "./rawIds.js";
 import type { Entry, Handler, MethodRegistry, SubscriptionEntry } from "./registry.js";
+import type { Lane } from "./scheduler.js";
 import type { Subscription } from "./subscription.js";
 import type { SubscriptionManager } from "./subscriptionManager.js";
 import type { WsConnection } from "./wsConnection.js";
+
+/** Where a message comes from and what its calls share. */
+export interface CallSite {
+  readonly ctx: RpcContext;
+  /** The WebSocket connection; null over HTTP. */
+  readonly conn: WsConnection | null;
+  /** The connection's lane: every task of the message runs on it. */
+  readonly lane: Lane;
+  /** The connection's rate limiter, when `rateLimitPerMinute` is set. */
+  readonly limiter: RateLimiter | undefined;
+  /**
+   * Subscriptions created by the message, to be activated once its answer is written (none over HTTP,
+   * which refuses them). Those of a batch answered "Response is too big" are ended instead.
+   */
+  readonly activations: Subscription<WsConnection>[];
+}
+
+type Answer = (answer: string | null) => void;
+
+/** Strings at least this long are results worth remembering the JSON of (the metadata, ~222 kB of hex). */
+const BIG_STRING = 64 * 1024;
 
 export class RpcDispatcher {
   private readonly opts: RpcServerOptions;
   private readonly log: Logger;
   private readonly debug: boolean;
+  /** The last big string result and its JSON: the same metadata asked for again is not encoded again. */
+  private lastBigResult: string | undefined;
+  private lastBigJson = "";
 
   constructor(
     server: RpcServerContext,
@@ -40,85 +72,112 @@ export class RpcDispatcher {
     this.debug = server.debug;
   }
 
+  /** @internal */
+  get maxResponseBytes(): number {
+    return this.opts.maxResponseBytes;
+  }
+
   // --- one message: a call or a batch ---
 
-  /**
-   * Answers one message (null: nothing to send). Subscriptions created by it are pushed to
-   * `activations`, to be activated once the answer is written (none over HTTP, which refuses them).
-   */
-  processMessage(
-    text: string,
-    ctx: RpcContext,
-    conn: WsConnection | null,
-    activations: Subscription<WsConnection>[],
-  ): string | null | Promise<string | null> {
+  /** Answers one message (null: nothing to send), with its work queued on `site.lane`. */
+  processMessage(text: string, site: CallSite): Promise<string | null> {
+    return new Promise((resolve) => site.lane.push(() => this.start(text, site, resolve)));
+  }
+
+  /** The first task of a message: parse it, then run its call, or queue its batch. */
+  private start(text: string, site: CallSite, answer: Answer): unknown {
     let message: unknown;
     try {
       message = JSON.parse(text);
     } catch {
-      if (this.debug) this.log.debug("RPC parse error", { conn: ctx.connectionId, bytes: text.length });
-      return PARSE_ERROR_RESPONSE;
+      if (this.debug) this.log.debug("RPC parse error", { conn: site.ctx.connectionId, bytes: text.length });
+      answer(PARSE_ERROR_RESPONSE);
+      return;
     }
-    if (!Array.isArray(message)) return this.call(message, ctx, conn, activations);
-    if (message.length === 0) return INVALID_REQUEST_RESPONSE;
+    if (!Array.isArray(message)) {
+      const rawId = hasEchoedId(message) ? (rawRequestIds(text) as string | undefined) : undefined;
+      return this.runCall(message, rawId, site, 0, answer);
+    }
+    if (message.length === 0) {
+      answer(INVALID_REQUEST_RESPONSE);
+      return;
+    }
     if (message.length > this.opts.maxBatchLength) {
-      return errorResponse("null", errors.batchTooLarge(this.opts.maxBatchLength));
+      answer(errorResponse("null", errors.batchTooLarge(this.opts.maxBatchLength)));
+      return;
     }
-    const answers = new Array<string | null | Promise<string | null>>(message.length);
-    let pending = false;
-    for (let i = 0; i < message.length; i++) {
-      answers[i] = this.call(message[i], ctx, conn, activations);
-      if (!pending && isThenable(answers[i])) pending = true;
-    }
-    return pending ? this.joinBatchAsync(answers) : this.joinBatch(answers as (string | null)[]);
+    const rawIds = message.some(hasEchoedId) ? (rawRequestIds(text) as (string | undefined)[]) : undefined;
+    new BatchRun(this, message, rawIds, site, answer).start();
   }
 
-  private async joinBatchAsync(answers: (string | null | Promise<string | null>)[]): Promise<string | null> {
-    return this.joinBatch(await Promise.all(answers));
+  /** @internal The "Response is too big" answer of a batch, its subscriptions ended. */
+  oversizedBatch(site: CallSite): string {
+    for (const sub of site.activations.splice(0)) sub.end();
+    return errorResponse("null", errors.oversizedResponse(this.opts.maxResponseBytes));
   }
 
-  private joinBatch(answers: (string | null)[]): string | null {
-    const parts = answers.filter((a): a is string => a !== null);
-    if (parts.length === 0) return null;
-    const body = `[${parts.join(",")}]`;
-    if (exceedsBytes(body, this.opts.maxResponseBytes)) {
-      return errorResponse("null", errors.oversizedResponse(this.opts.maxResponseBytes));
+  /**
+   * @internal One request object of a message (`rawId`: its id as written): validated, rate limited,
+   * dispatched; `answer` receives its answer. Returns the pending work, if any, for the scheduler.
+   */
+  runCall(request: unknown, rawId: string | undefined, site: CallSite, attempt: number, answer: Answer): unknown {
+    if (typeof request !== "object" || request === null || Array.isArray(request)) {
+      answer(INVALID_REQUEST_RESPONSE);
+      return;
     }
-    return body;
-  }
-
-  /** One request object of a message. */
-  private call(
-    request: unknown,
-    ctx: RpcContext,
-    conn: WsConnection | null,
-    activations: Subscription<WsConnection>[],
-  ): string | null | Promise<string | null> {
-    if (typeof request !== "object" || request === null || Array.isArray(request)) return INVALID_REQUEST_RESPONSE;
     const { jsonrpc, method, params, id } = request as Record<string, unknown>;
     const notification = id === undefined;
     let idJson = "null";
-    if (typeof id === "string" || typeof id === "number") idJson = JSON.stringify(id);
-    else if (id !== null && !notification) return INVALID_REQUEST_RESPONSE;
+    if (typeof id === "string" || typeof id === "number") idJson = rawId ?? JSON.stringify(id);
+    else if (id !== null && !notification) {
+      answer(INVALID_REQUEST_RESPONSE);
+      return;
+    }
     if (
       jsonrpc !== "2.0" ||
       typeof method !== "string" ||
       (params !== undefined && (typeof params !== "object" || params === null))
     ) {
-      return errorResponse(idJson, errors.invalidRequest);
+      answer(errorResponse(idJson, errors.invalidRequest));
+      return;
+    }
+    if (site.limiter !== undefined) {
+      const wait = site.limiter.check();
+      if (wait > 0) {
+        if (attempt >= RATE_LIMIT_MAX_RETRIES) {
+          if (this.debug) this.log.debug("RPC call rate limited", { conn: site.ctx.connectionId });
+          answer(notification ? null : errorResponse(idJson, errors.rateLimited));
+          return;
+        }
+        // Parked off the lane: the drain does not wait for it, the lane goes on with other calls.
+        const retry = () => this.runCall(request, rawId, site, attempt + 1, answer);
+        setTimeout(() => site.lane.push(retry), wait + Math.random() * RATE_LIMIT_MAX_JITTER_MS);
+        return;
+      }
     }
 
     if (this.debug) {
       this.log.debug("RPC call", {
         method: method.slice(0, 100),
-        transport: ctx.transport,
-        conn: ctx.connectionId,
+        transport: site.ctx.transport,
+        conn: site.ctx.connectionId,
       });
     }
     const entry = this.registry.lookup(method);
-    if (this.calls === undefined)
-      return this.dispatch(entry, params, ctx, conn, method, idJson, notification, activations);
-    return this.observed(this.calls, entry, params, ctx, conn, method, idJson, notification, activations);
+    const { ctx, conn, activations } = site;
+    const result =
+      this.calls === undefined
+        ? this.dispatch(entry, params, ctx, conn, method, idJson, notification, activations)
+        : this.observed(this.calls, entry, params, ctx, conn, method, idJson, notification, activations);
+    if (!isThenable(result)) {
+      answer(result);
+      return;
+    }
+    return result.then(answer, (err: unknown) => {
+      // dispatch catches everything a handler throws; this is a bug here.
+      this.log.error("RPC call processing failed", { method }, err);
+      answer(notification ? null : errorResponse(idJson, errors.internal));
+    });
   }
 
   /** `dispatch`, reported to the call observer: started, then finished with its outcome and duration. */
@@ -231,18 +290,30 @@ export class RpcDispatcher {
 
   private resultOf(idJson: string, result: unknown, method: string): string {
     let json: string | undefined;
-    try {
-      json = JSON.stringify(result);
-    } catch (err) {
-      this.log.error("RPC result does not serialize", { method }, err);
-      return errorResponse(idJson, errors.internal);
+    if (typeof result === "string" && result.length >= BIG_STRING) {
+      // Its JSON is at least 2 bytes longer: too big is known before building anything.
+      if (result.length + 2 > this.opts.maxResponseBytes) return this.oversized(idJson, method);
+      if (result !== this.lastBigResult) {
+        this.lastBigJson = JSON.stringify(result);
+        this.lastBigResult = result;
+      }
+      json = this.lastBigJson;
+    } else {
+      try {
+        json = JSON.stringify(result);
+      } catch (err) {
+        this.log.error("RPC result does not serialize", { method }, err);
+        return errorResponse(idJson, errors.internal);
+      }
     }
     const response = resultResponse(idJson, json ?? "null");
-    if (exceedsBytes(response, this.opts.maxResponseBytes)) {
-      if (this.debug) this.log.debug("RPC response too big", { method });
-      return errorResponse(idJson, errors.oversizedResponse(this.opts.maxResponseBytes));
-    }
+    if (exceedsBytes(response, this.opts.maxResponseBytes)) return this.oversized(idJson, method);
     return response;
+  }
+
+  private oversized(idJson: string, method: string): string {
+    if (this.debug) this.log.debug("RPC response too big", { method });
+    return errorResponse(idJson, errors.oversizedResponse(this.opts.maxResponseBytes));
   }
 
   private thrownResponse(idJson: string, err: unknown, method: string): string {
@@ -334,5 +405,85 @@ export class RpcDispatcher {
       });
     }
     return resultResponse(idJson, this.subscriptions.end(conn, String(raw), entry) ? "true" : "false");
+  }
+}
+
+/** Whether a request object has an id that is echoed (a string or a number). */
+function hasEchoedId(request: unknown): boolean {
+  if (typeof request !== "object" || request === null) return false;
+  const id = (request as { id?: unknown }).id;
+  return typeof id === "string" || typeof id === "number";
+}
+
+/**
+ * The calls of one batch, run one task each on the lane (a cursor task that queues itself again after
+ * starting its call, so that other clients' tasks come in between). Answers are kept in request order;
+ * once they add up to more than `maxResponseBytes` no further call starts, and when the started ones are
+ * done the batch is answered "Response is too big".
+ */
+class BatchRun {
+  private readonly answers: (string | null)[];
+  private next = 0;
+  private pending = 0;
+  /** Characters of the answers so far, with brackets and commas: a lower bound of their UTF-8 bytes. */
+  private chars = 1;
+  private oversized = false;
+  private done = false;
+
+  constructor(
+    private readonly dispatcher: RpcDispatcher,
+    private readonly calls: unknown[],
+    private readonly rawIds: (string | undefined)[] | undefined,
+    private readonly site: CallSite,
+    private readonly answer: Answer,
+  ) {
+    this.answers = new Array<string | null>(calls.length).fill(null);
+  }
+
+  start(): void {
+    this.site.lane.push(this.step);
+  }
+
+  private readonly step = (): unknown => {
+    if (this.oversized) return;
+    const i = this.next++;
+    if (this.next < this.calls.length) this.site.lane.push(this.step);
+    this.pending++;
+    return this.dispatcher.runCall(this.calls[i], this.rawIds?.[i], this.site, 0, (a) => this.answered(i, a));
+  };
+
+  private answered(i: number, answer: string | null): void {
+    this.pending--;
+    this.answers[i] = answer;
+    if (answer !== null && !this.oversized) {
+      this.chars += answer.length + 1;
+      if (this.chars > this.dispatcher.maxResponseBytes) this.oversized = true;
+    }
+    if (this.pending === 0 && (this.oversized || this.next === this.calls.length)) this.finish();
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.oversized) {
+      this.answer(this.dispatcher.oversizedBatch(this.site));
+      return;
+    }
+    const parts = this.answers.filter((a): a is string => a !== null);
+    if (parts.length === 0) {
+      this.answer(null);
+      return;
+    }
+    // Measured part by part: the batch is only joined when it fits.
+    const max = this.dispatcher.maxResponseBytes;
+    if (this.chars * 3 > max) {
+      let bytes = 1 + parts.length;
+      for (const part of parts) bytes += Buffer.byteLength(part, "utf8");
+      if (bytes > max) {
+        this.answer(this.dispatcher.oversizedBatch(this.site));
+        return;
+      }
+    }
+    this.answer(`[${parts.join(",")}]`);
   }
 }

@@ -44,6 +44,7 @@ export const errors = {
     message: "Response is too big",
     data: `Exceeded max limit of ${max}`,
   }),
+  rateLimited: { code: RpcErrorCode.RateLimited, message: "RPC rate limit exceeded" },
   batchTooLarge: (max: number) => ({
     code: RpcErrorCode.BatchTooLarge,
     message: "The batch request was too large",
