@@ -7,6 +7,9 @@
  * turn, one task of a lane at a time, for at most `budgetMs` per event-loop turn, then yields with
  * `setImmediate`, which lets timers and I/O run before it continues.
  *
+ * After each task the drain lets the microtasks it queued run (an answer written, which may block its
+ * lane), so a connection's state is current before its next task is picked.
+ *
  * A task may return a promise. The drain waits for it within the turn, so that work a handler does after
  * an `await` of something already settled (microtasks, which would otherwise all run before the loop
  * moves on) is counted against the budget too. A task still pending when the turn ends (it waits on
@@ -91,7 +94,11 @@ export class RpcScheduler {
         this.log.error("RPC task failed", {}, err);
         continue;
       }
-      if (!isThenable(result)) continue;
+      if (!isThenable(result)) {
+        // Let what the task settled run (an answer sent, a lane blocked by it) before the next task.
+        await undefined;
+        continue;
+      }
       nextTurn ??= immediate();
       const settled = await Promise.race([result.then(settle, settle), nextTurn]);
       if (settled === LATE) {
