@@ -63,7 +63,13 @@ describe("RPC work per event-loop turn", () => {
   it("runs a batch of CPU-heavy calls in slices, sync or after an await, and serves another client meanwhile", async () => {
     const { server, url, track } = await setup();
     let ran = 0;
-    server.register({ name: "test_burnSync", handler: () => (burn(1), ++ran) });
+    server.register({
+      name: "test_burnSync",
+      handler: () => {
+        burn(1);
+        return ++ran;
+      },
+    });
     server.register({
       name: "test_burnAsync",
       handler: async () => {
@@ -99,7 +105,13 @@ describe("RPC work per event-loop turn", () => {
     const { server, httpUrl } = await setup({ maxResponseBytes: 1024 * 1024 });
     let ran = 0;
     const big = "ab".repeat(50_000); // 100 kB
-    server.register({ name: "test_big", handler: () => (ran++, big) });
+    server.register({
+      name: "test_big",
+      handler: () => {
+        ran++;
+        return big;
+      },
+    });
     const res = await post(httpUrl, JSON.stringify(Array.from({ length: 1000 }, (_, i) => call(i, "test_big"))));
     expect(res.json).toEqual({
       jsonrpc: "2.0",
@@ -146,7 +158,13 @@ describe("slow WebSocket readers", () => {
     const { server, url, track } = await setup({ pauseBufferedBytesPerConnection: 256 * 1024 });
     let ran = 0;
     const big = "cd".repeat(50_000); // 100 kB answers
-    server.register({ name: "test_big", handler: () => (ran++, big) });
+    server.register({
+      name: "test_big",
+      handler: () => {
+        ran++;
+        return big;
+      },
+    });
     const ws = track(new WebSocket(url));
     await new Promise((resolve) => ws.once("open", resolve));
     let received = 0;
