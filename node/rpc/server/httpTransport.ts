@@ -18,8 +18,12 @@ import { type RpcTransportHost, TOO_MANY_CONNECTIONS } from "./transport.js";
 
 const HTTP_HEADERS = { "content-type": "application/json; charset=utf-8" };
 
-/** A request body that has received nothing for this long may be cut to make room for a new client. */
-export const STALLED_BODY_MS = 1_000;
+/**
+ * A request body that has received nothing for this long may be cut to make room for a new client when
+ * the server is full: longer than any pause of a client that is sending, short enough that a slowloris
+ * attacker's requests are cut as soon as someone needs their place.
+ */
+export const STALLED_BODY_MS = 250;
 
 /** A request being read or answered, counted against `maxConnections` until `release`. */
 interface Tracked {

@@ -18,7 +18,7 @@ export interface RpcServerOptions {
   methods: RpcMethodSet;
   /**
    * Open WebSocket connections plus in-flight HTTP requests; beyond it WS upgrades and HTTP get 503, unless
-   * an HTTP request whose body has stalled (no byte for a second) can be cut to make room.
+   * an HTTP request whose body has stalled (no byte for 250 ms) can be cut to make room.
    */
   maxConnections: number;
   /** Largest request body (HTTP) or message (WebSocket), in bytes. */

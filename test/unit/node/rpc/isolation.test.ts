@@ -257,9 +257,7 @@ describe("slow HTTP clients", () => {
     for (const s of stalled) track(s.socket);
     for (let i = 0; i < 100 && server.connections < 5; i++) await sleep(10);
     expect(server.connections).toBe(5);
-    // Not stalled long enough yet to be cut: full.
-    expect((await post(httpUrl, JSON.stringify(call(1, "test_one")))).status).toBe(503);
-    await sleep(1100);
+    await sleep(300); // stalled for STALLED_BODY_MS
     const t0 = performance.now();
     const fresh = await post(httpUrl, JSON.stringify(call(1, "test_one")));
     expect(fresh.json.result).toBe(1);
