@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   train: async () => (await import("./train.js")).runTrainBench(),
   sync: async () => (await import("./sync.js")).runSyncBench(),
   job: async () => (await import("./job.js")).runJobBench(),
+  "rpc-isolation": async () => (await import("./rpcIsolation.js")).runRpcIsolationBench(),
 };
 
 const wanted = process.argv.slice(2);
