@@ -8,7 +8,7 @@
  * the longest block gap, missed slots, p50/p99 slot-claim delay, node RSS, and the ratios flood/idle
  * (goal: within 1.2x).
  *
- *   npm run bench -- rpc-isolation   (env: BENCH_RPC_SLOT_MS=500, BENCH_RPC_SECONDS=30, BENCH_RPC_FLOOD_CLIENTS=24)
+ *   npm run bench -- rpc-isolation   (env: BENCH_RPC_SLOT_MS=1000, BENCH_RPC_SECONDS=30, BENCH_RPC_FLOOD_CLIENTS=24)
  *
  * The attack clients and measurements are exported for the e2e test of issue 13's attacks
  * (test/e2e/rpcIsolation.test.ts).
@@ -391,7 +391,7 @@ export function slowloris(port: number, requests = 100): { opened(): number; cut
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 
 export async function runRpcIsolationBench(): Promise<void> {
-  const slotMs = Number(process.env.BENCH_RPC_SLOT_MS ?? 500);
+  const slotMs = Number(process.env.BENCH_RPC_SLOT_MS ?? 1000);
   const seconds = Number(process.env.BENCH_RPC_SECONDS ?? 30);
   const clients = Number(process.env.BENCH_RPC_FLOOD_CLIENTS ?? 24);
   const node = await startDevNode(slotMs);

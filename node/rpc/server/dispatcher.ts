@@ -25,7 +25,7 @@ import {
 import type { RpcServerOptions } from "./options.js";
 import { type Param, parseParams } from "./params.js";
 import { RATE_LIMIT_MAX_JITTER_MS, RATE_LIMIT_MAX_RETRIES, type RateLimiter } from "./rateLimit.js";
-import { rawRequestIds } from "./rawIds.js";
+import { BatchIds, rawRequestIds } from "./rawIds.js";
 import type { Entry, Handler, MethodRegistry, SubscriptionEntry } from "./registry.js";
 import type { Lane } from "./scheduler.js";
 import type { Subscription } from "./subscription.js";
@@ -106,7 +106,7 @@ export class RpcDispatcher {
       answer(errorResponse("null", errors.batchTooLarge(this.opts.maxBatchLength)));
       return;
     }
-    const rawIds = message.some(hasEchoedId) ? (rawRequestIds(text) as (string | undefined)[]) : undefined;
+    const rawIds = message.some(hasEchoedId) ? new BatchIds(text) : undefined;
     new BatchRun(this, message, rawIds, site, answer).start();
   }
 
@@ -433,7 +433,8 @@ class BatchRun {
   constructor(
     private readonly dispatcher: RpcDispatcher,
     private readonly calls: unknown[],
-    private readonly rawIds: (string | undefined)[] | undefined,
+    /** Read element by element as the calls start. */
+    private readonly rawIds: BatchIds | undefined,
     private readonly site: CallSite,
     private readonly answer: Answer,
   ) {
@@ -449,7 +450,7 @@ class BatchRun {
     const i = this.next++;
     if (this.next < this.calls.length) this.site.lane.push(this.step);
     this.pending++;
-    return this.dispatcher.runCall(this.calls[i], this.rawIds?.[i], this.site, 0, (a) => this.answered(i, a));
+    return this.dispatcher.runCall(this.calls[i], this.rawIds?.next(), this.site, 0, (a) => this.answered(i, a));
   };
 
   private answered(i: number, answer: string | null): void {

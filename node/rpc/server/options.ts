@@ -88,7 +88,7 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   maxBufferedBytesPerConnection: 15 * MiB,
   pauseBufferedBytesPerConnection: 1 * MiB,
   rateLimitPerMinute: 0,
-  turnBudgetMs: 2,
+  turnBudgetMs: 1,
   httpHeadersTimeoutMs: 10_000,
   httpRequestTimeoutMs: 30_000,
   httpIdleTimeoutMs: 5_000,

@@ -15,25 +15,52 @@
  * `JSON.parse`.
  */
 export function rawRequestIds(text: string): string | undefined | (string | undefined)[] {
-  let i = skipWs(text, 0);
+  const i = skipWs(text, 0);
   const c = text.charCodeAt(i);
   if (c === OPEN_BRACE) return objectId(text, i).id;
   if (c !== OPEN_BRACKET) return undefined;
+  const cursor = new BatchIds(text);
   const ids: (string | undefined)[] = [];
-  i = skipWs(text, i + 1);
-  if (text.charCodeAt(i) === CLOSE_BRACKET) return ids;
-  for (;;) {
+  while (!cursor.done) ids.push(cursor.next());
+  return ids;
+}
+
+/**
+ * The raw ids of a batch (a message that `JSON.parse` accepted as an array), element by element as the
+ * batch is run: `next()` scans only as far as the next element, so the ids of calls a batch never
+ * runs (it stopped at the response size limit) are never looked for.
+ */
+export class BatchIds {
+  private i: number;
+  private finished = false;
+
+  constructor(private readonly text: string) {
+    this.i = skipWs(text, skipWs(text, 0) + 1);
+    if (text.charCodeAt(this.i) === CLOSE_BRACKET) this.finished = true;
+  }
+
+  /** Whether every element has been read. */
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** The raw id of the next element; undefined when it is not an object, has no id, or there is none. */
+  next(): string | undefined {
+    if (this.finished) return undefined;
+    const text = this.text;
+    let i = this.i;
+    let id: string | undefined;
     if (text.charCodeAt(i) === OPEN_BRACE) {
-      const { id, end } = objectId(text, i);
-      ids.push(id);
-      i = end;
+      const found = objectId(text, i);
+      id = found.id;
+      i = found.end;
     } else {
-      ids.push(undefined);
       i = skipValue(text, i);
     }
     i = skipWs(text, i);
-    if (text.charCodeAt(i) !== COMMA) return ids;
-    i = skipWs(text, i + 1);
+    if (text.charCodeAt(i) === COMMA) this.i = skipWs(text, i + 1);
+    else this.finished = true;
+    return id;
   }
 }
 
