@@ -4,8 +4,9 @@
  * order). Transport-agnostic: the connection is only passed through to subscriptions (null over HTTP).
  *
  * All of it runs as tasks on the connection's scheduler lane (`scheduler.ts`): parsing the message is
- * one task, each call of a batch another, so that a batch is executed a call at a time between other
- * clients' work and the node's own. A batch stops as soon as its answers add up to more than
+ * one task (a large message is parsed on a worker thread meanwhile, `parseWorker.ts`), each call of a
+ * batch another, so that a batch is executed a call at a time between other clients' work and the
+ * node's own. A batch stops as soon as its answers add up to more than
  * `maxResponseBytes`: the calls not yet started are not run, and nothing larger than the limit is built.
  */
 import type { Logger } from "../../../primitives/logger.js";
@@ -24,8 +25,9 @@ import {
 } from "./jsonrpc.js";
 import type { RpcServerOptions } from "./options.js";
 import { type Param, parseParams } from "./params.js";
+import { OFF_THREAD_PARSE_BYTES, type OffThreadParse, ParseWorker } from "./parseWorker.js";
 import { RATE_LIMIT_MAX_JITTER_MS, RATE_LIMIT_MAX_RETRIES, type RateLimiter } from "./rateLimit.js";
-import { BatchIds, rawRequestIds } from "./rawIds.js";
+import { batchIds, type IdCursor, idsCursor, rawRequestIds } from "./rawIds.js";
 import type { Entry, Handler, MethodRegistry, SubscriptionEntry } from "./registry.js";
 import type { Lane } from "./scheduler.js";
 import type { Subscription } from "./subscription.js";
@@ -60,6 +62,7 @@ export class RpcDispatcher {
   /** The last big string result and its JSON: the same metadata asked for again is not encoded again. */
   private lastBigResult: string | undefined;
   private lastBigJson = "";
+  private readonly parser: ParseWorker;
 
   constructor(
     server: RpcServerContext,
@@ -70,6 +73,12 @@ export class RpcDispatcher {
     this.opts = server.opts;
     this.log = server.log;
     this.debug = server.debug;
+    this.parser = new ParseWorker(server.log);
+  }
+
+  /** Stops the parse worker. */
+  close(): Promise<void> {
+    return this.parser.close();
   }
 
   /** @internal */
@@ -80,22 +89,50 @@ export class RpcDispatcher {
   // --- one message: a call or a batch ---
 
   /** Answers one message (null: nothing to send), with its work queued on `site.lane`. */
-  processMessage(text: string, site: CallSite): Promise<string | null> {
-    return new Promise((resolve) => site.lane.push(() => this.start(text, site, resolve)));
+  processMessage(data: string | Buffer, site: CallSite): Promise<string | null> {
+    return new Promise((resolve) => site.lane.push(() => this.start(data, site, resolve)));
   }
 
-  /** The first task of a message: parse it, then run its call, or queue its batch. */
-  private start(text: string, site: CallSite, answer: Answer): unknown {
+  /** The first task of a message: parse it (or have it parsed off the loop), then `run` it. */
+  private start(data: string | Buffer, site: CallSite, answer: Answer): unknown {
+    if (typeof data !== "string" && data.length >= OFF_THREAD_PARSE_BYTES) {
+      const bytes = data.length;
+      // Parked: the drain goes on; the rest is a task of the lane again once parsed.
+      this.parser.parse(data).then((parsed) => site.lane.push(() => this.parsedOffThread(parsed, bytes, site, answer)));
+      return;
+    }
+    const text = typeof data === "string" ? data : data.toString();
     let message: unknown;
     try {
       message = JSON.parse(text);
     } catch {
-      if (this.debug) this.log.debug("RPC parse error", { conn: site.ctx.connectionId, bytes: text.length });
-      answer(PARSE_ERROR_RESPONSE);
+      return this.parseError(site, text.length, answer);
+    }
+    return this.run(message, text, site, answer);
+  }
+
+  private parsedOffThread(parsed: OffThreadParse | undefined, bytes: number, site: CallSite, answer: Answer): unknown {
+    if (parsed === undefined) {
+      answer(errorResponse("null", errors.internal)); // the worker failed (logged)
       return;
     }
+    if (!parsed.ok) return this.parseError(site, bytes, answer);
+    return this.run(parsed.message, parsed, site, answer);
+  }
+
+  private parseError(site: CallSite, bytes: number, answer: Answer): void {
+    if (this.debug) this.log.debug("RPC parse error", { conn: site.ctx.connectionId, bytes });
+    answer(PARSE_ERROR_RESPONSE);
+  }
+
+  /**
+   * A parsed message: its call, or its batch queued. `ids`: where its raw ids come from, its text
+   * (scanned as needed) or what the parse worker found.
+   */
+  private run(message: unknown, ids: string | { ids: unknown }, site: CallSite, answer: Answer): unknown {
     if (!Array.isArray(message)) {
-      const rawId = hasEchoedId(message) ? (rawRequestIds(text) as string | undefined) : undefined;
+      let rawId: string | undefined;
+      if (hasEchoedId(message)) rawId = (typeof ids === "string" ? rawRequestIds(ids) : ids.ids) as string | undefined;
       return this.runCall(message, rawId, site, 0, answer);
     }
     if (message.length === 0) {
@@ -106,8 +143,11 @@ export class RpcDispatcher {
       answer(errorResponse("null", errors.batchTooLarge(this.opts.maxBatchLength)));
       return;
     }
-    const rawIds = message.some(hasEchoedId) ? new BatchIds(text) : undefined;
-    new BatchRun(this, message, rawIds, site, answer).start();
+    let cursor: IdCursor | undefined;
+    if (message.some(hasEchoedId)) {
+      cursor = typeof ids === "string" ? batchIds(ids) : idsCursor(ids.ids as (string | undefined)[]);
+    }
+    new BatchRun(this, message, cursor, site, answer).start();
   }
 
   /** @internal The "Response is too big" answer of a batch, its subscriptions ended. */
@@ -434,7 +474,7 @@ class BatchRun {
     private readonly dispatcher: RpcDispatcher,
     private readonly calls: unknown[],
     /** Read element by element as the calls start. */
-    private readonly rawIds: BatchIds | undefined,
+    private readonly rawIds: IdCursor | undefined,
     private readonly site: CallSite,
     private readonly answer: Answer,
   ) {

@@ -98,9 +98,9 @@ export class HttpTransport {
     const onEnd = () => {
       if (!tracked.counted) return; // cut meanwhile
       this.reading.delete(tracked);
-      const text = Buffer.concat(chunks, size).toString();
+      const body = Buffer.concat(chunks, size);
       chunks.length = 0;
-      this.process(tracked, text);
+      this.process(tracked, body);
     };
     req.on("data", onData);
     req.on("end", onEnd);
@@ -128,7 +128,7 @@ export class HttpTransport {
     this.sweepTimer = null;
   }
 
-  private process(tracked: Tracked, text: string): void {
+  private process(tracked: Tracked, body: Buffer): void {
     const { req, res } = tracked;
     const site: CallSite = {
       ctx: { transport: "http", connectionId: this.host.nextConnectionId(), remoteAddress: req.socket.remoteAddress },
@@ -139,7 +139,7 @@ export class HttpTransport {
     };
     // A client that goes away stops the rest of its batch.
     res.once("close", () => site.lane.close());
-    this.host.processMessage(text, site).then(
+    this.host.processMessage(body, site).then(
       (answer) => this.answer(tracked, answer),
       (err: unknown) => {
         this.host.log.error("RPC message processing failed", {}, err);

@@ -58,6 +58,7 @@ export class RpcServer implements IRpcServer {
   private readonly http: Server;
   private readonly ws: WsTransport;
   private readonly httpTransport: HttpTransport;
+  private readonly dispatcher: RpcDispatcher;
   private nextConnectionId = 1;
   private listening = false;
   private closing: Promise<void> | null = null;
@@ -72,6 +73,7 @@ export class RpcServer implements IRpcServer {
     this.registry = new MethodRegistry(this.allowUnsafe);
     this.subscriptions = new SubscriptionManager(context);
     const dispatcher = new RpcDispatcher(context, this.registry, this.subscriptions, modules.calls);
+    this.dispatcher = dispatcher;
     const scheduler = new RpcScheduler(this.opts.turnBudgetMs, this.log);
     const { rateLimitPerMinute } = this.opts;
     const host: RpcTransportHost = {
@@ -83,7 +85,7 @@ export class RpcServer implements IRpcServer {
       nextConnectionId: () => this.nextConnectionId++,
       newLane: () => scheduler.lane(),
       newRateLimiter: () => (rateLimitPerMinute > 0 ? new RateLimiter(rateLimitPerMinute) : undefined),
-      processMessage: (text, site) => dispatcher.processMessage(text, site),
+      processMessage: (data, site) => dispatcher.processMessage(data, site),
     };
     this.ws = new WsTransport(host);
     this.httpTransport = new HttpTransport(host);
@@ -151,6 +153,7 @@ export class RpcServer implements IRpcServer {
   private async doClose(): Promise<void> {
     this.ws.stopPing();
     this.httpTransport.stop();
+    await this.dispatcher.close();
     if (!this.listening) {
       this.ws.closeServer();
       return;

@@ -20,7 +20,7 @@ export interface RpcTransportHost extends RpcServerContext {
   /** A new connection's rate limiter; undefined without `rateLimitPerMinute`. */
   newRateLimiter(): RateLimiter | undefined;
   /** Answers one message (null: nothing to send); see `RpcDispatcher.processMessage`. */
-  processMessage(text: string, site: CallSite): Promise<string | null>;
+  processMessage(data: string | Buffer, site: CallSite): Promise<string | null>;
 }
 
 export const TOO_MANY_CONNECTIONS = "Too many connections. Please try again later.";

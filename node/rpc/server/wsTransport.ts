@@ -117,11 +117,8 @@ export class WsTransport {
   private process(conn: WsConnection, data: RawData): void {
     conn.inFlight++;
     conn.updateReading();
-    const text = Buffer.isBuffer(data)
-      ? data.toString()
-      : Array.isArray(data)
-        ? Buffer.concat(data).toString()
-        : Buffer.from(data).toString();
+    // Decoded (or parsed off the loop, when large) by the dispatcher's first task.
+    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     const site: CallSite = {
       ctx: conn.ctx,
       conn,
@@ -129,7 +126,7 @@ export class WsTransport {
       limiter: conn.limiter,
       activations: [] as Subscription<WsConnection>[],
     };
-    this.host.processMessage(text, site).then(
+    this.host.processMessage(bytes, site).then(
       (answer) => this.answer(conn, answer, site.activations),
       (err: unknown) => {
         // processMessage catches everything it calls; this is a bug here.

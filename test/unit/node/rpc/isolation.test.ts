@@ -153,6 +153,35 @@ describe("RPC work per event-loop turn", () => {
   });
 });
 
+describe("large messages", () => {
+  it("are parsed off the event loop, ids and errors as for any message", async () => {
+    const { server, url, httpUrl, track } = await setup();
+    server.register({ name: "test_len", handler: ([hex]) => (hex as string).length });
+    const hex = `0x${"ab".repeat(3_000_000)}`; // a 6 MB message
+    const big = `{"jsonrpc":"2.0","id":123456789012345678901234567890,"method":"test_len","params":["${hex}"]}`;
+    const ws = track(new WebSocket(url));
+    await new Promise((resolve) => ws.once("open", resolve));
+    const answers: string[] = [];
+    ws.on("message", (d) => answers.push(d.toString()));
+    const stall = await longestStall(async () => {
+      ws.send(big);
+      ws.send(`[${big},{"jsonrpc":"2.0","id":2,"method":"nope"}]`);
+      ws.send(`${big.slice(0, -1)},`); // not JSON
+      while (answers.length < 3) await sleep(10);
+    });
+    expect(answers).toEqual([
+      `{"jsonrpc":"2.0","id":123456789012345678901234567890,"result":${hex.length}}`,
+      `[{"jsonrpc":"2.0","id":123456789012345678901234567890,"result":${hex.length}},` +
+        '{"jsonrpc":"2.0","id":2,"error":{"code":-32601,"message":"Method not found"}}]',
+      '{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error"}}',
+    ]);
+    // The client in this process builds and sends 18 MB; the server's parse of them is elsewhere.
+    expect(stall).toBeLessThan(200);
+    const res = await post(httpUrl, big);
+    expect(res.text).toBe(`{"jsonrpc":"2.0","id":123456789012345678901234567890,"result":${hex.length}}`);
+  }, 30_000);
+});
+
 describe("slow WebSocket readers", () => {
   it("stops executing a connection's requests while its answers are not read, then resumes", async () => {
     const { server, url, track } = await setup({ pauseBufferedBytesPerConnection: 256 * 1024 });
