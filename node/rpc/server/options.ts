@@ -60,7 +60,11 @@ export interface RpcServerOptions {
   turnBudgetMs: number;
   /** Time to receive an HTTP request's headers (node:http `headersTimeout`); then 408 and closed. */
   httpHeadersTimeoutMs: number;
-  /** Time to receive a whole HTTP request, headers and body (node:http `requestTimeout`); then 408. */
+  /**
+   * Time to receive a whole HTTP request, headers and body (node:http `requestTimeout`, 300 s by
+   * default); then 408. Long enough for an 8 MiB content chunk over a slow link; a body that stalls is
+   * cut sooner by `httpIdleTimeoutMs`, or when its place is needed.
+   */
   httpRequestTimeoutMs: number;
   /**
    * An HTTP request body that receives nothing for this long, or a response the client takes nothing of
@@ -90,7 +94,7 @@ export const defaultRpcServerOptions: RpcServerOptions = {
   rateLimitPerMinute: 0,
   turnBudgetMs: 1,
   httpHeadersTimeoutMs: 10_000,
-  httpRequestTimeoutMs: 30_000,
+  httpRequestTimeoutMs: 120_000,
   httpIdleTimeoutMs: 5_000,
   pingIntervalMs: 30_000,
   closeTimeoutMs: 2_000,
