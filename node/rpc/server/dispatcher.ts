@@ -21,6 +21,9 @@ import {
   INVALID_REQUEST_RESPONSE,
   isThenable,
   PARSE_ERROR_RESPONSE,
+  type Response,
+  ResponseParts,
+  responseBytes,
   resultResponse,
 } from "./jsonrpc.js";
 import type { RpcServerOptions } from "./options.js";
@@ -50,7 +53,7 @@ export interface CallSite {
   readonly activations: Subscription<WsConnection>[];
 }
 
-type Answer = (answer: string | null) => void;
+type Answer = (answer: Response | null) => void;
 
 /** Strings at least this long are results worth remembering the JSON of (the metadata, ~222 kB of hex). */
 const BIG_STRING = 64 * 1024;
@@ -59,9 +62,12 @@ export class RpcDispatcher {
   private readonly opts: RpcServerOptions;
   private readonly log: Logger;
   private readonly debug: boolean;
-  /** The last big string result and its JSON: the same metadata asked for again is not encoded again. */
+  /**
+   * The last big string result and its JSON, encoded: the same metadata asked for again is neither
+   * encoded nor copied again (its responses share the bytes, `ResponseParts`).
+   */
   private lastBigResult: string | undefined;
-  private lastBigJson = "";
+  private lastBigJson = Buffer.alloc(0);
   private readonly parser: ParseWorker;
 
   constructor(
@@ -89,7 +95,7 @@ export class RpcDispatcher {
   // --- one message: a call or a batch ---
 
   /** Answers one message (null: nothing to send), with its work queued on `site.lane`. */
-  processMessage(data: string | Buffer, site: CallSite): Promise<string | null> {
+  processMessage(data: string | Buffer, site: CallSite): Promise<Response | null> {
     return new Promise((resolve) => site.lane.push(() => this.start(data, site, resolve)));
   }
 
@@ -231,19 +237,19 @@ export class RpcDispatcher {
     idJson: string,
     notification: boolean,
     activations: Subscription<WsConnection>[],
-  ): string | null | Promise<string | null> {
+  ): Response | null | Promise<Response | null> {
     const label = entry === undefined ? "unknown" : method;
     const { transport } = ctx;
     calls.callStarted(transport, label);
     const started = performance.now();
     // Every answer is built by `resultResponse` or `errorResponse`: after the id comes "result" or "error".
     const errorPrefix = `{"jsonrpc":"2.0","id":${idJson},"error":`;
-    const finish = (answer: string | null) => {
-      const isError = answer?.startsWith(errorPrefix) === true;
+    const finish = (answer: Response | null) => {
+      const isError = typeof answer === "string" && answer.startsWith(errorPrefix);
       calls.callFinished(transport, label, isError, (performance.now() - started) / 1000);
       return answer;
     };
-    let answer: string | null | Promise<string | null>;
+    let answer: Response | null | Promise<Response | null>;
     try {
       answer = this.dispatch(entry, params, ctx, conn, method, idJson, notification, activations);
     } catch (err) {
@@ -267,7 +273,7 @@ export class RpcDispatcher {
     idJson: string,
     notification: boolean,
     activations: Subscription<WsConnection>[],
-  ): string | null | Promise<string | null> {
+  ): Response | null | Promise<Response | null> {
     if (entry === undefined) {
       return notification ? null : errorResponse(idJson, errors.methodNotFound);
     }
@@ -293,7 +299,7 @@ export class RpcDispatcher {
     method: string,
     idJson: string,
     notification: boolean,
-  ): string | null | Promise<string | null> {
+  ): Response | null | Promise<Response | null> {
     let result: unknown;
     try {
       result = handler(this.params(spec, rawParams), ctx);
@@ -309,7 +315,7 @@ export class RpcDispatcher {
     method: string,
     idJson: string,
     notification: boolean,
-  ): Promise<string | null> {
+  ): Promise<Response | null> {
     let result: unknown;
     try {
       result = await pending;
@@ -328,23 +334,24 @@ export class RpcDispatcher {
     return Array.isArray(raw) ? raw : [];
   }
 
-  private resultOf(idJson: string, result: unknown, method: string): string {
-    let json: string | undefined;
+  private resultOf(idJson: string, result: unknown, method: string): Response {
     if (typeof result === "string" && result.length >= BIG_STRING) {
       // Its JSON is at least 2 bytes longer: too big is known before building anything.
       if (result.length + 2 > this.opts.maxResponseBytes) return this.oversized(idJson, method);
       if (result !== this.lastBigResult) {
-        this.lastBigJson = JSON.stringify(result);
+        this.lastBigJson = Buffer.from(JSON.stringify(result));
         this.lastBigResult = result;
       }
-      json = this.lastBigJson;
-    } else {
-      try {
-        json = JSON.stringify(result);
-      } catch (err) {
-        this.log.error("RPC result does not serialize", { method }, err);
-        return errorResponse(idJson, errors.internal);
-      }
+      const response = ResponseParts.of([`{"jsonrpc":"2.0","id":${idJson},"result":`, this.lastBigJson, "}"]);
+      if (response.bytes > this.opts.maxResponseBytes) return this.oversized(idJson, method);
+      return response;
+    }
+    let json: string | undefined;
+    try {
+      json = JSON.stringify(result);
+    } catch (err) {
+      this.log.error("RPC result does not serialize", { method }, err);
+      return errorResponse(idJson, errors.internal);
     }
     const response = resultResponse(idJson, json ?? "null");
     if (exceedsBytes(response, this.opts.maxResponseBytes)) return this.oversized(idJson, method);
@@ -462,7 +469,7 @@ function hasEchoedId(request: unknown): boolean {
  * done the batch is answered "Response is too big".
  */
 class BatchRun {
-  private readonly answers: (string | null)[];
+  private readonly answers: (Response | null)[];
   private next = 0;
   private pending = 0;
   /** Characters of the answers so far, with brackets and commas: a lower bound of their UTF-8 bytes. */
@@ -478,7 +485,7 @@ class BatchRun {
     private readonly site: CallSite,
     private readonly answer: Answer,
   ) {
-    this.answers = new Array<string | null>(calls.length).fill(null);
+    this.answers = new Array<Response | null>(calls.length).fill(null);
   }
 
   start(): void {
@@ -493,11 +500,11 @@ class BatchRun {
     return this.dispatcher.runCall(this.calls[i], this.rawIds?.next(), this.site, 0, (a) => this.answered(i, a));
   };
 
-  private answered(i: number, answer: string | null): void {
+  private answered(i: number, answer: Response | null): void {
     this.pending--;
     this.answers[i] = answer;
     if (answer !== null && !this.oversized) {
-      this.chars += answer.length + 1;
+      this.chars += (typeof answer === "string" ? answer.length : answer.bytes) + 1;
       if (this.chars > this.dispatcher.maxResponseBytes) this.oversized = true;
     }
     if (this.pending === 0 && (this.oversized || this.next === this.calls.length)) this.finish();
@@ -510,7 +517,7 @@ class BatchRun {
       this.answer(this.dispatcher.oversizedBatch(this.site));
       return;
     }
-    const parts = this.answers.filter((a): a is string => a !== null);
+    const parts = this.answers.filter((a): a is Response => a !== null);
     if (parts.length === 0) {
       this.answer(null);
       return;
@@ -519,12 +526,22 @@ class BatchRun {
     const max = this.dispatcher.maxResponseBytes;
     if (this.chars * 3 > max) {
       let bytes = 1 + parts.length;
-      for (const part of parts) bytes += Buffer.byteLength(part, "utf8");
+      for (const part of parts) bytes += responseBytes(part);
       if (bytes > max) {
         this.answer(this.dispatcher.oversizedBatch(this.site));
         return;
       }
     }
-    this.answer(`[${parts.join(",")}]`);
+    if (parts.every((p) => typeof p === "string")) {
+      this.answer(`[${parts.join(",")}]`);
+      return;
+    }
+    const joined: Response[] = ["["];
+    for (let i = 0; i < parts.length; i++) {
+      if (i > 0) joined.push(",");
+      joined.push(parts[i]);
+    }
+    joined.push("]");
+    this.answer(ResponseParts.of(joined));
   }
 }

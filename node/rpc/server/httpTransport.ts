@@ -12,7 +12,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { CallSite } from "./dispatcher.js";
-import { errorResponse, errors } from "./jsonrpc.js";
+import { errorResponse, errors, type Response } from "./jsonrpc.js";
 import type { RateLimiter } from "./rateLimit.js";
 import { type RpcTransportHost, TOO_MANY_CONNECTIONS } from "./transport.js";
 
@@ -165,10 +165,17 @@ export class HttpTransport {
     req.resume();
   }
 
-  private answer(tracked: Tracked, answer: string | null): void {
+  private answer(tracked: Tracked, answer: Response | null): void {
     const { res } = tracked;
     if (res.destroyed || res.headersSent) return;
-    res.writeHead(200, HTTP_HEADERS).end(answer ?? "");
+    if (answer === null || typeof answer === "string") {
+      res.writeHead(200, HTTP_HEADERS).end(answer ?? "");
+    } else {
+      // Shared buffers are written as they are, not copied into one body.
+      res.writeHead(200, { ...HTTP_HEADERS, "content-length": answer.bytes });
+      for (const part of answer.parts) res.write(part);
+      res.end();
+    }
     // Whatever is not yet with the kernel is watched: a client that takes none of it for long is cut.
     if (res.writableFinished || res.writableLength === 0) return;
     tracked.lastProgress = performance.now();

@@ -1,6 +1,7 @@
 /** What the WebSocket and HTTP transports share: the server they answer for, and its refusal text. */
 import type { RpcServerContext } from "./context.js";
 import type { CallSite } from "./dispatcher.js";
+import type { Response } from "./jsonrpc.js";
 import type { RateLimiter } from "./rateLimit.js";
 import type { Lane } from "./scheduler.js";
 
@@ -20,7 +21,7 @@ export interface RpcTransportHost extends RpcServerContext {
   /** A new connection's rate limiter; undefined without `rateLimitPerMinute`. */
   newRateLimiter(): RateLimiter | undefined;
   /** Answers one message (null: nothing to send); see `RpcDispatcher.processMessage`. */
-  processMessage(data: string | Buffer, site: CallSite): Promise<string | null>;
+  processMessage(data: string | Buffer, site: CallSite): Promise<Response | null>;
 }
 
 export const TOO_MANY_CONNECTIONS = "Too many connections. Please try again later.";

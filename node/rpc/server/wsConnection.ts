@@ -12,7 +12,7 @@
 import { type RawData, WebSocket } from "ws";
 import type { RpcServerContext } from "./context.js";
 import type { RpcContext } from "./interface.js";
-import { exceedsBytes } from "./jsonrpc.js";
+import { type Response, responseBytes, responseExceeds } from "./jsonrpc.js";
 import type { RateLimiter } from "./rateLimit.js";
 import type { Lane } from "./scheduler.js";
 import type { Subscription } from "./subscription.js";
@@ -38,16 +38,16 @@ export class WsConnection {
     this.ctx = { transport: "ws", connectionId, remoteAddress };
   }
 
-  /** Sends one message; a no-op once the socket is no longer open. */
-  send(message: string): void {
+  /**
+   * Sends one message; a no-op once the socket is no longer open. A message in parts goes as one text
+   * message in fragments, its shared buffers written without being copied.
+   */
+  send(message: Response): void {
     const { opts, log } = this.server;
     const ws = this.ws;
     if (ws.readyState !== WebSocket.OPEN) return;
-    if (exceedsBytes(message, opts.maxResponseBytes)) {
-      log.warn("RPC message too big, not sent", {
-        conn: this.ctx.connectionId,
-        bytes: Buffer.byteLength(message),
-      });
+    if (responseExceeds(message, opts.maxResponseBytes)) {
+      log.warn("RPC message too big, not sent", { conn: this.ctx.connectionId, bytes: responseBytes(message) });
       return;
     }
     if (ws.bufferedAmount > opts.maxBufferedBytesPerConnection) {
@@ -55,7 +55,14 @@ export class WsConnection {
       ws.terminate();
       return;
     }
-    ws.send(message, this.onWritten);
+    if (typeof message === "string") {
+      ws.send(message, this.onWritten);
+    } else {
+      const { parts } = message;
+      const last = parts.length - 1;
+      for (let i = 0; i < last; i++) ws.send(parts[i], { binary: false, fin: false });
+      ws.send(parts[last], { binary: false, fin: true }, this.onWritten);
+    }
     if (ws.bufferedAmount > opts.pauseBufferedBytesPerConnection && !this.lane.blocked) {
       this.lane.setBlocked(true);
       this.updateReading();

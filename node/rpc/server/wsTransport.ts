@@ -8,7 +8,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
 import type { CallSite } from "./dispatcher.js";
-import { errorResponse, errors } from "./jsonrpc.js";
+import { errorResponse, errors, type Response } from "./jsonrpc.js";
 import type { Subscription } from "./subscription.js";
 import { type RpcTransportHost, TOO_MANY_CONNECTIONS } from "./transport.js";
 import { WsConnection } from "./wsConnection.js";
@@ -136,7 +136,7 @@ export class WsTransport {
     );
   }
 
-  private answer(conn: WsConnection, answer: string | null, activations: Subscription<WsConnection>[]): void {
+  private answer(conn: WsConnection, answer: Response | null, activations: Subscription<WsConnection>[]): void {
     if (answer !== null) conn.send(answer);
     for (const sub of activations) sub.activate();
     conn.inFlight--;

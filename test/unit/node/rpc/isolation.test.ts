@@ -123,6 +123,36 @@ describe("RPC work per event-loop turn", () => {
     // Under the limit the batch is answered in full, in order.
     const fits = await post(httpUrl, JSON.stringify(Array.from({ length: 9 }, (_, i) => call(i, "test_big"))));
     expect((fits.json as Json[]).map((a) => a.id)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    expect((fits.json as Json[]).every((a) => a.result === big)).toBe(true);
+  });
+
+  it("sends a big result's JSON, encoded once, in every answer that carries it, intact", async () => {
+    const { server, url, httpUrl, track } = await setup();
+    const big = `0x${"12".repeat(100_000)}`;
+    server.register({ name: "test_big", handler: () => big });
+    const c = await WsClient.connect(url);
+    track(c.ws);
+    for (let id = 1; id <= 3; id++) expect(await c.request("test_big")).toEqual({ jsonrpc: "2.0", id, result: big });
+    c.send([call(7, "test_big"), call(8, "nope"), call(9, "test_big")]);
+    const batch: Json[] = await c.next();
+    expect(batch.map((a) => [a.id, a.result === big, a.error?.code])).toEqual([
+      [7, true, undefined],
+      [8, false, -32601],
+      [9, true, undefined],
+    ]);
+    const res = await post(httpUrl, '{"jsonrpc":"2.0","id":"é","method":"test_big"}');
+    expect(res.text).toBe(`{"jsonrpc":"2.0","id":"é","result":"${big}"}`);
+    expect(
+      Number(
+        (
+          await fetch(httpUrl, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(call(1, "test_big")),
+          })
+        ).headers.get("content-length"),
+      ),
+    ).toBe(Buffer.byteLength(`{"jsonrpc":"2.0","id":1,"result":"${big}"}`));
   });
 
   it("ends the subscriptions of a batch answered too big", async () => {
