@@ -8,7 +8,8 @@
  * the longest block gap, missed slots, p50/p90/p99 slot-claim delay, node RSS, and the ratios
  * flood/idle (goal: within 1.2x). With fewer than 100 blocks a window, p99 is the slowest block.
  *
- *   npm run bench -- rpc-isolation   (env: BENCH_RPC_SLOT_MS=1000, BENCH_RPC_SECONDS=30, BENCH_RPC_FLOOD_CLIENTS=24)
+ *   npm run bench -- rpc-isolation   (env: BENCH_RPC_SLOT_MS=1000, BENCH_RPC_SECONDS=30, BENCH_RPC_FLOOD_CLIENTS=24,
+ *                                     BENCH_RPC_BATCH=1000)
  *
  * The attack clients and measurements are exported for the e2e test of issue 13's attacks
  * (test/e2e/rpcIsolation.test.ts).
@@ -143,27 +144,33 @@ export function authoredBlocks(log: string): AuthoredBlock[] {
 }
 
 export interface BlockStats {
+  /** Blocks of the slots that start in the window. */
   blocks: number;
-  /** Slots between the first and the last block of the window that got no block. */
+  /** Slots that start in the window and got no block. */
   missedSlots: number;
-  /** Longest time between two consecutive blocks (by when they were authored), in ms. */
+  /**
+   * Longest time between two consecutive blocks (by when they were authored) over the window, the
+   * blocks just outside it included; up to the window's end when no block came after the last one.
+   */
   longestGapMs: number;
-  /** How late after its slot start each block was authored, in ms, sorted. */
+  /** How late after its slot start each block of the window was authored, in ms, sorted. */
   claimDelaysMs: number[];
 }
 
 /** Production over the window [fromMs, toMs) of wall time, from the log. */
 export function blockStats(log: string, slotMs: number, fromMs: number, toMs: number): BlockStats {
-  const blocks = authoredBlocks(log).filter((b) => b.slot * slotMs >= fromMs && b.slot * slotMs < toMs);
+  const all = authoredBlocks(log);
+  const blocks = all.filter((b) => b.slot * slotMs >= fromMs && b.slot * slotMs < toMs);
+  const slots = Math.ceil(toMs / slotMs) - Math.ceil(fromMs / slotMs);
   let longestGapMs = 0;
-  for (let i = 1; i < blocks.length; i++) longestGapMs = Math.max(longestGapMs, blocks[i].at - blocks[i - 1].at);
-  const missedSlots =
-    blocks.length === 0
-      ? 0
-      : blocks[blocks.length - 1].slot - blocks[0].slot + 1 - new Set(blocks.map((b) => b.slot)).size;
+  for (let i = 1; i < all.length; i++) {
+    if (all[i].at > fromMs && all[i - 1].at < toMs) longestGapMs = Math.max(longestGapMs, all[i].at - all[i - 1].at);
+  }
+  const last = all.length > 0 ? all[all.length - 1].at : fromMs;
+  if (last < toMs) longestGapMs = Math.max(longestGapMs, toMs - Math.max(last, fromMs));
   return {
     blocks: blocks.length,
-    missedSlots,
+    missedSlots: slots - new Set(blocks.map((b) => b.slot)).size,
     longestGapMs,
     claimDelaysMs: blocks.map((b) => b.at - b.slot * slotMs).sort((a, b) => a - b),
   };
@@ -394,12 +401,13 @@ export async function runRpcIsolationBench(): Promise<void> {
   const slotMs = Number(process.env.BENCH_RPC_SLOT_MS ?? 1000);
   const seconds = Number(process.env.BENCH_RPC_SECONDS ?? 30);
   const clients = Number(process.env.BENCH_RPC_FLOOD_CLIENTS ?? 24);
+  const batch = Number(process.env.BENCH_RPC_BATCH ?? 1000);
   const node = await startDevNode(slotMs);
   try {
     await sleep(3 * slotMs); // past the first blocks
     const window = async (flood: boolean) => {
       const rss = rssSampler(node.pid);
-      const attack = flood ? metadataBatchFlood(node.httpUrl, clients) : undefined;
+      const attack = flood ? metadataBatchFlood(node.httpUrl, clients, batch) : undefined;
       await sleep(slotMs); // the flood is on
       const from = Date.now();
       await sleep(seconds * 1000);
@@ -421,7 +429,7 @@ export async function runRpcIsolationBench(): Promise<void> {
       );
     };
     console.log(
-      `dev node, ${slotMs} ms slots, ${seconds} s per window; flood: ${clients} HTTP clients posting batches of 1,000 state_getMetadata`,
+      `dev node, ${slotMs} ms slots, ${seconds} s per window; flood: ${clients} HTTP clients posting batches of ${fmt(batch)} state_getMetadata`,
     );
     row("idle", idle);
     row("flood", flood);

@@ -26,6 +26,7 @@ import {
   responseBytes,
   resultResponse,
 } from "./jsonrpc.js";
+import { isJson, startsArray } from "./jsonScan.js";
 import type { RpcServerOptions } from "./options.js";
 import { type Param, parseParams } from "./params.js";
 import { OFF_THREAD_PARSE_BYTES, type OffThreadParse, ParseWorker } from "./parseWorker.js";
@@ -108,6 +109,11 @@ export class RpcDispatcher {
       return;
     }
     const text = typeof data === "string" ? data : data.toString();
+    if (startsArray(text)) {
+      // A batch is validated whole, but each call is only parsed as it starts (`jsonScan.ts`).
+      const spans: number[] = [];
+      if (isJson(text, spans)) return this.runBatch(lazyCalls(text, spans), site, answer);
+    }
     let message: unknown;
     try {
       message = JSON.parse(text);
@@ -141,19 +147,27 @@ export class RpcDispatcher {
       if (hasEchoedId(message)) rawId = (typeof ids === "string" ? rawRequestIds(ids) : ids.ids) as string | undefined;
       return this.runCall(message, rawId, site, 0, answer);
     }
-    if (message.length === 0) {
-      answer(INVALID_REQUEST_RESPONSE);
-      return;
-    }
-    if (message.length > this.opts.maxBatchLength) {
-      answer(errorResponse("null", errors.batchTooLarge(this.opts.maxBatchLength)));
-      return;
-    }
     let cursor: IdCursor | undefined;
     if (message.some(hasEchoedId)) {
       cursor = typeof ids === "string" ? batchIds(ids) : idsCursor(ids.ids as (string | undefined)[]);
     }
-    new BatchRun(this, message, cursor, site, answer).start();
+    return this.runBatch(
+      { length: message.length, take: (i) => ({ request: message[i], rawId: cursor?.next() }) },
+      site,
+      answer,
+    );
+  }
+
+  private runBatch(calls: BatchCalls, site: CallSite, answer: Answer): void {
+    if (calls.length === 0) {
+      answer(INVALID_REQUEST_RESPONSE);
+      return;
+    }
+    if (calls.length > this.opts.maxBatchLength) {
+      answer(errorResponse("null", errors.batchTooLarge(this.opts.maxBatchLength)));
+      return;
+    }
+    new BatchRun(this, calls, site, answer).start();
   }
 
   /** @internal The "Response is too big" answer of a batch, its subscriptions ended. */
@@ -455,6 +469,30 @@ export class RpcDispatcher {
   }
 }
 
+/** The calls of a batch, each with its raw id: parsed already, or parsed as they start. */
+interface BatchCalls {
+  readonly length: number;
+  /** The `i`-th call; asked once for each, in order. */
+  take(i: number): { request: unknown; rawId: string | undefined };
+}
+
+/** The calls of a batch `isJson` checked, each parsed from its span of `text` when it starts. */
+function lazyCalls(text: string, spans: number[]): BatchCalls {
+  return {
+    length: spans.length / 2,
+    take(i) {
+      const call = text.slice(spans[2 * i], spans[2 * i + 1]);
+      let request: unknown;
+      try {
+        request = JSON.parse(call);
+      } catch {
+        request = undefined; // cannot happen once isJson accepted the batch; answered -32600
+      }
+      return { request, rawId: hasEchoedId(request) ? (rawRequestIds(call) as string | undefined) : undefined };
+    },
+  };
+}
+
 /** Whether a request object has an id that is echoed (a string or a number). */
 function hasEchoedId(request: unknown): boolean {
   if (typeof request !== "object" || request === null) return false;
@@ -479,9 +517,7 @@ class BatchRun {
 
   constructor(
     private readonly dispatcher: RpcDispatcher,
-    private readonly calls: unknown[],
-    /** Read element by element as the calls start. */
-    private readonly rawIds: IdCursor | undefined,
+    private readonly calls: BatchCalls,
     private readonly site: CallSite,
     private readonly answer: Answer,
   ) {
@@ -497,7 +533,8 @@ class BatchRun {
     const i = this.next++;
     if (this.next < this.calls.length) this.site.lane.push(this.step);
     this.pending++;
-    return this.dispatcher.runCall(this.calls[i], this.rawIds?.next(), this.site, 0, (a) => this.answered(i, a));
+    const { request, rawId } = this.calls.take(i);
+    return this.dispatcher.runCall(request, rawId, this.site, 0, (a) => this.answered(i, a));
   };
 
   private answered(i: number, answer: Response | null): void {
