@@ -17,6 +17,7 @@ const benches: Record<string, () => Promise<void>> = {
   sync: async () => (await import("./sync.js")).runSyncBench(),
   job: async () => (await import("./job.js")).runJobBench(),
   rpc: async () => (await import("./rpc.js")).runRpcBench(),
+  "rpc-isolation": async () => (await import("./rpcIsolation.js")).runRpcIsolationBench(),
 };
 
 const wanted = process.argv.slice(2);

@@ -9,6 +9,7 @@ import { Command, InvalidArgumentError, Option } from "commander";
 import { loadChainSpec } from "../../genesis/chainSpec.js";
 import { PROMETHEUS_DEFAULT_PORT, prometheusOptionsFromFlags } from "../../node/metrics/index.js";
 import { TensorchainNode } from "../../node/node.js";
+import type { RpcServerOptions } from "../../node/rpc/server/index.js";
 import {
   TXPOOL_CLI_DEFAULTS,
   type TxPoolCliFlags,
@@ -31,6 +32,8 @@ export interface RunFlags {
   rpcMethods: "safe" | "unsafe" | "auto";
   rpcMaxConnections: number;
   rpcMaxRequestSize: number;
+  rpcMaxResponseSize: number;
+  rpcRateLimit?: number;
   rpcMaxSubscriptionsPerConnection: number;
   rpc: boolean;
   prometheus: boolean;
@@ -105,6 +108,12 @@ export function registerRunCommand(program: Command): void {
     )
     .option("--rpc-max-connections <n>", "Maximum RPC connections", parsePositiveInt, 100)
     .option("--rpc-max-request-size <MiB>", "Maximum RPC request size in MiB", parsePositiveInt, 15)
+    .option("--rpc-max-response-size <MiB>", "Maximum RPC response size in MiB", parsePositiveInt, 15)
+    .option(
+      "--rpc-rate-limit <calls>",
+      "RPC calls per minute allowed to each connection (over it, calls wait, then get -32999); default: no limit",
+      parsePositiveInt,
+    )
     .option(
       "--rpc-max-subscriptions-per-connection <n>",
       "Maximum subscriptions per RPC connection",
@@ -203,6 +212,24 @@ export function parseRunFlags(argv: string[]): RunFlags {
   return parsed;
 }
 
+/** The RPC server's options from the `--rpc-*` flags. */
+export function rpcOptionsFromFlags(flags: RunFlags): Partial<RpcServerOptions> & { enabled: boolean } {
+  const MiB = 1024 * 1024;
+  return {
+    enabled: flags.rpc,
+    host: flags.rpcExternal ? "0.0.0.0" : "127.0.0.1",
+    port: flags.rpcPort,
+    methods: flags.rpcMethods,
+    maxConnections: flags.rpcMaxConnections,
+    maxRequestBytes: flags.rpcMaxRequestSize * MiB,
+    maxResponseBytes: flags.rpcMaxResponseSize * MiB,
+    // Substrate's send-buffer cap per connection: the max response size.
+    maxBufferedBytesPerConnection: flags.rpcMaxResponseSize * MiB,
+    rateLimitPerMinute: flags.rpcRateLimit ?? 0,
+    maxSubscriptionsPerConnection: flags.rpcMaxSubscriptionsPerConnection,
+  };
+}
+
 /** The dev account a `--alice`-style flag names, if any. */
 export function devKeyFlag(flags: RunFlags): string | undefined {
   return DEV_KEY_FLAGS.find((n) => (flags as unknown as Record<string, unknown>)[n.toLowerCase()] === true);
@@ -245,15 +272,7 @@ export async function runNode(flags: RunFlags): Promise<void> {
       basePath,
       tmp,
       name: flags.name ?? devKey ?? `tensorchain-${process.pid}`,
-      rpc: {
-        enabled: flags.rpc,
-        host: flags.rpcExternal ? "0.0.0.0" : "127.0.0.1",
-        port: flags.rpcPort,
-        methods: flags.rpcMethods,
-        maxConnections: flags.rpcMaxConnections,
-        maxRequestBytes: flags.rpcMaxRequestSize * 1024 * 1024,
-        maxSubscriptionsPerConnection: flags.rpcMaxSubscriptionsPerConnection,
-      },
+      rpc: rpcOptionsFromFlags(flags),
       prometheus: prometheusOptionsFromFlags(flags),
       dashboard: flags.dashboard,
       pool: txPoolOptionsFromCli({

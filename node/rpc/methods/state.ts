@@ -28,6 +28,8 @@ export function runtimeVersionJson() {
 
 const keysParam = param.array("keys", param.hex("key"));
 
+let metadataHex: HexString | undefined;
+
 function valueAt(runtime: RuntimeView, key: HexString): HexString | null {
   const v = runtime.storage(fromHex(key));
   return v === undefined ? null : toHex(v);
@@ -42,7 +44,9 @@ export function stateMethods(deps: RpcDeps): RpcDef[] {
       params: [at],
       handler: async ([a]) => {
         await runtimeAt(deps, a);
-        return toHex(metadataV14());
+        // One runtime: the same ~222 kB string every time (the server then reuses its JSON too).
+        metadataHex ??= toHex(metadataV14());
+        return metadataHex;
       },
     }),
     method({

@@ -20,6 +20,8 @@ export const RpcErrorCode = {
   OversizedResponse: -32008,
   /** jsonrpsee: the batch holds more than `maxBatchLength` calls. */
   BatchTooLarge: -32010,
+  /** Substrate's `--rpc-rate-limit` middleware: the connection made more calls than its rate allows. */
+  RateLimited: -32999,
 } as const;
 
 /**

@@ -6,6 +6,60 @@ import { RpcErrorCode } from "./errors.js";
 
 export type ErrorObject = { code: number; message: string; data?: unknown };
 
+/**
+ * A response assembled from parts: strings, and the encoded JSON of a big result shared by every
+ * response that carries it (the metadata), written to the socket as is instead of being copied into
+ * each response. Adjacent strings are merged.
+ */
+export class ResponseParts {
+  private constructor(
+    readonly parts: readonly (string | Buffer)[],
+    /** UTF-8 size of the whole response. */
+    readonly bytes: number,
+  ) {}
+
+  static of(parts: readonly (string | Buffer | ResponseParts)[]): ResponseParts {
+    const out: (string | Buffer)[] = [];
+    let bytes = 0;
+    let text = "";
+    const add = (part: string | Buffer) => {
+      if (typeof part === "string") {
+        text += part;
+        return;
+      }
+      if (text !== "") {
+        out.push(text);
+        bytes += Buffer.byteLength(text);
+        text = "";
+      }
+      out.push(part);
+      bytes += part.length;
+    };
+    for (const part of parts) {
+      if (part instanceof ResponseParts) for (const p of part.parts) add(p);
+      else add(part);
+    }
+    if (text !== "") {
+      out.push(text);
+      bytes += Buffer.byteLength(text);
+    }
+    return new ResponseParts(out, bytes);
+  }
+}
+
+/** What a message is answered with: its text, or its parts. */
+export type Response = string | ResponseParts;
+
+/** UTF-8 size of a response. */
+export function responseBytes(response: Response): number {
+  return typeof response === "string" ? Buffer.byteLength(response, "utf8") : response.bytes;
+}
+
+/** Whether a response is larger than `max` bytes (measured only when it may be). */
+export function responseExceeds(response: Response, max: number): boolean {
+  return typeof response === "string" ? exceedsBytes(response, max) : response.bytes > max;
+}
+
 export function resultResponse(idJson: string, resultJson: string): string {
   return `{"jsonrpc":"2.0","id":${idJson},"result":${resultJson}}`;
 }
@@ -44,6 +98,7 @@ export const errors = {
     message: "Response is too big",
     data: `Exceeded max limit of ${max}`,
   }),
+  rateLimited: { code: RpcErrorCode.RateLimited, message: "RPC rate limit exceeded" },
   batchTooLarge: (max: number) => ({
     code: RpcErrorCode.BatchTooLarge,
     message: "The batch request was too large",

@@ -16,8 +16,14 @@
  *
  * Limits, none of which buffers without bound: `maxConnections` (WS upgrades and HTTP get 503),
  * `maxRequestBytes` (WS closes with 1009, HTTP answers 413), `maxInFlightPerConnection` (stops reading
- * the socket), `maxBufferedBytesPerConnection` (a client that does not read is dropped),
- * `maxSubscriptionsPerConnection` (-32006), `maxBatchLength` (-32010).
+ * the socket), `pauseBufferedBytesPerConnection` (stops reading and executing a connection whose client
+ * does not read), `maxBufferedBytesPerConnection` (such a client is dropped),
+ * `maxSubscriptionsPerConnection` (-32006), `maxBatchLength` (-32010), `maxResponseBytes` (-32008, a
+ * batch stops as soon as its answers pass it), `rateLimitPerMinute` (-32999), and HTTP timeouts for
+ * headers, whole requests, and bodies or responses that stall (`httpTransport.ts`).
+ *
+ * Isolation from the node: all parsing, execution and encoding runs on the scheduler (`scheduler.ts`),
+ * at most `turnBudgetMs` of it per event-loop turn, connections served in turn.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { isIP } from "node:net";
@@ -29,7 +35,9 @@ import { RpcServerError } from "./errors.js";
 import { HttpTransport } from "./httpTransport.js";
 import type { IRpcServer, RpcCallObserver, RpcDef } from "./interface.js";
 import { defaultRpcServerOptions, type RpcServerOptions } from "./options.js";
+import { RateLimiter } from "./rateLimit.js";
 import { MethodRegistry } from "./registry.js";
+import { RpcScheduler } from "./scheduler.js";
 import { SubscriptionManager } from "./subscriptionManager.js";
 import type { RpcTransportHost } from "./transport.js";
 import { WsTransport } from "./wsTransport.js";
@@ -59,6 +67,7 @@ export class RpcServer implements IRpcServer {
   private readonly http: Server;
   private readonly ws: WsTransport;
   private readonly httpTransport: HttpTransport;
+  private readonly dispatcher: RpcDispatcher;
   private nextConnectionId = 1;
   private getHandler: HttpGetHandler | undefined;
   private listening = false;
@@ -74,12 +83,19 @@ export class RpcServer implements IRpcServer {
     this.registry = new MethodRegistry(this.allowUnsafe);
     this.subscriptions = new SubscriptionManager(context);
     const dispatcher = new RpcDispatcher(context, this.registry, this.subscriptions, modules.calls);
+    this.dispatcher = dispatcher;
+    const scheduler = new RpcScheduler(this.opts.turnBudgetMs, this.log);
+    const { rateLimitPerMinute } = this.opts;
     const host: RpcTransportHost = {
       ...context,
       connections: () => this.connections,
-      refusesConnection: () => this.closing !== null || this.connections >= this.opts.maxConnections,
+      refusesConnection: () =>
+        this.closing !== null ||
+        (this.connections >= this.opts.maxConnections && !this.httpTransport.cutStalledRequest()),
       nextConnectionId: () => this.nextConnectionId++,
-      processMessage: (text, ctx, conn, activations) => dispatcher.processMessage(text, ctx, conn, activations),
+      newLane: () => scheduler.lane(),
+      newRateLimiter: () => (rateLimitPerMinute > 0 ? new RateLimiter(rateLimitPerMinute) : undefined),
+      processMessage: (data, site) => dispatcher.processMessage(data, site),
     };
     this.ws = new WsTransport(host);
     this.httpTransport = new HttpTransport(host);
@@ -87,6 +103,14 @@ export class RpcServer implements IRpcServer {
       if ((req.method === "GET" || req.method === "HEAD") && this.getHandler?.(req, res)) return;
       this.httpTransport.onRequest(req, res);
     });
+    this.http.headersTimeout = this.opts.httpHeadersTimeoutMs;
+    this.http.requestTimeout = this.opts.httpRequestTimeoutMs;
+    // How often node:http checks those two (30 s by default): stalled requests go within a second.
+    (this.http as { connectionsCheckingInterval?: number }).connectionsCheckingInterval = Math.min(
+      1_000,
+      this.opts.httpHeadersTimeoutMs,
+      this.opts.httpRequestTimeoutMs,
+    );
     this.http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) =>
       this.ws.onUpgrade(req, socket, head),
     );
@@ -146,6 +170,8 @@ export class RpcServer implements IRpcServer {
 
   private async doClose(): Promise<void> {
     this.ws.stopPing();
+    this.httpTransport.stop();
+    await this.dispatcher.close();
     if (!this.listening) {
       this.ws.closeServer();
       return;

@@ -1,12 +1,14 @@
 /**
  * JSON-RPC over WebSocket: upgrades (503 beyond `maxConnections`), one message per frame (ws closes
  * with 1009 beyond `maxRequestBytes`), at most `maxInFlightPerConnection` messages answered at once per
- * connection (then the socket is paused: TCP back-pressure), and pings that drop silent clients.
+ * connection, nothing read or executed while its send buffer is over `pauseBufferedBytesPerConnection`
+ * (the socket is paused: TCP back-pressure), and pings that drop silent clients.
  */
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { type RawData, type WebSocket, WebSocketServer } from "ws";
-import { errorResponse, errors, isThenable } from "./jsonrpc.js";
+import type { CallSite } from "./dispatcher.js";
+import { errorResponse, errors, type Response } from "./jsonrpc.js";
 import type { Subscription } from "./subscription.js";
 import { type RpcTransportHost, TOO_MANY_CONNECTIONS } from "./transport.js";
 import { WsConnection } from "./wsConnection.js";
@@ -86,7 +88,14 @@ export class WsTransport {
       ws.close(1013, TOO_MANY_CONNECTIONS);
       return;
     }
-    const conn = new WsConnection(ws, this.host.nextConnectionId(), req.socket.remoteAddress, this.host);
+    const conn = new WsConnection(
+      ws,
+      this.host.nextConnectionId(),
+      req.socket.remoteAddress,
+      this.host,
+      this.host.newLane(),
+      this.host.newRateLimiter(),
+    );
     this.open.add(conn);
     if (debug) log.debug("RPC connection opened", { conn: conn.ctx.connectionId, remote: conn.ctx.remoteAddress });
     ws.on("message", (data) => this.onMessage(conn, data));
@@ -106,47 +115,40 @@ export class WsTransport {
   }
 
   private process(conn: WsConnection, data: RawData): void {
-    if (++conn.inFlight >= this.host.opts.maxInFlightPerConnection) conn.ws.pause();
-    const text = Buffer.isBuffer(data)
-      ? data.toString()
-      : Array.isArray(data)
-        ? Buffer.concat(data).toString()
-        : Buffer.from(data).toString();
-    const activations: Subscription<WsConnection>[] = [];
-    const answer = this.host.processMessage(text, conn.ctx, conn, activations);
-    if (isThenable(answer)) void this.answerAsync(conn, answer, activations);
-    else this.answer(conn, answer, activations);
+    conn.inFlight++;
+    conn.updateReading();
+    // Decoded (or parsed off the loop, when large) by the dispatcher's first task.
+    const bytes = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    const site: CallSite = {
+      ctx: conn.ctx,
+      conn,
+      lane: conn.lane,
+      limiter: conn.limiter,
+      activations: [] as Subscription<WsConnection>[],
+    };
+    this.host.processMessage(bytes, site).then(
+      (answer) => this.answer(conn, answer, site.activations),
+      (err: unknown) => {
+        // processMessage catches everything it calls; this is a bug here.
+        this.host.log.error("RPC message processing failed", { conn: conn.ctx.connectionId }, err);
+        this.answer(conn, errorResponse("null", errors.internal), site.activations);
+      },
+    );
   }
 
-  private async answerAsync(
-    conn: WsConnection,
-    pending: Promise<string | null>,
-    activations: Subscription<WsConnection>[],
-  ): Promise<void> {
-    let answer: string | null;
-    try {
-      answer = await pending;
-    } catch (err) {
-      // processMessage catches everything it calls; this is a bug here.
-      this.host.log.error("RPC message processing failed", { conn: conn.ctx.connectionId }, err);
-      answer = errorResponse("null", errors.internal);
-    }
-    this.answer(conn, answer, activations);
-  }
-
-  private answer(conn: WsConnection, answer: string | null, activations: Subscription<WsConnection>[]): void {
+  private answer(conn: WsConnection, answer: Response | null, activations: Subscription<WsConnection>[]): void {
     if (answer !== null) conn.send(answer);
     for (const sub of activations) sub.activate();
     conn.inFlight--;
-    if (conn.ws.isPaused && conn.inFlight < this.host.opts.maxInFlightPerConnection) {
-      const next = conn.queued.shift();
-      if (next !== undefined) this.process(conn, next);
-      else conn.ws.resume();
-    }
+    const max = this.host.opts.maxInFlightPerConnection;
+    while (conn.inFlight < max && conn.queued.length > 0) this.process(conn, conn.queued.shift() as RawData);
+    conn.updateReading();
   }
 
   private onClose(conn: WsConnection): void {
     if (!this.open.delete(conn)) return;
+    conn.lane.close();
+    conn.queued.length = 0;
     conn.endSubscriptions();
     if (this.host.debug) this.host.log.debug("RPC connection closed", { conn: conn.ctx.connectionId });
   }

@@ -116,11 +116,13 @@ describe("RpcServer limits", () => {
     await sleep(50);
     expect(running).toBe(2);
     const answered = new Set<number>();
-    while (answered.size < 6) {
+    // Queued requests start on the server's scheduler, a turn after the answers that make room for them.
+    for (let i = 0; i < 500 && answered.size < 6; i++) {
       for (const g of gates.splice(0)) g();
-      const m = await c.next();
-      answered.add(m.id);
+      await sleep(10);
+      for (const m of c.messages.splice(0)) answered.add(m.id);
     }
+    expect(answered.size).toBe(6);
     expect(maxRunning).toBe(2);
   });
 
