@@ -272,10 +272,9 @@ export class Voter {
   onCatchUp(votes: SignedVote[], now: number): Promise<VoterOutput[]> {
     return this.run(async (out) => {
       try {
-        for (const vote of votes) this.acceptVote(vote, now, out, { anyRound: true });
+        for (const vote of votes) this.acceptVote(vote, now, out);
       } finally {
         if (this.started) await this.evaluate(now, out);
-        this.dropDistantRounds();
       }
     });
   }
@@ -333,13 +332,7 @@ export class Voter {
     return this.ownIndex() !== undefined;
   }
 
-  /**
-   * Records a checked vote. Gossiped votes for rounds beyond the future window are dropped, never the
-   * nearest rounds' votes: otherwise one authority signing votes for distant rounds could evict the
-   * honest votes of the next round. A catch-up answer (`anyRound`) may be far ahead: that is how a voter
-   * that fell behind learns the round to jump to; what it did not jump to is dropped afterwards.
-   */
-  private acceptVote(vote: SignedVote, now: number, out: VoterOutput[], opts: { anyRound?: boolean } = {}): void {
+  private acceptVote(vote: SignedVote, now: number, out: VoterOutput[]): void {
     if (vote.setId < this.set.setId) return;
     if (vote.setId > this.set.setId) {
       if (vote.setId === this.set.setId + 1n && this.buffered.length < this.opts.maxBufferedVotes)
@@ -351,22 +344,20 @@ export class Voter {
     if (!checkVoteSignature(vote))
       throw new GrandpaError({ code: "GRANDPA_ERROR_BAD_SIGNATURE", id: toHex(vote.id), round: vote.round });
     if (vote.round < this.currentRound - BigInt(this.opts.keepRounds)) return;
-    if (!opts.anyRound && vote.round > this.lastFutureRound()) return;
     let round = this.rounds.get(vote.round);
     if (!round) {
       if (vote.round < this.currentRound) return;
       round = new Round(vote.round, now);
       this.rounds.set(vote.round, round);
+      this.trimFutureRounds();
+      if (!this.rounds.has(vote.round)) return;
     }
     this.recordVote(round, idx, vote, out);
   }
 
-  private lastFutureRound(): bigint {
-    return this.currentRound + BigInt(this.opts.maxFutureRounds);
-  }
-
-  private dropDistantRounds(): void {
-    for (const n of [...this.rounds.keys()]) if (n > this.lastFutureRound()) this.rounds.delete(n);
+  private trimFutureRounds(): void {
+    const future = [...this.rounds.keys()].filter((r) => r > this.currentRound).sort((a, b) => (a < b ? -1 : 1));
+    while (future.length > this.opts.maxFutureRounds) this.rounds.delete(future.shift()!);
   }
 
   private recordVote(round: Round, idx: number, vote: SignedVote, out: VoterOutput[]): void {
