@@ -632,6 +632,10 @@ export class TxPool {
     this.rotator.unban(resubmit.map((t) => t.hash));
     const results = await Promise.allSettled(resubmit.map((t) => this.submitOne("external", t.bytes, false, false)));
     let ok = 0;
+    // Best-chain blocks imported while the resubmissions were validated may hold some of them: those
+    // fail as stale, and their watchers get `inBlock` from that block instead of a final `invalid`.
+    const includedNow = new Set<HexString>();
+    for (const b of this.bestBlocks.values()) for (const h of b.txs) includedNow.add(h);
     for (let i = 0; i < results.length; i++) {
       const r = results[i];
       if (r.status === "fulfilled") {
@@ -640,6 +644,7 @@ export class TxPool {
       }
       const { hash } = resubmit[i];
       if (this.base.isImported(hash)) continue; // resubmitted meanwhile by someone else
+      if (includedNow.has(hash)) continue;
       const code = r.reason instanceof TxPoolError ? r.reason.type.code : undefined;
       const invalid =
         code === "TXPOOL_ERROR_INVALID_TRANSACTION" ||
