@@ -632,10 +632,8 @@ export class TxPool {
     this.rotator.unban(resubmit.map((t) => t.hash));
     const results = await Promise.allSettled(resubmit.map((t) => this.submitOne("external", t.bytes, false, false)));
     let ok = 0;
-    // Best-chain blocks imported while the resubmissions were validated may hold some of them: those
-    // fail as stale, and their watchers get `inBlock` from that block instead of a final `invalid`.
-    const includedNow = new Set<HexString>();
-    for (const b of this.bestBlocks.values()) for (const h of b.txs) includedNow.add(h);
+    // A best-chain block imported meanwhile may hold one (stale now): its watcher gets that block's inBlock.
+    const includedNow = new Set([...this.bestBlocks.values()].flatMap((b) => [...b.txs]));
     for (let i = 0; i < results.length; i++) {
       const r = results[i];
       if (r.status === "fulfilled") {
@@ -652,11 +650,8 @@ export class TxPool {
         code === "TXPOOL_ERROR_VALIDATION_FAILED";
       this.listener.fire(hash, invalid ? "invalid" : "dropped");
     }
-    this.log.debug("Resubmitted retracted transactions", {
-      blocks: retracted.length,
-      resubmitted: ok,
-      failed: results.length - ok,
-    });
+    const failed = results.length - ok;
+    this.log.debug("Resubmitted retracted transactions", { blocks: retracted.length, resubmitted: ok, failed });
   }
 
   private isEmpty(): boolean {
