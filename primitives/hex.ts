@@ -5,10 +5,12 @@ export function toHex(bytes: Uint8Array): HexString {
   return `0x${Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex")}`;
 }
 
-const HEX_RE = /^0x(?:[0-9a-fA-F]{2})*$/;
+// A plain character-class run: a repeated group `(?:[0-9a-f]{2})*` overflows V8's regexp stack on
+// multi-megabyte strings (content chunks); evenness is checked on the length instead.
+const HEX_RE = /^0x[0-9a-fA-F]*$/;
 
 export function isHex(value: unknown): value is HexString {
-  return typeof value === "string" && HEX_RE.test(value);
+  return typeof value === "string" && value.length % 2 === 0 && HEX_RE.test(value);
 }
 
 /** Parses `0x…` hex; throws on odd length or non-hex characters rather than silently truncating. */
