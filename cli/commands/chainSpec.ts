@@ -2,8 +2,9 @@
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { loadChainSpec, toRawSpec } from "../../genesis/chainSpec.js";
+import { loadChainSpec, runtimeOptionsOf, toRawSpec } from "../../genesis/chainSpec.js";
 import { cryptoReady } from "../../primitives/hashing.js";
+import { buildRuntime } from "../../runtime/index.js";
 import { defaultBasePath } from "./run.js";
 
 export function registerChainSpecCommands(program: Command): void {
@@ -16,6 +17,8 @@ export function registerChainSpecCommands(program: Command): void {
     .action(async (opts: { chain: string; dev?: boolean; raw?: boolean }) => {
       await cryptoReady();
       const spec = loadChainSpec(opts.dev ? "dev" : opts.chain);
+      // The raw genesis holds `:code`, which names the chain's own runtime (with Sudo on dev only).
+      buildRuntime(runtimeOptionsOf(spec));
       process.stdout.write(`${JSON.stringify(opts.raw ? toRawSpec(spec) : spec, null, 2)}\n`);
     });
 
