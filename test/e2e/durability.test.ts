@@ -3,6 +3,7 @@
  * moment of authoring never leaves a database that fails to open or a best block whose state root
  * does not match its state.
  */
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,9 +14,13 @@ import { ChainDb } from "../../node/db/chainDb.js";
 import { defaultSignatureChecker } from "../../primitives/crypto/index.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { nullLogger } from "../../primitives/logger.js";
+import { buildRuntime } from "../../runtime/index.js";
 import { rpcCall, startNode } from "../helpers/node.js";
 
 let base: string;
+
+// The dev chain's genesis (its `:code` names the runtime) as the node builds it: with the dev runtime.
+buildRuntime({ sudo: true });
 
 beforeAll(async () => {
   await cryptoReady();
