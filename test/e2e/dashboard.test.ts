@@ -21,21 +21,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { type Browser, chromium, type Page } from "playwright-core";
-import {
-  devnetRoleNames,
-  planDevnet,
-  type RunningDevnet,
-  startDevnet,
-  withRoleAccounts,
-} from "../../cli/commands/devnet.js";
-import { BUILTIN_SPECS, type ChainSpec } from "../../genesis/chainSpec.js";
+import type { RunningDevnet } from "../../cli/commands/devnet.js";
 import { saveDataset } from "../../worker/data/dataset.js";
 import { syntheticClassification } from "../../worker/data/synthetic.js";
 import { CLI, NODE_BIN, REPO_ROOT, rpcCall, waitFor } from "../helpers/node.js";
+import { startRoleDevnet } from "../helpers/roleDevnet.js";
 import { tinyMlp } from "../unit/worker/helpers.js";
 
 const SLOT_MS = 500;
-const ROLES = devnetRoleNames(1, 1);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless",
@@ -91,39 +84,15 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM))
     throw new Error(`No Chromium at ${CHROMIUM}: apt-get install chromium (as .ci/run does), or set CHROMIUM_PATH`);
   dir = mkdtempSync(join(tmpdir(), "tensorchain-dashboard-"));
-  const base = BUILTIN_SPECS.local();
-  base.id = "local_fast_dashboard";
-  if (!("runtimeGenesis" in base.genesis)) throw new Error("expected a runtime genesis");
-  base.genesis.runtimeGenesis.config.babe = { slotDurationMs: SLOT_MS };
-  const spec: ChainSpec = withRoleAccounts(base, ROLES);
-  const chain = join(dir, "chain-spec.json");
-  writeFileSync(chain, JSON.stringify(spec, null, 2));
-  const rpcBase = 20_000 + Math.floor(Math.random() * 20_000);
-  const plan = await planDevnet({
-    validators: 2,
-    baseDir: join(dir, "nodes"),
-    rpcPort: rpcBase,
-    p2pPort: rpcBase + 100,
-    chain,
+  // Alice's page: she validates and does not train, so the loss curve reaches her over gossip.
+  ({ devnet, httpUrl, rpcUrl } = await startRoleDevnet({
+    dir,
+    specId: "local_fast_dashboard",
+    slotMs: SLOT_MS,
     workers: 1,
     evaluators: 1,
-  });
-  mkdirSync(join(dir, "nodes"), { recursive: true });
-  devnet = startDevnet(plan, { write: (line) => logs.push(line), stopGraceMs: 5_000 });
-  httpUrl = `http://127.0.0.1:${plan[0]!.rpcPort}`;
-  rpcUrl = plan[0]!.rpcUrl;
-  for (const node of plan)
-    await waitFor(
-      async () => {
-        try {
-          return (await rpcCall(`http://127.0.0.1:${node.rpcPort}`, "system_name")).result !== undefined || undefined;
-        } catch {
-          return undefined;
-        }
-      },
-      60_000,
-      `${node.name}'s RPC`,
-    );
+    write: (line) => logs.push(line),
+  }));
   writeFileSync(join(dir, "tiny.onnx"), tinyMlp(8, 16, 3));
   // One set serves as training and test set (as in the job-reveal e2e): a synthetic set's classes depend on
   // its seed, and what is checked here is the page, not generalisation.

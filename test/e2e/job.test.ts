@@ -19,21 +19,14 @@
  */
 import "@polkadot/api-augment";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
 import { encodeAddress } from "@polkadot/util-crypto";
 import * as ort from "onnxruntime-node";
-import {
-  devnetRoleNames,
-  planDevnet,
-  type RunningDevnet,
-  startDevnet,
-  withRoleAccounts,
-} from "../../cli/commands/devnet.js";
-import { BUILTIN_SPECS, type ChainSpec } from "../../genesis/chainSpec.js";
+import { devnetRoleNames, type RunningDevnet } from "../../cli/commands/devnet.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, type HexString } from "../../primitives/hex.js";
 import { TREASURY_ACCOUNT } from "../../runtime/constants.js";
@@ -41,7 +34,8 @@ import { JobManager } from "../../runtime/pallets/jobManager/index.js";
 import { JOB_MANAGER, type Knob, keyOf, Parameters } from "../../runtime/pallets/parameters/index.js";
 import { INITIAL_REPUTATION, WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
-import { CLI, freePort, NODE_BIN, rpcCall, waitFor } from "../helpers/node.js";
+import { CLI, NODE_BIN, rpcCall, waitFor } from "../helpers/node.js";
+import { startRoleDevnet } from "../helpers/roleDevnet.js";
 
 const SLOT_MS = 500;
 const REWARD = "123.456789012345"; // TRAIN; odd planck so the split leaves rounding dust for the treasury
@@ -85,41 +79,14 @@ function cli(args: string[]): string {
 beforeAll(async () => {
   await cryptoReady();
   dir = mkdtempSync(join(tmpdir(), "tensorchain-job-"));
-  const base = BUILTIN_SPECS.local();
-  base.id = "local_fast_jobs";
-  if (!("runtimeGenesis" in base.genesis)) throw new Error("expected a runtime genesis");
-  base.genesis.runtimeGenesis.config.babe = { slotDurationMs: SLOT_MS };
-  const spec: ChainSpec = withRoleAccounts(base, ROLES);
-  const chain = join(dir, "chain-spec.json");
-  writeFileSync(chain, JSON.stringify(spec, null, 2));
-  // Consecutive ports as `devnet` uses them, from a random base.
-  const rpcBase = 20_000 + Math.floor(Math.random() * 20_000);
-  await freePort(); // (ports are checked by the nodes binding them)
-  const plan = await planDevnet({
-    validators: 2,
-    baseDir: join(dir, "nodes"),
-    rpcPort: rpcBase,
-    p2pPort: rpcBase + 100,
-    chain,
+  ({ devnet, httpUrl, rpcUrl } = await startRoleDevnet({
+    dir,
+    specId: "local_fast_jobs",
+    slotMs: SLOT_MS,
     workers: 2,
     evaluators: 2,
-  });
-  mkdirSync(join(dir, "nodes"), { recursive: true });
-  devnet = startDevnet(plan, { write: (line) => logs.push(line), stopGraceMs: 5_000 });
-  httpUrl = `http://127.0.0.1:${plan[0]!.rpcPort}`;
-  rpcUrl = plan[0]!.rpcUrl;
-  for (const node of plan)
-    await waitFor(
-      async () => {
-        try {
-          return (await rpcCall(`http://127.0.0.1:${node.rpcPort}`, "system_name")).result !== undefined || undefined;
-        } catch {
-          return undefined;
-        }
-      },
-      60_000,
-      `${node.name}'s RPC`,
-    );
+    write: (line) => logs.push(line),
+  }));
   api = await ApiPromise.create({ provider: new WsProvider(rpcUrl), noInitWarn: true, throwOnConnect: true });
   execFileSync(NODE_BIN, [
     CLI,
