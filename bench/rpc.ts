@@ -27,9 +27,7 @@
  *                           BENCH_RPC_METHODS=system_health,state_getStorage,chainHead_v1_storage,
  *                           BENCH_RPC_PROFILE=<dir>)
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { loadavg } from "node:os";
 import { join, relative } from "node:path";
 import { WebSocket } from "ws";
@@ -37,6 +35,7 @@ import { keypairFromSuri } from "../primitives/crypto/index.js";
 import { blake2_128, concat, cryptoReady, twox128 } from "../primitives/hashing.js";
 import { type HexString, toHex } from "../primitives/hex.js";
 import { System } from "../runtime/index.js";
+import { freePort, percentile, spawnNode, stopProc } from "./processes.js";
 
 const SECONDS = Number(process.env.BENCH_RPC_SECONDS ?? 10);
 const WARMUP_SECONDS = Number(process.env.BENCH_RPC_WARMUP ?? 2);
@@ -48,55 +47,11 @@ const PROFILE_DIR = process.env.BENCH_RPC_PROFILE;
 const BASELINE: Method = "system_health";
 const GOAL_RPS = 15_000;
 const GOAL_P99_MS = 10;
-const CLI = join(process.cwd(), "bin", "tensorchain.js");
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nowNs = () => process.hrtime.bigint();
 const load1 = () => loadavg()[0].toFixed(2);
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** Spawns the CLI; resolves once a line of its output matches `ready`. */
-async function spawnNode(nodeArgs: string[], args: string[], ready: RegExp): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [...nodeArgs, CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (ready.test(out)) resolve();
-    };
-    proc.stdout?.on("data", onData);
-    proc.stderr?.on("data", onData);
-    proc.once("exit", (code) => reject(new Error(`node exited with ${code}:\n${out}`)));
-  });
-  proc.stdout?.resume();
-  proc.stderr?.resume();
-  return proc;
-}
-
-async function stopProc(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((r) => proc.once("exit", r));
-  proc.kill("SIGTERM");
-  const timer = setTimeout(() => proc.kill("SIGKILL"), 30_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** CPU seconds a process has used so far, user and system, from /proc (Linux); NaN elsewhere. */
 function procCpuSeconds(pid: number | undefined): { user: number; system: number } {
@@ -537,7 +492,7 @@ export async function runRpcBench(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(" ")}`,
   );
-  const node = await spawnNode(nodeArgs, args, /Running JSON-RPC server/);
+  const node = await spawnNode(args, /Running JSON-RPC server/, nodeArgs);
   const conns: Conn[] = [];
   const results: RunResult[] = [];
   try {

@@ -16,9 +16,7 @@
  *   npm run bench -- sync   (env: BENCH_SYNC_BLOCKS=10000, BENCH_SYNC_SLOT_MS=10, BENCH_SYNC_TXS=2 per block,
  *                            BENCH_FINALITY_SECONDS=60, BENCH_SYNC_PARTS=sync,finality)
  */
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isPrimaryHeader } from "../consensus/babe/index.js";
@@ -43,57 +41,16 @@ import { defaultSignatureChecker, type KeyPair, keypairFromSuri } from "../primi
 import { cryptoReady } from "../primitives/hashing.js";
 import { nullLogger } from "../primitives/logger.js";
 import { UNITS } from "../runtime/constants.js";
+import { freePort, percentile, spawnNode, stopProc } from "./processes.js";
 
 const BLOCKS = Number(process.env.BENCH_SYNC_BLOCKS ?? 10_000);
 const SLOT_MS = Number(process.env.BENCH_SYNC_SLOT_MS ?? 10);
 const TXS_PER_BLOCK = Number(process.env.BENCH_SYNC_TXS ?? 2);
 const FINALITY_SECONDS = Number(process.env.BENCH_FINALITY_SECONDS ?? 60);
 const PARTS = (process.env.BENCH_SYNC_PARTS ?? "sync,finality").split(",");
-const CLI = join(process.cwd(), "bin", "tensorchain.js");
 
 const fmt = (n: number, digits = 0) => n.toLocaleString("en-US", { maximumFractionDigits: digits });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.on("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-/** Spawns the CLI; resolves once a line of its output matches `ready`. */
-async function spawnNode(args: string[], ready: RegExp): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  await new Promise<void>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      if (ready.test(out)) resolve();
-    };
-    proc.stdout?.on("data", onData);
-    proc.stderr?.on("data", onData);
-    proc.once("exit", (code) => reject(new Error(`node exited with ${code}:\n${out}`)));
-  });
-  proc.stdout?.resume();
-  proc.stderr?.resume();
-  return proc;
-}
-
-async function stopProc(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return;
-  const exited = new Promise((r) => proc.once("exit", r));
-  proc.kill("SIGTERM");
-  await exited;
-}
 
 function networkOpts(port: number, nodeKey: Uint8Array, bootnodes: string[], validator: boolean) {
   return {
