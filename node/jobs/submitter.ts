@@ -12,9 +12,10 @@ import type { KeyPair } from "../../primitives/crypto/index.js";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { type HexString, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
-import { type CallValue, parseExtrinsic } from "../../runtime/index.js";
+import type { CallValue } from "../../runtime/index.js";
 import type { RuntimeView } from "../chain/runtimeView.js";
 import { signExtrinsic } from "../extrinsicBuilder.js";
+import { nextAccountNonce } from "../txpool/nonce.js";
 
 /** The part of the transaction pool the submitter uses (`TxPool` provides it). */
 export interface SubmitPool {
@@ -46,16 +47,7 @@ export class ExtrinsicSubmitter {
   /** The next nonce at the best block: past the chain's, the pool's and our own last one. */
   nextNonce(best: Pick<RuntimeView, "nonce">): number {
     const who = this.modules.pair.publicKey;
-    let next = best.nonce(who);
-    const inPool = new Set<number>();
-    for (const tx of this.modules.pool.pending()) {
-      try {
-        const s = parseExtrinsic(tx).signed;
-        if (s && Buffer.compare(s.signer, who) === 0) inPool.add(s.nonce);
-      } catch {}
-    }
-    while (inPool.has(next)) next++;
-    return next;
+    return nextAccountNonce(best.nonce(who), who, this.modules.pool.pending());
   }
 
   /**

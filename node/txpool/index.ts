@@ -29,6 +29,7 @@ export type {
   UnknownTransactionReason,
   ValidTransaction,
 } from "./interface.js";
+export { nextAccountNonce } from "./nonce.js";
 export {
   defaultTxPoolOptions,
   MAX_POOL_KBYTES,

@@ -1,7 +1,7 @@
 /** `system_*`: facts about the node and the chain. */
 import { ss58Decode } from "../../../primitives/crypto/index.js";
 import { fromHex, toHex } from "../../../primitives/hex.js";
-import { parseExtrinsic } from "../../../runtime/index.js";
+import { nextAccountNonce } from "../../txpool/index.js";
 import { param, type RpcDef, RpcError, RpcErrorCode } from "../server/index.js";
 import { method, type RpcDeps } from "./context.js";
 
@@ -47,17 +47,7 @@ export function systemMethods(deps: RpcDeps): RpcDef[] {
       params: [param.string("account")],
       handler: ([address]) => {
         const who = accountBytes(address);
-        let next = chain.bestRuntime.nonce(who);
-        // Transactions of this account waiting in the pool use up nonces too.
-        const nonces = new Set<number>();
-        for (const tx of pool.pending()) {
-          try {
-            const s = parseExtrinsic(tx).signed;
-            if (s && Buffer.compare(s.signer, who) === 0) nonces.add(s.nonce);
-          } catch {}
-        }
-        while (nonces.has(next)) next++;
-        return next;
+        return nextAccountNonce(chain.bestRuntime.nonce(who), who, pool.pending());
       },
     }),
   ];
