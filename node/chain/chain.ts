@@ -146,6 +146,10 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Re-adds the unfinalized part of the best chain to the fork-choice tree after a restart. */
   private async rebuildTree(): Promise<void> {
     this.tree = new BlockTree({ hash: this.finalizedRef.hash, number: this.finalizedRef.number });
+    // The finalized block stays in memory once a later one is finalized, like the blocks imported since
+    // the start: the GRANDPA voter's base is this block until it hears of that finalization, and it
+    // walks from it to the new one (else a restarted voter that sync moved past never follows).
+    this.headers.set(this.finalizedRef.hashHex, this.finalizedRef.header);
     const path: HeaderValue[] = [];
     for (let n = this.bestRef.number; n > this.finalizedRef.number; n--) {
       const hash = await this.modules.db.canonicalHash(n);
@@ -201,7 +205,8 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /**
    * A header held in memory, synchronously: unfinalized blocks, the finalized and best blocks, and
-   * recent finalized ones (down to 256 blocks below the finalized head).
+   * recent finalized ones (down to 256 blocks below the previously finalized head, the one the node
+   * started with included).
    */
   headerInMemory(hash: Uint8Array): HeaderValue | undefined {
     const hex = toHex(hash);
@@ -422,6 +427,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   private markFinalized(ref: BlockRef): void {
+    const previous = this.finalizedRef;
     this.finalizedRef = ref;
     // States of blocks at or below the finalized height are no longer needed in memory, except the best.
     for (const hex of this.states.keys()) {
@@ -430,7 +436,9 @@ export class Chain extends EventEmitter<ChainEvents> {
         this.states.delete(hex);
       }
     }
-    for (const [hex, h] of this.headers) if (h.number < ref.number - 256) this.headers.delete(hex);
+    // Headers go 256 blocks below the previously finalized block, not the new one: after a long jump
+    // (a justification from sync), listeners of "finalized" (the GRANDPA voter) still walk from there.
+    for (const [hex, h] of this.headers) if (h.number < previous.number - 256) this.headers.delete(hex);
     this.emit("finalized", ref);
   }
 }
