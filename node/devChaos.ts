@@ -40,7 +40,8 @@ export class DevChaos {
   setClockOffset(ms: number): number {
     const previous = this.offsetMs;
     this.offsetMs = Math.trunc(ms);
-    this.logger.warn("TEST ONLY: clock offset set", { offsetMs: this.offsetMs, previous });
+    if (this.offsetMs !== previous)
+      this.logger.warn("TEST ONLY: clock offset set", { offsetMs: this.offsetMs, previous });
     return previous;
   }
 
@@ -50,7 +51,8 @@ export class DevChaos {
     const unblocked = [...this.blocked].filter((id) => !next.has(id));
     const added = [...next].filter((id) => !this.blocked.has(id));
     this.blocked = next;
-    this.logger.warn("TEST ONLY: blocked peers set", { blocked: [...next], unblocked });
+    if (added.length > 0 || unblocked.length > 0)
+      this.logger.warn("TEST ONLY: blocked peers set", { blocked: [...next], unblocked });
     const net = this.network;
     if (net) {
       await Promise.all([
