@@ -81,6 +81,8 @@ export { buildGenesisStorage, type GenesisConfig, trieBackend };
 export class Chain extends EventEmitter<ChainEvents> {
   private readonly states = new Map<string, Trie>();
   private readonly headers = new Map<string, HeaderValue>();
+  /** The `finalize` call in progress (they run one at a time). */
+  private finalizing: Promise<void> = Promise.resolve();
   /** Recently used runtime views by block hash, oldest use first. */
   private readonly views = new Map<string, RuntimeView>();
   private bestRef: BlockRef;
@@ -400,8 +402,18 @@ export class Chain extends EventEmitter<ChainEvents> {
     for (let stale = ref.number + 1; stale <= this.bestRef.number; stale++) batch.delCanonical(stale);
   }
 
-  /** Finalizes an imported block (and with it all its ancestors). */
-  async finalize(hash: Uint8Array, justification?: Uint8Array): Promise<void> {
+  /**
+   * Finalizes an imported block (and with it all its ancestors). Calls run one at a time in call order
+   * (the GRANDPA driver and sync call it concurrently): each sees the finalized head the previous one
+   * left, in memory and on disk, so a lower block never moves the head back.
+   */
+  finalize(hash: Uint8Array, justification?: Uint8Array): Promise<void> {
+    const run = this.finalizing.then(() => this.finalizeNow(hash, justification));
+    this.finalizing = run.catch(() => {});
+    return run;
+  }
+
+  private async finalizeNow(hash: Uint8Array, justification?: Uint8Array): Promise<void> {
     const ref = await this.requireRef(hash);
     if (ref.number <= this.finalizedRef.number) return;
     if (!this.tree.has(hash)) throw new BlockError({ code: "BLOCK_ERROR_UNKNOWN_BLOCK", hash: ref.hashHex });
