@@ -70,6 +70,7 @@ beforeAll(async () => {
   faults = new Faults(net, checker, {
     slotDurationMs: SLOT_MS,
     resumeBoundMs: RESUME_BOUND_MS,
+    maxResumeRounds: 2,
     slashBoundMs: 90_000,
     random: seededRandom(13),
     log,

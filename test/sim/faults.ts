@@ -82,6 +82,9 @@ export class Faults {
     heals: 0,
   };
 
+  /** Nodes whose validator was planted byzantine: slashed and chilled, it leaves the authority set. */
+  readonly byzantineNodes = new Set<SimNode>();
+
   constructor(
     readonly net: SimNet,
     readonly checker: InvariantChecker,
@@ -236,30 +239,27 @@ export class Faults {
    * by the fourth voter (the checker's equivocation invariant).
    */
   async voterRestart(victim?: SimNode): Promise<void> {
-    const [v, witness, ...paused] = victim
-      ? [
-          victim,
-          ...this.pick(
-            3,
-            this.nodes.filter((n) => n !== victim),
-          ),
-        ]
-      : this.pick(4);
+    const voters = this.nodes.filter((n) => !this.byzantineNodes.has(n));
+    const v = victim ?? this.pick(1, voters)[0]!;
+    const [witness, ...paused] = this.pick(
+      3,
+      this.nodes.filter((n) => n !== v),
+    );
     this.opts.log(
-      `voter restart: ${v!.name} (witness ${witness!.name}; ${paused.map((n) => n.name).join(", ")} paused)`,
+      `voter restart: ${v.name} (witness ${witness!.name}; ${paused.map((n) => n.name).join(", ")} paused)`,
     );
     for (const n of paused) this.pause(n);
     // Finality stalls; wait for the victim's prevote in the round it is stuck in.
     await sleep(1500);
     const before = await until(async () => {
-      const s = await this.ownPrevote(v!);
+      const s = await this.ownPrevote(v);
       return s.prevoted ? s : undefined;
     }, 20_000);
     if (!before) {
-      this.checker.violation("harness", `voter restart: ${v!.name} did not prevote in its round within 20 s`);
+      this.checker.violation("harness", `voter restart: ${v.name} did not prevote in its round within 20 s`);
     } else {
-      const bestBefore = Number((await v!.rpc<{ number: string }>("chain_getHeader")).number);
-      await this.kill(v!);
+      const bestBefore = Number((await v.rpc<{ number: string }>("chain_getHeader")).number);
+      await this.kill(v);
       // The witness keeps authoring: a voter that forgot its vote would now prevote a newer block.
       await until(
         async () =>
@@ -268,18 +268,18 @@ export class Faults {
             : undefined,
         10_000,
       );
-      await this.restart(v!);
+      await this.restart(v);
       const after = await until(async () => {
-        const s = await this.ownPrevote(v!);
+        const s = await this.ownPrevote(v);
         return s.prevoted ? s : undefined;
       }, 20_000);
       if (after && after.setId === before.setId)
         this.opts.log(
-          `voter restart: ${v!.name} prevoted in round ${before.round} before the kill, is in round ${after.round} with its prevote after the restart`,
+          `voter restart: ${v.name} prevoted in round ${before.round} before the kill, is in round ${after.round} with its prevote after the restart`,
         );
       this.counts.voterRestarts++;
     }
-    await this.healAndAwait(`the restart of voter ${v!.name}`);
+    await this.healAndAwait(`the restart of voter ${v.name}`);
   }
 
   /**
@@ -293,6 +293,8 @@ export class Faults {
     const block1 = await live[0]!.rpc<HexString>("chain_getBlockHash", [1]);
     const bootnodes = this.nodes.map((n) => `/ip4/127.0.0.1/tcp/${n.p2pPort}/p2p/${n.peerId}`);
     const rogue = await Rogue.start(validator, genesis, bootnodes);
+    const own = this.nodes.find((n) => n.name === validator);
+    if (own) this.byzantineNodes.add(own);
     try {
       for (const k of rogue.keys) this.checker.allowedOffenders.add(k.toLowerCase());
       const meshed = await until(async () => (rogue.finalityPeers() >= 2 ? true : undefined), 30_000);

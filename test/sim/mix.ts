@@ -17,7 +17,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { DEVNET_VALIDATORS } from "../../genesis/chainSpec.js";
+import { keypairFromSuri } from "../../primitives/crypto/index.js";
 import { cryptoReady } from "../../primitives/hashing.js";
+import { toHex } from "../../primitives/hex.js";
 import { defaultCheckerOptions, InvariantChecker, type Violation } from "./checker.js";
 import { type FaultCounts, Faults, PARTITION_KINDS, until } from "./faults.js";
 import { SimNet, type SimNode } from "./net.js";
@@ -91,6 +94,7 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosReport> {
   const faults = new Faults(net, checker, {
     slotDurationMs: opts.slotDurationMs,
     resumeBoundMs: opts.resumeBoundMs,
+    maxResumeRounds: 2,
     slashBoundMs: 120_000,
     random,
     log: opts.log,
@@ -120,7 +124,7 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosReport> {
         byzantineDone = true;
         opts.log(`window ${windows}: byzantine ${opts.byzantine}`);
         await faults.byzantine(opts.byzantine);
-      } else if (random() < 0.12) {
+      } else if (random() < 0.15) {
         opts.log(`window ${windows}: voter restart`);
         await faults.voterRestart();
       } else {
@@ -233,6 +237,14 @@ async function finalizedNumber(node: SimNode): Promise<number> {
   return Number((await node.rpc<{ number: string }>("chain_getHeader", [head])).number);
 }
 
+/** A devnet validator's name for one of its keys (stash/BABE sr25519, GRANDPA ed25519), else the key. */
+function keyName(key: string): string {
+  for (const name of DEVNET_VALIDATORS)
+    for (const scheme of ["sr25519", "ed25519"] as const)
+      if (toHex(keypairFromSuri(`//${name}`, scheme).publicKey) === key) return `${name} (${key.slice(0, 10)}…)`;
+  return key;
+}
+
 /** The report as the lines `npm run chaos` prints. */
 export function formatReport(r: ChaosReport): string[] {
   const c = r.counts;
@@ -245,7 +257,7 @@ export function formatReport(r: ChaosReport): string[] {
     `  pauses ${c.pauses}`,
     `  skews ${c.skews}`,
     `  voter restarts ${c.voterRestarts}`,
-    `  byzantine ${c.byzantine} (slashed: ${r.slashed.length ? r.slashed.join(", ") : "none"})`,
+    `  byzantine ${c.byzantine} (slashed: ${r.slashed.length ? r.slashed.map(keyName).join(", ") : "none"})`,
     `  finalized blocks ${r.finalizedAtEnd - r.finalizedAtStart} (#${r.finalizedAtStart} -> #${r.finalizedAtEnd}); heights compared on every node: ${r.checkedHeights}`,
     `  finality resumed after ${r.resumes.count} heals: max ${(r.resumes.maxMs / 1000).toFixed(1)} s, mean ${(r.resumes.meanMs / 1000).toFixed(1)} s; rounds to resume (same set, ${r.resumes.measuredRounds} measured): max ${r.resumes.maxRounds ?? "-"}`,
     `  equivocation log lines ${r.equivocationLines}`,
