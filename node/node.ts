@@ -271,6 +271,8 @@ export class TensorchainNode {
         libp2p,
         scores,
       });
+      // Sync is built after finality, which asks it for blocks that votes name (`requestBlock`).
+      let sync: SyncService | undefined;
       const finality = await FinalityService.create(
         { ...defaultFinalityOptions, validator: opts.validator === true },
         {
@@ -284,6 +286,7 @@ export class TensorchainNode {
           reportPeer: (peer, report) => network.host.reportPeer(peer, report),
           now,
           reportEquivocation,
+          requestBlock: (peer, block) => sync?.requestFork(peer, block),
         },
       );
       network.onFinalityGossip = (data, from) => finality.onGossip(data, from);
@@ -291,7 +294,7 @@ export class TensorchainNode {
       network.host.on("peer:status", ({ peer }) => finality.onPeerStatus(peer.peerId));
       network.host.on("peer:disconnected", ({ peerId }) => finality.onPeerDisconnected(peerId));
       importer.setJustificationVerifier((block, j) => finality.verifyJustification(block, j));
-      const sync = new SyncService(defaultSyncOptions, {
+      sync = new SyncService(defaultSyncOptions, {
         chain,
         host: network.host,
         importer,
