@@ -5,7 +5,7 @@
  * what it did as it goes, then the counts, and exits 1 on any violation (2 on bad arguments).
  *
  *   npm run chaos -- --minutes 30 [--seed S] [--slot-ms 500] [--resume-bound-s 30] [--byzantine Dave|none]
- *                    [--dir D] [--keep]
+ *                    [--byzantine-at 0.8] [--dir D] [--keep] [--log FILTER]
  *
  * Built by `npm run chaos` with tsconfig.chaos.json into dist/chaos/ (it runs the node from dist/).
  */
@@ -13,7 +13,7 @@ import { formatReport, runChaos } from "../test/sim/mix.js";
 
 function usage(message: string): never {
   process.stderr.write(
-    `${message}\nusage: npm run chaos -- --minutes N [--seed S] [--slot-ms MS] [--resume-bound-s S] [--byzantine NAME|none] [--dir D] [--keep]\n`,
+    `${message}\nusage: npm run chaos -- --minutes N [--seed S] [--slot-ms MS] [--resume-bound-s S] [--byzantine NAME|none] [--byzantine-at F] [--dir D] [--keep] [--log FILTER]\n`,
   );
   process.exit(2);
 }
@@ -25,8 +25,10 @@ function parseArgs(argv: string[]) {
     slotMs: 500,
     resumeBoundS: 30,
     byzantine: "Dave",
+    byzantineAt: 0.8,
     dir: undefined as string | undefined,
     keep: false,
+    log: "info",
   };
   const number = (flag: string, v: string | undefined, min: number) => {
     const n = Number(v);
@@ -40,8 +42,12 @@ function parseArgs(argv: string[]) {
     else if (a === "--slot-ms") out.slotMs = Math.trunc(number(a, argv[++i], 100));
     else if (a === "--resume-bound-s") out.resumeBoundS = number(a, argv[++i], 1);
     else if (a === "--byzantine") out.byzantine = argv[++i] ?? usage("--byzantine needs a validator name or none");
-    else if (a === "--dir") out.dir = argv[++i] ?? usage("--dir needs a path");
+    else if (a === "--byzantine-at") {
+      out.byzantineAt = number(a, argv[++i], 0);
+      if (out.byzantineAt > 1) usage("--byzantine-at is a fraction of the run, 0 to 1");
+    } else if (a === "--dir") out.dir = argv[++i] ?? usage("--dir needs a path");
     else if (a === "--keep") out.keep = true;
+    else if (a === "--log") out.log = argv[++i] ?? usage("--log needs a filter, e.g. info,grandpa=debug");
     else usage(`unknown argument ${a}`);
   }
   if (!["Alice", "Bob", "Charlie", "Dave", "none"].includes(out.byzantine))
@@ -72,6 +78,8 @@ const report = await runChaos({
   dir: args.dir,
   keep: args.keep,
   byzantine: args.byzantine,
+  byzantineAt: args.byzantineAt,
+  nodeLog: args.log,
   log,
 });
 for (const line of formatReport(report)) process.stdout.write(`${line}\n`);

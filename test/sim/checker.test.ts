@@ -71,7 +71,7 @@ class FakeNode implements CheckedNode {
   }
 }
 
-const options = { pollIntervalMs: 10, batch: 100, unresponsiveMs: 50, offencesEvery: 1 };
+const options = { pollIntervalMs: 10, batch: 100, unresponsiveMs: 50, offencesEvery: 1, stallMs: 2000 };
 
 describe("the chaos invariant checker", () => {
   it("finds nothing wrong with nodes that agree, at different finalized heights", async () => {

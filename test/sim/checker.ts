@@ -11,7 +11,9 @@
  *     offence (`Offences.Reports` at the finalized head) whose offender is not the planted byzantine
  *     validator's key;
  *   - liveness: after a heal, not every node finalized past the highest block final at the heal within
- *     the bound (`awaitResume`); also how many GRANDPA rounds that took is measured;
+ *     the bound (`awaitResume`), or, when finality was stalled, not within two rounds (the stuck one
+ *     and the next); while a connected 2/3 supermajority remains, finality stopped there
+ *     (`awaitProgress`);
  *   - unresponsive: a node that should answer did not for longer than the bound;
  *   - crash / slash and other kinds: reported by the harness (`violation`).
  */
@@ -75,11 +77,19 @@ export interface ResumeMark {
   target: number;
   /** The highest GRANDPA round (of the highest set) among the nodes at the heal. */
   stuck?: { setId: bigint; round: bigint };
+  /**
+   * Whether finality was stalled at the heal (no node finalized anything new for `stallMs`). Only then
+   * do the rounds to resume count: while finality runs, rounds that find nothing new to finalize (no
+   * new block yet) go by too.
+   */
+  stalled: boolean;
   what: string;
 }
 
 export interface ResumeResult {
   ms: number;
+  /** The mark's `stalled`. */
+  stalled: boolean;
   /** Rounds of the same set from the stuck one to the first justification after the heal (1: the stuck round itself). */
   rounds?: number;
   ok: boolean;
@@ -93,6 +103,8 @@ export interface CheckerOptions {
   unresponsiveMs: number;
   /** Check `Offences.Reports` every this many polls. */
   offencesEvery: number;
+  /** No new finalized block for this long counts as a stall (for the rounds to resume after a heal). */
+  stallMs: number;
   /** Log each violation as it is found. */
   log?: (line: string) => void;
 }
@@ -102,6 +114,7 @@ export const defaultCheckerOptions: CheckerOptions = {
   batch: 100,
   unresponsiveMs: 30_000,
   offencesEvery: 5,
+  stallMs: 2000,
 };
 
 const GRANDPA_ENGINE = "0x46524e4b";
@@ -145,6 +158,9 @@ export class InvariantChecker {
   private running: Promise<void> | undefined;
   private stopped = true;
   private readonly prefix = offenceReportsPrefix();
+  /** The highest finalized height seen, and when it last went up. */
+  private highestFinalized = 0;
+  private lastAdvanceAt = Date.now();
 
   constructor(
     private readonly nodes: readonly CheckedNode[],
@@ -233,6 +249,10 @@ export class InvariantChecker {
     if (finalized < track.finalized)
       this.violation("regression", `${node.name}'s finalized height went from ${track.finalized} down to ${finalized}`);
     track.finalized = finalized;
+    if (finalized > this.highestFinalized) {
+      this.highestFinalized = finalized;
+      this.lastAdvanceAt = Date.now();
+    }
     const upTo = Math.min(finalized, track.checked + this.opts.batch);
     for (let n = track.checked + 1; n <= upTo; n++) {
       let hash: HexString;
@@ -333,7 +353,8 @@ export class InvariantChecker {
           } catch {}
         }),
     );
-    return { atMs: Date.now(), target: this.maxFinalized, stuck, what };
+    const stalled = Date.now() - this.lastAdvanceAt >= this.opts.stallMs;
+    return { atMs: Date.now(), target: this.maxFinalized, stuck, stalled, what };
   }
 
   /**
@@ -362,7 +383,7 @@ export class InvariantChecker {
       await new Promise((r) => setTimeout(r, 250));
     }
     const ms = Date.now() - mark.atMs;
-    const result: ResumeResult = { ms, ok };
+    const result: ResumeResult = { ms, ok, stalled: mark.stalled };
     if (!ok) {
       this.violation(
         "liveness",
@@ -370,7 +391,7 @@ export class InvariantChecker {
       );
     } else {
       result.rounds = await this.roundsSince(mark);
-      if (opts.maxRounds !== undefined && result.rounds !== undefined && result.rounds > opts.maxRounds)
+      if (mark.stalled && opts.maxRounds !== undefined && result.rounds !== undefined && result.rounds > opts.maxRounds)
         this.violation(
           "liveness",
           `after ${mark.what}, finality resumed in round ${mark.stuck!.round + BigInt(result.rounds - 1)}, ${result.rounds} rounds from the stuck round ${mark.stuck!.round}`,

@@ -220,7 +220,7 @@ export class Faults {
       maxRounds: this.opts.maxResumeRounds,
     });
     this.opts.log(
-      `healed after ${what}: finality resumed on every node in ${(result.ms / 1000).toFixed(1)} s${result.rounds === undefined ? "" : `, ${result.rounds} round(s)`}${result.ok ? "" : " (TOO LATE)"}`,
+      `healed after ${what}: finality resumed on every node in ${(result.ms / 1000).toFixed(1)} s${result.stalled && result.rounds !== undefined ? `, in round ${result.rounds} from the stall` : ""}${result.ok ? "" : " (TOO LATE)"}`,
     );
     return result;
   }

@@ -6,10 +6,10 @@
  * first: partition, skew; then kill, pause), holds them for a few seconds, heals everything and waits
  * for finality to resume on every node (bounded: a liveness violation otherwise), then leaves the
  * network healthy for a moment. A voter-restart window (see `Faults.voterRestart`) comes up now and
- * then. Once, at 80% of the run, a validator is planted byzantine (a rogue peer double-votes with its
- * key) and must be slashed: it comes late because a slashed validator is chilled and leaves the set at
- * the next era, and the rest of the run has three validators (every fault then stalls finality until
- * healed).
+ * then. Once, at 80% of the run by default, a validator is planted byzantine (a rogue peer double-votes
+ * with its key) and must be slashed: it comes late because a slashed validator is chilled and leaves
+ * the set at the next era, and the rest of the run has three validators (every fault then stalls
+ * finality until healed).
  *
  * Every wait is bounded, the loop ends at the deadline, and a watchdog in scripts/chaos.ts ends a run
  * that overstays by 10 minutes.
@@ -35,8 +35,11 @@ export interface ChaosRunOptions {
   dir?: string;
   /** Keep the folder even when the run is clean. */
   keep: boolean;
-  /** The validator planted byzantine at 80% of the run (none: "none"). */
+  /** The validator planted byzantine (none: "none"), at `byzantineAt` of the run (default 0.8). */
   byzantine: string;
+  byzantineAt?: number;
+  /** The nodes' `--log` filter (default info). */
+  nodeLog?: string;
   log: (line: string) => void;
 }
 
@@ -83,6 +86,7 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosReport> {
   const net = await SimNet.create({
     dir,
     slotDurationMs: opts.slotDurationMs,
+    log: opts.nodeLog,
     onUnexpectedExit: (node, code, signal) => {
       checker?.violation(
         "crash",
@@ -116,7 +120,10 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosReport> {
     finalizedAtStart = started;
     const startAt = Date.now();
     const deadline = startAt + opts.minutes * 60_000;
-    const byzantineAt = opts.byzantine === "none" ? Number.POSITIVE_INFINITY : startAt + 0.8 * opts.minutes * 60_000;
+    const byzantineAt =
+      opts.byzantine === "none"
+        ? Number.POSITIVE_INFINITY
+        : startAt + (opts.byzantineAt ?? 0.8) * opts.minutes * 60_000;
     let byzantineDone = false;
     while (Date.now() < deadline) {
       windows++;
@@ -172,7 +179,10 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosReport> {
     process.off("exit", onExit);
   }
   const resumes = checker.resumes;
-  const rounds = resumes.map((r) => r.rounds).filter((r): r is number => r !== undefined);
+  const rounds = resumes
+    .filter((r) => r.stalled)
+    .map((r) => r.rounds)
+    .filter((r): r is number => r !== undefined);
   const report: ChaosReport = {
     seed: opts.seed,
     minutes: opts.minutes,
@@ -259,7 +269,7 @@ export function formatReport(r: ChaosReport): string[] {
     `  voter restarts ${c.voterRestarts}`,
     `  byzantine ${c.byzantine} (slashed: ${r.slashed.length ? r.slashed.map(keyName).join(", ") : "none"})`,
     `  finalized blocks ${r.finalizedAtEnd - r.finalizedAtStart} (#${r.finalizedAtStart} -> #${r.finalizedAtEnd}); heights compared on every node: ${r.checkedHeights}`,
-    `  finality resumed after ${r.resumes.count} heals: max ${(r.resumes.maxMs / 1000).toFixed(1)} s, mean ${(r.resumes.meanMs / 1000).toFixed(1)} s; rounds to resume (same set, ${r.resumes.measuredRounds} measured): max ${r.resumes.maxRounds ?? "-"}`,
+    `  finality resumed after ${r.resumes.count} heals: max ${(r.resumes.maxMs / 1000).toFixed(1)} s, mean ${(r.resumes.meanMs / 1000).toFixed(1)} s; GRANDPA rounds to resume after a stall (same set, ${r.resumes.measuredRounds} measured; 1 = the stuck round): max ${r.resumes.maxRounds ?? "-"}`,
     `  equivocation log lines ${r.equivocationLines}`,
     `  violations ${r.violations.length}`,
     ...r.violations.map((v) => `    ${new Date(v.atMs).toISOString()} ${v.kind}: ${v.message}`),
