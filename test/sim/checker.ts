@@ -72,6 +72,7 @@ interface NodeTrack {
 }
 
 export interface ResumeMark {
+  /** When the heal was complete: the resume bound counts from here. */
   atMs: number;
   /** The highest finalized height among the nodes at the heal. */
   target: number;
@@ -336,7 +337,7 @@ export class InvariantChecker {
     }
   }
 
-  /** What to compare against after a heal: the highest finalized height and GRANDPA round now. */
+  /** What to compare against after a heal, taken just before it: the highest finalized height and GRANDPA round now. */
   async markHeal(what: string): Promise<ResumeMark> {
     await this.pollOnce();
     let stuck: ResumeMark["stuck"];

@@ -212,10 +212,13 @@ export class Faults {
     this.counts.heals++;
   }
 
-  /** `heal`, then waits for finality to resume on every node (the checker's liveness check). */
+  /** `heal`, then waits for finality to resume on every node past where it was (the checker's liveness check). */
   async healAndAwait(what: string, opts: { keepSkew?: boolean } = {}): Promise<ResumeResult> {
-    await this.heal(opts);
+    // The mark (highest finalized block, stuck round, stalled or not) is taken before the heal, when
+    // the faults still hold; the time to resume counts from the end of the heal (restarts included).
     const mark = await this.checker.markHeal(what);
+    await this.heal(opts);
+    mark.atMs = Date.now();
     const result = await this.checker.awaitResume(mark, this.opts.resumeBoundMs, {
       maxRounds: this.opts.maxResumeRounds,
     });
