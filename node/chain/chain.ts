@@ -6,7 +6,8 @@
  *      entries (if the block becomes best), `best` and `finalized` pointers;
  *   2. after the batch is durable: the in-memory state cache, then the `block`, `best` and
  *      `finalized` events, in that order.
- * A crash before (1) completes leaves the database as it was.
+ * A crash before (1) completes leaves the database as it was. Writes (an import's write phase,
+ * `finalize`) run one at a time; verification and execution of several imports may overlap.
  */
 import { EventEmitter } from "node:events";
 import { type BlockId, BlockTree, heavier, type NewBlock } from "../../consensus/forkChoice.js";
@@ -81,8 +82,8 @@ export { buildGenesisStorage, type GenesisConfig, trieBackend };
 export class Chain extends EventEmitter<ChainEvents> {
   private readonly states = new Map<string, Trie>();
   private readonly headers = new Map<string, HeaderValue>();
-  /** The `finalize` call in progress (they run one at a time). */
-  private finalizing: Promise<void> = Promise.resolve();
+  /** The chain write in progress (`exclusive`). */
+  private writing: Promise<unknown> = Promise.resolve();
   /** Recently used runtime views by block hash, oldest use first. */
   private readonly views = new Map<string, RuntimeView>();
   private bestRef: BlockRef;
@@ -327,7 +328,26 @@ export class Chain extends EventEmitter<ChainEvents> {
         actual: toHex(state.root),
       });
 
-    // --- write: one atomic batch ---
+    // --- write: one atomic batch, one writer at a time (see `exclusive`) ---
+    return this.exclusive(() => this.writeBlock(block, ref, state, origin, opts));
+  }
+
+  /** The write phase of `importBlock`, with the checks that another write may have changed repeated. */
+  private async writeBlock(
+    block: Block,
+    ref: BlockRef,
+    state: Trie,
+    origin: BlockOrigin,
+    opts: { justification?: Uint8Array; finalize?: boolean },
+  ): Promise<ImportedBlock> {
+    if (this.tree.has(ref.hash)) throw new BlockError({ code: "BLOCK_ERROR_ALREADY_KNOWN", hash: ref.hashHex });
+    const parentNode = this.tree.get(block.header.parentHash);
+    if (block.header.number <= this.finalizedRef.number || !parentNode)
+      throw new BlockError({
+        code: "BLOCK_ERROR_BELOW_FINALIZED",
+        number: block.header.number,
+        finalized: this.finalizedRef.number,
+      });
     const entry = this.treeEntry(block.header, ref.hash);
     const weight = parentNode.weight + (entry.primary ? 1n : 0n);
     const becomesBest = heavier({ ...entry, weight }, this.tree.best());
@@ -403,13 +423,24 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   /**
-   * Finalizes an imported block (and with it all its ancestors). Calls run one at a time in call order
-   * (the GRANDPA driver and sync call it concurrently): each sees the finalized head the previous one
-   * left, in memory and on disk, so a lower block never moves the head back.
+   * Finalizes an imported block (and with it all its ancestors). Calls run one at a time with the
+   * other writes (`exclusive`; the GRANDPA driver and sync call it concurrently): each sees the
+   * finalized head the previous one left, in memory and on disk, so a lower block never moves it back.
    */
   finalize(hash: Uint8Array, justification?: Uint8Array): Promise<void> {
-    const run = this.finalizing.then(() => this.finalizeNow(hash, justification));
-    this.finalizing = run.catch(() => {});
+    return this.exclusive(() => this.finalizeNow(hash, justification));
+  }
+
+  /**
+   * Runs the chain's writes (the write phase of `importBlock`, `finalize`) one at a time, in call
+   * order. Each computes its batch (best block, canonical index, head pointers) from the database and
+   * the tree as the previous write left them: overlapping writes from network imports, the node's own
+   * blocks and finalizations would otherwise land in any order and leave the canonical index on an
+   * abandoned fork or the finalized head moved back.
+   */
+  private exclusive<T>(write: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(write);
+    this.writing = run.catch(() => {});
     return run;
   }
 
