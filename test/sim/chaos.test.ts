@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { defaultCheckerOptions, InvariantChecker } from "./checker.js";
-import { Faults, until } from "./faults.js";
+import { Faults, MAX_RESUME_ROUNDS, until } from "./faults.js";
 import { seededRandom } from "./mix.js";
 import { SimNet, type SimNode } from "./net.js";
 
@@ -71,7 +71,7 @@ beforeAll(async () => {
   faults = new Faults(net, checker, {
     slotDurationMs: SLOT_MS,
     resumeBoundMs: RESUME_BOUND_MS,
-    maxResumeRounds: 2,
+    maxResumeRounds: MAX_RESUME_ROUNDS,
     slashBoundMs: 90_000,
     random: seededRandom(13),
     log,

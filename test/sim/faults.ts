@@ -20,6 +20,16 @@ import type { InvariantChecker, ResumeResult } from "./checker.js";
 import type { SimNet, SimNode } from "./net.js";
 import { Rogue } from "./rogue.js";
 
+/**
+ * After a stall, finality must resume within this many GRANDPA rounds counted from the stuck one: the
+ * stuck round and the next (2) when every node has the same best chain at the heal, one more when the
+ * two sides of a partition built forks of equal length, which no node syncs from the other until a
+ * block on one of them is gossiped (the stuck round then completes on the last finalized block, the
+ * next may still split between the forks). Seen once in a 12-minute run: a 2/2 partition with a
+ * validator of each side killed.
+ */
+export const MAX_RESUME_ROUNDS = 3;
+
 export type PartitionKind = "2/2" | "1/3" | "ring";
 export const PARTITION_KINDS: readonly PartitionKind[] = ["2/2", "1/3", "ring"];
 

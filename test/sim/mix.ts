@@ -22,7 +22,7 @@ import { keypairFromSuri } from "../../primitives/crypto/index.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { toHex } from "../../primitives/hex.js";
 import { defaultCheckerOptions, InvariantChecker, type Violation } from "./checker.js";
-import { type FaultCounts, Faults, PARTITION_KINDS, until } from "./faults.js";
+import { type FaultCounts, Faults, MAX_RESUME_ROUNDS, PARTITION_KINDS, until } from "./faults.js";
 import { SimNet, type SimNode } from "./net.js";
 
 export interface ChaosRunOptions {
@@ -98,7 +98,7 @@ export async function runChaos(opts: ChaosRunOptions): Promise<ChaosReport> {
   const faults = new Faults(net, checker, {
     slotDurationMs: opts.slotDurationMs,
     resumeBoundMs: opts.resumeBoundMs,
-    maxResumeRounds: 2,
+    maxResumeRounds: MAX_RESUME_ROUNDS,
     slashBoundMs: 120_000,
     random,
     log: opts.log,
