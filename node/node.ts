@@ -43,6 +43,7 @@ import {
   type ProgressTopics,
 } from "./dashboard/index.js";
 import { ChainDb } from "./db/chainDb.js";
+import { DevChaos, devChaosMethods } from "./devChaos.js";
 import { defaultFinalityOptions, FinalityService } from "./finality/index.js";
 import { Informant } from "./informant.js";
 import {
@@ -101,6 +102,11 @@ export interface NodeOptions {
    * when given, is put there first). They need a content store.
    */
   jobs?: Partial<JobRolesOptions> & { suri?: string; content?: ContentStore };
+  /**
+   * TEST ONLY (`--dev-chaos`, refused on `Live` chains): fault injection for the chaos suite, a clock
+   * offset and blocked peers behind unsafe `devChaos_*` RPC methods (`node/devChaos.ts`).
+   */
+  devChaos?: boolean;
 }
 
 /** The networked services of a node that runs the network. */
@@ -209,6 +215,11 @@ export class TensorchainNode {
       keystore.insert("gran", suri, keypairFromSuri(suri, "ed25519").publicKey);
     }
 
+    if (opts.devChaos && opts.spec.chainType === "Live") throw new Error("--dev-chaos is for test chains only");
+    const chaos = opts.devChaos ? new DevChaos(logger.child({ module: "devChaos" })) : undefined;
+    // The clock of slots and finality: the wall clock, shifted by a test's clock offset with --dev-chaos.
+    const now = chaos?.now ?? (() => Date.now());
+
     // The chain's slot duration, from its chain spec's genesis (the same in every state of the chain).
     const slotDurationMs = (await chain.runtimeAt(chain.finalized.hash)).slotDuration();
     let services: NetworkServices | undefined;
@@ -224,7 +235,7 @@ export class TensorchainNode {
         {
           chain,
           logger: logger.child({ module: "babe" }),
-          now: () => Date.now(),
+          now,
           reportEquivocation,
         },
       );
@@ -234,7 +245,7 @@ export class TensorchainNode {
         logger: logger.child({ module: "import" }),
         onImportTime: metrics && ((seconds) => metrics.observeBlockImport(seconds)),
       });
-      const { libp2p, scores } = await createNetworkLibp2p(opts.network.p2p, chain.genesisHash);
+      const { libp2p, scores } = await createNetworkLibp2p(opts.network.p2p, chain.genesisHash, chaos?.isBlocked);
       const network = await NetworkService.create(opts.network, {
         chain,
         pool,
@@ -244,6 +255,8 @@ export class TensorchainNode {
         libp2p,
         scores,
       });
+      // Sync is built after finality, which asks it for blocks that votes name (`requestBlock`).
+      let sync: SyncService | undefined;
       const finality = await FinalityService.create(
         { ...defaultFinalityOptions, validator: opts.validator === true },
         {
@@ -255,8 +268,9 @@ export class TensorchainNode {
           peers: () => network.peers().map((p) => p.peerId),
           requestCatchUp: (peer, request) => network.host.requestCatchUp(peer, request),
           reportPeer: (peer, report) => network.host.reportPeer(peer, report),
-          now: () => Date.now(),
+          now,
           reportEquivocation,
+          requestBlock: (peer, block) => sync?.requestFork(peer, block),
         },
       );
       network.onFinalityGossip = (data, from) => finality.onGossip(data, from);
@@ -264,7 +278,7 @@ export class TensorchainNode {
       network.host.on("peer:status", ({ peer }) => finality.onPeerStatus(peer.peerId));
       network.host.on("peer:disconnected", ({ peerId }) => finality.onPeerDisconnected(peerId));
       importer.setJustificationVerifier((block, j) => finality.verifyJustification(block, j));
-      const sync = new SyncService(defaultSyncOptions, {
+      sync = new SyncService(defaultSyncOptions, {
         chain,
         host: network.host,
         importer,
@@ -272,6 +286,7 @@ export class TensorchainNode {
         importJustification: (block, j) => finality.importJustification(block, j),
       });
       network.onUnknownParent = (peer, block) => sync.onUnknownParent(peer, block);
+      if (chaos) chaos.network = { hangUp: (id) => network.host.disconnect(id), dial: (id) => network.host.dial(id) };
       services = { libp2p, network, sync, finality };
       metrics?.addSources({
         peers: () => network.peers().length,
@@ -332,7 +347,7 @@ export class TensorchainNode {
           signatures,
           genesisHash: chain.genesisHash,
           logger: logger.child({ module: "babe" }),
-          now: () => Date.now(),
+          now,
           claimSlot: babeClaimSlot(chain, keystore),
           onBlockConstructed: metrics && ((seconds, n) => metrics.observeBlockConstructed(seconds, n)),
         },
@@ -390,6 +405,7 @@ export class TensorchainNode {
         rpc.register(def);
       for (const def of contentMethods({ store: content, uploads })) rpc.register(def);
       for (const def of dashboardMethods({ chain, progress })) rpc.register(def);
+      if (chaos) for (const def of devChaosMethods(chaos)) rpc.register(def);
       const site = opts.dashboard ? DashboardSite.load(logger.child({ module: "dashboard" })) : undefined;
       if (site) rpc.onGet((req, res) => site.handle(req, res));
       rpcPort = await rpc.listen(); // the server logs its own address

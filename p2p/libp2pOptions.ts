@@ -10,7 +10,7 @@
  * unsigned messages (ids are the hash of the data) and a frame limit, inbound and outbound, of the
  * largest topic limit plus the RPC framing around it (`GOSSIP_FRAME_OVERHEAD_BYTES`).
  * The connection gater refuses every connection of a banned peer and, with `reservedOnly`, of any peer
- * that is not reserved.
+ * that is not reserved (and, in fault-injection tests only, of the peers `testDenyPeer` names).
  */
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
@@ -54,6 +54,8 @@ export interface Libp2pOptionsContext {
    * The p2p module judges no record itself; kad-dht refuses PUTs of a namespace without a validator.
    */
   dhtRecords?: { validators?: Validators; selectors?: Selectors };
+  /** TEST ONLY (`--dev-chaos`): peers (ids as strings) the gater also refuses, to make network partitions. */
+  testDenyPeer?: (peerId: string) => boolean;
 }
 
 /**
@@ -114,11 +116,12 @@ export function listenAddrsOf(opts: P2pOptions): string[] {
 
 export function buildConnectionGater(
   opts: Pick<P2pOptions, "reservedOnly">,
-  ctx: Pick<Libp2pOptionsContext, "scores" | "reservedPeerIds">,
+  ctx: Pick<Libp2pOptionsContext, "scores" | "reservedPeerIds" | "testDenyPeer">,
 ): ConnectionGater {
   const deny = (peerId: PeerId): boolean => {
     const id = peerId.toString();
     if (opts.reservedOnly && !(ctx.reservedPeerIds?.has(id) ?? false)) return true;
+    if (ctx.testDenyPeer?.(id)) return true;
     return ctx.scores.isBanned(id);
   };
   return {

@@ -58,6 +58,7 @@ export interface RunFlags {
   workerSuri?: string;
   workerStake?: bigint;
   workerResultRetention?: number;
+  devChaos?: boolean;
 }
 
 export function parsePort(value: string): number {
@@ -176,6 +177,10 @@ export function registerRunCommand(program: Command): void {
       "--worker-result-retention <BLOCKS>",
       "Blocks a --worker keeps its trained models pinned after their jobs end (default 7200)",
       parseNonNegativeInt,
+    )
+    .option(
+      "--dev-chaos",
+      "TEST ONLY: fault injection for the chaos suite (unsafe devChaos_* RPC methods: blocked peers, clock offset); refused on live chains",
     );
   for (const name of DEV_KEY_FLAGS)
     program.option(`--${name.toLowerCase()}`, `Shortcut for --name ${name} --validator with //${name}'s dev keys`);
@@ -287,6 +292,7 @@ export async function runNode(flags: RunFlags): Promise<void> {
       validator,
       devKeys: devKey,
       informantIntervalMs: 5000,
+      devChaos: flags.devChaos === true,
       jobs:
         flags.worker || flags.evaluator
           ? {

@@ -6,7 +6,8 @@
  *      entries (if the block becomes best), `best` and `finalized` pointers;
  *   2. after the batch is durable: the in-memory state cache, then the `block`, `best` and
  *      `finalized` events, in that order.
- * A crash before (1) completes leaves the database as it was.
+ * A crash before (1) completes leaves the database as it was. Writes (an import's write phase,
+ * `finalize`) run one at a time; verification and execution of several imports may overlap.
  */
 import { EventEmitter } from "node:events";
 import { type BlockId, BlockTree, heavier, type NewBlock } from "../../consensus/forkChoice.js";
@@ -81,8 +82,8 @@ export { buildGenesisStorage, type GenesisConfig, trieBackend };
 export class Chain extends EventEmitter<ChainEvents> {
   private readonly states = new Map<string, Trie>();
   private readonly headers = new Map<string, HeaderValue>();
-  /** The `finalize` call in progress (they run one at a time). */
-  private finalizing: Promise<void> = Promise.resolve();
+  /** The chain write in progress (`exclusive`). */
+  private writing: Promise<unknown> = Promise.resolve();
   /** Recently used runtime views by block hash, oldest use first. */
   private readonly views = new Map<string, RuntimeView>();
   private bestRef: BlockRef;
@@ -148,6 +149,10 @@ export class Chain extends EventEmitter<ChainEvents> {
   /** Re-adds the unfinalized part of the best chain to the fork-choice tree after a restart. */
   private async rebuildTree(): Promise<void> {
     this.tree = new BlockTree({ hash: this.finalizedRef.hash, number: this.finalizedRef.number });
+    // The finalized block stays in memory once a later one is finalized, like the blocks imported since
+    // the start: the GRANDPA voter's base is this block until it hears of that finalization, and it
+    // walks from it to the new one (else a restarted voter that sync moved past never follows).
+    this.headers.set(this.finalizedRef.hashHex, this.finalizedRef.header);
     const path: HeaderValue[] = [];
     for (let n = this.bestRef.number; n > this.finalizedRef.number; n--) {
       const hash = await this.modules.db.canonicalHash(n);
@@ -203,7 +208,8 @@ export class Chain extends EventEmitter<ChainEvents> {
 
   /**
    * A header held in memory, synchronously: unfinalized blocks, the finalized and best blocks, and
-   * recent finalized ones (down to 256 blocks below the finalized head).
+   * recent finalized ones (down to 256 blocks below the previously finalized head, the one the node
+   * started with included).
    */
   headerInMemory(hash: Uint8Array): HeaderValue | undefined {
     const hex = toHex(hash);
@@ -322,7 +328,26 @@ export class Chain extends EventEmitter<ChainEvents> {
         actual: toHex(state.root),
       });
 
-    // --- write: one atomic batch ---
+    // --- write: one atomic batch, one writer at a time (see `exclusive`) ---
+    return this.exclusive(() => this.writeBlock(block, ref, state, origin, opts));
+  }
+
+  /** The write phase of `importBlock`, with the checks that another write may have changed repeated. */
+  private async writeBlock(
+    block: Block,
+    ref: BlockRef,
+    state: Trie,
+    origin: BlockOrigin,
+    opts: { justification?: Uint8Array; finalize?: boolean },
+  ): Promise<ImportedBlock> {
+    if (this.tree.has(ref.hash)) throw new BlockError({ code: "BLOCK_ERROR_ALREADY_KNOWN", hash: ref.hashHex });
+    const parentNode = this.tree.get(block.header.parentHash);
+    if (block.header.number <= this.finalizedRef.number || !parentNode)
+      throw new BlockError({
+        code: "BLOCK_ERROR_BELOW_FINALIZED",
+        number: block.header.number,
+        finalized: this.finalizedRef.number,
+      });
     const entry = this.treeEntry(block.header, ref.hash);
     const weight = parentNode.weight + (entry.primary ? 1n : 0n);
     const becomesBest = heavier({ ...entry, weight }, this.tree.best());
@@ -398,13 +423,24 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   /**
-   * Finalizes an imported block (and with it all its ancestors). Calls run one at a time in call order
-   * (the GRANDPA driver and sync call it concurrently): each sees the finalized head the previous one
-   * left, in memory and on disk, so a lower block never moves the head back.
+   * Finalizes an imported block (and with it all its ancestors). Calls run one at a time with the
+   * other writes (`exclusive`; the GRANDPA driver and sync call it concurrently): each sees the
+   * finalized head the previous one left, in memory and on disk, so a lower block never moves it back.
    */
   finalize(hash: Uint8Array, justification?: Uint8Array): Promise<void> {
-    const run = this.finalizing.then(() => this.finalizeNow(hash, justification));
-    this.finalizing = run.catch(() => {});
+    return this.exclusive(() => this.finalizeNow(hash, justification));
+  }
+
+  /**
+   * Runs the chain's writes (the write phase of `importBlock`, `finalize`) one at a time, in call
+   * order. Each computes its batch (best block, canonical index, head pointers) from the database and
+   * the tree as the previous write left them: overlapping writes from network imports, the node's own
+   * blocks and finalizations would otherwise land in any order and leave the canonical index on an
+   * abandoned fork or the finalized head moved back.
+   */
+  private exclusive<T>(write: () => Promise<T>): Promise<T> {
+    const run = this.writing.then(write);
+    this.writing = run.catch(() => {});
     return run;
   }
 
@@ -434,6 +470,7 @@ export class Chain extends EventEmitter<ChainEvents> {
   }
 
   private markFinalized(ref: BlockRef): void {
+    const previous = this.finalizedRef;
     this.finalizedRef = ref;
     // States of blocks at or below the finalized height are no longer needed in memory, except the best.
     for (const hex of this.states.keys()) {
@@ -442,7 +479,9 @@ export class Chain extends EventEmitter<ChainEvents> {
         this.states.delete(hex);
       }
     }
-    for (const [hex, h] of this.headers) if (h.number < ref.number - 256) this.headers.delete(hex);
+    // Headers go 256 blocks below the previously finalized block, not the new one: after a long jump
+    // (a justification from sync), listeners of "finalized" (the GRANDPA voter) still walk from there.
+    for (const [hex, h] of this.headers) if (h.number < previous.number - 256) this.headers.delete(hex);
     this.emit("finalized", ref);
   }
 }

@@ -16,6 +16,9 @@
  *   offence reporter); set changes are logged.
  * - Disabled validators (slashed by an offence) keep their vote until the set changes, as in
  *   Substrate: only block authoring stops for them (see the session pallet).
+ * - Blocks a vote or commit names that the chain lacks (a fork block authored during a partition) are
+ *   requested from the sender through sync (`requestBlock`), as Substrate's `set_sync_fork_request`:
+ *   until imported such a vote supports nothing, and a small set may never reach its threshold.
  * - Catch-up: gossip never repeats a vote, so a voter that restarts (or stalls) asks peers for their
  *   recent votes over request-response — once per new peer, and whenever the voter reports `stalled` —
  *   and answers such requests from its own rounds. A peer whose answer holds an invalid vote is reported.
@@ -78,6 +81,11 @@ export interface FinalityModules {
   now(): number;
   /** Receives the evidence of each vote equivocation (the node's offence reporter). */
   reportEquivocation?(evidence: EquivocationEvidenceValue): void;
+  /**
+   * Asks sync for a block that a vote or commit from `peer` names and the chain lacks (with its missing
+   * ancestors): a vote for a fork block authored during a partition counts only once it is imported.
+   */
+  requestBlock?(peer: string, block: BlockId): void;
 }
 
 /** Peers asked at once when the voter stalls. */
@@ -201,11 +209,13 @@ export class FinalityService {
     try {
       if (message.kind === "vote") {
         await this.step(this.voter.onVote(message.vote, this.modules.now()), true);
+        this.requestUnknown(from, [message.vote.target]);
         return "accept";
       }
       const { target } = message.commit;
       const outputs = this.voter.onCommit(message.commit, this.modules.now());
       await this.step(outputs, true);
+      this.requestUnknown(from, [target, ...message.commit.precommits.map((p) => p.target)]);
       const finalized = (await outputs).some((o) => o.type === "finalized" && bytesEqual(o.block.hash, target.hash));
       return finalized ? "accept" : "ignore";
     } catch (err) {
@@ -261,6 +271,10 @@ export class FinalityService {
           if (answer.setId !== setId) return;
           try {
             await this.step(this.voter.onCatchUp(answer.votes, this.modules.now()), true);
+            this.requestUnknown(
+              peer,
+              answer.votes.map((v) => v.target),
+            );
           } catch (err) {
             const reason = err instanceof GrandpaError ? err.type.code : errMessage(err);
             this.modules.reportPeer(peer, { kind: "invalidMessage", reason: `catch-up: ${reason}` });
@@ -269,6 +283,19 @@ export class FinalityService {
       );
     } finally {
       this.catchingUp = false;
+    }
+  }
+
+  /** Asks for the targets above the finalized block that the chain lacks (each once per call). */
+  private requestUnknown(peer: string, targets: BlockId[]): void {
+    const { chain, requestBlock } = this.modules;
+    if (!requestBlock) return;
+    const asked = new Set<string>();
+    for (const t of targets) {
+      const key = toHex(t.hash);
+      if (t.number <= chain.finalized.number || asked.has(key) || chain.headerInMemory(t.hash)) continue;
+      asked.add(key);
+      requestBlock(peer, t);
     }
   }
 

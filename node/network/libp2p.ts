@@ -24,7 +24,12 @@ export interface NetworkLibp2p {
   scores: PeerScoreStore;
 }
 
-export async function createNetworkLibp2p(opts: P2pOptions, genesisHash: Uint8Array): Promise<NetworkLibp2p> {
+export async function createNetworkLibp2p(
+  opts: P2pOptions,
+  genesisHash: Uint8Array,
+  /** TEST ONLY (`--dev-chaos`): peers the connection gater also refuses. */
+  testDenyPeer?: (peerId: string) => boolean,
+): Promise<NetworkLibp2p> {
   const scores = PeerScoreStore.fromP2pOptions(opts);
   const reservedPeerIds = new Set(opts.reservedNodes.map((addr) => parsePeerMultiaddr(addr).peerId.toString()));
   const privateKey = await privateKeyFromNodeKey(opts.nodeKey ?? generateNodeKey());
@@ -35,6 +40,7 @@ export async function createNetworkLibp2p(opts: P2pOptions, genesisHash: Uint8Ar
       scores,
       reservedPeerIds,
       dhtRecords: capabilityRecordDhtOptions,
+      testDenyPeer,
     }),
   );
   return { libp2p, scores };

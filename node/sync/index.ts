@@ -10,6 +10,9 @@
  *   (`invalidBlock`, reason `BLOCK_ERROR_UNKNOWN_PARENT`).
  * - A peer whose finalized block we have but not yet as final: its justification is requested and
  *   imported (a restarted node catches up with finality this way).
+ * - A block a finality message names (a vote or commit target) that we lack: it and its missing
+ *   ancestors are requested from the peer that sent the message (Substrate's `set_sync_fork_request`),
+ *   so that votes for a fork block authored during a partition count here once it heals.
  * Invalid blocks and justifications are reported against the peer that served them.
  */
 import type { BlockData, P2pHost, PeerInfo } from "../../p2p/index.js";
@@ -117,19 +120,60 @@ export class SyncService {
       .finally(() => this.fetchingParents.delete(key));
   }
 
-  private async fetchAncestors(peerId: string, block: Block): Promise<void> {
+  /**
+   * A block that a finality message names and we lack (see the module comment): fetch it and its
+   * missing ancestors from `peerId`. A peer that relayed the message need not have the block: a failed
+   * request costs it nothing.
+   */
+  requestFork(peerId: string, target: { hash: Uint8Array; number: number }): void {
+    const { chain } = this.modules;
+    const key = toHex(target.hash);
+    if (!this.running || this.fetchingParents.has(key) || target.number <= chain.finalized.number) return;
+    if (target.number > chain.best.number + this.opts.batch) {
+      this.scheduleSync();
+      return;
+    }
+    this.fetchingParents.add(key);
+    void this.fetchChain(peerId, target.hash)
+      .catch((err: unknown) => this.modules.logger.debug("Fork request failed", { peerId, error: errMessage(err) }))
+      .finally(() => this.fetchingParents.delete(key));
+  }
+
+  /**
+   * Fetches the block `top` and the ancestors we lack (descending from it) from `peerId` and imports
+   * them, oldest first: "none" when the peer did not serve `top`, "failed" when a block failed to decode
+   * or import (already reported), "imported" otherwise.
+   */
+  private async fetchChain(peerId: string, top: Uint8Array): Promise<"none" | "failed" | "imported"> {
     const { host, importer } = this.modules;
     const data = await host.requestBlocks(peerId, {
-      from: block.header.parentHash,
+      from: top,
       direction: "descending",
       max: this.opts.batch,
       fields: { header: true, body: true, justification: true },
     });
-    if (data.length === 0 || !bytesEqual(data[0]!.hash, block.header.parentHash)) {
+    if (data.length === 0 || !bytesEqual(data[0]!.hash, top)) return "none";
+    const blocks: { block: Block; justification?: Uint8Array }[] = [];
+    let expected = top;
+    for (const d of data) {
+      const decoded = this.decode(peerId, d);
+      if (!decoded || !bytesEqual(d.hash, expected)) return "failed";
+      blocks.push(decoded);
+      if (await importer.has(decoded.block.header.parentHash)) break;
+      expected = decoded.block.header.parentHash;
+    }
+    blocks.reverse();
+    for (const b of blocks) if (!(await this.importOne(peerId, b.block, b.justification))) return "failed";
+    return "imported";
+  }
+
+  private async fetchAncestors(peerId: string, block: Block): Promise<void> {
+    const fetched = await this.fetchChain(peerId, block.header.parentHash);
+    if (fetched === "none") {
       // A peer that gossips a block must be able to serve its parent (Substrate's sync costs this as
       // "No requested block data", as much as a bad block).
       const reason = "BLOCK_ERROR_UNKNOWN_PARENT";
-      host.reportPeer(peerId, { kind: "invalidBlock", reason });
+      this.modules.host.reportPeer(peerId, { kind: "invalidBlock", reason });
       this.modules.logger.debug("Peer could not serve the parent of its block", {
         peerId,
         reason,
@@ -137,17 +181,7 @@ export class SyncService {
       });
       return;
     }
-    const blocks: { block: Block; justification?: Uint8Array }[] = [];
-    let expected = block.header.parentHash;
-    for (const d of data) {
-      const decoded = this.decode(peerId, d);
-      if (!decoded || !bytesEqual(d.hash, expected)) return;
-      blocks.push(decoded);
-      if (await importer.has(decoded.block.header.parentHash)) break;
-      expected = decoded.block.header.parentHash;
-    }
-    blocks.reverse();
-    for (const b of [...blocks, { block }]) if (!(await this.importOne(peerId, b.block, b.justification))) return;
+    if (fetched === "imported") await this.importOne(peerId, block, undefined);
   }
 
   private onPeerStatus(peer: PeerInfo): void {

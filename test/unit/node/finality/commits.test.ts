@@ -14,6 +14,7 @@ import {
   type CommitMessage,
   defaultVoterOptions,
   encodeGossipCommit,
+  encodeGossipVote,
   signVote,
   verifyJustification,
 } from "../../../../consensus/grandpa/index.js";
@@ -58,6 +59,7 @@ async function setup() {
     }),
   );
   const published: Uint8Array[] = [];
+  const requested: { peer: string; number: number; hash: string }[] = [];
   const finality = await FinalityService.create(
     { voter: defaultVoterOptions, validator: false },
     {
@@ -72,9 +74,10 @@ async function setup() {
       requestCatchUp: async () => undefined,
       reportPeer: () => {},
       now: () => Date.now(),
+      requestBlock: (peer, block) => requested.push({ peer, number: block.number, hash: toHex(block.hash) }),
     },
   );
-  return { chain, finality, published };
+  return { chain, finality, published, requested };
 }
 
 /** Imports `n` empty blocks on the best block; returns them. */
@@ -150,5 +153,26 @@ describe("GRANDPA commits at the finality driver", () => {
     // A commit of another set is not checked here: ignored.
     const otherSet = { ...commitFor(target!, ["Alice", "Bob", "Charlie"]), setId: 5n };
     expect(await finality.onGossip(encodeGossipCommit(otherSet), "peer-4")).toBe("ignore");
+  });
+
+  it("asks sync for the blocks that valid votes and commits name and the chain lacks", async () => {
+    const { chain, finality, requested } = await setup();
+    const [known] = await grow(chain, 1);
+    const fork = { hash: new Uint8Array(32).fill(0xab), number: 3 };
+    const vote = (target: { hash: Uint8Array; number: number }, who = "Alice") =>
+      encodeGossipVote(signVote(gran(who), "Prevote", target, 0n, 0n));
+    expect(await finality.onGossip(vote(fork), "peer-1")).toBe("accept");
+    expect(await finality.onGossip(vote({ hash: known!.hash, number: 1 }, "Bob"), "peer-1")).toBe("accept");
+    expect(requested).toEqual([{ peer: "peer-1", number: 3, hash: toHex(fork.hash) }]);
+    // A vote by someone outside the set is rejected before anything is fetched.
+    expect(await finality.onGossip(vote(fork, "Eve"), "peer-2")).toMatchObject({ verdict: "reject" });
+    // A commit for a block we lack: kept until imported, and asked for.
+    const commit = commitFor({ ...fork, hashHex: toHex(fork.hash) } as unknown as BlockRef, [
+      "Alice",
+      "Bob",
+      "Charlie",
+    ]);
+    expect(await finality.onGossip(encodeGossipCommit(commit), "peer-3")).toBe("ignore");
+    expect(requested.slice(1)).toEqual([{ peer: "peer-3", number: 3, hash: toHex(fork.hash) }]);
   });
 });
