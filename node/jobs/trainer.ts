@@ -9,7 +9,7 @@
  *                 with the job's hyper-parameters, seed and this worker's key; progress goes to the
  *                 job's gossip topic; the trained model goes into the content store; `submit_result`
  *                 with the model's CID, `model_hash = blake2_256(model bytes)`, the work root over the
- *                 per-step state hashes (`worker/proof/workRoot.ts`) and claimed metrics (accuracy and
+ *                 per-step state hashes (`primitives/workRoot.ts`) and claimed metrics (accuracy and
  *                 loss on the training set; the test set is hidden from trainers).
  *   final      -> logs the outcome and forgets the job.
  * A training failure (bad data, non-finite loss, a crash of the thread) aborts the job with a logged
@@ -17,11 +17,11 @@
  */
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
+import { workRoot } from "../../primitives/workRoot.js";
 import { isFinal, type JobValue } from "../../runtime/pallets/jobManager/index.js";
 import type { Dataset } from "../../worker/data/dataset.js";
 import { datasetSize } from "../../worker/data/dataset.js";
 import type { EvalOptions, EvalResult } from "../../worker/eval/evaluate.js";
-import { workRoot } from "../../worker/proof/workRoot.js";
 import { checkDatasetFits } from "../../worker/train/fit.js";
 import type { TrainInWorkerOptions } from "../../worker/train/trainInWorker.js";
 import type { WorkerRequest, WorkerResult } from "../../worker/train/wire.js";
@@ -280,7 +280,7 @@ export class TrainerRole {
       );
       const last = result.steps.at(-1);
       if (!last) throw new Error("training returned no steps");
-      const root = workRoot(result.steps);
+      const root = workRoot(result.steps.map((s) => ({ index: s.step, stateHash: s.stateHash })));
       const metrics = await this.modules.evaluate(result.model, dataset, { profile: "cpu-exact" });
       const cid = await this.ctx.artifacts.addResult(id, result.model);
       const loss = Number.isFinite(last.loss) && last.loss >= 0 ? BigInt(Math.round(last.loss * 1e9)) : 0n;

@@ -25,7 +25,7 @@ import { DatasetError } from "../../../../worker/data/errors.js";
 import { encodeSafetensors } from "../../../../worker/data/safetensors.js";
 import { syntheticClassification } from "../../../../worker/data/synthetic.js";
 import { evaluateModel } from "../../../../worker/eval/evaluate.js";
-import { workRoot } from "../../../../worker/proof/workRoot.js";
+import { workRoot } from "../../../../primitives/workRoot.js";
 import { buildTemplateModel } from "../../../../worker/templates/models.js";
 import type { WorkerRequest } from "../../../../worker/train/wire.js";
 import { CPU_BOX, checkInvariants, jobRuntime, pk, postJob, spec } from "../../../helpers/jobs.js";
@@ -229,7 +229,7 @@ describe("worker and evaluator roles", () => {
       expect(a.result).toMatchObject({
         model_cid: net.content.toBytes(await net.content.add(MODEL)),
         model_hash: blake2_256(MODEL),
-        work_root: workRoot(STEP_HASHES),
+        work_root: workRoot(STEP_HASHES.map((s) => ({ index: s.step, stateHash: s.stateHash }))),
         metrics: { accuracy_ppm: trainAccuracy, loss_e9: 666_666_667n },
       });
     }

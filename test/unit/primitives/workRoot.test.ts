@@ -1,13 +1,21 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
-import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
-import { type StepHash, verifyWorkProof, workLeaf, workProof, workRoot } from "../../../../worker/proof/workRoot.js";
+import { blake2_256, cryptoReady } from "../../../primitives/hashing.js";
+import {
+  type LeafHash,
+  leafCount,
+  leafStep,
+  verifyWorkProof,
+  workLeaf,
+  workProof,
+  workRoot,
+} from "../../../primitives/workRoot.js";
 
 beforeAll(async () => {
   await cryptoReady();
 });
 
-const steps = (n: number): StepHash[] =>
-  Array.from({ length: n }, (_, i) => ({ step: i + 1, stateHash: blake2_256(new Uint8Array([i, 42])) }));
+const steps = (n: number): LeafHash[] =>
+  Array.from({ length: n }, (_, i) => ({ index: i + 1, stateHash: blake2_256(new Uint8Array([i, 42])) }));
 const node = (a: Uint8Array, b: Uint8Array) => blake2_256(new Uint8Array([0x01, ...a, ...b]));
 
 describe("work root", () => {
@@ -35,19 +43,35 @@ describe("work root", () => {
 
   it("rejects steps out of order", () => {
     const s = steps(3);
-    expect(() => workRoot([s[1], s[0], s[2]])).toThrow("steps must be 1..N in order");
+    expect(() => workRoot([s[1], s[0], s[2]])).toThrow("leaves must be 1..L in order");
   });
 
   it("proves every step of trees of 1 to 9 steps, and nothing else", () => {
     for (let n = 1; n <= 9; n++) {
       const s = steps(n);
       const root = workRoot(s);
-      for (const { step, stateHash } of s) {
+      for (const { index: step, stateHash } of s) {
         const path = workProof(s, step);
         expect(verifyWorkProof(root, step, stateHash, path)).toBe(true);
         expect(verifyWorkProof(root, step, blake2_256(stateHash), path)).toBe(false);
         if (n > 1) expect(verifyWorkProof(root, (step % n) + 1, stateHash, path)).toBe(false);
       }
     }
+  });
+});
+
+describe("leaves of a job", () => {
+  it("a job of N steps with interval k has ⌈N/k⌉ leaves, the last one after step N", () => {
+    expect([leafCount(64, 16), leafCount(65, 16), leafCount(1, 16), leafCount(100, 1)]).toEqual([4, 5, 1, 100]);
+    expect([leafStep(1, 16, 65), leafStep(4, 16, 65), leafStep(5, 16, 65)]).toEqual([16, 64, 65]);
+  });
+
+  it("a proof deeper than any tree, or a hash of the wrong size, proves nothing", () => {
+    const s = steps(4);
+    const root = workRoot(s);
+    const path = workProof(s, 2);
+    const deep = [...path, ...Array.from({ length: 40 }, () => ({ sibling: new Uint8Array(32), right: true }))];
+    expect(verifyWorkProof(root, 2, s[1].stateHash, deep)).toBe(false);
+    expect(verifyWorkProof(root, 2, s[1].stateHash.slice(0, 31), path)).toBe(false);
   });
 });
