@@ -109,3 +109,11 @@ export function leafCount(steps: number, interval: number): number {
 export function leafStep(index: number, interval: number, steps: number): number {
   return Math.min(index * interval, steps);
 }
+
+/** Segments a job has when its client leaves `checkpoint_interval` at 0. */
+export const DEFAULT_SEGMENTS = 64;
+
+/** The interval the chain fixes for a job of N steps posted with `checkpoint_interval` 0: ⌈N/64⌉. */
+export function defaultCheckpointInterval(steps: number): number {
+  return Math.max(1, Math.ceil(steps / DEFAULT_SEGMENTS));
+}
