@@ -1,7 +1,7 @@
 /**
  * The capabilities a worker registers: CPU cores and memory from `node:os`, GPUs only when onnxruntime's
  * CUDA provider is usable (`cudaAvailable`, the same test training uses to pick a provider), the
- * execution profiles that follow, and the onnxruntime version. They are registered on chain and
+ * execution profiles that follow, the onnxruntime version and the CPU kernel class. They are registered on chain and
  * published in the DHT as a signed record whose hash is the registered `record_hash`
  * (`capabilityRecord.ts`).
  */
@@ -16,6 +16,12 @@ export interface DetectOptions {
   cpuCores?: number;
   memoryMiB?: number;
   cuda?: boolean;
+  kernelClass?: string;
+}
+
+/** The CPU kernel class (`TENSORCHAIN_KERNEL_CLASS` overrides it, for tests). */
+function detectKernelClass(): string {
+  return process.env.TENSORCHAIN_KERNEL_CLASS ?? process.arch;
 }
 
 /** Memory of a GPU, when `nvidia-smi` is not consulted: a conservative default. */
@@ -31,6 +37,7 @@ export function detectCapabilities(o: DetectOptions = {}): CapabilitiesValue {
     memory_mib: o.memoryMiB ?? Math.floor(totalmem() / (1024 * 1024)),
     profiles: gpus > 0 ? [{ tag: "CpuExact" }, { tag: "GpuTolerance" }] : [{ tag: "CpuExact" }],
     onnxruntime_version: new TextEncoder().encode(installedOrtVersion()),
+    kernel_class: new TextEncoder().encode(o.kernelClass ?? detectKernelClass()),
   };
 }
 

@@ -59,6 +59,8 @@ export const JOB_STATUSES = Object.keys({
   Cancelled: 0,
   Expired: 0,
   TestSetWithheld: 0,
+  RevealingResults: 0,
+  Auditing: 0,
 } satisfies Record<JobStatusValue["tag"], 0>) as JobStatusValue["tag"][];
 
 /** Substrate's RPC time buckets, in microseconds. */

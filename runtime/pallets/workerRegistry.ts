@@ -93,12 +93,19 @@ export const Capabilities = T.struct(
     memory_mib: T.u32,
     profiles: T.vec(ExecutionProfile),
     onnxruntime_version: T.bytes,
+    kernel_class: T.bytes,
   },
   {
     path: [P, "Capabilities"],
     fieldInfo: {
       gpu_memory_mib: { docs: ["Memory of each GPU, in MiB."] },
       onnxruntime_version: { docs: ["The onnxruntime version string, e.g. `1.22.0`."] },
+      kernel_class: {
+        docs: [
+          "The CPU kernel class onnxruntime dispatches to (e.g. `x86_64-avx2`): `cpu-exact` results are",
+          "bit-identical only within one class, so audits draw verifiers of the trainer's class.",
+        ],
+      },
     },
   },
 );
@@ -131,6 +138,9 @@ export const SlashReason = T.enumeration(
     MissedSubmission: { index: 0, docs: ["A trainer submitted no result by the deadline."] },
     BelowMinimumAccuracy: { index: 1, docs: ["A trainer's model scored below the job's minimum accuracy."] },
     MissedAttestation: { index: 2, docs: ["A drawn evaluator did not commit and reveal its attestation."] },
+    FailedAudit: { index: 3, docs: ["A trainer's segment did not re-execute to its leaf, or it did not serve it."] },
+    MissedVerdict: { index: 4, docs: ["A drawn verifier did not commit and reveal its end hash."] },
+    WrongVerdict: { index: 5, docs: ["A verifier revealed an end hash the escalation or the verdict proved wrong."] },
   },
   { path: [P, "SlashReason"] },
 );
@@ -265,6 +275,9 @@ export function validCapabilities(c: CapabilitiesValue): boolean {
     c.onnxruntime_version.length > 0 &&
     c.onnxruntime_version.length <= MAX_VERSION_LENGTH &&
     c.onnxruntime_version.every((b) => b >= 0x20 && b < 0x7f) &&
+    c.kernel_class.length > 0 &&
+    c.kernel_class.length <= MAX_VERSION_LENGTH &&
+    c.kernel_class.every((b) => b > 0x20 && b < 0x7f) &&
     c.cpu_cores > 0 &&
     c.memory_mib > 0 &&
     (c.gpus > 0 || c.gpu_memory_mib === 0) &&
@@ -379,13 +392,24 @@ export function findWorkers(ext: Ext, q: FindWorkersQuery = {}): WorkerSummary[]
   );
 }
 
-/** Active evaluators and their registration stakes, sorted by account id, minus `exclude`. */
-export function evaluatorPool(ext: Ext, exclude: Uint8Array[] = []): { who: Uint8Array; stake: bigint }[] {
+/**
+ * Active evaluators and their registration stakes, sorted by account id, minus `exclude`; only those of
+ * `kernelClass` when it is given.
+ */
+export function evaluatorPool(
+  ext: Ext,
+  exclude: Uint8Array[] = [],
+  kernelClass?: Uint8Array,
+): { who: Uint8Array; stake: bigint }[] {
   const params = registryParams(ext);
   const at = now(ext);
   const excluded = new Set(exclude.map(hexOf));
+  const ofClass = (info: WorkerInfoValue) =>
+    kernelClass === undefined || hexOf(info.capabilities.kernel_class) === hexOf(kernelClass);
   return S.Workers.entries(ext)
-    .filter(([who, info]) => info.roles.evaluator && isActive(info, at, params) && !excluded.has(hexOf(who)))
+    .filter(
+      ([who, info]) => info.roles.evaluator && isActive(info, at, params) && !excluded.has(hexOf(who)) && ofClass(info),
+    )
     .map(([who, info]) => ({ who, stake: info.stake }))
     .sort((a, b) => compareBytes(a.who, b.who));
 }

@@ -61,6 +61,7 @@ export const GPU_BOX: CapabilitiesValue = {
   memory_mib: 32_768,
   profiles: [{ tag: "CpuExact" }, { tag: "GpuTolerance" }],
   onnxruntime_version: new TextEncoder().encode("1.22.0"),
+  kernel_class: new TextEncoder().encode("x86_64-avx2"),
 };
 export const CPU_BOX: CapabilitiesValue = {
   gpus: 0,
@@ -69,6 +70,7 @@ export const CPU_BOX: CapabilitiesValue = {
   memory_mib: 8_192,
   profiles: [{ tag: "CpuExact" }],
   onnxruntime_version: new TextEncoder().encode("1.22.0"),
+  kernel_class: new TextEncoder().encode("x86_64-avx2"),
 };
 
 export function register(

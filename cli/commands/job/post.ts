@@ -13,10 +13,11 @@ import { CID } from "multiformats/cid";
 import { uploadContent } from "../../../node/content/rpcClient.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { toHex } from "../../../primitives/hex.js";
+import { defaultCheckpointInterval } from "../../../primitives/workRoot.js";
 import { type JobSpecValue, testSetCommitment } from "../../../runtime/pallets/jobManager/index.js";
 import { PPM } from "../../../runtime/pallets/workerRegistry.js";
 import type { LossKind } from "../../../worker/autodiff/losses.js";
-import { makeDataset } from "../../../worker/data/dataset.js";
+import { datasetSize, makeDataset } from "../../../worker/data/dataset.js";
 import { decodeSafetensors } from "../../../worker/data/safetensors.js";
 import type { OptimizerKind } from "../../../worker/optim/optimizers.js";
 import { checkDatasetFits } from "../../../worker/train/fit.js";
@@ -42,6 +43,7 @@ export interface JobPostFlags {
   evaluators: number;
   minAccuracy: number;
   epochs?: number;
+  checkpointInterval?: number;
   steps?: number;
   batch: number;
   lr: number;
@@ -107,6 +109,11 @@ export function registerJobPost(job: Command): void {
     .option("--epochs <n>", "Epochs (or --steps)", positiveInt)
     .option("--steps <n>", "Training steps (instead of --epochs)", positiveInt)
     .requiredOption("--batch <n>", "Batch size", positiveInt)
+    .option(
+      "--checkpoint-interval <k>",
+      "Steps per audited segment (default: about 64 segments; the chain fixes it for --steps)",
+      positiveInt,
+    )
     .requiredOption("--lr <rate>", "Learning rate", parseLearningRate)
     .addOption(new Option("--optimizer <kind>", "Optimizer").choices(["sgd", "momentum", "adam"]).makeOptionMandatory())
     .addOption(new Option("--loss <kind>", "Loss").choices(["cross_entropy", "mse"]).default("cross_entropy"))
@@ -150,10 +157,14 @@ function datasetOf(bytes: Uint8Array, file: string) {
 /** The spec a `job post` command line describes (CIDs and commitment filled in by the caller). */
 export function specFromFlags(
   f: JobPostFlags,
-  ids: { model: Uint8Array; train: Uint8Array; commitment: Uint8Array; workerStake: bigint },
+  ids: { model: Uint8Array; train: Uint8Array; commitment: Uint8Array; workerStake: bigint; trainSamples?: number },
 ): JobSpecValue {
   if ((f.epochs === undefined) === (f.steps === undefined))
     throw new InvalidArgumentError("give exactly one of --epochs and --steps");
+  // With --steps the chain fixes the default interval; for epochs only the client knows the steps.
+  const epochSteps =
+    f.epochs !== undefined && ids.trainSamples !== undefined ? f.epochs * Math.floor(ids.trainSamples / f.batch) : 0;
+  const checkpoint_interval = f.checkpointInterval ?? (epochSteps > 0 ? defaultCheckpointInterval(epochSteps) : 0);
   return {
     model_cid: ids.model,
     training_set_cid: ids.train,
@@ -182,6 +193,7 @@ export function specFromFlags(
       commit: f.commitBlocks,
       reveal: f.revealBlocks,
     },
+    checkpoint_interval,
   };
 }
 
@@ -204,6 +216,7 @@ function specArg(s: JobSpecValue) {
     min_accuracy_ppm: s.min_accuracy_ppm,
     worker_stake: s.worker_stake,
     deadlines: s.deadlines,
+    checkpoint_interval: s.checkpoint_interval,
   };
 }
 
@@ -217,7 +230,8 @@ async function jobPost(f: JobPostFlags): Promise<void> {
     b.map((x) => new Uint8Array(x)),
   );
   // Local checks first: nothing is uploaded or escrowed for a job no worker could run.
-  checkDatasetFits(model, datasetOf(train, f.train), f.loss, f.batch);
+  const trainSet = datasetOf(train, f.train);
+  checkDatasetFits(model, trainSet, f.loss, f.batch);
   checkDatasetFits(model, datasetOf(test, f.test), f.loss, 1);
   const upload = (label: string, bytes: Uint8Array, announce: boolean) => {
     const onProgress = uploadProgress(label); // a live line on a terminal only
@@ -254,6 +268,7 @@ async function jobPost(f: JobPostFlags): Promise<void> {
       train: CID.parse(trainCid).bytes,
       commitment,
       workerStake: f.workerStake ?? (await minWorkerStake(api)),
+      trainSamples: datasetSize(trainSet),
     });
     const { blockHash, events } = await send(api, api.tx.jobManager.postJob(specArg(spec), f.reward), f.suri);
     const posted = events.find((e) => e.section === "jobManager" && e.method === "JobPosted");

@@ -138,7 +138,7 @@ function jobDetail(view: RuntimeView, id: bigint, job: JobValue) {
         result: r
           ? {
               modelCid: cidString(r.model_cid),
-              submittedAt: r.submitted_at,
+              revealedAt: r.revealed_at,
               claimedAccuracyPpm: r.metrics.accuracy_ppm,
               claimedLoss: Number(r.metrics.loss_e9) / 1e9,
             }

@@ -1,7 +1,9 @@
 /** The job manager's calls and the checks on what they are given. */
+import { blake2_256, concat } from "../../../primitives/hashing.js";
 import { bytesEqual } from "../../../primitives/hex.js";
 import { T } from "../../../primitives/scale/types.js";
-import { H256 } from "../../../primitives/types.js";
+import { AccountId, H256 } from "../../../primitives/types.js";
+import { defaultCheckpointInterval, leafCount, verifyWorkProof } from "../../../primitives/workRoot.js";
 import { addWeight, checkedAdd, ensure, ensureSigned } from "../../frame/dispatch.js";
 import type { Ext } from "../../frame/ext.js";
 import { call } from "../../frame/pallet.js";
@@ -15,13 +17,17 @@ import {
   noteJobEnded,
   noteJobStarted,
   PPM,
+  workerInfo,
 } from "../workerRegistry.js";
+import { advance, openCheck, segmentUnderCheck, verifierPool } from "./audit.js";
 import {
   JobManager,
   MAX_ACTIVE_JOBS,
   MAX_BATCH_SIZE,
   MAX_CID_LENGTH,
   MAX_EVALUATORS_PER_JOB,
+  MAX_KERNEL_CLASS_LENGTH,
+  MAX_SEGMENTS,
   MAX_TRAINING_LENGTH,
   MAX_WORKERS_PER_JOB,
   now,
@@ -30,27 +36,33 @@ import {
   w,
 } from "./pallet.js";
 import {
+  committers,
   drawWeighted,
+  endResultReveal,
   evaluatorSeed,
   finish,
   nextPhase,
   refundClient,
   releaseStake,
-  requestTestSet,
   schedule,
-  settle,
+  settleOrWait,
+  startResultReveal,
   startReveal,
-  submitters,
   unschedule,
 } from "./settlement.js";
 import {
   Accuracies,
   attestationCommitment,
+  type CheckValue,
   ClaimedMetrics,
+  isFinal,
   JobSpec,
   type JobSpecValue,
   type JobValue,
+  resultCommitment,
   testSetCommitment,
+  verdictCommitment,
+  WorkProof,
 } from "./types.js";
 
 const S = JobManager.storage;
@@ -108,6 +120,17 @@ function validateSpec(ext: Ext, spec: JobSpecValue): void {
     err("InvalidRequirements"),
   );
   ensure(spec.worker_stake >= param(ext, JOB_MANAGER.min_worker_stake), err("WorkerStakeTooLow"));
+  // The chain fixes the interval at posting: about 64 segments when the client leaves it at 0 (the
+  // steps of a job in epochs depend on the data set, which only the client knows).
+  if (spec.checkpoint_interval === 0) {
+    ensure(spec.length.tag === "Steps", err("InvalidCheckpointInterval"));
+    spec.checkpoint_interval = defaultCheckpointInterval(spec.length.value);
+  }
+  ensure(
+    spec.checkpoint_interval <= MAX_TRAINING_LENGTH &&
+      (spec.length.tag !== "Steps" || leafCount(spec.length.value, spec.checkpoint_interval) <= MAX_SEGMENTS),
+    err("InvalidCheckpointInterval"),
+  );
 }
 
 // ---- Calls ----
@@ -116,6 +139,14 @@ function getJob(ext: Ext, id: bigint): JobValue {
   const job = S.Jobs.get(ext, id);
   ensure(job !== undefined, () => JobManager.error("JobNotFound"));
   return job;
+}
+
+function getCheck(ext: Ext, jobId: bigint, checkId: number) {
+  const job = getJob(ext, jobId);
+  const check: CheckValue | undefined = S.Checks.get(ext, [jobId, checkId]);
+  ensure(check !== undefined, () => JobManager.error("CheckNotFound"));
+  const result = S.Assignments.get(ext, [jobId, check.worker])!.result!;
+  return { job, check, result };
 }
 
 const isIn = (list: Uint8Array[], who: Uint8Array) => list.some((x) => bytesEqual(x, who));
@@ -157,6 +188,10 @@ JobManager.defineCalls({
         workers: [],
         evaluators: [],
         test_set: undefined,
+        results: [],
+        checks: 0,
+        open_checks: 0,
+        pending_settlement: undefined,
       });
       S.ActiveJobs.put(ext, active + 1);
       JobManager.deposit(ext, { tag: "JobPosted", value: { job_id: id, client, reward, network_fee } });
@@ -212,7 +247,13 @@ JobManager.defineCalls({
       const stake = job.spec.worker_stake;
       reserve(ext, who, stake);
       // No errors allowed after this point.
-      S.Assignments.insert(ext, [job_id, who], { stake, result: undefined, accuracy_ppm: undefined });
+      S.Assignments.insert(ext, [job_id, who], {
+        stake,
+        commitment: undefined,
+        result: undefined,
+        audit: { tag: "Pending" },
+        accuracy_ppm: undefined,
+      });
       job.workers.push(who);
       noteJobStarted(ext, who);
       JobManager.deposit(ext, { tag: "WorkerAssigned", value: { job_id, worker: who, stake } });
@@ -225,36 +266,205 @@ JobManager.defineCalls({
       S.Jobs.insert(ext, job_id, job);
     },
   }),
-  submit_result: call({
+  commit_result: call({
     index: 3,
-    args: { job_id: T.u64, model_cid: T.bytes, model_hash: H256, work_root: H256, metrics: ClaimedMetrics },
+    args: { job_id: T.u64, commitment: H256 },
     docs: [
-      "Submits a trainer's result: the trained model's CID and hash, the Merkle root of its",
-      "per-step weight hashes, and its claimed metrics. Once every trainer has submitted, the",
-      "client is asked for the test set.",
+      "A trainer commits to its result during training:",
+      "`blake2_256(SCALE((job_id, worker, model_hash, work_root, metrics, salt)))`. Nothing about the",
+      "result is public until every trainer has committed, so no trainer can copy another's.",
     ],
-    weight: () => addWeight(w(4n + BigInt(MAX_WORKERS_PER_JOB), 3n), w(2n * SCHEDULE_READS, 2n)),
-    dispatch: (ext, origin, { job_id, model_cid, model_hash, work_root, metrics }) => {
+    weight: () => addWeight(w(3n + BigInt(MAX_WORKERS_PER_JOB), 2n), w(2n * SCHEDULE_READS, 2n)),
+    dispatch: (ext, origin, { job_id, commitment }) => {
       const who = ensureSigned(origin);
       const job = getJob(ext, job_id);
       ensure(job.status.tag === "Training", () => JobManager.error("NotTraining"));
       const a = S.Assignments.get(ext, [job_id, who]);
       ensure(a !== undefined, () => JobManager.error("NotAssigned"));
-      ensure(a.result === undefined, () => JobManager.error("AlreadySubmitted"));
-      ensure(isValidCid(model_cid), () => JobManager.error("InvalidCid"));
-      ensure(metrics.accuracy_ppm <= PPM, () => JobManager.error("InvalidMetrics"));
-      S.Assignments.insert(ext, [job_id, who], {
-        ...a,
-        result: { model_cid, model_hash, work_root, metrics, submitted_at: now(ext) },
-      });
-      JobManager.deposit(ext, {
-        tag: "ResultSubmitted",
-        value: { job_id, worker: who, model_cid, model_hash, work_root },
-      });
-      if (submitters(ext, job_id, job).length === job.workers.length) {
-        requestTestSet(ext, job_id, job);
+      ensure(a.commitment === undefined, () => JobManager.error("AlreadySubmitted"));
+      S.Assignments.insert(ext, [job_id, who], { ...a, commitment });
+      JobManager.deposit(ext, { tag: "ResultCommitted", value: { job_id, worker: who } });
+      if (committers(ext, job_id, job).length === job.workers.length) {
+        startResultReveal(ext, job_id, job);
         S.Jobs.insert(ext, job_id, job);
       }
+    },
+  }),
+  reveal_result: call({
+    index: 7,
+    args: {
+      job_id: T.u64,
+      model_cid: T.bytes,
+      model_hash: H256,
+      work_root: H256,
+      metrics: ClaimedMetrics,
+      steps: T.u32,
+      salt: T.fixedBytes(32),
+    },
+    docs: [
+      "A trainer reveals its committed result: the model's CID and hash, the work root over its",
+      "checkpoint leaves, its claimed metrics and the steps it trained (the spec's, for a job in steps).",
+      "Its registered kernel class is recorded. When every committed trainer has revealed, audits start.",
+    ],
+    weight: () => addWeight(w(6n + BigInt(MAX_WORKERS_PER_JOB), 3n), SETTLE_WEIGHT),
+    dispatch: (ext, origin, { job_id, model_cid, model_hash, work_root, metrics, steps, salt }) => {
+      const who = ensureSigned(origin);
+      const job = getJob(ext, job_id);
+      ensure(job.status.tag === "RevealingResults", () => JobManager.error("NotRevealingResults"));
+      const a = S.Assignments.get(ext, [job_id, who]);
+      ensure(a !== undefined, () => JobManager.error("NotAssigned"));
+      ensure(a.commitment !== undefined, () => JobManager.error("NotCommittedResult"));
+      ensure(a.result === undefined, () => JobManager.error("AlreadyRevealed"));
+      ensure(isValidCid(model_cid), () => JobManager.error("InvalidCid"));
+      ensure(metrics.accuracy_ppm <= PPM, () => JobManager.error("InvalidMetrics"));
+      const length = job.spec.length;
+      ensure(
+        steps > 0 &&
+          (length.tag !== "Steps" || steps === length.value) &&
+          leafCount(steps, job.spec.checkpoint_interval) <= MAX_SEGMENTS,
+        () => JobManager.error("WrongStepCount"),
+      );
+      ensure(bytesEqual(resultCommitment(job_id, who, model_hash, work_root, metrics, salt), a.commitment), () =>
+        JobManager.error("CommitmentMismatch"),
+      );
+      const kernel_class = workerInfo(ext, who)?.capabilities.kernel_class ?? new Uint8Array();
+      ensure(kernel_class.length > 0 && kernel_class.length <= MAX_KERNEL_CLASS_LENGTH, () =>
+        JobManager.error("InvalidKernelClass"),
+      );
+      // No errors allowed after this point.
+      S.Assignments.insert(ext, [job_id, who], {
+        ...a,
+        result: { model_cid, model_hash, work_root, metrics, steps, kernel_class, revealed_at: now(ext) },
+      });
+      JobManager.deposit(ext, {
+        tag: "ResultRevealed",
+        value: { job_id, worker: who, model_cid, model_hash, work_root },
+      });
+      const pending = committers(ext, job_id, job).some(
+        (w) => S.Assignments.get(ext, [job_id, w])?.result === undefined,
+      );
+      if (!pending) {
+        endResultReveal(ext, job_id, job);
+        if (!isFinal(job.status)) S.Jobs.insert(ext, job_id, job);
+      }
+    },
+  }),
+  serve_checkpoint: call({
+    index: 8,
+    args: { job_id: T.u64, check_id: T.u32, cid: T.bytes, state_hash: H256, proof: WorkProof },
+    docs: [
+      "The checked trainer serves the start checkpoint of the check's segment: its CID (verifiers",
+      "fetch it from the trainer) and state hash, proved as leaf `segment - 1` under its work root.",
+    ],
+    weight: () => addWeight(w(4n, 2n), w(2n * SCHEDULE_READS, 2n)),
+    dispatch: (ext, origin, { job_id, check_id, cid, state_hash, proof }) => {
+      const who = ensureSigned(origin);
+      const { check, result } = getCheck(ext, job_id, check_id);
+      ensure(bytesEqual(check.worker, who), () => JobManager.error("NotCheckedWorker"));
+      ensure(check.stage.tag === "Serving", () => JobManager.error("WrongCheckStage"));
+      ensure(isValidCid(cid), () => JobManager.error("InvalidCid"));
+      ensure(verifyWorkProof(result.work_root, check.segment - 1, state_hash, proof), () =>
+        JobManager.error("InvalidProof"),
+      );
+      check.start = { cid, state_hash };
+      JobManager.deposit(ext, { tag: "CheckpointServed", value: { job_id, check_id, cid, state_hash } });
+      advance(ext, job_id, check_id, check);
+    },
+  }),
+  commit_verdict: call({
+    index: 9,
+    args: { job_id: T.u64, check_id: T.u32, commitment: H256 },
+    docs: [
+      "A drawn verifier commits to the end state hash it computed by re-executing the segment:",
+      "`blake2_256(SCALE((job_id, check_id, verifier, end_hash, salt)))`.",
+    ],
+    weight: () => addWeight(w(4n, 2n), w(2n * SCHEDULE_READS, 2n)),
+    dispatch: (ext, origin, { job_id, check_id, commitment }) => {
+      const who = ensureSigned(origin);
+      const { check } = getCheck(ext, job_id, check_id);
+      const vote = check.votes.find((v) => bytesEqual(v.verifier, who));
+      ensure(vote !== undefined, () => JobManager.error("NotVerifier"));
+      ensure(check.stage.tag === "Committing", () => JobManager.error("WrongCheckStage"));
+      ensure(vote.commitment === undefined, () => JobManager.error("AlreadyCommitted"));
+      vote.commitment = commitment;
+      JobManager.deposit(ext, { tag: "VerdictCommitted", value: { job_id, check_id, verifier: who } });
+      advance(ext, job_id, check_id, check);
+    },
+  }),
+  open_leaf: call({
+    index: 10,
+    args: { job_id: T.u64, check_id: T.u32, state_hash: H256, proof: WorkProof },
+    docs: [
+      "After the verifiers' commitments, the checked trainer opens the segment's end leaf: its state",
+      "hash, proved as leaf `segment` under its work root.",
+    ],
+    weight: () => addWeight(w(4n, 2n), w(2n * SCHEDULE_READS, 2n)),
+    dispatch: (ext, origin, { job_id, check_id, state_hash, proof }) => {
+      const who = ensureSigned(origin);
+      const { check, result } = getCheck(ext, job_id, check_id);
+      ensure(bytesEqual(check.worker, who), () => JobManager.error("NotCheckedWorker"));
+      ensure(check.stage.tag === "Opening", () => JobManager.error("WrongCheckStage"));
+      ensure(verifyWorkProof(result.work_root, check.segment, state_hash, proof), () =>
+        JobManager.error("InvalidProof"),
+      );
+      check.end_leaf = state_hash;
+      JobManager.deposit(ext, { tag: "LeafOpened", value: { job_id, check_id, state_hash } });
+      advance(ext, job_id, check_id, check);
+    },
+  }),
+  reveal_verdict: call({
+    index: 11,
+    args: { job_id: T.u64, check_id: T.u32, end_hash: H256, salt: T.fixedBytes(32) },
+    docs: ["A committed verifier reveals the end hash it computed. The last reveal concludes the check."],
+    weight: () => addWeight(w(6n + BigInt(2 * MAX_EVALUATORS_PER_JOB), 4n), SETTLE_WEIGHT),
+    dispatch: (ext, origin, { job_id, check_id, end_hash, salt }) => {
+      const who = ensureSigned(origin);
+      const { check } = getCheck(ext, job_id, check_id);
+      const vote = check.votes.find((v) => bytesEqual(v.verifier, who));
+      ensure(vote !== undefined, () => JobManager.error("NotVerifier"));
+      ensure(check.stage.tag === "Revealing", () => JobManager.error("WrongCheckStage"));
+      ensure(vote.commitment !== undefined, () => JobManager.error("NotCommitted"));
+      ensure(vote.end_hash === undefined, () => JobManager.error("AlreadyRevealed"));
+      ensure(bytesEqual(verdictCommitment(job_id, check_id, who, end_hash, salt), vote.commitment), () =>
+        JobManager.error("CommitmentMismatch"),
+      );
+      vote.end_hash = end_hash;
+      JobManager.deposit(ext, { tag: "VerdictRevealed", value: { job_id, check_id, verifier: who, end_hash } });
+      advance(ext, job_id, check_id, check);
+    },
+  }),
+  challenge: call({
+    index: 12,
+    args: { job_id: T.u64, worker: AccountId, leaf: T.u32 },
+    docs: [
+      "An active evaluator challenges segment `leaf` of a trainer's result, reserving `challenge_bond`.",
+      "A fresh committee of `audit_verifiers` re-executes it as an audit does; settlement waits for it.",
+    ],
+    weight: () => addWeight(w(8n + BigInt(1024), 4n), w(2n * SCHEDULE_READS, 2n)),
+    dispatch: (ext, origin, { job_id, worker, leaf }) => {
+      const who = ensureSigned(origin);
+      const job = getJob(ext, job_id);
+      ensure(
+        ["AwaitingTestSet", "Committing", "Revealing"].includes(job.status.tag) && job.pending_settlement === undefined,
+        () => JobManager.error("NotChallengeable"),
+      );
+      ensureActiveWorker(ext, who, "Evaluator");
+      const a = S.Assignments.get(ext, [job_id, worker]);
+      ensure(a?.result !== undefined, () => JobManager.error("NotAssigned"));
+      ensure(a.audit.tag !== "Failed" && !bytesEqual(worker, who), () => JobManager.error("NotChallengeable"));
+      ensure(leaf >= 1 && leaf <= leafCount(a.result.steps, job.spec.checkpoint_interval), () =>
+        JobManager.error("UnknownLeaf"),
+      );
+      ensure(!segmentUnderCheck(ext, job_id, job, worker, leaf), () => JobManager.error("ChallengeOpen"));
+      const pool = verifierPool(ext, job, a.result, [who]);
+      ensure(pool.length > 0, () => JobManager.error("NoEligibleEvaluators"));
+      const bond = param(ext, JOB_MANAGER.challenge_bond);
+      reserve(ext, who, bond);
+      // No errors allowed after this point.
+      const seed = blake2_256(concat(evaluatorSeed(ext, job_id), who, T.u32.enc(job.checks)));
+      const verifiers = drawWeighted(pool, param(ext, JOB_MANAGER.audit_verifiers), seed).map((c) => c.who);
+      openCheck(ext, job_id, job, worker, leaf, { tag: "Challenge", value: { challenger: who, bond } }, verifiers);
+      S.Jobs.insert(ext, job_id, job);
     },
   }),
   reveal_test_set: call({
@@ -323,7 +533,7 @@ JobManager.defineCalls({
       ensure(bytesEqual(attestationCommitment(job_id, who, accuracies, salt), att.commitment), () =>
         JobManager.error("CommitmentMismatch"),
       );
-      const results = submitters(ext, job_id, job);
+      const results = job.results;
       ensure(
         accuracies.length === results.length &&
           accuracies.every(([worker, acc], i) => bytesEqual(worker, results[i]) && acc <= PPM),
@@ -337,8 +547,8 @@ JobManager.defineCalls({
         return a !== undefined && a.accuracies === undefined;
       });
       if (!pending) {
-        unschedule(ext, job_id, job.deadline);
-        settle(ext, job_id, job);
+        settleOrWait(ext, job_id, job, { tag: "Attested" });
+        if (!isFinal(job.status)) S.Jobs.insert(ext, job_id, job);
       }
     },
   }),

@@ -17,6 +17,11 @@ import {
   type AssignmentValue,
   Attestation,
   type AttestationValue,
+  AuditVerdict,
+  Check,
+  CheckKind,
+  type CheckValue,
+  CheckVerdict,
   FailureReason,
   Job,
   type JobParamsValue,
@@ -37,6 +42,12 @@ export const MAX_BATCH_SIZE = 1 << 20;
 export const MAX_TRAINING_LENGTH = 100_000_000;
 /** Most deadlines handled in one block's `on_initialize`. */
 export const MAX_DEADLINES_PER_BLOCK = 16;
+/** Most check deadlines handled in one block's `on_initialize`. */
+export const MAX_CHECK_DEADLINES_PER_BLOCK = 64;
+/** Most segments (checkpoint leaves) a result's work root may have. */
+export const MAX_SEGMENTS = 4096;
+/** Longest kernel-class name, in bytes. */
+export const MAX_KERNEL_CLASS_LENGTH = 32;
 /** Most jobs live at once (not yet in a final status). */
 export const MAX_ACTIVE_JOBS = MAX_DEADLINES_PER_BLOCK * 256;
 
@@ -59,6 +70,13 @@ export const JobManager = pallet({
       docs: [" The jobs whose current phase ends at a block (at most `MaxDeadlinesPerBlock`)."],
     }),
     ActiveJobs: storageValue(T.u32, { default: 0, docs: [" How many jobs are not yet in a final status."] }),
+    Checks: storageDoubleMap("Twox64Concat", T.u64, "Twox64Concat", T.u32, Check, {
+      docs: [" Every check of a job (audits, escalations, challenges), by job id and check id."],
+    }),
+    CheckQueue: storageMap("Twox64Concat", BlockNumber, T.vec(T.tuple(T.u64, T.u32)), {
+      default: [],
+      docs: [" The checks whose current stage ends at a block (at most `MaxCheckDeadlinesPerBlock`)."],
+    }),
   },
   constants: {
     MaxCidLength: { type: T.u32, value: MAX_CID_LENGTH, docs: [" Longest CID, in bytes."] },
@@ -74,6 +92,12 @@ export const JobManager = pallet({
       docs: [" Most deadlines handled in one block."],
     },
     MaxActiveJobs: { type: T.u32, value: MAX_ACTIVE_JOBS, docs: [" Most jobs live at once."] },
+    MaxSegments: { type: T.u32, value: MAX_SEGMENTS, docs: [" Most checkpoint segments of one result."] },
+    MaxCheckDeadlinesPerBlock: {
+      type: T.u32,
+      value: MAX_CHECK_DEADLINES_PER_BLOCK,
+      docs: [" Most check deadlines handled in one block."],
+    },
   },
   events: {
     JobPosted: {
@@ -96,10 +120,10 @@ export const JobManager = pallet({
       fields: { job_id: T.u64, evaluators: T.vec(AccountId), submit_by: BlockNumber },
       docs: ["The job is full: evaluators were drawn and training started."],
     },
-    ResultSubmitted: {
+    ResultRevealed: {
       index: 4,
       fields: { job_id: T.u64, worker: AccountId, model_cid: T.bytes, model_hash: H256, work_root: H256 },
-      docs: ["A trainer submitted its trained model."],
+      docs: ["A trainer revealed its committed result."],
     },
     TestSetRequested: {
       index: 5,
@@ -177,6 +201,73 @@ export const JobManager = pallet({
       fields: { job_id: T.u64 },
       docs: ["The client did not reveal the test set in time; the job was paid out as a success."],
     },
+    ResultCommitted: {
+      index: 23,
+      fields: { job_id: T.u64, worker: AccountId },
+      docs: ["A trainer committed to its result."],
+    },
+    ResultRevealStarted: {
+      index: 24,
+      fields: { job_id: T.u64, reveal_by: BlockNumber },
+      docs: ["Result commitments are closed; trainers must reveal by `reveal_by`."],
+    },
+    AuditsStarted: {
+      index: 25,
+      fields: { job_id: T.u64, checks: T.u32 },
+      docs: ["The revealed results' segments were drawn for audit."],
+    },
+    ResultAudited: {
+      index: 26,
+      fields: { job_id: T.u64, worker: AccountId, verdict: AuditVerdict },
+      docs: ["A result's audit verdict changed (its checks concluded, or one failed)."],
+    },
+    CheckOpened: {
+      index: 27,
+      fields: {
+        job_id: T.u64,
+        check_id: T.u32,
+        worker: AccountId,
+        segment: T.u32,
+        kind: CheckKind,
+        verifiers: T.vec(AccountId),
+      },
+      docs: ["A check of a trainer's segment opened with its drawn verifiers."],
+    },
+    CheckpointServed: {
+      index: 28,
+      fields: { job_id: T.u64, check_id: T.u32, cid: T.bytes, state_hash: H256 },
+      docs: ["The trainer served the check's start checkpoint and proved it under its work root."],
+    },
+    VerdictCommitted: {
+      index: 29,
+      fields: { job_id: T.u64, check_id: T.u32, verifier: AccountId },
+      docs: ["A verifier committed to the end hash it computed."],
+    },
+    LeafOpened: {
+      index: 30,
+      fields: { job_id: T.u64, check_id: T.u32, state_hash: H256 },
+      docs: ["The trainer opened the check's end leaf under its work root."],
+    },
+    VerdictRevealed: {
+      index: 31,
+      fields: { job_id: T.u64, check_id: T.u32, verifier: AccountId, end_hash: H256 },
+      docs: ["A verifier revealed the end hash it computed."],
+    },
+    CheckConcluded: {
+      index: 32,
+      fields: { job_id: T.u64, check_id: T.u32, verdict: CheckVerdict },
+      docs: ["A check reached its verdict."],
+    },
+    ChallengerRewarded: {
+      index: 33,
+      fields: { job_id: T.u64, challenger: AccountId, amount: Balance },
+      docs: ["A challenger that proved a faked segment got its bond back and this part of the slash."],
+    },
+    BondForfeited: {
+      index: 34,
+      fields: { job_id: T.u64, challenger: AccountId, to: AccountId, amount: Balance },
+      docs: ["A challenge of an honest segment lost its bond to the trainer."],
+    },
     DeadlineFailed: {
       index: 22,
       fields: { job_id: T.u64 },
@@ -223,8 +314,33 @@ export const JobManager = pallet({
     CommitmentMismatch: { index: 30, docs: "The revealed attestation and salt do not match the commitment." },
     InvalidAttestation: {
       index: 31,
-      docs: "The attestation must list every trainer with a result, in assignment order, each at most 1_000_000 ppm.",
+      docs: "The attestation must list every result being scored (`Job.results`), in order, each at most 1_000_000 ppm.",
     },
+    InvalidCheckpointInterval: {
+      index: 32,
+      docs: "`checkpoint_interval` must be given for a job measured in epochs, and leave at most `MaxSegments` segments.",
+    },
+    NotRevealingResults: { index: 33, docs: "The job is not accepting result reveals." },
+    NotCommittedResult: { index: 34, docs: "The trainer did not commit to a result in time." },
+    WrongStepCount: {
+      index: 35,
+      docs: "The revealed step count differs from the spec's, or leaves too many segments.",
+    },
+    CheckNotFound: { index: 36, docs: "The job has no check with this id." },
+    NotCheckedWorker: { index: 37, docs: "Only the checked trainer may serve or open this check's leaves." },
+    WrongCheckStage: { index: 38, docs: "The check is not at the stage this call belongs to." },
+    InvalidProof: {
+      index: 39,
+      docs: "The Merkle proof does not prove the state hash at the leaf under the work root.",
+    },
+    NotVerifier: { index: 40, docs: "The origin is not a drawn verifier of this check." },
+    UnknownLeaf: { index: 41, docs: "The result's work root has no such leaf (segments are 1..=⌈steps/k⌉)." },
+    NotChallengeable: {
+      index: 42,
+      docs: "Challenges are taken after the audits and before settlement, of results that did not fail.",
+    },
+    ChallengeOpen: { index: 43, docs: "This segment of this trainer is already being checked." },
+    InvalidKernelClass: { index: 44, docs: "The trainer's registered kernel class is empty or too long." },
   },
 });
 
@@ -249,17 +365,9 @@ export function now(ext: Ext): number {
 
 /** Every job-manager knob, read from the parameters pallet. */
 export function jobParams(ext: Ext): JobParamsValue {
-  const p = JOB_MANAGER;
-  return {
-    worker_share_ppm: param(ext, p.worker_share_ppm),
-    evaluator_share_ppm: param(ext, p.evaluator_share_ppm),
-    network_fee_ppm: param(ext, p.network_fee_ppm),
-    worker_slash_ppm: param(ext, p.worker_slash_ppm),
-    evaluator_slash_ppm: param(ext, p.evaluator_slash_ppm),
-    min_worker_stake: param(ext, p.min_worker_stake),
-    min_phase_blocks: param(ext, p.min_phase_blocks),
-    max_phase_blocks: param(ext, p.max_phase_blocks),
-  };
+  return Object.fromEntries(
+    Object.entries(JOB_MANAGER).map(([name, knob]) => [name, param(ext, knob as Parameters<typeof param>[1])]),
+  ) as JobParamsValue;
 }
 
 export function jobOf(ext: Ext, id: bigint): JobValue | undefined {
@@ -273,6 +381,17 @@ export function jobEntries(ext: Ext): Iterable<[bigint, JobValue]> {
 
 export function assignmentOf(ext: Ext, id: bigint, who: Uint8Array): AssignmentValue | undefined {
   return S.Assignments.get(ext, [id, who]);
+}
+
+/** Every check of a job, by check id. */
+export function checksOf(ext: Ext, id: bigint): { id: number; check: CheckValue }[] {
+  const out: { id: number; check: CheckValue }[] = [];
+  const n = S.Jobs.get(ext, id)?.checks ?? 0;
+  for (let c = 0; c < n; c++) {
+    const check = S.Checks.get(ext, [id, c]);
+    if (check) out.push({ id: c, check });
+  }
+  return out;
 }
 
 export function attestationOf(ext: Ext, id: bigint, who: Uint8Array): AttestationValue | undefined {

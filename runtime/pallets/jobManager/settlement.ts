@@ -14,8 +14,16 @@ import { JOB_MANAGER, param } from "../parameters/index.js";
 import { findAuthor } from "../session.js";
 import { accountExists } from "../system.js";
 import { mulPpm, noteJobEnded, recordSlash, type SlashReasonName, slashRegistrationStake } from "../workerRegistry.js";
+import { agreeingVerifiers, onCheckDeadlines, setJobPhaseHooks, startAudits } from "./audit.js";
 import { JobManager, MAX_DEADLINES_PER_BLOCK, now, SETTLE_WEIGHT, w } from "./pallet.js";
-import { type AccuraciesValue, type FailureReasonName, isFinal, type JobStatusValue, type JobValue } from "./types.js";
+import {
+  type AccuraciesValue,
+  type FailureReasonName,
+  isFinal,
+  type JobStatusValue,
+  type JobValue,
+  type PendingSettlementValue,
+} from "./types.js";
 
 const S = JobManager.storage;
 
@@ -163,14 +171,67 @@ export function finish(ext: Ext, id: bigint, job: JobValue, status: JobStatusVal
 
 // ---- Phase logic ----
 
-export function submitters(ext: Ext, id: bigint, job: JobValue): Uint8Array[] {
+/** The trainers that committed to a result. */
+export function committers(ext: Ext, id: bigint, job: JobValue): Uint8Array[] {
+  return job.workers.filter((who) => S.Assignments.get(ext, [id, who])?.commitment !== undefined);
+}
+
+/** The trainers that revealed their result. */
+export function revealers(ext: Ext, id: bigint, job: JobValue): Uint8Array[] {
   return job.workers.filter((who) => S.Assignments.get(ext, [id, who])?.result !== undefined);
+}
+
+const auditFailed = (ext: Ext, id: bigint, who: Uint8Array) =>
+  S.Assignments.get(ext, [id, who])?.audit.tag === "Failed";
+
+/** Commitments are closed: trainers reveal their results. */
+export function startResultReveal(ext: Ext, id: bigint, job: JobValue): void {
+  const reveal_by = nextPhase(ext, id, job, { tag: "RevealingResults" }, param(ext, JOB_MANAGER.result_reveal_blocks));
+  JobManager.deposit(ext, { tag: "ResultRevealStarted", value: { job_id: id, reveal_by } });
+}
+
+/**
+ * Reveals are closed: committed trainers that did not reveal are slashed like a missed submission; the
+ * revealed results are audited (`audit.ts`), or the job fails without any.
+ */
+export function endResultReveal(ext: Ext, id: bigint, job: JobValue): void {
+  const revealed = revealers(ext, id, job);
+  for (const worker of committers(ext, id, job)) {
+    if (revealed.some((r) => bytesEqual(r, worker))) continue;
+    slashStake(ext, id, worker, "MissedSubmission");
+    noteJobEnded(ext, worker, "failed");
+  }
+  if (revealed.length === 0) return failWithoutResults(ext, id, job);
+  unschedule(ext, id, job.deadline);
+  job.status = { tag: "Auditing" };
+  job.deadline = 0;
+  const checks = startAudits(ext, id, job, revealed);
+  JobManager.deposit(ext, { tag: "AuditsStarted", value: { job_id: id, checks } });
+  if (job.open_checks === 0) auditsDone(ext, id, job);
+}
+
+/** Every audit concluded: the results that did not fail go on to the test set. */
+function auditsDone(ext: Ext, id: bigint, job: JobValue): void {
+  job.results = revealers(ext, id, job).filter((who) => !auditFailed(ext, id, who));
+  if (job.results.length > 0) return requestTestSet(ext, id, job);
+  // Every result was a fraud: the verifiers that proved it are paid, the client gets the rest back.
+  payPool(
+    ext,
+    id,
+    job,
+    mulPpm(param(ext, JOB_MANAGER.evaluator_share_ppm), job.reward),
+    agreeingVerifiers(ext, id, job),
+    "evaluator",
+  );
+  for (const e of job.evaluators) noteJobEnded(ext, e, "neutral");
+  refundClient(ext, id, job);
+  finish(ext, id, job, { tag: "Failed", value: { tag: "AuditsFailed" } });
+  JobManager.deposit(ext, { tag: "JobFailed", value: { job_id: id, reason: { tag: "AuditsFailed" } } });
 }
 
 export function requestTestSet(ext: Ext, id: bigint, job: JobValue): void {
   const reveal_by = nextPhase(ext, id, job, { tag: "AwaitingTestSet" }, job.spec.deadlines.reveal_test_set);
-  const results = submitters(ext, id, job).length;
-  JobManager.deposit(ext, { tag: "TestSetRequested", value: { job_id: id, results, reveal_by } });
+  JobManager.deposit(ext, { tag: "TestSetRequested", value: { job_id: id, results: job.results.length, reveal_by } });
 }
 
 export function startReveal(ext: Ext, id: bigint, job: JobValue): void {
@@ -189,28 +250,42 @@ function expire(ext: Ext, id: bigint, job: JobValue): void {
   JobManager.deposit(ext, { tag: "JobExpired", value: { job_id: id } });
 }
 
-/** `Training` past its deadline: slash the trainers without a result; go on with the others, or fail. */
-function endSubmission(ext: Ext, id: bigint, job: JobValue): void {
-  const done = submitters(ext, id, job);
+/** `Training` past its deadline: slash the trainers without a commitment; reveal the others, or fail. */
+function endCommitting(ext: Ext, id: bigint, job: JobValue): void {
+  const done = committers(ext, id, job);
   for (const worker of job.workers) {
     if (done.some((d) => bytesEqual(d, worker))) continue;
     slashStake(ext, id, worker, "MissedSubmission");
     noteJobEnded(ext, worker, "failed");
   }
-  if (done.length > 0) {
-    requestTestSet(ext, id, job);
-    return;
-  }
+  if (done.length > 0) return startResultReveal(ext, id, job);
+  failWithoutResults(ext, id, job);
+}
+
+function failWithoutResults(ext: Ext, id: bigint, job: JobValue): void {
+  unschedule(ext, id, job.deadline);
   for (const e of job.evaluators) noteJobEnded(ext, e, "neutral");
   refundClient(ext, id, job);
   finish(ext, id, job, { tag: "Failed", value: { tag: "NoResults" } });
   JobManager.deposit(ext, { tag: "JobFailed", value: { job_id: id, reason: { tag: "NoResults" } } });
 }
 
+/**
+ * Settles now, or, while checks (challenges) are open, once the last one concludes: the job then waits
+ * with no deadline of its own, since every check's stages have theirs.
+ */
+export function settleOrWait(ext: Ext, id: bigint, job: JobValue, how: PendingSettlementValue): void {
+  if (job.open_checks === 0) return how.tag === "Attested" ? settle(ext, id, job) : settleWithoutTestSet(ext, id, job);
+  unschedule(ext, id, job.deadline);
+  job.deadline = 0;
+  job.pending_settlement = how;
+}
+
 /** `AwaitingTestSet` past its deadline: pay out as if every result passed. */
 function settleWithoutTestSet(ext: Ext, id: bigint, job: JobValue): void {
-  const done = submitters(ext, id, job);
-  payOut(ext, id, job, done, job.evaluators);
+  job.pending_settlement = undefined;
+  const done = job.results.filter((who) => !auditFailed(ext, id, who));
+  payOut(ext, id, job, done, mergeAccounts(job.evaluators, agreeingVerifiers(ext, id, job)));
   for (const worker of done) {
     releaseStake(ext, id, worker);
     noteJobEnded(ext, worker, "neutral");
@@ -218,6 +293,11 @@ function settleWithoutTestSet(ext: Ext, id: bigint, job: JobValue): void {
   for (const e of job.evaluators) noteJobEnded(ext, e, "neutral");
   finish(ext, id, job, { tag: "TestSetWithheld" });
   JobManager.deposit(ext, { tag: "JobSettledWithoutTestSet", value: { job_id: id } });
+}
+
+/** `a` then the accounts of `b` not in `a`. */
+function mergeAccounts(a: Uint8Array[], b: Uint8Array[]): Uint8Array[] {
+  return [...a, ...b.filter((x) => !a.some((y) => bytesEqual(x, y)))];
 }
 
 /** The value more than half of `values` share, if any. */
@@ -230,7 +310,8 @@ function majority(values: number[]): number | undefined {
 
 /** Settlement from the revealed attestations (see the module docs). */
 export function settle(ext: Ext, id: bigint, job: JobValue): void {
-  const results = submitters(ext, id, job);
+  job.pending_settlement = undefined;
+  const results = job.results;
   const revealed: { who: Uint8Array; accuracies: AccuraciesValue }[] = [];
   for (const e of job.evaluators) {
     const accuracies = S.Attestations.get(ext, [id, e])?.accuracies;
@@ -242,14 +323,16 @@ export function settle(ext: Ext, id: bigint, job: JobValue): void {
   }
   // Reveals list the results in assignment order, so the i-th entry of every reveal is results[i].
   const agreed = results.map((_, i) => majority(revealed.map((r) => r.accuracies[i][1])));
-  const agreeing = revealed
+  const agreeingEvaluators = revealed
     .filter((r) => agreed.every((a, i) => a === undefined || r.accuracies[i][1] === a))
     .map((r) => r.who);
+  const agreeing = mergeAccounts(agreeingEvaluators, agreeingVerifiers(ext, id, job));
   const passed: Uint8Array[] = [];
   let best = 0;
   results.forEach((worker, i) => {
     const accuracy = agreed[i];
-    const ok = accuracy !== undefined && accuracy >= job.spec.min_accuracy_ppm;
+    // A result a challenge proved faked after it was scored is never paid.
+    const ok = accuracy !== undefined && accuracy >= job.spec.min_accuracy_ppm && !auditFailed(ext, id, worker);
     const a = S.Assignments.get(ext, [id, worker])!;
     S.Assignments.insert(ext, [id, worker], { ...a, accuracy_ppm: accuracy });
     JobManager.deposit(ext, {
@@ -274,7 +357,7 @@ export function settle(ext: Ext, id: bigint, job: JobValue): void {
     }
   });
   for (const r of revealed)
-    noteJobEnded(ext, r.who, agreeing.some((a) => bytesEqual(a, r.who)) ? "succeeded" : "neutral");
+    noteJobEnded(ext, r.who, agreeingEvaluators.some((a) => bytesEqual(a, r.who)) ? "succeeded" : "neutral");
   if (passed.length > 0) {
     finish(ext, id, job, { tag: "Succeeded" });
     JobManager.deposit(ext, { tag: "JobSucceeded", value: { job_id: id, accuracy_ppm: best, passed: passed.length } });
@@ -291,19 +374,27 @@ function onDeadline(ext: Ext, id: bigint, block: number): void {
   if (!job || job.deadline !== block) return;
   const status = job.status.tag;
   if (status === "Open") expire(ext, id, job);
-  else if (status === "Training") endSubmission(ext, id, job);
-  else if (status === "AwaitingTestSet") settleWithoutTestSet(ext, id, job);
+  else if (status === "Training") endCommitting(ext, id, job);
+  else if (status === "RevealingResults") endResultReveal(ext, id, job);
+  else if (status === "AwaitingTestSet") settleOrWait(ext, id, job, { tag: "WithoutTestSet" });
   else if (status === "Committing" && job.evaluators.some((e) => S.Attestations.contains(ext, [id, e])))
     startReveal(ext, id, job);
-  else if (status === "Committing" || status === "Revealing") settle(ext, id, job);
+  else if (status === "Committing" || status === "Revealing") settleOrWait(ext, id, job, { tag: "Attested" });
   // Phase changes write the job here; endings have written it already.
   if (!isFinal(job.status)) S.Jobs.insert(ext, id, job);
 }
 
+setJobPhaseHooks({
+  auditsDone,
+  settleNow: (ext, id, job) =>
+    job.pending_settlement?.tag === "WithoutTestSet" ? settleWithoutTestSet(ext, id, job) : settle(ext, id, job),
+});
+
 JobManager.defineHooks({
   onInitialize(ext, n) {
+    const checks = onCheckDeadlines(ext, n);
     const due = S.DeadlineQueue.get(ext, n);
-    if (!due) return w(1n, 0n);
+    if (!due) return addWeight(w(2n, 0n), weight(SETTLE_WEIGHT.ref_time * BigInt(checks)));
     S.DeadlineQueue.remove(ext, n);
     for (const id of due) {
       try {
@@ -314,6 +405,6 @@ JobManager.defineHooks({
         JobManager.deposit(ext, { tag: "DeadlineFailed", value: { job_id: id } });
       }
     }
-    return addWeight(w(1n, 1n), weight(SETTLE_WEIGHT.ref_time * BigInt(due.length)));
+    return addWeight(w(2n, 1n), weight(SETTLE_WEIGHT.ref_time * BigInt(due.length + checks)));
   },
 });

@@ -10,7 +10,7 @@
  * 2. Give it a `default` (what the chain uses until governance or genesis sets it), an inclusive
  *    `min..=max` range and a one-line doc; add a rule to `RELATIONS` if it depends on another knob.
  * 3. Read it where it is used with `param(ext, JOB_MANAGER.my_knob)` (`parameters/index.ts`).
- * Open issues add the job manager's audit settings to `JOB_MANAGER` and a `pouw` group this way.
+ * Open issues add a `pouw` group this way.
  */
 import type { Ty } from "../../../primitives/scale/types.js";
 import { T } from "../../../primitives/scale/types.js";
@@ -26,6 +26,10 @@ export const MAX_PERIOD_BLOCKS = 5_256_000;
 export const MAX_AMOUNT = 1_000_000_000n * UNITS;
 /** Longest job phase governance may allow, in blocks. */
 export const MAX_PHASE_LIMIT = 1_000_000;
+/** Upper bound of `jobManager.audit_segments`. */
+export const MAX_AUDIT_SEGMENTS = 16;
+/** Upper bound of `jobManager.audit_verifiers` (an escalation draws 2·v + 1). */
+export const MAX_AUDIT_VERIFIERS = 5;
 /** Upper bound of `staking.validator_count`. */
 export const MAX_VALIDATOR_COUNT = 1000;
 
@@ -99,6 +103,27 @@ const jobManager = defineGroup("JobManager", 0, "job_manager", "jobManager", {
   min_worker_stake: amount(5, UNITS, 1n, "Least job stake (`worker_stake`) a job may ask of its trainers."),
   min_phase_blocks: blocks(6, 1, 1, MAX_PHASE_LIMIT, "Shortest job phase a job may ask for, in blocks."),
   max_phase_blocks: blocks(7, 100_800, 1, MAX_PHASE_LIMIT, "Longest job phase a job may ask for, in blocks."),
+  audit_segments: new Knob(
+    8,
+    T.u32,
+    "count",
+    3,
+    0,
+    MAX_AUDIT_SEGMENTS,
+    "Segments audited per result besides the last.",
+  ),
+  audit_verifiers: new Knob(9, T.u32, "count", 2, 1, MAX_AUDIT_VERIFIERS, "Verifiers drawn per audited segment."),
+  challenge_bond: amount(10, 10n * UNITS, 1n, "Reserved from a challenger; lost to the trainer if the segment passes."),
+  challenger_reward_ppm: ppm(11, 100_000, "Share of a trainer's slash paid to the challenger that proved it."),
+  audit_slash_ppm: ppm(12, 1_000_000, "Part of a trainer's job stake slashed when its training fails a check."),
+  result_reveal_blocks: blocks(13, 20, 1, MAX_PHASE_LIMIT, "Blocks trainers have to reveal committed results."),
+  audit_stage_blocks: blocks(
+    14,
+    20,
+    1,
+    MAX_PHASE_LIMIT,
+    "Blocks of each stage of a check: serve, commit, open, reveal.",
+  ),
 });
 
 const workerRegistry = defineGroup("WorkerRegistry", 1, "worker_registry", "workerRegistry", {
