@@ -27,6 +27,8 @@ import {
   type AssignmentValue,
   assignmentOf,
   attestationOf,
+  type CheckValue,
+  checksOf,
   type JobParamsValue,
   type JobValue,
   jobEntries,
@@ -230,6 +232,11 @@ export class RuntimeView {
 
   assignment(id: bigint, worker: Uint8Array): AssignmentValue | undefined {
     return assignmentOf(this.ext(), id, worker);
+  }
+
+  /** Every check (audit, escalation, challenge) of job `id`, by check id. */
+  checks(id: bigint): { id: number; check: CheckValue }[] {
+    return checksOf(this.ext(), id);
   }
 
   /** `evaluator`'s attestation on job `id`: committed, and revealed once it has `accuracies`. */

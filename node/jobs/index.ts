@@ -29,6 +29,7 @@ import { evaluateModel } from "../../worker/eval/evaluate.js";
 import { trainInWorker } from "../../worker/train/trainInWorker.js";
 import type { ContentStore } from "../content/types.js";
 import { JobArtifacts } from "./artifacts.js";
+import { type AuditorModules, AuditorRole, type ReexecuteFn } from "./auditor.js";
 import { describeCapabilities } from "./capabilities.js";
 import {
   type CapabilityRecordDht,
@@ -42,6 +43,7 @@ import { type FollowedBlock, type JobChain, JobEventFollower } from "./follower.
 import type { JobRolesOptions } from "./options.js";
 import { ExtrinsicSubmitter, type SubmitPool } from "./submitter.js";
 import { type TrainerModules, TrainerRole } from "./trainer.js";
+import { TrainerStore } from "./trainerStore.js";
 
 export { detectCapabilities } from "./capabilities.js";
 export {
@@ -68,7 +70,7 @@ export interface JobRolesModules {
   dht?: CapabilityRecordDht;
   logger: Logger;
   /** The ML engine (defaults: `trainInWorker`, `evaluateModel`); tests substitute them. */
-  engine?: Partial<TrainerModules & EvaluatorModules>;
+  engine?: Partial<Omit<TrainerModules, "store"> & EvaluatorModules & AuditorModules>;
   /** Told of every training step the trainer completes (the node's metrics). */
   onTrainingStep?: () => void;
 }
@@ -77,6 +79,7 @@ export class JobRoles {
   readonly follower: JobEventFollower;
   readonly trainer: TrainerRole | undefined;
   readonly evaluator: EvaluatorRole | undefined;
+  readonly auditor: AuditorRole | undefined;
   private readonly submitter: ExtrinsicSubmitter;
   readonly artifacts: JobArtifacts;
   private readonly self: Uint8Array;
@@ -119,9 +122,16 @@ export class JobRoles {
       logger: logger.child({ module }),
       onTrainingStep: modules.onTrainingStep,
     });
-    const engine = { train: trainInWorker, evaluate: evaluateModel, ...modules.engine };
+    const engine = {
+      train: trainInWorker,
+      evaluate: evaluateModel,
+      reexecute: reexecuteInWorker,
+      store: new TrainerStore(opts.dataDir),
+      ...modules.engine,
+    };
     this.trainer = opts.trainer ? new TrainerRole(ctx("trainer"), engine) : undefined;
     this.evaluator = opts.evaluator ? new EvaluatorRole(ctx("evaluator"), engine) : undefined;
+    this.auditor = opts.evaluator ? new AuditorRole(ctx("auditor"), engine) : undefined;
     this.follower.onBlock((block) => this.onBlock(block));
   }
 
@@ -168,6 +178,7 @@ export class JobRoles {
     if (registered) {
       await this.trainer?.onBlock(block, scanAll);
       await this.evaluator?.onBlock(block, scanAll);
+      await this.auditor?.onBlock(block, scanAll);
     }
     await this.artifacts.onBlock(block.number, block.runtime);
   }
@@ -262,3 +273,11 @@ export class JobRoles {
     return true;
   }
 }
+
+/** Re-executes a segment in a training thread (`trainInWorker` resumed from the start checkpoint). */
+const reexecuteInWorker: ReexecuteFn = async ({ job, start, endStep }) => {
+  const result = await trainInWorker({ job, untilStep: endStep, start });
+  const end = result.steps.at(-1);
+  if (!end || end.step !== endStep) throw new Error(`re-execution stopped at step ${end?.step ?? 0}`);
+  return { endStateHash: end.stateHash, model: result.model };
+};

@@ -5,23 +5,33 @@
  *   JobPosted  -> decide (capabilities, reward, stake, balance, load; `decision.ts`), fetch the model
  *                 and the training set by CID and check that they fit each other, then `assign_worker`.
  *                 Any refusal is one structured log line (`Refused job`, with `code` and `reason`).
- *   Training   -> (this worker assigned, no result yet) train off the main thread (`trainInWorker`)
- *                 with the job's hyper-parameters, seed and this worker's key; progress goes to the
- *                 job's gossip topic; the trained model goes into the content store; `submit_result`
- *                 with the model's CID, `model_hash = blake2_256(model bytes)`, the work root over the
- *                 per-step state hashes (`primitives/workRoot.ts`) and claimed metrics (accuracy and
- *                 loss on the training set; the test set is hidden from trainers).
+ *   Training   -> (this worker assigned, no commitment yet) train off the main thread (`trainInWorker`)
+ *                 with the job's hyper-parameters, seed and this worker's key, keeping a checkpoint at
+ *                 every leaf (every `checkpoint_interval` steps; `trainerStore.ts`); progress goes to
+ *                 the job's gossip topic; then `commit_result` with
+ *                 `blake2_256(SCALE((job, self, model_hash, work_root, metrics, salt)))`: the work root
+ *                 over the leaves' state hashes (`primitives/workRoot.ts`), claimed metrics (accuracy
+ *                 and loss on the training set; the test set is hidden from trainers).
+ *   RevealingResults -> uploads the model (never before: nothing of a result is public until every
+ *                 trainer has committed) and sends `reveal_result`.
+ *   checks     -> for every check of this trainer's result (audits, escalations, challenges):
+ *                 `Serving`: uploads the segment's start checkpoint and sends `serve_checkpoint` with
+ *                 its Merkle proof; `Opening` (after the verifiers committed): `open_leaf` with the end
+ *                 leaf's proof. End checkpoints and leaves of a check are never published before.
  *   final      -> logs the outcome and forgets the job.
  * A training failure (bad data, non-finite loss, a crash of the thread) aborts the job with a logged
  * reason; the node keeps running (the chain slashes the missed submission at the deadline).
  */
+
+import { randomBytes } from "node:crypto";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
-import { workRoot } from "../../primitives/workRoot.js";
-import { isFinal, type JobValue } from "../../runtime/pallets/jobManager/index.js";
+import { type LeafHash, leafCount, leafStep, workProof, workRoot } from "../../primitives/workRoot.js";
+import { isFinal, type JobValue, resultCommitment } from "../../runtime/pallets/jobManager/index.js";
 import type { Dataset } from "../../worker/data/dataset.js";
 import { datasetSize } from "../../worker/data/dataset.js";
 import type { EvalOptions, EvalResult } from "../../worker/eval/evaluate.js";
+import { encodeCheckpoint } from "../../worker/train/checkpoint.js";
 import { checkDatasetFits } from "../../worker/train/fit.js";
 import type { TrainInWorkerOptions } from "../../worker/train/trainInWorker.js";
 import type { WorkerRequest, WorkerResult } from "../../worker/train/wire.js";
@@ -29,6 +39,7 @@ import { datasetFromBytes, errorInfo, LOSS_KINDS, OPTIMIZER_KINDS, PROFILES, typ
 import { decideOnJob, type RefusalCode } from "./decision.js";
 import type { FollowedBlock } from "./follower.js";
 import { encodeProgress } from "./progress.js";
+import type { TrainerStore } from "./trainerStore.js";
 
 export type TrainFn = (req: WorkerRequest, opts: TrainInWorkerOptions) => Promise<WorkerResult>;
 export type EvaluateFn = (model: Uint8Array, ds: Dataset, opts?: EvalOptions) => Promise<EvalResult>;
@@ -36,9 +47,20 @@ export type EvaluateFn = (model: Uint8Array, ds: Dataset, opts?: EvalOptions) =>
 export interface TrainerModules {
   train: TrainFn;
   evaluate: EvaluateFn;
+  store: TrainerStore;
 }
 
-type Phase = "checking" | "refused" | "assigning" | "assigned" | "training" | "submitting" | "submitted" | "aborted";
+type Phase =
+  | "checking"
+  | "refused"
+  | "assigning"
+  | "assigned"
+  | "training"
+  | "committing"
+  | "committed"
+  | "revealing"
+  | "revealed"
+  | "aborted";
 
 interface TrainerJob {
   phase: Phase;
@@ -46,11 +68,11 @@ interface TrainerJob {
   sentAt?: number;
   model?: Uint8Array;
   dataset?: Dataset;
-  /** The `submit_result` arguments, kept for a resubmission. */
-  result?: Record<string, unknown>;
+  /** Block at which each check's last serve or open was sent, by check id. */
+  checksSent?: Map<number, number>;
 }
 
-const BUSY: Phase[] = ["checking", "assigning", "assigned", "training", "submitting"];
+const BUSY: Phase[] = ["checking", "assigning", "assigned", "training", "committing"];
 
 export class TrainerRole {
   private readonly jobs = new Map<bigint, TrainerJob>();
@@ -112,33 +134,147 @@ export class TrainerRole {
       else if (st.phase === "assigning" && resend(st)) this.assign(id, block);
       return;
     }
-    if (job.status.tag !== "Training" || !assigned) {
-      if (st && !assigned && st.phase !== "refused") {
+    if (!assigned) {
+      if (st && st.phase !== "refused") {
         this.jobs.set(id, { phase: "refused" });
         void this.ctx.artifacts.releaseInputs(id);
       }
       return;
     }
     const a = runtime.assignment(id, this.ctx.self);
-    if (a?.result !== undefined) {
-      if (st?.phase !== "submitted") {
-        this.jobs.set(id, { phase: "submitted" });
-        this.ctx.logger.info("Result included", { job: id.toString(), block: block.number });
-      }
+    const cur = st ?? { phase: "assigned" };
+    if (!st) this.jobs.set(id, cur);
+    switch (job.status.tag) {
+      case "Training":
+        if (a?.commitment !== undefined) {
+          if (cur.phase !== "committed") {
+            cur.phase = "committed";
+            this.ctx.logger.info("Result committed", { job: id.toString(), block: block.number });
+          }
+        } else if (cur.phase === "assigned" || cur.phase === "assigning") void this.train(id, job, cur);
+        else if (cur.phase === "committing" && resend(cur)) this.commit(id, cur);
+        return;
+      case "RevealingResults":
+        if (a?.result !== undefined) {
+          if (cur.phase !== "revealed") {
+            cur.phase = "revealed";
+            this.ctx.logger.info("Result revealed", { job: id.toString(), block: block.number });
+          }
+        } else if (a?.commitment !== undefined && (cur.phase !== "revealing" || resend(cur))) void this.reveal(id, cur);
+        return;
+      default:
+        if (a?.result !== undefined) this.answerChecks(id, block, cur);
+    }
+  }
+
+  /** Sends `commit_result` for the kept result. */
+  private commit(id: bigint, st: TrainerJob): void {
+    const kept = this.modules.store.loadResult(id);
+    if (!kept) return;
+    st.phase = "committing";
+    st.sentAt = this.head;
+    const commitment = resultCommitment(id, this.ctx.self, kept.modelHash, kept.workRoot, kept.metrics, kept.salt);
+    void this.ctx.submitter.submit(
+      { tag: "JobManager", value: { tag: "commit_result", value: { job_id: id, commitment } } },
+      "result commitment",
+      { job: id.toString() },
+    );
+  }
+
+  /** Uploads the model (only now) and reveals the committed result. */
+  private async reveal(id: bigint, st: TrainerJob): Promise<void> {
+    const kept = this.modules.store.loadResult(id);
+    const model = this.modules.store.loadModel(id);
+    if (!kept || !model) {
+      this.ctx.logger.warn("Cannot reveal: the committed result is lost", { job: id.toString() });
+      st.phase = "aborted";
       return;
     }
-    if (!st || st.phase === "assigned" || st.phase === "assigning") {
-      void this.train(id, job, st ?? { phase: "assigned" });
-    } else if (st.phase === "submitting" && resend(st) && st.result) {
-      st.sentAt = block.number;
-      void this.ctx.submitter.submit(
-        { tag: "JobManager", value: { tag: "submit_result", value: st.result } },
-        "result",
+    st.phase = "revealing";
+    st.sentAt = this.head;
+    try {
+      const cid = await this.ctx.artifacts.addResult(id, model);
+      await this.ctx.submitter.submit(
         {
-          job: id.toString(),
+          tag: "JobManager",
+          value: {
+            tag: "reveal_result",
+            value: {
+              job_id: id,
+              model_cid: this.ctx.content.toBytes(cid),
+              model_hash: kept.modelHash,
+              work_root: kept.workRoot,
+              metrics: kept.metrics,
+              steps: kept.steps,
+              salt: kept.salt,
+            },
+          },
         },
+        "result reveal",
+        { job: id.toString(), model: cid },
+      );
+    } catch (err) {
+      this.ctx.logger.warn("Revealing the result failed", { job: id.toString(), ...errorInfo(err) });
+    }
+  }
+
+  /** Serves the start checkpoint, or opens the end leaf, of every check of this trainer's result that asks. */
+  private answerChecks(id: bigint, block: FollowedBlock, st: TrainerJob): void {
+    st.checksSent ??= new Map();
+    for (const { id: checkId, check } of block.runtime.checks(id)) {
+      const stage = check.stage.tag;
+      if (!bytesEqual(check.worker, this.ctx.self) || (stage !== "Serving" && stage !== "Opening")) continue;
+      const sent = st.checksSent.get(checkId);
+      if (sent !== undefined && block.number < sent + this.ctx.opts.resubmitAfterBlocks) continue;
+      st.checksSent.set(checkId, block.number);
+      void this.answerCheck(id, checkId, check.segment, stage).catch((err: unknown) =>
+        this.ctx.logger.warn("Answering a check failed", { job: id.toString(), check: checkId, ...errorInfo(err) }),
       );
     }
+  }
+
+  private async answerCheck(id: bigint, checkId: number, segment: number, stage: "Serving" | "Opening") {
+    const kept = this.modules.store.loadResult(id);
+    if (!kept) throw new Error("the committed result is lost");
+    const leaves: LeafHash[] = kept.leaves.map((stateHash, i) => ({ index: i + 1, stateHash }));
+    const ctx = { job: id.toString(), check: checkId, segment };
+    if (stage === "Opening") {
+      const proof = workProof(leaves, segment);
+      this.ctx.logger.info("Opening a checked leaf", ctx);
+      await this.ctx.submitter.submit(
+        {
+          tag: "JobManager",
+          value: {
+            tag: "open_leaf",
+            value: { job_id: id, check_id: checkId, state_hash: kept.leaves[segment - 1], proof },
+          },
+        },
+        "open leaf",
+        ctx,
+      );
+      return;
+    }
+    const bytes = this.modules.store.loadCheckpoint(id, segment - 1);
+    if (!bytes) throw new Error(`no checkpoint kept at leaf ${segment - 1}`);
+    const cid = await this.ctx.artifacts.addResult(id, bytes);
+    this.ctx.logger.info("Serving a checkpoint", { ...ctx, cid });
+    await this.ctx.submitter.submit(
+      {
+        tag: "JobManager",
+        value: {
+          tag: "serve_checkpoint",
+          value: {
+            job_id: id,
+            check_id: checkId,
+            cid: this.ctx.content.toBytes(cid),
+            state_hash: kept.leaves[segment - 2],
+            proof: workProof(leaves, segment - 1),
+          },
+        },
+      },
+      "serve checkpoint",
+      ctx,
+    );
   }
 
   /** Decides, then fetches and checks the artifacts, then assigns. */
@@ -234,6 +370,7 @@ export class TrainerRole {
       const stepsPerEpoch = Math.floor(datasetSize(dataset) / spec.batch_size);
       const totalSteps = spec.length.tag === "Steps" ? spec.length.value : spec.length.value * stepsPerEpoch;
       const every = Math.max(1, Math.ceil(totalSteps / Math.max(this.ctx.opts.progressMessages, 1)));
+      const interval = spec.checkpoint_interval;
       this.ctx.gossip?.join(id);
       log.info("Training started", {
         job: id.toString(),
@@ -259,9 +396,12 @@ export class TrainerRole {
             threads: 1,
           },
           untilStep: totalSteps,
+          checkpointEvery: interval,
         },
         {
           log: log.child({ module: "train" }),
+          // Leaf i's checkpoint (after step i·k) is the start of segment i + 1.
+          onCheckpoint: (cp) => this.modules.store.saveCheckpoint(id, cp.step / interval, encodeCheckpoint(cp)),
           onProgress: (p) => {
             this.ctx.onTrainingStep?.();
             if (p.step % every !== 0 && p.step !== totalSteps) return;
@@ -280,37 +420,30 @@ export class TrainerRole {
       );
       const last = result.steps.at(-1);
       if (!last) throw new Error("training returned no steps");
-      const root = workRoot(result.steps.map((s) => ({ index: s.step, stateHash: s.stateHash })));
+      const leaves = leafHashes(result, interval, totalSteps);
+      const root = workRoot(leaves.map((stateHash, i) => ({ index: i + 1, stateHash })));
       const metrics = await this.modules.evaluate(result.model, dataset, { profile: "cpu-exact" });
-      const cid = await this.ctx.artifacts.addResult(id, result.model);
       const loss = Number.isFinite(last.loss) && last.loss >= 0 ? BigInt(Math.round(last.loss * 1e9)) : 0n;
-      st.result = {
-        job_id: id,
-        model_cid: this.ctx.content.toBytes(cid),
-        model_hash: blake2_256(result.model),
-        work_root: root,
+      // Kept (on disk with a data directory) before the commitment is sent: the salt opens it.
+      this.modules.store.saveModel(id, result.model);
+      this.modules.store.saveResult(id, {
+        modelHash: blake2_256(result.model),
+        workRoot: root,
         metrics: { accuracy_ppm: metrics.accuracyPpm ?? 0, loss_e9: loss },
-      };
+        steps: totalSteps,
+        salt: new Uint8Array(randomBytes(32)),
+        leaves,
+      });
       log.info("Training finished", {
         job: id.toString(),
         steps: last.step,
+        leaves: leaves.length,
         loss: Number(last.loss.toFixed(6)),
         trainAccuracyPpm: metrics.accuracyPpm,
         seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
-        model: cid,
         workRoot: toHex(root),
       });
-      st.phase = "submitting";
-      st.sentAt = Number.MAX_SAFE_INTEGER; // set properly below, once sent
-      await this.ctx.submitter.submit(
-        { tag: "JobManager", value: { tag: "submit_result", value: st.result } },
-        "result",
-        {
-          job: id.toString(),
-          model: cid,
-        },
-      );
-      st.sentAt = this.head;
+      this.commit(id, st);
     } catch (err) {
       const { code, reason } = errorInfo(err);
       st.phase = "aborted";
@@ -323,12 +456,25 @@ export class TrainerRole {
 
   private finish(id: bigint, job: JobValue, block: FollowedBlock): void {
     const a = block.runtime.assignment(id, this.ctx.self);
+    this.modules.store.forget(id);
     this.ctx.gossip?.leave(id);
     this.ctx.logger.info("Job ended", {
       job: id.toString(),
       status: job.status.tag,
       reason: job.status.tag === "Failed" ? job.status.value.tag : undefined,
       accuracyPpm: a?.accuracy_ppm,
+      audit: a?.audit.tag,
     });
   }
+}
+
+/** The state hashes of leaves 1..⌈N/k⌉: the runner's hash after each leaf's step. */
+function leafHashes(result: WorkerResult, interval: number, totalSteps: number): Uint8Array[] {
+  const byStep = new Map(result.steps.map((s) => [s.step, s.stateHash]));
+  return Array.from({ length: leafCount(totalSteps, interval) }, (_, i) => {
+    const step = leafStep(i + 1, interval, totalSteps);
+    const hash = byStep.get(step);
+    if (!hash) throw new Error(`training returned no state hash at step ${step}`);
+    return hash;
+  });
 }

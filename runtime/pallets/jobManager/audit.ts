@@ -44,8 +44,8 @@ import { blockPreDigest, randomnessForSubject } from "../babe.js";
 import { repatriateReserved, unreserve } from "../balances.js";
 import { JOB_MANAGER, param } from "../parameters/index.js";
 import { evaluatorPool, mulPpm, noteJobEnded, recordSlash, slashRegistrationStake } from "../workerRegistry.js";
+import { drawWeighted } from "./draw.js";
 import { JobManager, MAX_CHECK_DEADLINES_PER_BLOCK, now } from "./pallet.js";
-import { drawWeighted } from "./settlement.js";
 import type {
   AuditVerdictName,
   CheckKindValue,

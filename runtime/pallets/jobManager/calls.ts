@@ -20,6 +20,7 @@ import {
   workerInfo,
 } from "../workerRegistry.js";
 import { advance, openCheck, segmentUnderCheck, verifierPool } from "./audit.js";
+import { drawWeighted, evaluatorSeed } from "./draw.js";
 import {
   JobManager,
   MAX_ACTIVE_JOBS,
@@ -37,9 +38,7 @@ import {
 } from "./pallet.js";
 import {
   committers,
-  drawWeighted,
   endResultReveal,
-  evaluatorSeed,
   finish,
   nextPhase,
   refundClient,

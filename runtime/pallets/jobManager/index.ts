@@ -69,11 +69,14 @@
  * storage (results included) for clients to read; pruning them is left to a later change.
  */
 
+export { drawSegments } from "./audit.js";
 // Importing `settlement.js` and `calls.js` defines the pallet's hooks and calls.
 export { isValidCid } from "./calls.js";
+export { drawWeighted, evaluatorSeed } from "./draw.js";
 export {
   assignmentOf,
   attestationOf,
+  checksOf,
   heldByJob,
   JobManager,
   jobEntries,
@@ -87,5 +90,4 @@ export {
   MAX_TRAINING_LENGTH,
   MAX_WORKERS_PER_JOB,
 } from "./pallet.js";
-export { drawWeighted, evaluatorSeed } from "./settlement.js";
 export * from "./types.js";

@@ -1,0 +1,263 @@
+/**
+ * The auditing half of the evaluator role (`--evaluator`): re-executes the training segments the chain
+ * draws it for (audits, escalations, challenges; `runtime/pallets/jobManager/audit.ts`), and commits,
+ * then reveals, the end state hash it computed. For a check that names this node among its verifiers:
+ *
+ *   Committing -> fetches the client's model and training set, and the segment's start checkpoint (the
+ *                 CID the trainer served; none for segment 1, which starts from the model), checks the
+ *                 checkpoint against the state hash the chain verified under the trainer's work root,
+ *                 re-executes the segment's steps under `cpu-exact` with the job's hyper-parameters and
+ *                 the trainer's key (its batch order) in a worker thread, and commits
+ *                 `blake2_256(SCALE((job_id, check_id, self, end_hash, salt)))`. For the last segment the
+ *                 model it exports must also hash to the revealed `model_hash`.
+ *   Revealing  -> reveals `(end_hash, salt)`.
+ * When the segment cannot be re-executed as the trainer claims (the checkpoint is missing, corrupt or
+ * not the proved one, the step count is not the job's, the model is not the one training produced),
+ * the verifier commits to the zero hash: no leaf equals it, so verifiers that agree fail the trainer.
+ * Salts are kept (in `dataDir` when given) until the reveal is in, as the attestation salts are.
+ */
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { blake2_256 } from "../../primitives/hashing.js";
+import { bytesEqual, fromHex, type HexString, toHex } from "../../primitives/hex.js";
+import { leafCount, leafStep } from "../../primitives/workRoot.js";
+import {
+  type CheckValue,
+  isFinal,
+  type JobResultValue,
+  type JobValue,
+  verdictCommitment,
+} from "../../runtime/pallets/jobManager/index.js";
+import { datasetSize } from "../../worker/data/dataset.js";
+import { type Checkpoint, checkpointHash, decodeCheckpoint } from "../../worker/train/checkpoint.js";
+import type { TrainingJob } from "../../worker/train/runner.js";
+import { datasetFromBytes, errorInfo, LOSS_KINDS, OPTIMIZER_KINDS, type RoleContext } from "./context.js";
+import type { FollowedBlock } from "./follower.js";
+
+/** Re-executes steps (start.step, endStep] of `job` from `start` (the model's state when absent). */
+export type ReexecuteFn = (req: {
+  job: TrainingJob;
+  start?: Checkpoint;
+  endStep: number;
+  last: boolean;
+}) => Promise<{ endStateHash: Uint8Array; model?: Uint8Array }>;
+
+export interface AuditorModules {
+  reexecute: ReexecuteFn;
+}
+
+/** What a verifier commits to when the segment cannot be what the trainer claims. */
+export const MISMATCH_HASH = new Uint8Array(32);
+
+interface Verdict {
+  endHash: Uint8Array;
+  salt: Uint8Array;
+}
+
+interface CheckDuty {
+  phase: "computing" | "committing" | "revealing";
+  sentAt?: number;
+  verdict?: Verdict;
+}
+
+export class AuditorRole {
+  /** Jobs with a check that names this node, watched until none is open. */
+  private readonly watched = new Set<bigint>();
+  private readonly duties = new Map<string, CheckDuty>();
+  private head = 0;
+
+  constructor(
+    private readonly ctx: RoleContext,
+    private readonly modules: AuditorModules,
+  ) {}
+
+  async onBlock(block: FollowedBlock, scanAll: boolean): Promise<void> {
+    this.head = block.number;
+    for (const e of block.events) {
+      if (e.pallet !== "JobManager" || e.name !== "CheckOpened") continue;
+      const verifiers = e.fields.verifiers as Uint8Array[];
+      if (verifiers.some((v) => bytesEqual(v, this.ctx.self))) this.watched.add(e.fields.job_id as bigint);
+    }
+    if (scanAll)
+      for (const [id, job] of block.runtime.jobs())
+        if (!isFinal(job.status) && job.open_checks > 0) this.watched.add(id);
+    for (const id of [...this.watched]) this.reconcile(id, block);
+  }
+
+  private reconcile(id: bigint, block: FollowedBlock): void {
+    const job = block.runtime.job(id);
+    let open = 0;
+    for (const { id: checkId, check } of job ? block.runtime.checks(id) : []) {
+      const vote = check.votes.find((v) => bytesEqual(v.verifier, this.ctx.self));
+      if (!vote || check.stage.tag === "Done") continue;
+      open++;
+      const key = `${id}/${checkId}`;
+      let duty = this.duties.get(key);
+      const resend = duty?.sentAt !== undefined && block.number >= duty.sentAt + this.ctx.opts.resubmitAfterBlocks;
+      if (check.stage.tag === "Committing" && vote.commitment === undefined) {
+        if (!duty) {
+          duty = { phase: "computing", verdict: this.loadVerdict(key) };
+          this.duties.set(key, duty);
+          void this.computeAndCommit(id, checkId, job!, check, block, duty);
+        } else if (duty.phase === "committing" && resend) this.commit(id, checkId, duty);
+      } else if (check.stage.tag === "Revealing" && vote.commitment !== undefined && vote.end_hash === undefined) {
+        duty ??= { phase: "revealing", verdict: this.loadVerdict(key) };
+        this.duties.set(key, duty);
+        if (!duty.verdict) {
+          this.ctx.logger.warn("Cannot reveal a verdict: its salt is lost", { job: id.toString(), check: checkId });
+          continue;
+        }
+        if (duty.phase !== "revealing" || resend || duty.sentAt === undefined) this.reveal(id, checkId, duty);
+      }
+    }
+    if (open === 0) {
+      this.watched.delete(id);
+      for (const key of [...this.duties.keys()])
+        if (key.startsWith(`${id}/`)) {
+          this.duties.delete(key);
+          this.forgetVerdict(key);
+        }
+    }
+  }
+
+  private async computeAndCommit(
+    id: bigint,
+    checkId: number,
+    job: JobValue,
+    check: CheckValue,
+    block: FollowedBlock,
+    duty: CheckDuty,
+  ): Promise<void> {
+    const log = this.ctx.logger;
+    const ctx = { job: id.toString(), check: checkId, segment: check.segment };
+    try {
+      if (!duty.verdict) {
+        const result = block.runtime.assignment(id, check.worker)?.result;
+        if (!result) throw new Error("the checked result is not on chain");
+        const started = performance.now();
+        const endHash = await this.endHash(id, job, check, result).catch((err: unknown) => {
+          log.warn("The segment cannot be re-executed as claimed; committing to a mismatch", {
+            ...ctx,
+            ...errorInfo(err),
+          });
+          return MISMATCH_HASH;
+        });
+        duty.verdict = { endHash, salt: new Uint8Array(randomBytes(32)) };
+        this.saveVerdict(`${id}/${checkId}`, duty.verdict);
+        log.info("Re-executed a segment", {
+          ...ctx,
+          endHash: toHex(endHash),
+          seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
+        });
+      }
+      this.commit(id, checkId, duty);
+    } catch (err) {
+      this.duties.delete(`${id}/${checkId}`); // tried again on a later block
+      log.error("Auditing a segment failed", ctx, err);
+    }
+  }
+
+  /** Re-executes the check's segment; throws when it cannot be what the trainer claims. */
+  private async endHash(id: bigint, job: JobValue, check: CheckValue, result: JobResultValue): Promise<Uint8Array> {
+    const spec = job.spec;
+    const [model, data] = await Promise.all([
+      this.ctx.artifacts.fetch(id, spec.model_cid),
+      this.ctx.artifacts.fetch(id, spec.training_set_cid),
+    ]);
+    const dataset = datasetFromBytes(data);
+    const stepsPerEpoch = Math.floor(datasetSize(dataset) / spec.batch_size);
+    const totalSteps = spec.length.tag === "Steps" ? spec.length.value : spec.length.value * stepsPerEpoch;
+    if (result.steps !== totalSteps)
+      throw new Error(`the result claims ${result.steps} steps; the job has ${totalSteps}`);
+    const k = spec.checkpoint_interval;
+    let start: Checkpoint | undefined;
+    if (check.segment > 1) {
+      if (!check.start) throw new Error("no start checkpoint was served");
+      start = decodeCheckpoint(await this.ctx.artifacts.fetch(id, check.start.cid));
+      if (!bytesEqual(checkpointHash(start), check.start.state_hash))
+        throw new Error("the served checkpoint is not the one proved under the work root");
+      if (start.step !== leafStep(check.segment - 1, k, totalSteps))
+        throw new Error(`the served checkpoint is at step ${start.step}`);
+    }
+    const last = check.segment === leafCount(totalSteps, k);
+    const out = await this.modules.reexecute({
+      job: {
+        model,
+        dataset,
+        loss: LOSS_KINDS[spec.loss.tag],
+        optimizer: { kind: OPTIMIZER_KINDS[spec.optimizer.tag] },
+        lr: Number(spec.learning_rate_e9) / 1e9,
+        lrSchedule: { kind: "constant" },
+        batchSize: spec.batch_size,
+        seed: spec.seed,
+        workerKey: check.worker,
+        profile: "cpu-exact",
+        threads: 1,
+      },
+      start,
+      endStep: leafStep(check.segment, k, totalSteps),
+      last,
+    });
+    // The submitted model must be the one the last segment produces.
+    if (last && (!out.model || !bytesEqual(blake2_256(out.model), result.model_hash)))
+      throw new Error("the revealed model is not the one training produced");
+    return out.endStateHash;
+  }
+
+  private commit(id: bigint, checkId: number, duty: CheckDuty): void {
+    const v = duty.verdict!;
+    duty.phase = "committing";
+    duty.sentAt = this.head;
+    const commitment = verdictCommitment(id, checkId, this.ctx.self, v.endHash, v.salt);
+    void this.ctx.submitter.submit(
+      { tag: "JobManager", value: { tag: "commit_verdict", value: { job_id: id, check_id: checkId, commitment } } },
+      "verdict commitment",
+      { job: id.toString(), check: checkId },
+    );
+  }
+
+  private reveal(id: bigint, checkId: number, duty: CheckDuty): void {
+    const v = duty.verdict!;
+    duty.phase = "revealing";
+    duty.sentAt = this.head;
+    void this.ctx.submitter.submit(
+      {
+        tag: "JobManager",
+        value: { tag: "reveal_verdict", value: { job_id: id, check_id: checkId, end_hash: v.endHash, salt: v.salt } },
+      },
+      "verdict reveal",
+      { job: id.toString(), check: checkId },
+    );
+  }
+
+  // ---- Salts on disk: `<dataDir>/verdicts/<job id>-<check id>.json`, written before the commitment ----
+
+  private path(key: string): string | undefined {
+    return this.ctx.opts.dataDir && join(this.ctx.opts.dataDir, "verdicts", `${key.replace("/", "-")}.json`);
+  }
+
+  private saveVerdict(key: string, v: Verdict): void {
+    const path = this.path(key);
+    if (!path) return;
+    mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
+    writeFileSync(`${path}.tmp`, JSON.stringify({ endHash: toHex(v.endHash), salt: toHex(v.salt) }), { mode: 0o600 });
+    renameSync(`${path}.tmp`, path);
+  }
+
+  private loadVerdict(key: string): Verdict | undefined {
+    const path = this.path(key);
+    if (!path || !existsSync(path)) return undefined;
+    try {
+      const j = JSON.parse(readFileSync(path, "utf8")) as { endHash: HexString; salt: HexString };
+      return { endHash: fromHex(j.endHash), salt: fromHex(j.salt) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private forgetVerdict(key: string): void {
+    const path = this.path(key);
+    if (path) rmSync(path, { force: true });
+  }
+}
