@@ -15,6 +15,7 @@
  * not the proved one, the step count is not the job's, the model is not the one training produced),
  * the verifier commits to the zero hash: no leaf equals it, so verifiers that agree fail the trainer.
  * Salts are kept (in `dataDir` when given) until the reveal is in, as the attestation salts are.
+ * Re-executions run one at a time, in the order the checks were seen.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
@@ -66,6 +67,11 @@ export class AuditorRole {
   private readonly watched = new Set<bigint>();
   private readonly duties = new Map<string, CheckDuty>();
   private head = 0;
+  /**
+   * Re-executions run one at a time: on a small machine, parallel training threads only slow each
+   * other down, and the first commitment should land as early as possible.
+   */
+  private executing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly ctx: RoleContext,
@@ -136,7 +142,9 @@ export class AuditorRole {
         const result = block.runtime.assignment(id, check.worker)?.result;
         if (!result) throw new Error("the checked result is not on chain");
         const started = performance.now();
-        const endHash = await this.endHash(id, job, check, result).catch((err: unknown) => {
+        const run = this.executing.then(() => this.endHash(id, job, check, result));
+        this.executing = run.catch(() => {});
+        const endHash = await run.catch((err: unknown) => {
           log.warn("The segment cannot be re-executed as claimed; committing to a mismatch", {
             ...ctx,
             ...errorInfo(err),

@@ -9,8 +9,9 @@
  * themselves. The client is the real CLI: `tensorchain job post … --wait --json` as //Charlie, then
  * `tensorchain job fetch`.
  *
- * Checked: the job goes from posting to `Succeeded`; both workers assign with the job stake, train and
- * submit; the client reveals; both evaluators attest the same accuracy ≥ the minimum; every balance
+ * Checked: the job goes from posting to `Succeeded`; both workers assign with the job stake, train,
+ * commit and reveal their results; every audit check (drawn segments re-executed by the evaluator nodes)
+ * concludes `Passed` and both results are audited `Passed`; the client reveals; both evaluators attest the same accuracy ≥ the minimum; every balance
  * changes by exactly the split computed here in bigint from the chain's `jobManager.*` parameters (the
  * transaction fees each party paid and staking rewards taken from the blocks' events); stakes come back;
  * reputations rise; the fetched model scores the attested accuracy under plain onnxruntime. After every
@@ -106,6 +107,7 @@ afterAll(async () => {
   await api?.disconnect();
   await devnet?.stop();
   if (process.env.KEEP_JOB_E2E) process.stdout.write(`kept ${dir}\n`);
+  if (process.env.JOB_E2E_LOG) (await import("node:fs")).writeFileSync(process.env.JOB_E2E_LOG, logs.join("\n"));
   else rmSync(dir, { recursive: true, force: true });
 });
 
@@ -115,7 +117,7 @@ let clientOutput = "";
 /** The role nodes' job lines, warnings and errors (not the informant's), and the client's output. */
 function diagnostics(): string {
   const wanted = /jobs|trainer|evaluator|artifacts|content|ERROR|WARN|Refused|Training|Submitted|Evaluated/;
-  const lines = logs.filter((l) => wanted.test(l) && !l.includes("informant")).slice(-120);
+  const lines = logs.filter((l) => wanted.test(l) && !l.includes("informant")).slice(-200);
   return `${lines.join("\n")}\n--- client ---\n${clientOutput.slice(-4000)}`;
 }
 
@@ -371,7 +373,20 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
     const allFees = [...fees.values()].reduce((a, b) => a + b, 0n);
     const methods = jobEvents.map((e) => e.method);
     expect(methods.filter((m) => m === "WorkerAssigned")).toHaveLength(2);
-    expect(methods.filter((m) => m === "ResultSubmitted")).toHaveLength(2);
+    expect(methods.filter((m) => m === "ResultCommitted")).toHaveLength(2);
+    expect(methods.filter((m) => m === "ResultRevealed")).toHaveLength(2);
+    // Every audit: the last segment and `audit_segments` others per result, each re-executed and Passed.
+    const audits = Number(await knob(J.audit_segments)) + 1;
+    const opened = jobEvents.filter((e) => e.method === "CheckOpened");
+    const concluded = jobEvents.filter((e) => e.method === "CheckConcluded");
+    expect(opened).toHaveLength(2 * audits);
+    expect(concluded.map((e) => e.data[2])).toEqual(opened.map(() => "Passed"));
+    expect(jobEvents.filter((e) => e.method === "VerdictRevealed").length).toBeGreaterThanOrEqual(2 * audits);
+    expect(jobEvents.filter((e) => e.method === "ResultAudited").map((e) => e.data[2])).toEqual(["Passed", "Passed"]);
+    for (const w of workers) {
+      const a = await storage(JobManager.storage.Assignments, JobManager.storage.Assignments.keyFor([jobId, pk(w)]), settled);
+      expect(a?.audit).toEqual({ tag: "Passed" });
+    }
     expect(methods).toContain("TestSetRevealed");
     expect(methods.filter((m) => m === "StakeReleased")).toHaveLength(2);
     expect(methods.at(-1)).toBe("JobSucceeded");

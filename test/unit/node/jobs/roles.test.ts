@@ -50,7 +50,7 @@ const bytesOf = (ds: ReturnType<typeof dataset>) =>
 const TRAIN = dataset(1n);
 const TEST = dataset(2n);
 const SALT = new Uint8Array(32).fill(0x5a);
-const STEP_HASHES = [1, 2, 3].map((i) => ({ step: i, loss: 2 / i, stateHash: blake2_256(new Uint8Array([i])) }));
+const STEP_HASHES = [1, 2, 3, 4].map((i) => ({ step: i, loss: 2 / i, stateHash: blake2_256(new Uint8Array([i])) }));
 
 interface Net {
   chain: RuntimeChain;
@@ -118,9 +118,11 @@ function network(
             train ??
             (async (req) => {
               trainCalls.push(req);
-              return { steps: STEP_HASHES, model: req.job.model, finalStep: 3, profile: "cpu-exact", provider: "cpu" };
+              return { steps: STEP_HASHES, model: req.job.model, finalStep: 4, profile: "cpu-exact", provider: "cpu" };
             }),
           evaluate: evaluateModel,
+          // The stand-in trainer's run, re-executed: the same state hashes and the untouched model.
+          reexecute: async ({ job, endStep }) => ({ endStateHash: STEP_HASHES[endStep - 1].stateHash, model: job.model }),
         },
       },
     );
@@ -182,12 +184,14 @@ async function postedJob(net: Net, overrides: Partial<JobSpecValue> = {}, trainS
     length: { tag: "Epochs", value: 1 },
     min_accuracy_ppm: 0,
     deadlines: { assign: 10, submit: 20, reveal_test_set: 10, commit: 10, reveal: 10 },
+    // One segment of the 4 steps: its audit re-executes from the model, which the stand-ins keep as is.
+    checkpoint_interval: 4,
     ...overrides,
   });
 }
 
 describe("worker and evaluator roles", () => {
-  it("register, assign, train, submit, evaluate, commit and reveal: the job succeeds with the attested accuracy", async () => {
+  it("register, assign, train, commit, reveal, audit, evaluate, attest: the job succeeds with the attested accuracy", async () => {
     const net = network({
       W1: { trainer: true },
       W2: { trainer: true },
@@ -222,16 +226,19 @@ describe("worker and evaluator roles", () => {
         },
       });
     expect(net.trainCalls.map((c) => c.job.workerKey).sort()).toEqual([pk("W1"), pk("W2")].sort());
-    // The submitted result: model CID and hash, the work root over the step hashes, train-set accuracy.
+    // The revealed result: model CID and hash, the work root over the leaf hashes, train-set accuracy;
+    // its audit (the one segment, re-executed by both evaluators) passed.
     const trainAccuracy = (await evaluateModel(MODEL, TRAIN, { profile: "cpu-exact" })).accuracyPpm;
     for (const w of ["W1", "W2"]) {
       const a = net.chain.rt.read((e) => JobManager.storage.Assignments.get(e, [0n, pk(w)]))!;
       expect(a.result).toMatchObject({
         model_cid: net.content.toBytes(await net.content.add(MODEL)),
         model_hash: blake2_256(MODEL),
-        work_root: workRoot(STEP_HASHES.map((s) => ({ index: s.step, stateHash: s.stateHash }))),
-        metrics: { accuracy_ppm: trainAccuracy, loss_e9: 666_666_667n },
+        work_root: workRoot([{ index: 1, stateHash: STEP_HASHES[3].stateHash }]),
+        metrics: { accuracy_ppm: trainAccuracy, loss_e9: 500_000_000n },
+        steps: 4,
       });
+      expect(a.audit).toEqual({ tag: "Passed" });
     }
     // The client reveals; the evaluators commit, then reveal the same accuracies.
     const testCid = net.content.toBytes(await net.content.add(bytesOf(TEST)));
@@ -404,8 +411,8 @@ describe("worker and evaluator roles", () => {
       { W1: { trainer: true, onTrainingStep: () => steps++ }, E1: { evaluator: true } },
       { progressMessages: 1 },
       async (req, opts) => {
-        for (const s of STEP_HASHES) opts.onProgress?.({ type: "progress", ...s, totalSteps: 3, stepsPerEpoch: 3 });
-        return { steps: STEP_HASHES, model: req.job.model, finalStep: 3, profile: "cpu-exact", provider: "cpu" };
+        for (const s of STEP_HASHES) opts.onProgress?.({ type: "progress", ...s, totalSteps: 4, stepsPerEpoch: 4 });
+        return { steps: STEP_HASHES, model: req.job.model, finalStep: 4, profile: "cpu-exact", provider: "cpu" };
       },
     );
     await runUntil(net, () => registered(net, ["W1", "E1"]));
