@@ -272,7 +272,7 @@ export class TrainerRole {
               step: p.step,
               totalSteps,
               loss: p.loss,
-              stateHash: p.stateHash,
+              stateHash: p.stateHash!,
             });
             this.ctx.gossip?.publish(id, msg).catch(() => {});
           },
@@ -280,7 +280,7 @@ export class TrainerRole {
       );
       const last = result.steps.at(-1);
       if (!last) throw new Error("training returned no steps");
-      const root = workRoot(result.steps.map((s) => ({ index: s.step, stateHash: s.stateHash })));
+      const root = workRoot(result.steps.map((s) => ({ index: s.step, stateHash: s.stateHash! })));
       const metrics = await this.modules.evaluate(result.model, dataset, { profile: "cpu-exact" });
       const cid = await this.ctx.artifacts.addResult(id, result.model);
       const loss = Number.isFinite(last.loss) && last.loss >= 0 ? BigInt(Math.round(last.loss * 1e9)) : 0n;
