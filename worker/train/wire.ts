@@ -9,7 +9,7 @@ import { DatasetError } from "../data/errors.js";
 import { OnnxError } from "../onnx/errors.js";
 import type { TensorData } from "../onnx/tensor.js";
 import { TrainError } from "./errors.js";
-import type { TrainingJob } from "./runner.js";
+import type { HashingMode, TrainingJob } from "./runner.js";
 
 export interface WorkerRequest {
   job: TrainingJob;
@@ -22,6 +22,10 @@ export interface WorkerRequest {
   checkpointAtStart?: boolean;
   /** Resume from this state instead of the model's initial weights. */
   start?: { step: number; state: Map<string, TensorData> };
+  /** Default true; false leaves `model` empty (a verifier of a middle segment needs only the end hash). */
+  exportModel?: boolean;
+  /** How leaves are hashed (default "overlapped"); "sync" starts no hasher thread, for runs of one leaf. */
+  hashing?: HashingMode;
   logLevel?: LogLevel;
 }
 

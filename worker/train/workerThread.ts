@@ -28,7 +28,10 @@ function portLogger(level: LogLevel): Logger {
 
 async function main(req: WorkerRequest): Promise<void> {
   await cryptoReady();
-  const runner = await TrainingRunner.create(req.job, { log: portLogger(req.logLevel ?? "info") });
+  const runner = await TrainingRunner.create(req.job, {
+    log: portLogger(req.logLevel ?? "info"),
+    hashing: req.hashing,
+  });
   let result: Extract<WorkerMessage, { type: "done" }>["result"];
   try {
     if (req.start) runner.restore(req.start);
@@ -47,7 +50,7 @@ async function main(req: WorkerRequest): Promise<void> {
     result = {
       steps,
       leaves: leavesOf(steps, leafInterval),
-      model: runner.exportModel(),
+      model: req.exportModel === false ? new Uint8Array(0) : runner.exportModel(),
       finalStep: runner.step,
       profile: runner.profile.profile,
       provider: runner.profile.provider,
