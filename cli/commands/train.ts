@@ -133,7 +133,7 @@ async function train(opts: TrainOpts): Promise<void> {
   if (tty) process.stderr.write("\n");
   await Promise.all(checkpointWrites);
   if (opts.hashes) {
-    await writeFileAtomic(opts.hashes, result.steps.map((s) => `${s.step} ${toHex(s.stateHash)}\n`).join(""));
+    await writeFileAtomic(opts.hashes, result.steps.map((s) => `${s.step} ${toHex(s.stateHash!)}\n`).join(""));
   }
   await writeFileAtomic(opts.out, result.model);
   const last = result.steps.at(-1)!;
@@ -144,5 +144,5 @@ async function train(opts: TrainOpts): Promise<void> {
     seconds: Number(secs.toFixed(2)),
     out: opts.out,
   });
-  process.stdout.write(`state-hash: ${toHex(last.stateHash)}\n`);
+  process.stdout.write(`state-hash: ${toHex(last.stateHash!)}\n`);
 }

@@ -8,6 +8,7 @@
 import { availableParallelism, totalmem } from "node:os";
 import type { CapabilitiesValue } from "../../runtime/pallets/workerRegistry.js";
 import { cudaAvailable, installedOrtVersion } from "../../worker/train/profile.js";
+import { detectKernelClass } from "../../worker/verify/kernelClass.js";
 
 export interface DetectOptions {
   /** Override what was detected (flags, tests). */
@@ -17,11 +18,6 @@ export interface DetectOptions {
   memoryMiB?: number;
   cuda?: boolean;
   kernelClass?: string;
-}
-
-/** The CPU kernel class (`TENSORCHAIN_KERNEL_CLASS` overrides it, for tests). */
-function detectKernelClass(): string {
-  return process.env.TENSORCHAIN_KERNEL_CLASS ?? process.arch;
 }
 
 /** Memory of a GPU, when `nvidia-smi` is not consulted: a conservative default. */

@@ -274,10 +274,13 @@ export class JobRoles {
   }
 }
 
-/** Re-executes a segment in a training thread (`trainInWorker` resumed from the start checkpoint). */
-const reexecuteInWorker: ReexecuteFn = async ({ job, start, endStep }) => {
-  const result = await trainInWorker({ job, untilStep: endStep, start });
-  const end = result.steps.at(-1);
-  if (!end || end.step !== endStep) throw new Error(`re-execution stopped at step ${end?.step ?? 0}`);
-  return { endStateHash: end.stateHash, model: result.model };
+/**
+ * Re-executes a segment in a training thread (`trainInWorker` resumed from the start checkpoint),
+ * hashing only the end state, exporting the model only for the last segment.
+ */
+const reexecuteInWorker: ReexecuteFn = async ({ job, start, endStep, last }) => {
+  const result = await trainInWorker({ job, untilStep: endStep, start, leafInterval: endStep, exportModel: last });
+  const end = result.leaves.at(-1);
+  if (!end || result.finalStep !== endStep) throw new Error(`re-execution stopped at step ${result.finalStep}`);
+  return { endStateHash: end.stateHash, model: last ? result.model : undefined };
 };

@@ -1,7 +1,8 @@
 /**
  * Training progress on a job's gossip topic (`topicName(genesis, "job/<id>")`): one msgpack message
  * per reported step. Informational (clients and the job's other workers watch it); the chain never
- * relies on it, so a handler only checks that a message is well-formed.
+ * relies on it, so a handler only checks that a message is well-formed. It carries no state hash: a
+ * published leaf hash would let an audit's verifier reveal it without re-executing the segment.
  */
 import { Packr } from "msgpackr";
 
@@ -11,7 +12,6 @@ export interface ProgressMessage {
   step: number;
   totalSteps: number;
   loss: number;
-  stateHash: Uint8Array;
 }
 
 const packr = new Packr({ useRecords: false });
@@ -21,20 +21,17 @@ export function jobTopicName(jobId: bigint): string {
 }
 
 export function encodeProgress(m: ProgressMessage): Uint8Array {
-  return new Uint8Array(
-    packr.pack([m.jobId.toString(), Buffer.from(m.worker), m.step, m.totalSteps, m.loss, Buffer.from(m.stateHash)]),
-  );
+  return new Uint8Array(packr.pack([m.jobId.toString(), Buffer.from(m.worker), m.step, m.totalSteps, m.loss]));
 }
 
 /** The message, or undefined when it is malformed. */
 export function decodeProgress(data: Uint8Array): ProgressMessage | undefined {
   try {
     const v = packr.unpack(data) as unknown[];
-    if (!Array.isArray(v) || v.length !== 6) return undefined;
-    const [id, worker, step, totalSteps, loss, stateHash] = v;
+    if (!Array.isArray(v) || v.length !== 5) return undefined;
+    const [id, worker, step, totalSteps, loss] = v;
     if (typeof id !== "string" || !/^\d{1,20}$/.test(id)) return undefined;
     if (!(worker instanceof Uint8Array) || worker.length !== 32) return undefined;
-    if (!(stateHash instanceof Uint8Array) || stateHash.length !== 32) return undefined;
     if (!Number.isInteger(step) || !Number.isInteger(totalSteps) || typeof loss !== "number") return undefined;
     return {
       jobId: BigInt(id),
@@ -42,7 +39,6 @@ export function decodeProgress(data: Uint8Array): ProgressMessage | undefined {
       step: step as number,
       totalSteps: totalSteps as number,
       loss,
-      stateHash: new Uint8Array(stateHash),
     };
   } catch {
     return undefined;

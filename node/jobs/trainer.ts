@@ -26,7 +26,7 @@
 import { randomBytes } from "node:crypto";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, toHex } from "../../primitives/hex.js";
-import { type LeafHash, leafCount, leafStep, workProof, workRoot } from "../../primitives/workRoot.js";
+import { type LeafHash, leafCount, workProof, workRoot } from "../../primitives/workRoot.js";
 import { isFinal, type JobValue, resultCommitment } from "../../runtime/pallets/jobManager/index.js";
 import type { Dataset } from "../../worker/data/dataset.js";
 import { datasetSize } from "../../worker/data/dataset.js";
@@ -396,6 +396,7 @@ export class TrainerRole {
             threads: 1,
           },
           untilStep: totalSteps,
+          leafInterval: interval,
           checkpointEvery: interval,
         },
         {
@@ -412,7 +413,6 @@ export class TrainerRole {
               step: p.step,
               totalSteps,
               loss: p.loss,
-              stateHash: p.stateHash,
             });
             this.ctx.gossip?.publish(id, msg).catch(() => {});
           },
@@ -468,13 +468,10 @@ export class TrainerRole {
   }
 }
 
-/** The state hashes of leaves 1..⌈N/k⌉: the runner's hash after each leaf's step. */
+/** The state hashes of leaves 1..⌈N/k⌉, checked to be all of them, in order. */
 function leafHashes(result: WorkerResult, interval: number, totalSteps: number): Uint8Array[] {
-  const byStep = new Map(result.steps.map((s) => [s.step, s.stateHash]));
-  return Array.from({ length: leafCount(totalSteps, interval) }, (_, i) => {
-    const step = leafStep(i + 1, interval, totalSteps);
-    const hash = byStep.get(step);
-    if (!hash) throw new Error(`training returned no state hash at step ${step}`);
-    return hash;
-  });
+  const count = leafCount(totalSteps, interval);
+  if (result.leaves.length !== count || result.leaves.some((l, i) => l.index !== i + 1))
+    throw new Error(`training returned ${result.leaves.length} leaves; the job has ${count}`);
+  return result.leaves.map((l) => l.stateHash);
 }

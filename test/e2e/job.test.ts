@@ -384,7 +384,11 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
     expect(jobEvents.filter((e) => e.method === "VerdictRevealed").length).toBeGreaterThanOrEqual(2 * audits);
     expect(jobEvents.filter((e) => e.method === "ResultAudited").map((e) => e.data[2])).toEqual(["Passed", "Passed"]);
     for (const w of workers) {
-      const a = await storage(JobManager.storage.Assignments, JobManager.storage.Assignments.keyFor([jobId, pk(w)]), settled);
+      const a = await storage(
+        JobManager.storage.Assignments,
+        JobManager.storage.Assignments.keyFor([jobId, pk(w)]),
+        settled,
+      );
       expect(a?.audit).toEqual({ tag: "Passed" });
     }
     expect(methods).toContain("TestSetRevealed");

@@ -3,13 +3,16 @@
  * optimizer state as typed arrays), feeds it with the step's batch to the training graph, and keeps the
  * graph's outputs as the new state: one session run per step, no copies back into the model in between.
  *
- * Step s (1-based) uses the batch `BatchOrder.indicesForStep(s)`; after it, `stateHash` covers the new
- * state. A non-finite loss rejects the step: the state stays as it was and a typed error is thrown.
+ * Step s (1-based) uses the batch `BatchOrder.indicesForStep(s)`. The caller says per step whether to
+ * hash the new state: a worker hashes only at checkpoint leaves (every k steps and the last, `loop.ts`),
+ * since hashing every step cost 11-32% of a step. A non-finite loss rejects the step: the state stays as
+ * it was and a typed error is thrown.
  *
- * Hashing is overlapped by default: onnxruntime writes each step's state into a shared-memory ring slot
- * and hasher threads (`hashPool.ts`) hash it while the next step trains. `startStep` returns as soon as
- * the step is applied, with its hash still coming; `runStep` waits for the hash; `runSteps` (loop.ts)
- * keeps the pipeline full. The hashed bytes are the same in both modes (`StateFrame` = `StateHasher`).
+ * Hashing is overlapped by default: onnxruntime writes a hashed step's state into a shared-memory ring
+ * slot and hasher threads (`hashPool.ts`) hash it while the next steps train. `startStep` returns as
+ * soon as the step is applied, with its hash still coming; `runStep` waits for the hash; `runSteps`
+ * (loop.ts) keeps the pipeline full. The hashed bytes are the same in both modes (`StateFrame` =
+ * `StateHasher`).
  */
 import { availableParallelism } from "node:os";
 import ort from "onnxruntime-node";
@@ -54,17 +57,24 @@ export function learningRate(lr: number, schedule: LrSchedule | undefined, step:
 export interface StepResult {
   step: number;
   loss: number;
+  /** The state hash after the step, for a step that was hashed (a leaf). */
+  stateHash?: Uint8Array;
+}
+
+export interface HashedStep extends StepResult {
   stateHash: Uint8Array;
 }
 
-/** A step applied, whose state hash may still be computing on a hasher thread. */
+/** A step applied, whose state hash (if it was asked for) may still be computing on a hasher thread. */
 export interface PendingStep {
   step: number;
   loss: number;
-  /** Settles in step order. */
-  stateHash: Promise<Uint8Array>;
-  /** The hash if it is already there (never waits). */
+  /** Settles in step order; undefined for a step started without a hash. */
+  stateHash: Promise<Uint8Array> | undefined;
+  /** The hash if it is already there (never waits); undefined until then, and for a step without one. */
   hashed(): Uint8Array | undefined;
+  /** Whether the step is ready to hand over: hashed, or started without a hash. */
+  settled(): boolean;
 }
 
 /** "overlapped": hasher threads hash step s while step s+1 trains; "sync": hash on the training thread. */
@@ -72,8 +82,6 @@ export type HashingMode = "overlapped" | "sync";
 
 export interface RunnerOptions {
   log?: Logger;
-  /** Skip the per-step state hash (benchmarks only: a worker must hash every step). */
-  hashState?: boolean;
   /** Default "overlapped"; falls back to "sync" (with a warning) when the hasher thread cannot start. */
   hashing?: HashingMode;
   /** Hasher threads in overlapped mode (default: the cores left after onnxruntime's, 1 to 4). */
@@ -90,7 +98,6 @@ export class TrainingRunner {
   private readonly session: ort.InferenceSession;
   private state = new Map<string, TensorData>();
   private readonly frame: StateFrame;
-  private readonly hashState: boolean;
   private readonly xBuf: Float32Array;
   private readonly yBuf: BigInt64Array | Float32Array;
   private readonly lrBuf: Float32Array | Float64Array;
@@ -103,7 +110,6 @@ export class TrainingRunner {
     graph: TrainingGraph,
     session: ort.InferenceSession,
     profile: ResolvedProfile,
-    opts: RunnerOptions,
     pool: HashPool | undefined,
     frame: StateFrame,
   ) {
@@ -112,7 +118,6 @@ export class TrainingRunner {
     this.graph = graph;
     this.session = session;
     this.profile = profile;
-    this.hashState = opts.hashState ?? true;
     this.pool = pool;
     for (const slot of pool?.slots ?? []) {
       const fetches: Record<string, ort.Tensor | null> = { [LOSS_OUTPUT]: null };
@@ -163,7 +168,7 @@ export class TrainingRunner {
       batch: job.batchSize,
     });
     let pool: HashPool | undefined;
-    if ((opts.hashState ?? true) && (opts.hashing ?? "overlapped") === "overlapped") {
+    if ((opts.hashing ?? "overlapped") === "overlapped") {
       const threads = opts.hashThreads ?? Math.max(1, Math.min(4, availableParallelism() - profile.threads));
       try {
         pool = await HashPool.start(
@@ -183,10 +188,10 @@ export class TrainingRunner {
         byteLength: s.initial.data.byteLength,
       })),
     );
-    return new TrainingRunner(job, graph, session, profile, opts, pool, frame);
+    return new TrainingRunner(job, graph, session, profile, pool, frame);
   }
 
-  /** How the per-step state hash is computed. */
+  /** How a step's state hash is computed. */
   get hashing(): HashingMode {
     return this.pool ? "overlapped" : "sync";
   }
@@ -208,17 +213,18 @@ export class TrainingRunner {
   }
 
   /** Applies step `this.step + 1` and waits for its state hash. */
-  async runStep(): Promise<StepResult> {
+  async runStep(): Promise<HashedStep> {
     const p = await this.startStep();
-    return { step: p.step, loss: p.loss, stateHash: await p.stateHash };
+    return { step: p.step, loss: p.loss, stateHash: (await p.stateHash)! };
   }
 
   /**
-   * Applies step `this.step + 1`; its state hash is computed on a hasher thread (overlapped mode) while
-   * the caller goes on with the next step. At most `ring` steps are in flight: a step whose ring slot
-   * is still being hashed waits for that hash first.
+   * Applies step `this.step + 1`; with `hash`, its state hash is computed on a hasher thread
+   * (overlapped mode) while the caller goes on with the next steps. At most `ring` hashed steps are in
+   * flight: a step whose ring slot is still being hashed waits for that hash first. A step without a
+   * hash lets onnxruntime allocate its outputs, so it never touches a slot a hasher may be reading.
    */
-  async startStep(): Promise<PendingStep> {
+  async startStep(hash = true): Promise<PendingStep> {
     const step = this.step + 1;
     this.fillBatch(this.order.indicesForStep(step));
     const g = this.graph;
@@ -232,7 +238,7 @@ export class TrainingRunner {
       const t = this.state.get(s.name)!;
       feeds[s.name] = new ort.Tensor(t.dtype as "float32", t.data as Float32Array, t.dims);
     }
-    const slot = this.pool ? await this.pool.nextSlot() : -1;
+    const slot = this.pool && hash ? await this.pool.nextSlot() : -1;
     const out = await (slot >= 0 ? this.session.run(feeds, this.slotFetches[slot]) : this.session.run(feeds));
     const loss = Number(out[LOSS_OUTPUT].data[0]);
     if (!Number.isFinite(loss)) {
@@ -241,20 +247,21 @@ export class TrainingRunner {
         `Training diverged: loss is ${loss} at step ${step}`,
       );
     }
-    if (this.pool) {
+    if (slot >= 0) {
       // The state now lives in the slot onnxruntime wrote; the hashers read it from there.
-      this.pool.slots[slot].forEach((t, i) => {
+      this.pool!.slots[slot].forEach((t, i) => {
         this.state.set(g.state[i].name, t);
       });
       this.step = step;
-      const { hash, peek } = this.pool.post();
+      const posted = this.pool!.post();
       return {
         step,
         loss,
         get stateHash() {
-          return hash();
+          return posted.hash();
         },
-        hashed: peek,
+        hashed: posted.peek,
+        settled: () => posted.peek() !== undefined,
       };
     }
     for (const s of g.state) {
@@ -262,16 +269,22 @@ export class TrainingRunner {
       this.state.set(s.name, { dtype: s.initial.dtype, dims: s.dims, data: t.data as Float32Array });
     }
     this.step = step;
-    const h = this.hashState ? this.currentStateHash() : new Uint8Array(32);
-    return { step, loss, stateHash: Promise.resolve(h), hashed: () => h };
+    const h = hash ? this.currentStateHash() : undefined;
+    return { step, loss, stateHash: h && Promise.resolve(h), hashed: () => h, settled: () => true };
   }
 
   checkpoint(): Checkpoint {
     return { step: this.step, state: new Map([...this.state].map(([k, v]) => [k, cloneTensor(v)])) };
   }
 
-  /** Resumes from a checkpoint of this job: same tensor names, dtypes and dims. */
+  /** Resumes from a checkpoint of this job: exactly the state's tensor names, with the same dtypes and dims. */
   restore(cp: Checkpoint): void {
+    // A tensor the state does not have would be in the checkpoint's hash but not in the resumed state.
+    const extra = [...cp.state.keys()].find((name) => !this.graph.state.some((s) => s.name === name));
+    if (extra !== undefined)
+      throw new TrainError({ code: "TRAIN_ERROR_CHECKPOINT", reason: `tensor "${extra}" is not part of the state` });
+    if (!Number.isInteger(cp.step) || cp.step < 0)
+      throw new TrainError({ code: "TRAIN_ERROR_CHECKPOINT", reason: `step is ${cp.step}` });
     for (const s of this.graph.state) {
       const t = cp.state.get(s.name);
       if (

@@ -2,7 +2,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { cryptoReady } from "../../primitives/hashing.js";
 import type { LogContext, Logger, LogLevel } from "../../primitives/logger.js";
-import { runSteps } from "./loop.js";
+import { leavesOf, runSteps } from "./loop.js";
 import { TrainingRunner } from "./runner.js";
 import { errorToWire, type WorkerMessage, type WorkerRequest } from "./wire.js";
 
@@ -28,19 +28,29 @@ function portLogger(level: LogLevel): Logger {
 
 async function main(req: WorkerRequest): Promise<void> {
   await cryptoReady();
-  const runner = await TrainingRunner.create(req.job, { log: portLogger(req.logLevel ?? "info") });
+  const runner = await TrainingRunner.create(req.job, {
+    log: portLogger(req.logLevel ?? "info"),
+    hashing: req.hashing,
+  });
   let result: Extract<WorkerMessage, { type: "done" }>["result"];
   try {
     if (req.start) runner.restore(req.start);
+    if (req.checkpointAtStart) {
+      const cp = runner.checkpoint();
+      post({ type: "checkpoint", step: cp.step, state: cp.state });
+    }
+    const leafInterval = req.leafInterval ?? 1;
     const steps = await runSteps(runner, {
       untilStep: req.untilStep,
+      leafInterval,
       checkpointEvery: req.checkpointEvery,
       onStep: (r) => post({ type: "progress", ...r, totalSteps: req.untilStep, stepsPerEpoch: runner.stepsPerEpoch }),
       onCheckpoint: (cp) => post({ type: "checkpoint", step: cp.step, state: cp.state }),
     });
     result = {
       steps,
-      model: runner.exportModel(),
+      leaves: leavesOf(steps, leafInterval),
+      model: req.exportModel === false ? new Uint8Array(0) : runner.exportModel(),
       finalStep: runner.step,
       profile: runner.profile.profile,
       provider: runner.profile.provider,

@@ -11,6 +11,7 @@
  * `fetch.ts`), each registering itself with its flags; `common.ts` and `saltFile.ts` hold what they share.
  */
 import type { Command } from "commander";
+import { registerJobAudit } from "./audit.js";
 import { registerJobFetch } from "./fetch.js";
 import { registerJobPost } from "./post.js";
 import { registerJobReveal } from "./reveal.js";
@@ -22,4 +23,5 @@ export function registerJobCommands(program: Command): void {
   registerJobStatus(job);
   registerJobReveal(job);
   registerJobFetch(job);
+  registerJobAudit(job);
 }

@@ -50,7 +50,7 @@ class FakeTopics implements ProgressTopics {
 }
 
 const progress = (jobId: bigint, worker: string, step: number, loss: number, totalSteps = 100) =>
-  encodeProgress({ jobId, worker: pk(worker), step, totalSteps, loss, stateHash: new Uint8Array(32).fill(step) });
+  encodeProgress({ jobId, worker: pk(worker), step, totalSteps, loss });
 
 /** W1 (trainer) and E1 (evaluator) registered; the client posts job 0 for one trainer and one evaluator. */
 async function setup(opts = { maxJobs: 8, maxPointsPerSeries: 16 }) {

@@ -12,6 +12,7 @@ import type { TrainFn } from "../../../../node/jobs/trainer.js";
 import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
 import { bytesEqual } from "../../../../primitives/hex.js";
 import { createLogger } from "../../../../primitives/logger.js";
+import { workRoot } from "../../../../primitives/workRoot.js";
 import type { CallValue } from "../../../../runtime/index.js";
 import {
   isFinal,
@@ -25,7 +26,6 @@ import { DatasetError } from "../../../../worker/data/errors.js";
 import { encodeSafetensors } from "../../../../worker/data/safetensors.js";
 import { syntheticClassification } from "../../../../worker/data/synthetic.js";
 import { evaluateModel } from "../../../../worker/eval/evaluate.js";
-import { workRoot } from "../../../../primitives/workRoot.js";
 import { buildTemplateModel } from "../../../../worker/templates/models.js";
 import type { WorkerRequest } from "../../../../worker/train/wire.js";
 import { CPU_BOX, checkInvariants, jobRuntime, pk, postJob, spec } from "../../../helpers/jobs.js";
@@ -51,6 +51,8 @@ const TRAIN = dataset(1n);
 const TEST = dataset(2n);
 const SALT = new Uint8Array(32).fill(0x5a);
 const STEP_HASHES = [1, 2, 3, 4].map((i) => ({ step: i, loss: 2 / i, stateHash: blake2_256(new Uint8Array([i])) }));
+/** The one leaf of the roles' job (4 steps, checkpoint interval 4). */
+const LEAVES = [{ index: 1, stateHash: STEP_HASHES[3].stateHash }];
 
 interface Net {
   chain: RuntimeChain;
@@ -118,11 +120,21 @@ function network(
             train ??
             (async (req) => {
               trainCalls.push(req);
-              return { steps: STEP_HASHES, model: req.job.model, finalStep: 4, profile: "cpu-exact", provider: "cpu" };
+              return {
+                steps: STEP_HASHES,
+                leaves: LEAVES,
+                model: req.job.model,
+                finalStep: 4,
+                profile: "cpu-exact",
+                provider: "cpu",
+              };
             }),
           evaluate: evaluateModel,
           // The stand-in trainer's run, re-executed: the same state hashes and the untouched model.
-          reexecute: async ({ job, endStep }) => ({ endStateHash: STEP_HASHES[endStep - 1].stateHash, model: job.model }),
+          reexecute: async ({ job, endStep }) => ({
+            endStateHash: STEP_HASHES[endStep - 1].stateHash,
+            model: job.model,
+          }),
         },
       },
     );
@@ -412,7 +424,14 @@ describe("worker and evaluator roles", () => {
       { progressMessages: 1 },
       async (req, opts) => {
         for (const s of STEP_HASHES) opts.onProgress?.({ type: "progress", ...s, totalSteps: 4, stepsPerEpoch: 4 });
-        return { steps: STEP_HASHES, model: req.job.model, finalStep: 4, profile: "cpu-exact", provider: "cpu" };
+        return {
+          steps: STEP_HASHES,
+          leaves: LEAVES,
+          model: req.job.model,
+          finalStep: 4,
+          profile: "cpu-exact",
+          provider: "cpu",
+        };
       },
     );
     await runUntil(net, () => registered(net, ["W1", "E1"]));

@@ -17,7 +17,7 @@ import {
 } from "../../../../worker/train/checkpoint.js";
 import { TrainError } from "../../../../worker/train/errors.js";
 import { HashPool } from "../../../../worker/train/hashPool.js";
-import { runSteps } from "../../../../worker/train/loop.js";
+import { leavesOf, runSteps } from "../../../../worker/train/loop.js";
 import { type RunnerOptions, type TrainingJob, TrainingRunner } from "../../../../worker/train/runner.js";
 import { StateFrame, stateHash } from "../../../../worker/train/stateHash.js";
 import { NODE, REPO, tinyMlp } from "../helpers.js";
@@ -89,31 +89,49 @@ describe("overlapped state hashing (needs `npm run build`)", () => {
     for (const optimizer of [{ kind: "sgd" as const }, { kind: "adam" as const, weightDecay: 0.01 }]) {
       const sync = await train(job(optimizer), { hashing: "sync" }, 40);
       expect(sync.hashing).toBe("sync");
-      const expected = sync.results.map((s) => toHex(s.stateHash));
+      const expected = sync.results.map((s) => toHex(s.stateHash!));
       expect(new Set(expected).size).toBe(40);
       for (const hashThreads of [1, 2]) {
         const over = await train(job(optimizer), { hashing: "overlapped", hashThreads }, 40);
         expect(over.hashing).toBe("overlapped");
         expect(over.results.map((s) => s.step)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
-        expect(over.results.map((s) => toHex(s.stateHash))).toEqual(expected);
+        expect(over.results.map((s) => toHex(s.stateHash!))).toEqual(expected);
         expect(over.results.map((s) => s.loss)).toEqual(sync.results.map((s) => s.loss));
       }
     }
   });
 
+  it("with a leaf interval, hashes only the leaves, in either mode, to the per-step hashes at those steps", async () => {
+    const every = (await train(job({ kind: "adam" }), { hashing: "sync" }, 23)).results.map((s) => toHex(s.stateHash!));
+    for (const hashing of ["sync", "overlapped"] as const) {
+      const r = await TrainingRunner.create(job({ kind: "adam" }), { hashing, hashThreads: 1 });
+      try {
+        const results = await runSteps(r, { untilStep: 23, leafInterval: 5 });
+        expect(r.hashing).toBe(hashing);
+        expect(results.map((s) => s.step)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+        expect(results.filter((s) => s.stateHash).map((s) => [s.step, toHex(s.stateHash!)])).toEqual(
+          [5, 10, 15, 20, 23].map((step) => [step, every[step - 1]]),
+        );
+        expect(leavesOf(results, 5).map((l) => l.index)).toEqual([1, 2, 3, 4, 5]);
+      } finally {
+        await r.close();
+      }
+    }
+  });
+
   it("gives runStep and startStep the same hashes, and currentStateHash agrees after each step", async () => {
-    const sync = (await train(job({ kind: "adam" }), { hashing: "sync" }, 12)).results.map((s) => toHex(s.stateHash));
+    const sync = (await train(job({ kind: "adam" }), { hashing: "sync" }, 12)).results.map((s) => toHex(s.stateHash!));
     const r = await TrainingRunner.create(job({ kind: "adam" }), { hashing: "overlapped" });
     try {
       const got: string[] = [];
       const pending = [];
       for (let i = 0; i < 6; i++) {
         const s = await r.runStep();
-        got.push(toHex(s.stateHash));
-        expect(toHex(r.currentStateHash())).toBe(toHex(s.stateHash));
+        got.push(toHex(s.stateHash!));
+        expect(toHex(r.currentStateHash())).toBe(toHex(s.stateHash!));
       }
       for (let i = 0; i < 6; i++) pending.push(await r.startStep());
-      for (const p of pending) got.push(toHex(await p.stateHash));
+      for (const p of pending) got.push(toHex((await p.stateHash)!));
       expect(got).toEqual(sync);
     } finally {
       await r.close();
@@ -130,7 +148,7 @@ describe("overlapped state hashing (needs `npm run build`)", () => {
     ]);
     for (const cp of run.checkpoints) {
       expect(run.events.indexOf(`checkpoint ${cp.step}`)).toBe(run.events.indexOf(`step ${cp.step}`) + 1);
-      const reported = toHex(run.results[cp.step - 1].stateHash);
+      const reported = toHex(run.results[cp.step - 1].stateHash!);
       expect(toHex(checkpointHash(cp))).toBe(reported);
       expect(toHex(checkpointHash(decodeCheckpoint(encodeCheckpoint(cp))))).toBe(reported);
     }

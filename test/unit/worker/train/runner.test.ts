@@ -31,7 +31,7 @@ function job(over: Partial<TrainingJob> = {}): TrainingJob {
 async function hashes(j: TrainingJob, steps: number): Promise<string[]> {
   const r = await TrainingRunner.create(j);
   try {
-    return (await runSteps(r, { untilStep: steps })).map((s) => toHex(s.stateHash));
+    return (await runSteps(r, { untilStep: steps })).map((s) => toHex(s.stateHash!));
   } finally {
     await r.close();
   }
@@ -67,8 +67,8 @@ describe("training runner", () => {
     await r.close();
     expect(steps.map((s) => s.step)).toEqual(Array.from({ length: 48 }, (_, i) => i + 1));
     expect(steps.at(-1)!.loss).toBeLessThan(steps[0].loss / 2);
-    expect(new Set(steps.map((s) => toHex(s.stateHash))).size).toBe(48);
-    expect(await hashes(job(), 48)).toEqual(steps.map((s) => toHex(s.stateHash)));
+    expect(new Set(steps.map((s) => toHex(s.stateHash!))).size).toBe(48);
+    expect(await hashes(job(), 48)).toEqual(steps.map((s) => toHex(s.stateHash!)));
   });
 
   it("gives different hashes for another seed or another worker key", async () => {
@@ -100,13 +100,13 @@ describe("training runner", () => {
       const cp = decodeCheckpoint(saved[0]);
       expect(cp.step).toBe(8);
       expect(toHex(stateHash([...cp.state].map(([name, tensor]) => ({ name, tensor }))))).toBe(
-        toHex(full[7].stateHash),
+        toHex(full[7].stateHash!),
       );
       const again = await TrainingRunner.create(j);
       again.restore(cp);
       const replay = await runSteps(again, { untilStep: 20 });
       await again.close();
-      expect(replay.map((s) => toHex(s.stateHash))).toEqual(full.slice(8).map((s) => toHex(s.stateHash)));
+      expect(replay.map((s) => toHex(s.stateHash!))).toEqual(full.slice(8).map((s) => toHex(s.stateHash!)));
     }
   });
 

@@ -1,0 +1,106 @@
+/**
+ * Audit figures (DESIGN §6): what re-executing one segment costs a verifier against what the same steps
+ * cost the trainer, on real MNIST data under cpu-exact (one onnxruntime thread).
+ *
+ * The trainer runs the whole job in a worker thread as a node does (leaf hashing every k steps, a
+ * checkpoint at every leaf), with k = `defaultCheckpointInterval(N)` (64 segments); its time for a
+ * segment is its steady per-step time (from its progress messages, first to last step) times the
+ * segment's steps: messages arrive in bursts, so one segment's span would be noise. The verifier then
+ * re-executes a middle segment and the last one with `reexecuteSegment`, from the trainer's checkpoint
+ * and leaf, timed end to end (checkpoint checks, thread start, training graph and session, the steps,
+ * the end hash): verifier / trainer is printed (goal <= 1.1x); so is the verifier's fixed cost (its time
+ * less the trainer's for the same steps), which is what keeps short segments above the goal. Then the
+ * share of a job's steps its audits re-execute with 64 segments and 4 audited (the last + 3).
+ * Figures only, no pass/fail.
+ */
+import { cryptoReady } from "../primitives/hashing.js";
+import { bytesEqual } from "../primitives/hex.js";
+import { defaultCheckpointInterval, leafCount, leafStep } from "../primitives/workRoot.js";
+import { mnistSplits } from "../worker/data/mnist.js";
+import type { OptimizerKind } from "../worker/optim/optimizers.js";
+import { buildTemplateModel, type TemplateArch } from "../worker/templates/models.js";
+import { type Checkpoint, encodeCheckpoint } from "../worker/train/checkpoint.js";
+import type { TrainingJob } from "../worker/train/runner.js";
+import { trainInWorker } from "../worker/train/trainInWorker.js";
+import { reexecuteSegment } from "../worker/verify/segment.js";
+
+const BATCH = 64;
+const AUDITED = 4;
+
+interface Case {
+  arch: TemplateArch;
+  kind: OptimizerKind;
+  steps: number;
+}
+
+// Sized so the whole bench stays near a minute and a half on 2 cores.
+const CASES: Case[] = [
+  { arch: "mlp", kind: "adam", steps: 64 * 48 },
+  { arch: "cnn", kind: "sgd", steps: 64 * 8 },
+];
+
+async function auditCase(c: Case, train: ReturnType<typeof mnistSplits>["train"]): Promise<void> {
+  const job: TrainingJob = {
+    model: buildTemplateModel(c.arch, { seed: 1n }),
+    dataset: train,
+    optimizer: { kind: c.kind },
+    lr: 0.01,
+    batchSize: BATCH,
+    seed: 1n,
+    workerKey: new Uint8Array(32).fill(3),
+    profile: "cpu-exact",
+  };
+  const k = defaultCheckpointInterval(c.steps);
+  const segments = leafCount(c.steps, k);
+  const stepAt = new Float64Array(c.steps + 1);
+  const checkpoints = new Map<number, Checkpoint>();
+  const t0 = performance.now();
+  stepAt[0] = t0;
+  const trained = await trainInWorker(
+    { job, untilStep: c.steps, leafInterval: k, checkpointEvery: k },
+    {
+      onProgress: (p) => {
+        stepAt[p.step] = performance.now();
+      },
+      onCheckpoint: (cp) => void checkpoints.set(cp.step, cp),
+    },
+  );
+  const total = performance.now() - t0;
+  const perStep = (stepAt[c.steps] - stepAt[1]) / (c.steps - 1);
+  console.log(
+    `${c.arch.toUpperCase()} ${c.kind}: N = ${c.steps} steps, k = ${k} (${segments} segments); trainer ${(total / 1000).toFixed(1)} s in all, ${perStep.toFixed(2)} ms per step`,
+  );
+  for (const index of [segments >> 1, segments]) {
+    const from = leafStep(index - 1, k, c.steps);
+    const to = leafStep(index, k, c.steps);
+    const trainerMs = (to - from) * perStep;
+    const startCheckpoint = encodeCheckpoint(checkpoints.get(from)!);
+    const v0 = performance.now();
+    const r = await reexecuteSegment({
+      job,
+      leafInterval: k,
+      totalSteps: c.steps,
+      index,
+      startCheckpoint,
+      expectedStartHash: trained.leaves[index - 2].stateHash,
+      maxCheckpointBytes: 1 << 30,
+    });
+    const verifierMs = performance.now() - v0;
+    const agrees = bytesEqual(r.endStateHash, trained.leaves[index - 1].stateHash);
+    console.log(
+      `  segment ${index} (steps ${from + 1}..${to}, checkpoint ${(startCheckpoint.length / 1e6).toFixed(2)} MB): verifier ${verifierMs.toFixed(0)} ms, trainer ${trainerMs.toFixed(0)} ms, ratio ${(verifierMs / trainerMs).toFixed(2)}x (goal <= 1.1x); verifier fixed cost ${(verifierMs - trainerMs).toFixed(0)} ms; end hash ${agrees ? "equals" : "DIFFERS FROM"} the leaf`,
+    );
+  }
+  // The last segment plus 3 others: every other segment is k steps, the last may be shorter.
+  const audited = leafStep(segments, k, c.steps) - leafStep(segments - 1, k, c.steps) + (AUDITED - 1) * k;
+  console.log(
+    `  audits re-execute ${audited} of ${c.steps} steps (${((audited / c.steps) * 100).toFixed(2)}%): ${AUDITED} of ${segments} segments (the last + ${AUDITED - 1})`,
+  );
+}
+
+export async function runAuditBench(): Promise<void> {
+  await cryptoReady();
+  const { train } = mnistSplits(8000, 100);
+  console.log(`Audit bench: MNIST 8000, batch ${BATCH}, cpu-exact (1 onnxruntime thread), 64 segments per job`);
+  for (const c of CASES) await auditCase(c, train);
+}
