@@ -6,7 +6,7 @@
  * trainer's revealed leaf I.
  */
 import { readFile } from "node:fs/promises";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { toHex } from "../../../primitives/hex.js";
 import { createLogger } from "../../../primitives/logger.js";
@@ -14,7 +14,8 @@ import type { LossKind } from "../../../worker/autodiff/losses.js";
 import { loadDataset } from "../../../worker/data/dataset.js";
 import type { OptimizerKind } from "../../../worker/optim/optimizers.js";
 import { reexecuteSegment } from "../../../worker/verify/segment.js";
-import { hexBytes, mlAction, positiveFloat, positiveInt, seedArg } from "../mlCommon.js";
+import { mlAction, positiveFloat, positiveInt, seedArg } from "../mlCommon.js";
+import { accountKey } from "./common.js";
 
 /** Larger start checkpoints are refused unless `--max-checkpoint-bytes` says otherwise. */
 const DEFAULT_MAX_CHECKPOINT_BYTES = 1 << 30;
@@ -62,20 +63,6 @@ export function registerJobAudit(job: Command): void {
     .action(mlAction(jobAudit));
 }
 
-/** A 32-byte public key, from SS58 or hex. */
-async function workerKey(v: string): Promise<Uint8Array> {
-  if (/^(0x)?[0-9a-fA-F]{64}$/.test(v)) return hexBytes(v);
-  const { decodeAddress } = await import("@polkadot/util-crypto");
-  let key: Uint8Array;
-  try {
-    key = decodeAddress(v);
-  } catch {
-    throw new InvalidArgumentError(`--worker: expected an SS58 address or a hex public key, got "${v}"`);
-  }
-  if (key.length !== 32) throw new InvalidArgumentError(`--worker: expected a 32-byte key, got ${key.length} bytes`);
-  return key;
-}
-
 async function jobAudit(f: AuditFlags): Promise<void> {
   await cryptoReady();
   const log = createLogger({ level: "warn" });
@@ -83,7 +70,7 @@ async function jobAudit(f: AuditFlags): Promise<void> {
     readFile(f.model).then((b) => new Uint8Array(b)),
     loadDataset(f.data),
     f.checkpoint ? readFile(f.checkpoint).then((b) => new Uint8Array(b)) : undefined,
-    workerKey(f.worker),
+    accountKey(f.worker, "--worker"),
   ]);
   const loss: LossKind = f.loss === "mse" ? "mse" : "cross_entropy";
   const r = await reexecuteSegment(

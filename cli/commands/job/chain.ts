@@ -44,6 +44,17 @@ export async function readAssignment(api: ApiPromise, id: bigint, worker: Uint8A
   return bytes && JobManager.storage.Assignments.valueTy.dec(bytes);
 }
 
+/** Every check (audit, escalation, challenge) of a job, by check id. */
+export async function readChecks(api: ApiPromise, id: bigint, count: number, at?: string) {
+  const S = JobManager.storage.Checks;
+  const out = [];
+  for (let c = 0; c < count; c++) {
+    const bytes = await readStorage(api, S.keyFor([id, c]), at);
+    if (bytes) out.push({ id: c, check: S.valueTy.dec(bytes) });
+  }
+  return out;
+}
+
 export async function minWorkerStake(api: ApiPromise): Promise<bigint> {
   return (await readParameter(api, JOB_MANAGER.min_worker_stake)) as bigint;
 }

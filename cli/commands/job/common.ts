@@ -6,6 +6,7 @@ import { InvalidArgumentError } from "commander";
 import { CID } from "multiformats/cid";
 import { TensorchainError } from "../../../primitives/errors.js";
 import { toHex } from "../../../primitives/hex.js";
+import { hexBytes } from "../mlCommon.js";
 
 export type JobCliErrorType =
   | { code: "JOB_CLI_ERROR_DISPATCH"; error: string }
@@ -23,6 +24,20 @@ export const DEFAULT_RPC = "ws://127.0.0.1:9944";
 export function jobId(v: string): bigint {
   if (!/^\d+$/.test(v) || BigInt(v) >= 2n ** 64n) throw new InvalidArgumentError(`expected a job id (u64), got "${v}"`);
   return BigInt(v);
+}
+
+/** A 32-byte public key from an SS58 address or hex, for a flag such as `--worker`. */
+export async function accountKey(v: string, flag: string): Promise<Uint8Array> {
+  if (/^(0x)?[0-9a-fA-F]{64}$/.test(v)) return hexBytes(v);
+  const { decodeAddress } = await import("@polkadot/util-crypto");
+  let key: Uint8Array;
+  try {
+    key = decodeAddress(v);
+  } catch {
+    throw new InvalidArgumentError(`${flag}: expected an SS58 address or a hex public key, got "${v}"`);
+  }
+  if (key.length !== 32) throw new InvalidArgumentError(`${flag}: expected a 32-byte key, got ${key.length} bytes`);
+  return key;
 }
 
 export const cidString = (bytes: Uint8Array): string => CID.decode(bytes).toString();

@@ -8,10 +8,11 @@
  * content RPC (`node/content/rpcClient.ts`).
  *
  * One file per sub-command (`post.ts`, with `follow.ts` for `--wait`; `status.ts`; `reveal.ts`;
- * `fetch.ts`), each registering itself with its flags; `common.ts` and `saltFile.ts` hold what they share.
+ * `fetch.ts`; `challenge.ts`; `audit.ts`, which re-executes a segment locally), each registering itself with its flags; `common.ts` and `saltFile.ts` hold what they share.
  */
 import type { Command } from "commander";
 import { registerJobAudit } from "./audit.js";
+import { registerJobChallenge } from "./challenge.js";
 import { registerJobFetch } from "./fetch.js";
 import { registerJobPost } from "./post.js";
 import { registerJobReveal } from "./reveal.js";
@@ -24,4 +25,5 @@ export function registerJobCommands(program: Command): void {
   registerJobReveal(job);
   registerJobFetch(job);
   registerJobAudit(job);
+  registerJobChallenge(job);
 }

@@ -1,9 +1,13 @@
-/** `tensorchain job status <id>`: a job's phase, reward, trainers and their results, evaluators. */
+/**
+ * `tensorchain job status <id>`: a job's phase, reward, trainers and their results with their audit
+ * verdicts, every check (audits, escalations, challenges: segment, stage, verifiers and their votes),
+ * and the evaluators.
+ */
 import type { Command } from "commander";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { toHex } from "../../../primitives/hex.js";
 import { mlAction } from "../mlCommon.js";
-import { readAssignment, readJob, withApi } from "./chain.js";
+import { readAssignment, readChecks, readJob, withApi } from "./chain.js";
 import { cidString, DEFAULT_RPC, JobCliError, jobId } from "./common.js";
 
 export function registerJobStatus(job: Command): void {
@@ -32,8 +36,27 @@ async function jobStatus(id: bigint, f: { rpc: string; json?: boolean }): Promis
         workRoot: a?.result ? toHex(a.result.work_root) : null,
         claimedAccuracyPpm: a?.result?.metrics.accuracy_ppm ?? null,
         accuracyPpm: a?.accuracy_ppm ?? null,
+        audit: a?.audit.tag ?? null,
+        kernelClass: a?.result ? new TextDecoder().decode(a.result.kernel_class) : null,
       });
     }
+    const checks = (await readChecks(api, id, job.checks)).map(({ id: checkId, check: c }) => ({
+      check: checkId,
+      worker: toHex(c.worker),
+      segment: c.segment,
+      kind: c.kind.tag,
+      challenger: c.kind.tag === "Challenge" ? toHex(c.kind.value.challenger) : undefined,
+      escalates: c.kind.tag === "Escalation" ? c.kind.value : undefined,
+      stage: c.stage.tag,
+      verdict: c.stage.tag === "Done" ? c.stage.value.tag : null,
+      deadline: c.deadline,
+      endLeaf: c.end_leaf ? toHex(c.end_leaf) : null,
+      votes: c.votes.map((v) => ({
+        verifier: toHex(v.verifier),
+        committed: v.commitment !== undefined,
+        endHash: v.end_hash ? toHex(v.end_hash) : null,
+      })),
+    }));
     const out = {
       job: id.toString(),
       status: job.status.tag,
@@ -49,6 +72,8 @@ async function jobStatus(id: bigint, f: { rpc: string; json?: boolean }): Promis
       trainingSet: cidString(job.spec.training_set_cid),
       testSet: job.test_set ? cidString(job.test_set.cid) : null,
       workers: results.map((r) => ({ ...r, stake: r.stake.toString() })),
+      checkpointInterval: job.spec.checkpoint_interval,
+      checks,
       evaluators: job.evaluators.map(toHex),
     };
     if (f.json) {
@@ -62,7 +87,11 @@ async function jobStatus(id: bigint, f: { rpc: string; json?: boolean }): Promis
       `  model ${out.model}, training set ${out.trainingSet}${out.testSet ? `, test set ${out.testSet}` : ""}`,
       ...out.workers.map(
         (w) =>
-          `  trainer ${w.worker}: ${w.model ? `model ${w.model}, claimed ${w.claimedAccuracyPpm} ppm` : "no result"}${w.accuracyPpm !== null ? `, scored ${w.accuracyPpm} ppm` : ""}`,
+          `  trainer ${w.worker}: ${w.model ? `model ${w.model}, claimed ${w.claimedAccuracyPpm} ppm, audit ${w.audit}` : "no result"}${w.accuracyPpm !== null ? `, scored ${w.accuracyPpm} ppm` : ""}`,
+      ),
+      ...out.checks.map(
+        (c) =>
+          `  check ${c.check} (${c.kind}${c.challenger ? ` by ${c.challenger}` : ""}${c.escalates !== undefined ? ` of check ${c.escalates}` : ""}): trainer ${c.worker} segment ${c.segment}, ${c.verdict ?? `${c.stage} until #${c.deadline}`}, ${c.votes.filter((v) => v.endHash).length}/${c.votes.length} verifiers revealed`,
       ),
       ...out.evaluators.map((e) => `  evaluator ${e}`),
     ];
