@@ -119,7 +119,7 @@ const jobManager = defineGroup("JobManager", 0, "job_manager", "jobManager", {
   result_reveal_blocks: blocks(13, 20, 1, MAX_PHASE_LIMIT, "Blocks trainers have to reveal committed results."),
   audit_stage_blocks: blocks(
     14,
-    50,
+    100,
     1,
     MAX_PHASE_LIMIT,
     "Blocks of each stage of a check: serve, commit, open, reveal.",
