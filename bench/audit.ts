@@ -9,8 +9,15 @@
  * re-executes a middle segment and the last one with `reexecuteSegment`, from the trainer's checkpoint
  * and leaf, timed end to end (checkpoint checks, thread start, training graph and session, the steps,
  * the end hash): verifier / trainer is printed (goal <= 1.1x); so is the verifier's fixed cost (its time
- * less the trainer's for the same steps), which is what keeps short segments above the goal. Then the
- * share of a job's steps its audits re-execute with 64 segments and 4 audited (the last + 3).
+ * less the trainer's for the same steps), which is what keeps short segments above the goal.
+ *
+ * Then the same with a warm `SegmentVerifier`, as an auditor uses it: segment 1 first (thread start and
+ * job load, reported apart), then six segments across the job (the last among them), each timed end to
+ * end including the start checkpoint's checks (`checkStartCheckpoint`): the median, min and max of
+ * verifier / trainer are printed. The six are passed the same job object, as an auditor that keeps a
+ * job's decoded model and dataset would; then again with a fresh copy of both per request, which the
+ * verifier must compare byte for byte (~2.5 ms for this 25 MB dataset).
+ * Then the share of a job's steps its audits re-execute with 64 segments and 4 audited (the last + 3).
  * Figures only, no pass/fail.
  */
 import { cryptoReady } from "../primitives/hashing.js";
@@ -22,7 +29,8 @@ import { buildTemplateModel, type TemplateArch } from "../worker/templates/model
 import { type Checkpoint, encodeCheckpoint } from "../worker/train/checkpoint.js";
 import type { TrainingJob } from "../worker/train/runner.js";
 import { trainInWorker } from "../worker/train/trainInWorker.js";
-import { reexecuteSegment } from "../worker/verify/segment.js";
+import { checkStartCheckpoint, reexecuteSegment } from "../worker/verify/segment.js";
+import { SegmentVerifier } from "../worker/verify/verifier.js";
 
 const BATCH = 64;
 const AUDITED = 4;
@@ -91,10 +99,75 @@ async function auditCase(c: Case, train: ReturnType<typeof mnistSplits>["train"]
       `  segment ${index} (steps ${from + 1}..${to}, checkpoint ${(startCheckpoint.length / 1e6).toFixed(2)} MB): verifier ${verifierMs.toFixed(0)} ms, trainer ${trainerMs.toFixed(0)} ms, ratio ${(verifierMs / trainerMs).toFixed(2)}x (goal <= 1.1x); verifier fixed cost ${(verifierMs - trainerMs).toFixed(0)} ms; end hash ${agrees ? "equals" : "DIFFERS FROM"} the leaf`,
     );
   }
+  await warmCase(job, c.steps, k, perStep, checkpoints, trained.leaves);
   // The last segment plus 3 others: every other segment is k steps, the last may be shorter.
   const audited = leafStep(segments, k, c.steps) - leafStep(segments - 1, k, c.steps) + (AUDITED - 1) * k;
   console.log(
     `  audits re-execute ${audited} of ${c.steps} steps (${((audited / c.steps) * 100).toFixed(2)}%): ${AUDITED} of ${segments} segments (the last + ${AUDITED - 1})`,
+  );
+}
+
+/** The warm verifier's figures: per segment after the first, verifier / trainer for the same steps. */
+async function warmCase(
+  job: TrainingJob,
+  steps: number,
+  k: number,
+  perStep: number,
+  checkpoints: Map<number, Checkpoint>,
+  leaves: { stateHash: Uint8Array }[],
+): Promise<void> {
+  const segments = leafCount(steps, k);
+  const copyOf = (j: TrainingJob): TrainingJob => ({
+    ...j,
+    model: new Uint8Array(j.model),
+    dataset: {
+      ...j.dataset,
+      x: { ...j.dataset.x, data: j.dataset.x.data.slice() },
+      y: { ...j.dataset.y, data: j.dataset.y.data.slice() },
+    },
+  });
+  const q = segments >> 2;
+  const later = [2, q, 2 * q, 2 * q + 1, 3 * q, segments];
+  const verifier = new SegmentVerifier();
+  let agree = 0;
+  let runs = 0;
+  /** Times segment `index` end to end, from the encoded checkpoint a trainer serves to the end hash. */
+  const timed = async (index: number, fresh: boolean) => {
+    const from = leafStep(index - 1, k, steps);
+    const to = leafStep(index, k, steps);
+    const encoded = index > 1 ? encodeCheckpoint(checkpoints.get(from)!) : undefined;
+    const request = fresh ? copyOf(job) : job;
+    const v0 = performance.now();
+    const start = encoded && checkStartCheckpoint(encoded, from, 1 << 30, leaves[index - 2].stateHash);
+    const r = await verifier.run({ job: request, start, endStep: to, exportModel: index === segments });
+    const verifierMs = performance.now() - v0;
+    runs++;
+    if (bytesEqual(r.endStateHash, leaves[index - 1].stateHash)) agree++;
+    return { index, verifierMs, trainerMs: (to - from) * perStep };
+  };
+  const median = (rows: { verifierMs: number; trainerMs: number }[]) => {
+    const ratios = rows.map((r) => r.verifierMs / r.trainerMs).sort((x, y) => x - y);
+    return `median ${ratios[ratios.length >> 1].toFixed(2)}x (min ${ratios[0].toFixed(2)}x, max ${ratios.at(-1)!.toFixed(2)}x)`;
+  };
+  try {
+    const first = await timed(1, false);
+    const same: Awaited<ReturnType<typeof timed>>[] = [];
+    for (const index of later) same.push(await timed(index, false));
+    const fresh: Awaited<ReturnType<typeof timed>>[] = [];
+    for (const index of later) fresh.push(await timed(index, true));
+    console.log(
+      `  warm verifier: segment 1 ${first.verifierMs.toFixed(0)} ms (thread start and job load, once); then ${same
+        .map((r) => `segment ${r.index} ${r.verifierMs.toFixed(0)}/${r.trainerMs.toFixed(0)} ms`)
+        .join(", ")} (verifier/trainer)`,
+    );
+    console.log(
+      `  warm verifier / trainer per segment after the first: ${median(same)} (goal <= 1.1x); with a fresh copy of the model and dataset per request (compared byte for byte): ${median(fresh)}`,
+    );
+  } finally {
+    await verifier.close();
+  }
+  console.log(
+    `  warm verifier: ${agree} of ${runs} end hashes equal the leaves; ${verifier.stats.threadsStarted} thread, ${verifier.stats.jobsLoaded} job load`,
   );
 }
 

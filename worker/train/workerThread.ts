@@ -1,35 +1,18 @@
 /** Entry point of the training worker thread: runs one request and reports back over the parent port. */
 import { parentPort, workerData } from "node:worker_threads";
 import { cryptoReady } from "../../primitives/hashing.js";
-import type { LogContext, Logger, LogLevel } from "../../primitives/logger.js";
 import { leavesOf, runSteps } from "./loop.js";
+import { portLogger } from "./portLogger.js";
 import { TrainingRunner } from "./runner.js";
 import { errorToWire, type WorkerMessage, type WorkerRequest } from "./wire.js";
 
 const port = parentPort!;
 const post = (m: WorkerMessage) => port.postMessage(m);
 
-function portLogger(level: LogLevel): Logger {
-  const rank: Record<LogLevel, number> = { error: 0, warn: 1, info: 2, debug: 3, trace: 4 };
-  const emit = (l: LogLevel) => (msg: string, ctx?: LogContext) => {
-    if (rank[l] <= rank[level]) post({ type: "log", level: l, msg, ctx });
-  };
-  const log: Logger = {
-    error: emit("error"),
-    warn: emit("warn"),
-    info: emit("info"),
-    debug: emit("debug"),
-    trace: emit("trace"),
-    child: () => log,
-    isEnabled: (l) => rank[l] <= rank[level],
-  };
-  return log;
-}
-
 async function main(req: WorkerRequest): Promise<void> {
   await cryptoReady();
   const runner = await TrainingRunner.create(req.job, {
-    log: portLogger(req.logLevel ?? "info"),
+    log: portLogger(post, req.logLevel ?? "info"),
     hashing: req.hashing,
   });
   let result: Extract<WorkerMessage, { type: "done" }>["result"];
