@@ -30,7 +30,7 @@ import {
   type JobValue,
   verdictCommitment,
 } from "../../runtime/pallets/jobManager/index.js";
-import { datasetSize } from "../../worker/data/dataset.js";
+import { type Dataset, datasetSize } from "../../worker/data/dataset.js";
 import { type Checkpoint, checkpointHash, decodeCheckpoint } from "../../worker/train/checkpoint.js";
 import type { TrainingJob } from "../../worker/train/runner.js";
 import { datasetFromBytes, errorInfo, LOSS_KINDS, OPTIMIZER_KINDS, type RoleContext } from "./context.js";
@@ -72,6 +72,12 @@ export class AuditorRole {
    * other down, and the first commitment should land as early as possible.
    */
   private executing: Promise<unknown> = Promise.resolve();
+  /**
+   * Each job's fetched and decoded model and training set, and the training job per trainer built on
+   * them: the same objects for every segment let the warm verifier keep its runner.
+   */
+  private readonly inputs = new Map<bigint, Promise<{ model: Uint8Array; dataset: Dataset }>>();
+  private readonly trainingJobs = new Map<string, TrainingJob>();
 
   constructor(
     private readonly ctx: RoleContext,
@@ -119,6 +125,8 @@ export class AuditorRole {
     }
     if (open === 0) {
       this.watched.delete(id);
+      this.inputs.delete(id);
+      for (const key of [...this.trainingJobs.keys()]) if (key.startsWith(`${id}/`)) this.trainingJobs.delete(key);
       for (const key of [...this.duties.keys()])
         if (key.startsWith(`${id}/`)) {
           this.duties.delete(key);
@@ -169,11 +177,7 @@ export class AuditorRole {
   /** Re-executes the check's segment; throws when it cannot be what the trainer claims. */
   private async endHash(id: bigint, job: JobValue, check: CheckValue, result: JobResultValue): Promise<Uint8Array> {
     const spec = job.spec;
-    const [model, data] = await Promise.all([
-      this.ctx.artifacts.fetch(id, spec.model_cid),
-      this.ctx.artifacts.fetch(id, spec.training_set_cid),
-    ]);
-    const dataset = datasetFromBytes(data);
+    const { model, dataset } = await this.inputsOf(id, job);
     const stepsPerEpoch = Math.floor(datasetSize(dataset) / spec.batch_size);
     const totalSteps = spec.length.tag === "Steps" ? spec.length.value : spec.length.value * stepsPerEpoch;
     if (result.steps !== totalSteps)
@@ -189,8 +193,10 @@ export class AuditorRole {
         throw new Error(`the served checkpoint is at step ${start.step}`);
     }
     const last = check.segment === leafCount(totalSteps, k);
-    const out = await this.modules.reexecute({
-      job: {
+    const key = `${id}/${toHex(check.worker)}`;
+    let trainingJob = this.trainingJobs.get(key);
+    if (!trainingJob) {
+      trainingJob = {
         model,
         dataset,
         loss: LOSS_KINDS[spec.loss.tag],
@@ -202,7 +208,11 @@ export class AuditorRole {
         workerKey: check.worker,
         profile: "cpu-exact",
         threads: 1,
-      },
+      };
+      this.trainingJobs.set(key, trainingJob);
+    }
+    const out = await this.modules.reexecute({
+      job: trainingJob,
       start,
       endStep: leafStep(check.segment, k, totalSteps),
       last,
@@ -211,6 +221,20 @@ export class AuditorRole {
     if (last && (!out.model || !bytesEqual(blake2_256(out.model), result.model_hash)))
       throw new Error("the revealed model is not the one training produced");
     return out.endStateHash;
+  }
+
+  /** The job's model and training set, fetched and decoded once. */
+  private inputsOf(id: bigint, job: JobValue): Promise<{ model: Uint8Array; dataset: Dataset }> {
+    let p = this.inputs.get(id);
+    if (!p) {
+      p = Promise.all([
+        this.ctx.artifacts.fetch(id, job.spec.model_cid),
+        this.ctx.artifacts.fetch(id, job.spec.training_set_cid),
+      ]).then(([model, data]) => ({ model, dataset: datasetFromBytes(data) }));
+      p.catch(() => this.inputs.delete(id)); // fetched again for the next check
+      this.inputs.set(id, p);
+    }
+    return p;
   }
 
   private commit(id: bigint, checkId: number, duty: CheckDuty): void {

@@ -27,6 +27,7 @@ import type { Logger } from "../../primitives/logger.js";
 import type { CapabilitiesValue } from "../../runtime/pallets/workerRegistry.js";
 import { evaluateModel } from "../../worker/eval/evaluate.js";
 import { trainInWorker } from "../../worker/train/trainInWorker.js";
+import { SegmentVerifier } from "../../worker/verify/verifier.js";
 import type { ContentStore } from "../content/types.js";
 import { JobArtifacts } from "./artifacts.js";
 import { type AuditorModules, AuditorRole, type ReexecuteFn } from "./auditor.js";
@@ -80,6 +81,7 @@ export class JobRoles {
   readonly trainer: TrainerRole | undefined;
   readonly evaluator: EvaluatorRole | undefined;
   readonly auditor: AuditorRole | undefined;
+  private readonly verifier: SegmentVerifier;
   private readonly submitter: ExtrinsicSubmitter;
   readonly artifacts: JobArtifacts;
   private readonly self: Uint8Array;
@@ -122,10 +124,14 @@ export class JobRoles {
       logger: logger.child({ module }),
       onTrainingStep: modules.onTrainingStep,
     });
+    // Audits re-execute in one warm thread (its thread start would otherwise cost more than a segment).
+    this.verifier = new SegmentVerifier({}, { log: logger.child({ module: "verifier" }) });
+    const verifier = this.verifier;
     const engine = {
       train: trainInWorker,
       evaluate: evaluateModel,
-      reexecute: reexecuteInWorker,
+      reexecute: (({ job, start, endStep, last }) =>
+        verifier.run({ job, start, endStep, exportModel: last })) satisfies ReexecuteFn,
       store: new TrainerStore(opts.dataDir),
       ...modules.engine,
     };
@@ -168,6 +174,7 @@ export class JobRoles {
 
   async stop(): Promise<void> {
     await this.follower.stop();
+    await this.verifier.close();
     await this.artifacts.idle();
   }
 
@@ -274,13 +281,3 @@ export class JobRoles {
   }
 }
 
-/**
- * Re-executes a segment in a training thread (`trainInWorker` resumed from the start checkpoint),
- * hashing only the end state, exporting the model only for the last segment.
- */
-const reexecuteInWorker: ReexecuteFn = async ({ job, start, endStep, last }) => {
-  const result = await trainInWorker({ job, untilStep: endStep, start, leafInterval: endStep, exportModel: last });
-  const end = result.leaves.at(-1);
-  if (!end || result.finalStep !== endStep) throw new Error(`re-execution stopped at step ${result.finalStep}`);
-  return { endStateHash: end.stateHash, model: last ? result.model : undefined };
-};
