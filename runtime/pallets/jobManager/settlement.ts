@@ -240,9 +240,10 @@ function failWithoutResults(ext: Ext, id: bigint, job: JobValue): void {
  * with no deadline of its own, since every check's stages have theirs.
  */
 export function settleOrWait(ext: Ext, id: bigint, job: JobValue, how: PendingSettlementValue): void {
-  if (job.open_checks === 0) return how.tag === "Attested" ? settle(ext, id, job) : settleWithoutTestSet(ext, id, job);
+  // Settling from a call (the last reveal) leaves the phase's deadline queued otherwise.
   unschedule(ext, id, job.deadline);
   job.deadline = 0;
+  if (job.open_checks === 0) return how.tag === "Attested" ? settle(ext, id, job) : settleWithoutTestSet(ext, id, job);
   job.pending_settlement = how;
 }
 
