@@ -299,6 +299,8 @@ function escalate(ext: Ext, jobId: bigint, checkId: number, check: CheckValue): 
     end_leaf: check.end_leaf,
   });
   finishCheck(ext, jobId, checkId, check, "Escalated", undefined, job);
+  // The escalation's id and the open-check count live in the job: the caller does not hold it.
+  S.Jobs.insert(ext, jobId, job);
 }
 
 function challengerOf(kind: CheckKindValue): Uint8Array[] {

@@ -313,6 +313,8 @@ export function settle(ext: Ext, id: bigint, job: JobValue): void {
   if (passed.length > 0) payOut(ext, id, job, passed, agreeing);
   else payPool(ext, id, job, mulPpm(param(ext, JOB_MANAGER.evaluator_share_ppm), job.reward), agreeing, "evaluator");
   results.forEach((worker, i) => {
+    // A result a challenge proved faked has been slashed and ended for its trainer already.
+    if (auditFailed(ext, id, worker)) return;
     const accuracy = agreed[i];
     if (accuracy !== undefined && accuracy < job.spec.min_accuracy_ppm) {
       slashStake(ext, id, worker, "BelowMinimumAccuracy");
