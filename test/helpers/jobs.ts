@@ -148,6 +148,8 @@ export interface Claim {
    * claimed leaves for honest training; anything else where the trainer faked or copied.
    */
   computed: Uint8Array[];
+  /** A work root to reveal instead of the leaves' (a made-up one). */
+  root?: Uint8Array;
 }
 
 /** An honest claim: `worker` trained with `fill` for `steps` steps of `interval`; model `cid(fill)`. */
@@ -157,8 +159,9 @@ export function claim(
   accuracy = 950_000,
   o: Partial<Claim> & { interval?: number } = {},
 ): Claim {
+  const { interval, ...given } = o;
   const steps = o.steps ?? STEPS;
-  const count = leafCount(steps, o.interval ?? CHECKPOINT_INTERVAL);
+  const count = leafCount(steps, interval ?? CHECKPOINT_INTERVAL);
   const leaves = o.leaves ?? Array.from({ length: count }, (_, i) => stateHash(pk(worker), fill, i + 1));
   return {
     worker,
@@ -169,12 +172,12 @@ export function claim(
     salt: salt(0x3c),
     leaves,
     computed: o.computed ?? leaves,
-    ...o,
+    ...given,
   };
 }
 
 const leafHashes = (c: Claim) => c.leaves.map((stateHash, i) => ({ index: i + 1, stateHash }));
-export const workRootOf = (c: Claim): Uint8Array => workRoot(leafHashes(c));
+export const workRootOf = (c: Claim): Uint8Array => c.root ?? workRoot(leafHashes(c));
 export const proofOf = (c: Claim, leaf: number) => workProof(leafHashes(c), leaf);
 
 export function commitResult(id: bigint, c: Claim): CallValue {
