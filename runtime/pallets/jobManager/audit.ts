@@ -230,12 +230,18 @@ export function advance(ext: Ext, jobId: bigint, checkId: number, check: CheckVa
   else if (check.stage.tag === "Committing" && stageComplete(check)) afterCommitments(ext, jobId, checkId, check);
   else if (check.stage.tag === "Opening" && check.end_leaf !== undefined)
     enterStage(ext, jobId, checkId, check, { tag: "Revealing" });
-  else if (check.stage.tag === "Revealing" && stageComplete(check)) return conclude(ext, jobId, checkId, check);
+  else if (check.stage.tag === "Revealing" && stageComplete(check)) {
+    conclude(ext, jobId, checkId, check);
+    return;
+  }
   S.Checks.insert(ext, [jobId, checkId], check);
 }
 
 function afterCommitments(ext: Ext, jobId: bigint, checkId: number, check: CheckValue): void {
-  if (!check.votes.some((v) => v.commitment !== undefined)) return conclude(ext, jobId, checkId, check);
+  if (!check.votes.some((v) => v.commitment !== undefined)) {
+    conclude(ext, jobId, checkId, check);
+    return;
+  }
   enterStage(ext, jobId, checkId, check, { tag: check.end_leaf === undefined ? "Opening" : "Revealing" });
 }
 
@@ -247,14 +253,16 @@ function onCheckDeadline(ext: Ext, jobId: bigint, checkId: number, block: number
     case "Serving":
     case "Opening":
       // The trainer did not serve its start checkpoint, or open its end leaf: it fails the check.
-      return finishCheck(ext, jobId, checkId, check, "Failed", undefined);
+      finishCheck(ext, jobId, checkId, check, "Failed", undefined);
+      return;
     case "Committing":
       afterCommitments(ext, jobId, checkId, check);
       // Still open (not concluded for want of commitments): keep the new stage.
       if ((check.stage as CheckValue["stage"]).tag !== "Done") S.Checks.insert(ext, [jobId, checkId], check);
       return;
     case "Revealing":
-      return conclude(ext, jobId, checkId, check);
+      conclude(ext, jobId, checkId, check);
+      return;
   }
 }
 
@@ -271,16 +279,22 @@ function conclude(ext: Ext, jobId: bigint, checkId: number, check: CheckValue): 
     if (v.end_hash === undefined) slashRegistrationStake(ext, v.verifier, slashPpm, jobId, "MissedVerdict");
   const revealed = check.votes.flatMap((v) => (v.end_hash ? [v.end_hash] : []));
   const leaf = check.end_leaf;
-  if (revealed.length === 0 || leaf === undefined)
-    return finishCheck(ext, jobId, checkId, check, "Inconclusive", undefined);
+  if (revealed.length === 0 || leaf === undefined) {
+    finishCheck(ext, jobId, checkId, check, "Inconclusive", undefined);
+    return;
+  }
   if (check.kind.tag === "Escalation") {
     const m = majority(revealed);
-    if (!m) return finishCheck(ext, jobId, checkId, check, "Inconclusive", undefined);
-    return finishCheck(ext, jobId, checkId, check, bytesEqual(m, leaf) ? "Passed" : "Failed", m);
+    if (!m) {
+      finishCheck(ext, jobId, checkId, check, "Inconclusive", undefined);
+      return;
+    }
+    finishCheck(ext, jobId, checkId, check, bytesEqual(m, leaf) ? "Passed" : "Failed", m);
+    return;
   }
   if (revealed.every((h) => bytesEqual(h, revealed[0])))
-    return finishCheck(ext, jobId, checkId, check, bytesEqual(revealed[0], leaf) ? "Passed" : "Failed", revealed[0]);
-  escalate(ext, jobId, checkId, check);
+    finishCheck(ext, jobId, checkId, check, bytesEqual(revealed[0], leaf) ? "Passed" : "Failed", revealed[0]);
+  else escalate(ext, jobId, checkId, check);
 }
 
 /** Opens an escalation of `check` with `2·audit_verifiers + 1` fresh verifiers (none left: inconclusive). */
@@ -289,7 +303,10 @@ function escalate(ext: Ext, jobId: bigint, checkId: number, check: CheckValue): 
   const result = S.Assignments.get(ext, [jobId, check.worker])!.result!;
   const exclude = [...check.votes.map((v) => v.verifier), ...challengerOf(check.kind)];
   const pool = verifierPool(ext, job, result, exclude);
-  if (pool.length === 0) return finishCheck(ext, jobId, checkId, check, "Inconclusive", undefined);
+  if (pool.length === 0) {
+    finishCheck(ext, jobId, checkId, check, "Inconclusive", undefined);
+    return;
+  }
   const size = 2 * param(ext, JOB_MANAGER.audit_verifiers) + 1;
   const verifiers = drawWeighted(pool, size, subSeed(auditSeed(ext, jobId), check.worker, 1_000_000 + checkId)).map(
     (c) => c.who,
@@ -299,6 +316,8 @@ function escalate(ext: Ext, jobId: bigint, checkId: number, check: CheckValue): 
     end_leaf: check.end_leaf,
   });
   finishCheck(ext, jobId, checkId, check, "Escalated", undefined, job);
+  // The escalation's id and the open-check count live in the job: the caller does not hold it.
+  S.Jobs.insert(ext, jobId, job);
 }
 
 function challengerOf(kind: CheckKindValue): Uint8Array[] {

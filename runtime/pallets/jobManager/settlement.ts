@@ -166,7 +166,10 @@ export function endResultReveal(ext: Ext, id: bigint, job: JobValue): void {
     slashStake(ext, id, worker, "MissedSubmission");
     noteJobEnded(ext, worker, "failed");
   }
-  if (revealed.length === 0) return failWithoutResults(ext, id, job);
+  if (revealed.length === 0) {
+    failWithoutResults(ext, id, job);
+    return;
+  }
   unschedule(ext, id, job.deadline);
   job.status = { tag: "Auditing" };
   job.deadline = 0;
@@ -178,7 +181,10 @@ export function endResultReveal(ext: Ext, id: bigint, job: JobValue): void {
 /** Every audit concluded: the results that did not fail go on to the test set. */
 function auditsDone(ext: Ext, id: bigint, job: JobValue): void {
   job.results = revealers(ext, id, job).filter((who) => !auditFailed(ext, id, who));
-  if (job.results.length > 0) return requestTestSet(ext, id, job);
+  if (job.results.length > 0) {
+    requestTestSet(ext, id, job);
+    return;
+  }
   // Every result was a fraud: the verifiers that proved it are paid, the client gets the rest back.
   payPool(
     ext,
@@ -223,7 +229,10 @@ function endCommitting(ext: Ext, id: bigint, job: JobValue): void {
     slashStake(ext, id, worker, "MissedSubmission");
     noteJobEnded(ext, worker, "failed");
   }
-  if (done.length > 0) return startResultReveal(ext, id, job);
+  if (done.length > 0) {
+    startResultReveal(ext, id, job);
+    return;
+  }
   failWithoutResults(ext, id, job);
 }
 
@@ -240,10 +249,12 @@ function failWithoutResults(ext: Ext, id: bigint, job: JobValue): void {
  * with no deadline of its own, since every check's stages have theirs.
  */
 export function settleOrWait(ext: Ext, id: bigint, job: JobValue, how: PendingSettlementValue): void {
-  if (job.open_checks === 0) return how.tag === "Attested" ? settle(ext, id, job) : settleWithoutTestSet(ext, id, job);
+  // Settling from a call (the last reveal) leaves the phase's deadline queued otherwise.
   unschedule(ext, id, job.deadline);
   job.deadline = 0;
-  job.pending_settlement = how;
+  if (job.open_checks > 0) job.pending_settlement = how;
+  else if (how.tag === "Attested") settle(ext, id, job);
+  else settleWithoutTestSet(ext, id, job);
 }
 
 /** `AwaitingTestSet` past its deadline: pay out as if every result passed. */
@@ -312,6 +323,8 @@ export function settle(ext: Ext, id: bigint, job: JobValue): void {
   if (passed.length > 0) payOut(ext, id, job, passed, agreeing);
   else payPool(ext, id, job, mulPpm(param(ext, JOB_MANAGER.evaluator_share_ppm), job.reward), agreeing, "evaluator");
   results.forEach((worker, i) => {
+    // A result a challenge proved faked has been slashed and ended for its trainer already.
+    if (auditFailed(ext, id, worker)) return;
     const accuracy = agreed[i];
     if (accuracy !== undefined && accuracy < job.spec.min_accuracy_ppm) {
       slashStake(ext, id, worker, "BelowMinimumAccuracy");

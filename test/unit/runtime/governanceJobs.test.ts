@@ -14,6 +14,7 @@ import { Sudo } from "../../../runtime/pallets/sudo.js";
 import { eventNames, placeDecisionDeposit, proposeParameter, TEST_GOVERNANCE, vote } from "../../helpers/governance.js";
 import {
   assign,
+  claim,
   commit,
   EVALUATOR,
   JobHarness,
@@ -23,7 +24,7 @@ import {
   reveal,
   revealTestSet,
   spec,
-  submitResult,
+  submitResults,
   TRAINER,
 } from "../../helpers/jobs.js";
 import { dev, UNIT } from "../../helpers/runtime.js";
@@ -92,7 +93,7 @@ describe("a chain without a sudo key", () => {
     const acc: [string, number][] = [["W1", 950_000]];
     h.send("Client", postJob(spec({ workers: 1 }), REWARD));
     h.send("W1", assign(0n));
-    h.send("W1", submitResult(0n, 0x11));
+    submitResults(h, 0n, [claim("W1", 0x11)]);
     h.send("Client", revealTestSet(0n));
     h.send("E1", commit(0n, "E1", acc));
     h.send("E2", commit(0n, "E2", acc));

@@ -37,26 +37,32 @@ import {
   CPU_BOX,
   cancel,
   cid,
+  claim,
   commit,
+  commitResult,
   EVALUATOR,
   type Fixture,
   hash,
   JobHarness,
   jobRuntime,
+  nameOf,
   pk,
   postJob,
   ROOT,
   register,
   registry,
   reveal,
+  revealResult,
   revealTestSet,
+  runChecks,
   salt,
   signedBy,
   spec,
-  submitResult,
+  submitResults,
   TEST_SET_CID,
   TRAINER,
   VALIDATORS,
+  workRootOf,
 } from "../../helpers/jobs.js";
 import { UNIT } from "../../helpers/runtime.js";
 
@@ -319,33 +325,77 @@ describe("phases: results, test set, attestations", () => {
 
   it("moves through every phase with its events, rejecting out-of-phase and malformed calls", () => {
     const h = market();
+    const [c1, c2] = [claim("W1", 0x11), claim("W2", 0x22)];
     h.send("Client", postJob(slow, REWARD));
-    h.noop("W1", submitResult(0n, 0x11), "JobManager", "NotTraining");
+    h.noop("W1", commitResult(0n, c1), "JobManager", "NotTraining");
     h.noop("Client", revealTestSet(0n), "JobManager", "NotAwaitingTestSet");
     h.send("W1", assign(0n));
     h.send("W2", assign(0n));
-    h.noop("E1", submitResult(0n, 0x11), "JobManager", "NotAssigned");
-    const badCid = submitResult(0n, 0x11);
+    h.noop("E1", commitResult(0n, claim("E1", 0x11)), "JobManager", "NotAssigned");
+    h.noop("W1", revealResult(0n, c1), "JobManager", "NotRevealingResults");
+    h.send("W1", commitResult(0n, c1));
+    expect(h.rt.lastEvent()).toEqual({
+      tag: "JobManager",
+      value: { tag: "ResultCommitted", value: { job_id: 0n, worker: pk("W1") } },
+    });
+    h.noop("W1", commitResult(0n, c1), "JobManager", "AlreadySubmitted");
+    h.noop("Client", revealTestSet(0n), "JobManager", "NotAwaitingTestSet");
+    h.send("W2", commitResult(0n, c2));
+    expect(status(h)).toEqual({ tag: "RevealingResults" });
+    expect(h.rt.lastEvent()).toEqual({
+      tag: "JobManager",
+      value: { tag: "ResultRevealStarted", value: { job_id: 0n, reveal_by: h.head + 20 } },
+    });
+    h.noop("W1", commitResult(0n, c1), "JobManager", "NotTraining");
+    // Reveals are checked against the spec and the commitment.
+    h.noop("E1", revealResult(0n, claim("E1", 0x11)), "JobManager", "NotAssigned");
+    const badCid = revealResult(0n, c1);
     badCid.value.value.model_cid = new Uint8Array([1, 2]);
     h.noop("W1", badCid, "JobManager", "InvalidCid");
-    h.noop("W1", submitResult(0n, 0x11, 1_000_001), "JobManager", "InvalidMetrics");
-    h.send("W1", submitResult(0n, 0x11));
+    h.noop("W1", revealResult(0n, claim("W1", 0x11, 1_000_001)), "JobManager", "InvalidMetrics");
+    const noSteps = revealResult(0n, c1);
+    noSteps.value.value.steps = 0;
+    h.noop("W1", noSteps, "JobManager", "WrongStepCount");
+    // More than MaxSegments leaves of 10 steps.
+    const tooMany = revealResult(0n, c1);
+    tooMany.value.value.steps = 4096 * 10 + 1;
+    h.noop("W1", tooMany, "JobManager", "WrongStepCount");
+    h.noop("W1", revealResult(0n, claim("W1", 0x11, 950_000, { salt: salt(1) })), "JobManager", "CommitmentMismatch");
+    h.noop("W1", revealResult(0n, claim("W1", 0x11, 940_000)), "JobManager", "CommitmentMismatch");
+    h.noop("W1", revealResult(0n, c2), "JobManager", "CommitmentMismatch");
+    h.send("W1", revealResult(0n, c1));
     expect(h.rt.lastEvent()).toEqual({
       tag: "JobManager",
       value: {
-        tag: "ResultSubmitted",
-        value: { job_id: 0n, worker: pk("W1"), model_cid: cid(0x11), model_hash: hash(0x11), work_root: hash(0x12) },
+        tag: "ResultRevealed",
+        value: {
+          job_id: 0n,
+          worker: pk("W1"),
+          model_cid: cid(0x11),
+          model_hash: hash(0x11),
+          work_root: workRootOf(c1),
+        },
       },
     });
-    h.noop("W1", submitResult(0n, 0x11), "JobManager", "AlreadySubmitted");
+    h.noop("W1", revealResult(0n, c1), "JobManager", "AlreadyRevealed");
+    h.send("W2", revealResult(0n, c2));
+    // Every result revealed: the audits are drawn (E1 and E2 verify every segment).
+    expect(status(h)).toEqual({ tag: "Auditing" });
+    const opened = h.rt.eventsOf("JobManager", "CheckOpened").map((e) => e.value);
+    expect(jmEvents(h)).toEqual(["ResultRevealed", ...opened.map(() => "CheckOpened"), "AuditsStarted"]);
+    expect(opened.length).toBeGreaterThanOrEqual(4);
+    for (const o of opened) expect((o.verifiers as Uint8Array[]).map(nameOf).sort()).toEqual(["E1", "E2"]);
+    h.noop("W1", revealResult(0n, c1), "JobManager", "NotRevealingResults");
     h.noop("Client", revealTestSet(0n), "JobManager", "NotAwaitingTestSet");
-    h.send("W2", submitResult(0n, 0x22));
+    runChecks(h, 0n, [c1, c2]);
     expect(status(h)).toEqual({ tag: "AwaitingTestSet" });
     expect(h.rt.lastEvent()).toEqual({
       tag: "JobManager",
       value: { tag: "TestSetRequested", value: { job_id: 0n, results: 2, reveal_by: h.head + 50 } },
     });
-    h.noop("W1", submitResult(0n, 0x11), "JobManager", "NotTraining");
+    for (const w of ["W1", "W2"])
+      expect(h.rt.read((e) => S.Assignments.get(e, [0n, pk(w)]))?.audit).toEqual({ tag: "Passed" });
+    h.noop("W1", commitResult(0n, c1), "JobManager", "NotTraining");
     h.noop("W1", revealTestSet(0n), "JobManager", "NotClient");
     h.noop("Client", revealTestSet(0n, new Uint8Array([9])), "JobManager", "InvalidCid");
     h.noop("E1", commit(0n, "E1", []), "JobManager", "NotCommitting");
@@ -404,8 +454,7 @@ describe("phases: results, test set, attestations", () => {
     // An attestation with an accuracy above 100% is invalid too.
     const g = market();
     postAndFill(g, slow);
-    g.send("W1", submitResult(0n, 0x11));
-    g.send("W2", submitResult(0n, 0x22));
+    submitResults(g, 0n, [claim("W1", 0x11), claim("W2", 0x22)]);
     g.send("Client", revealTestSet(0n));
     const over: [string, number][] = [
       ["W1", 1_000_001],
@@ -419,8 +468,7 @@ describe("phases: results, test set, attestations", () => {
   it("a test-set reveal that does not match the commitment is rejected and changes nothing", () => {
     const h = market();
     postAndFill(h);
-    h.send("W1", submitResult(0n, 0x11));
-    h.send("W2", submitResult(0n, 0x22));
+    submitResults(h, 0n, [claim("W1", 0x11), claim("W2", 0x22)]);
     h.noop("Client", revealTestSet(0n, TEST_SET_CID, salt(1)), "JobManager", "TestSetMismatch");
     h.noop("Client", revealTestSet(0n, cid(0x7f)), "JobManager", "TestSetMismatch");
     expect(status(h)).toEqual({ tag: "AwaitingTestSet" });
@@ -431,7 +479,11 @@ describe("phases: results, test set, attestations", () => {
 /** Runs job 0 from posting to the reveal phase: both trainers submit, the test set is revealed, evaluators commit. */
 function toReveal(h: JobHarness, acc: Record<string, [string, number][]>, s = spec()): void {
   postAndFill(h, s);
-  for (const w of ["W1", "W2"].slice(0, s.workers)) h.send(w, submitResult(0n, w === "W1" ? 0x11 : 0x22));
+  submitResults(
+    h,
+    0n,
+    ["W1", "W2"].slice(0, s.workers).map((w) => claim(w, w === "W1" ? 0x11 : 0x22)),
+  );
   h.send("Client", revealTestSet(0n));
   for (const [e, list] of Object.entries(acc)) h.send(e, commit(0n, e, list));
 }
@@ -495,7 +547,8 @@ describe("settlement", () => {
     expect(h.rt.read((e) => S.Assignments.get(e, [0n, pk("W1")]))).toMatchObject({
       stake: 0n,
       accuracy_ppm: 950_000,
-      result: { model_cid: cid(0x11), model_hash: hash(0x11), work_root: hash(0x12) },
+      result: { model_cid: cid(0x11), model_hash: hash(0x11), work_root: workRootOf(claim("W1", 0x11)) },
+      audit: { tag: "Passed" },
     });
     expect(h.rt.read((e) => S.ActiveJobs.getOrDefault(e))).toBe(0);
     expect(h.rt.read((e) => S.DeadlineQueue.entries(e))).toEqual([]);
@@ -561,14 +614,19 @@ describe("settlement", () => {
     const h = market();
     postAndFill(h);
     const submitBy = job(h).deadline;
-    h.send("W1", submitResult(0n, 0x11));
+    const c1 = claim("W1", 0x11);
+    h.send("W1", commitResult(0n, c1));
     h.runTo(submitBy);
-    expect(status(h)).toEqual({ tag: "AwaitingTestSet" });
-    expect(jmEvents(h)).toEqual(["StakeReleased", "TestSetRequested"]);
+    expect(status(h)).toEqual({ tag: "RevealingResults" });
+    expect(jmEvents(h)).toEqual(["StakeReleased", "ResultRevealStarted"]);
     expect(h.rt.eventsOf("WorkerRegistry", "Slashed").map((e) => e.value)).toEqual([
       { worker: pk("W2"), job_id: 0n, amount: WORKER_SLASH, reason: { tag: "MissedSubmission" } },
     ]);
     expect(worker(h, "W2")).toMatchObject({ active_jobs: 0, jobs_failed: 1 });
+    h.noop("W2", revealResult(0n, claim("W2", 0x22)), "JobManager", "NotCommittedResult");
+    h.send("W1", revealResult(0n, c1));
+    runChecks(h, 0n, [c1]);
+    expect(status(h)).toEqual({ tag: "AwaitingTestSet" });
     h.send("Client", revealTestSet(0n));
     const acc: [string, number][] = [["W1", 960_000]];
     h.send("E1", commit(0n, "E1", acc));
@@ -630,16 +688,22 @@ describe("settlement", () => {
     expect(h.rt.eventsOf("WorkerRegistry", "Slashed").map((e) => e.value)).toEqual([
       { worker: pk("E2"), job_id: 0n, amount: E2_SLASH, reason: { tag: "MissedAttestation" } },
     ]);
+    // E2 also verified every audited segment (the only other evaluator of the trainers' kernel class)
+    // and revealed the agreed end hashes: as an agreeing verifier it shares the evaluator pool with
+    // E1 (each account once), although its missed attestation is slashed.
     expect(gains(h, ALL)).toEqual({
       Client: -(REWARD + FEE),
       W1: WORKER_POOL / 2n,
       W2: WORKER_POOL / 2n,
-      E1: EVALUATOR_POOL,
-      E2: -E2_SLASH,
+      E1: EVALUATOR_POOL / 2n,
+      E2: EVALUATOR_POOL / 2n - E2_SLASH,
       Alice: 0n,
       Bob: 0n,
       Treasury: TREASURY_SHARE + FEE + E2_SLASH,
     });
+    expect(
+      h.rt.eventsOf("JobManager", "EvaluatorRewarded").map((e) => nameOf(e.value.evaluator as Uint8Array)),
+    ).toEqual(["E1", "E2"]);
     assertNoJobReserves(h.rt, 0n);
     expect(worker(h, "E2")).toMatchObject({ stake: 270n * UNIT, active_jobs: 0, jobs_failed: 1 });
     expect(reputation(h, "E2")).toBe(INITIAL_REPUTATION - REPUTATION_PENALTY);
@@ -658,9 +722,10 @@ describe("settlement", () => {
     h.noop("E2", reveal(0n, acc), "JobManager", "NotCommitted");
     h.send("E1", reveal(0n, acc));
     expect(status(h)).toEqual({ tag: "Succeeded" });
+    // As above: E2 verified the audits honestly, so it shares the evaluator pool as a verifier.
     expect(gains(h, ["E1", "E2"])).toEqual({
-      E1: EVALUATOR_POOL,
-      E2: -E2_SLASH,
+      E1: EVALUATOR_POOL / 2n,
+      E2: EVALUATOR_POOL / 2n - E2_SLASH,
       Treasury: TREASURY_SHARE + FEE + E2_SLASH,
     });
     assertNoJobReserves(h.rt, 0n);
@@ -684,16 +749,19 @@ describe("settlement", () => {
     assertNoJobReserves(h.rt, 0n);
   });
 
-  it("nobody commits or reveals: every evaluator is slashed, stakes come back, the client is refunded in full", () => {
+  it("nobody commits or reveals: every evaluator is slashed, stakes come back, the client is refunded all but the verifiers' fees", () => {
     const h = market();
     toReveal(h, {}, spec({ workers: 1 }));
     h.runTo(job(h).deadline);
     expect(status(h)).toEqual({ tag: "Failed", value: { tag: "NoQuorum" } });
+    // E1 and E2 did verify W1's audited segments: the verifiers that revealed the agreed end hashes are
+    // paid the evaluator pool even when no attestation is agreed (as in a NoQuorum job the agreeing
+    // evaluators are); everything else goes back to the client.
     expect(gains(h, ["Client", "W1", "E1", "E2"])).toEqual({
-      Client: 0n,
+      Client: -EVALUATOR_POOL,
       W1: 0n,
-      E1: -10n * UNIT,
-      E2: -E2_SLASH,
+      E1: EVALUATOR_POOL / 2n - 10n * UNIT,
+      E2: EVALUATOR_POOL / 2n - E2_SLASH,
       Treasury: 10n * UNIT + E2_SLASH,
     });
     assertNoJobReserves(h.rt, 0n);
@@ -702,8 +770,7 @@ describe("settlement", () => {
   it("a client that never reveals the test set pays in full after the deadline", () => {
     const h = market();
     postAndFill(h);
-    h.send("W1", submitResult(0n, 0x11));
-    h.send("W2", submitResult(0n, 0x22));
+    submitResults(h, 0n, [claim("W1", 0x11), claim("W2", 0x22)]);
     const revealBy = job(h).deadline;
     const author = h.authorityName(1);
     h.runTo(revealBy, (n) => (n === revealBy ? authorDigest(1) : undefined));

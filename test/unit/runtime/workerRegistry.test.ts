@@ -5,6 +5,7 @@ import { freeBalance, reservedBalance } from "../../../runtime/pallets/balances.
 import { MAX_PERIOD_BLOCKS, setParameterCall, WORKER_REGISTRY } from "../../../runtime/pallets/parameters/index.js";
 import {
   DEFAULT_REGISTRY_PARAMS,
+  evaluatorPool,
   findWorkers,
   INITIAL_REPUTATION,
   MAX_WORKERS,
@@ -21,6 +22,7 @@ import {
   hash,
   JobHarness,
   jobRuntime,
+  nameOf,
   pk,
   ROOT,
   register,
@@ -82,6 +84,10 @@ describe("register", () => {
       { ...GPU_BOX, memory_mib: 0 },
       { ...CPU_BOX, gpu_memory_mib: 1024 },
       { ...CPU_BOX, profiles: [{ tag: "GpuTolerance" as const }] },
+      // The kernel class: non-empty, at most 32 bytes, printable without spaces.
+      { ...CPU_BOX, kernel_class: new Uint8Array() },
+      { ...CPU_BOX, kernel_class: new Uint8Array(33).fill(0x61) },
+      { ...CPU_BOX, kernel_class: new TextEncoder().encode("x86 64") },
     ];
     for (const caps of bad)
       h.rt.assertNoop(signedBy("W2"), register(TRAINER, 100n * UNIT, caps), "WorkerRegistry.InvalidCapabilities");
@@ -263,6 +269,40 @@ describe("findWorkers", () => {
     expect(q({ role: "Trainer" })).toEqual(["E2", "W2", "W1"]);
     const [first] = h.rt.read((e) => findWorkers(e, { role: "Trainer" }));
     expect(first).toMatchObject({ stake: 50n * UNIT, reputation: 900_000, recordHash: hash(7) });
+  });
+
+  it("evaluatorPool: active evaluators outside the excluded, of one kernel class when asked, in account order", () => {
+    const h = new JobHarness(jobRuntime());
+    const neon = new TextEncoder().encode("aarch64-neon");
+    h.send("W1", register(TRAINER, 100n * UNIT, CPU_BOX));
+    h.send("E1", register(EVALUATOR, 300n * UNIT, CPU_BOX));
+    h.send("E2", register(BOTH, 50n * UNIT, { ...CPU_BOX, kernel_class: neon }));
+    h.send("E3", register(EVALUATOR, 70n * UNIT, GPU_BOX));
+    const pool = (exclude: string[] = [], kernelClass?: Uint8Array) =>
+      h.rt.read((e) => evaluatorPool(e, exclude.map(pk), kernelClass)).map((c) => [nameOf(c.who), c.stake]);
+    const sorted = (list: [string, bigint][]) =>
+      [...list].sort(([a], [b]) => Buffer.compare(Buffer.from(pk(a)), Buffer.from(pk(b))));
+    expect(pool()).toEqual(
+      sorted([
+        ["E1", 300n * UNIT],
+        ["E2", 50n * UNIT],
+        ["E3", 70n * UNIT],
+      ]),
+    );
+    expect(pool(["E1"])).toEqual(
+      sorted([
+        ["E2", 50n * UNIT],
+        ["E3", 70n * UNIT],
+      ]),
+    );
+    expect(pool([], CPU_BOX.kernel_class)).toEqual(
+      sorted([
+        ["E1", 300n * UNIT],
+        ["E3", 70n * UNIT],
+      ]),
+    );
+    expect(pool([], neon)).toEqual([["E2", 50n * UNIT]]);
+    expect(pool(["E2"], neon)).toEqual([]);
   });
 
   it("meetsRequirements checks GPUs, GPU memory, CPUs, memory and the profile", () => {

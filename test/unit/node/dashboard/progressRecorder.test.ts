@@ -13,13 +13,15 @@ import {
   assign,
   CPU_BOX,
   cancel,
+  claim,
+  commitResult,
   EVALUATOR,
   jobRuntime,
   pk,
   postJob,
   register,
+  revealResult,
   spec,
-  submitResult,
   TRAINER,
 } from "../../../helpers/jobs.js";
 import { UNIT } from "../../../helpers/runtime.js";
@@ -89,7 +91,9 @@ describe("JobProgressRecorder", () => {
     expect(judge(progress(0n, "W1", 101, 0.5))).toBe("reject"); // past the last step
     expect(judge(new Uint8Array([1, 2, 3]))).toBe("reject");
 
-    produce(chain, pool, [signed(chain, "W1", submitResult(0n, 3, 910_000))]);
+    const result = claim("W1", 3, 910_000);
+    produce(chain, pool, [signed(chain, "W1", commitResult(0n, result))]);
+    produce(chain, pool, [signed(chain, "W1", revealResult(0n, result))]);
     await recorder.idle();
     const p = recorder.progress(0n)!;
     expect(p.live).toBe(true);

@@ -10,6 +10,7 @@ import {
   assign,
   authorDigest,
   CPU_BOX,
+  claim,
   commit,
   EVALUATOR,
   jobRuntime,
@@ -19,7 +20,7 @@ import {
   reveal,
   revealTestSet,
   spec,
-  submitResult,
+  submitResults,
   TRAINER,
 } from "../../../helpers/jobs.js";
 import { UNIT } from "../../../helpers/runtime.js";
@@ -94,7 +95,18 @@ describe("dashboard RPC methods", () => {
     const postedAt = chain.best.hashHex as HexString;
     send("Client", postJob(spec({ workers: 1, evaluators: 1, length: { tag: "Steps", value: 50 } }), 500n * UNIT));
     send("W1", assign(0n));
-    send("W1", submitResult(0n, 3, 950_000));
+    // W1's result, committed, revealed and audited (E1 verifies).
+    submitResults(
+      {
+        rt: chain.rt,
+        send,
+        runTo: (n) => {
+          while (chain.rt.header.number < n) produce(chain, pool);
+        },
+      },
+      0n,
+      [claim("W1", 3, 950_000)],
+    );
     send("Client", revealTestSet(0n));
     send("E1", commit(0n, "E1", [["W1", 920_000]]));
     send("E1", reveal(0n, [["W1", 920_000]]));

@@ -22,6 +22,10 @@ function job(overrides: Partial<JobValue> = {}): JobValue {
     workers: [],
     evaluators: [],
     test_set: undefined,
+    results: [],
+    checks: 0,
+    open_checks: 0,
+    pending_settlement: undefined,
     ...overrides,
   };
 }
