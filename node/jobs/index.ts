@@ -280,4 +280,3 @@ export class JobRoles {
     return true;
   }
 }
-
