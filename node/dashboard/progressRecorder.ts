@@ -9,7 +9,7 @@
  * loss) of that trainer's series. A trainer's own progress never comes back to it over gossip, so the
  * roles publish through `jobGossip()`, which records before it publishes (a dev node without network
  * records its own training too). The chain's side: when a trainer's result is included
- * (`ResultSubmitted`), its claimed metrics (final loss, training accuracy) are added to its series.
+ * (`ResultRevealed`), its claimed metrics (final loss, training accuracy) are added to its series.
  *
  * One subscription per topic: the roles' joins and leaves and the recorder's own are counted together,
  * so neither unsubscribes a topic the other still needs.
@@ -244,7 +244,7 @@ export class JobProgressRecorder {
       this.hold(id, "recorder");
     }
     for (const e of block.events) {
-      if (e.pallet !== "JobManager" || e.name !== "ResultSubmitted") continue;
+      if (e.pallet !== "JobManager" || e.name !== "ResultRevealed") continue;
       const id = e.fields.job_id as bigint;
       const worker = e.fields.worker as Uint8Array;
       const result = runtime.assignment(id, worker)?.result;

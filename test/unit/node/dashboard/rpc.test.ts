@@ -93,7 +93,15 @@ describe("dashboard RPC methods", () => {
     ]);
     send("Client", postJob(spec({ workers: 1, evaluators: 1 }), 1_000n * UNIT));
     const postedAt = chain.best.hashHex as HexString;
-    send("Client", postJob(spec({ workers: 1, evaluators: 1, length: { tag: "Steps", value: 50 } }), 500n * UNIT));
+    // Job 1 stays open while job 0 runs its audits.
+    const longAssign = { ...spec().deadlines, assign: 1_000 };
+    send(
+      "Client",
+      postJob(
+        spec({ workers: 1, evaluators: 1, length: { tag: "Steps", value: 50 }, deadlines: longAssign }),
+        500n * UNIT,
+      ),
+    );
     send("W1", assign(0n));
     // W1's result, committed, revealed and audited (E1 verifies).
     submitResults(
