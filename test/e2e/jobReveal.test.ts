@@ -1,7 +1,9 @@
 /**
  * `tensorchain job reveal` against a real dev node: a job posted without `--wait` is revealed later
  * from the salt file `job post` wrote. The trainer and the evaluator are driven by hand through
- * @polkadot/api (register, assign, submit) so the job reaches AwaitingTestSet without worker nodes.
+ * @polkadot/api (register, assign, commit, reveal) so the job reaches AwaitingTestSet without worker
+ * nodes: the evaluator registers another CPU kernel class than the trainer, so no audit can be drawn
+ * (the result is `Unverifiable`) and nobody has to re-execute anything.
  * Before that, and with a wrong file, `job reveal` refuses with a typed error and sends nothing.
  */
 import "@polkadot/api-augment";
@@ -16,6 +18,7 @@ import { cryptoWaitReady } from "@polkadot/util-crypto";
 import { CID } from "multiformats/cid";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { toHex } from "../../primitives/hex.js";
+import { resultCommitment } from "../../runtime/pallets/jobManager/index.js";
 import { saveDataset } from "../../worker/data/dataset.js";
 import { syntheticClassification } from "../../worker/data/synthetic.js";
 import { CLI, NODE_BIN, type RunningNode, startNode, waitFor } from "../helpers/node.js";
@@ -93,14 +96,15 @@ const CAPABILITIES = {
 
 describe("job reveal", () => {
   it("refuses before the results are in and with a wrong file, then reveals from the salt file", async () => {
-    // Bob trains, Dave evaluates (a job never draws one of its trainers).
-    for (const [who, trainer] of [
-      ["Bob", true],
-      ["Dave", false],
+    // Bob trains, Dave evaluates (a job never draws one of its trainers), on another kernel class.
+    for (const [who, trainer, kernelClass] of [
+      ["Bob", true, "x86_64-avx2"],
+      ["Dave", false, "arm64"],
     ] as const) {
       const roles = { trainer, evaluator: !trainer };
       const recordHash = toHex(blake2_256(new TextEncoder().encode(who)));
-      await send(api.tx.workerRegistry.register(roles, CAPABILITIES, 10n ** 13n, recordHash), who);
+      const capabilities = { ...CAPABILITIES, kernelClass: toHex(new TextEncoder().encode(kernelClass)) };
+      await send(api.tx.workerRegistry.register(roles, capabilities, 10n ** 13n, recordHash), who);
     }
     const salt = join(dir, "salt.json");
     const rpc = ["--rpc", node.url];
@@ -157,15 +161,25 @@ describe("job reveal", () => {
     expect(r.code).not.toBe(0);
     expect(r.err).toMatch(/JOB_CLI_ERROR_PHASE.*Open/);
 
-    // Bob trains (by hand) and submits: the job awaits the test set.
+    // Bob trains (by hand), commits and reveals: no verifier of its class, so the job awaits the test set.
     await send(api.tx.jobManager.assignWorker(id), "Bob");
     const model = blake2_256(new Uint8Array([9]));
     const secret = JSON.parse(readFileSync(salt, "utf8")) as { testCid: string; salt: string };
+    const metrics = { accuracy_ppm: 900_000, loss_e9: 1n };
+    const bob = keyring().addFromUri("//Bob").publicKey;
+    const resultSalt = new Uint8Array(32).fill(7);
+    const commitment = resultCommitment(BigInt(id), bob, model, model, metrics, resultSalt);
+    await send(api.tx.jobManager.commitResult(id, toHex(commitment)), "Bob");
     await send(
-      api.tx.jobManager.submitResult(id, `0x01551220${toHex(model).slice(2)}`, toHex(model), toHex(model), {
-        accuracyPpm: 900_000,
-        lossE9: 1,
-      }),
+      api.tx.jobManager.revealResult(
+        id,
+        `0x01551220${toHex(model).slice(2)}`,
+        toHex(model),
+        toHex(model),
+        { accuracyPpm: 900_000, lossE9: 1 },
+        4,
+        toHex(resultSalt),
+      ),
       "Bob",
     );
     expect(await jobStatus(id)).toBe("AwaitingTestSet");
