@@ -9,7 +9,8 @@
  *                      `blake2_256(SCALE((job_id, self, accuracies, salt)))` with a fresh random salt
  *                      (`attestationCommitment`, the pallet's own function).
  *   Revealing       -> reveals `(accuracies, salt)`.
- * Accuracies list every trainer with a result, in assignment order (what the pallet checks). A model
+ * Accuracies list every scored result (`job.results`: revealed, not failed by an audit), in assignment
+ * order (what the pallet checks). A model
  * that cannot be fetched, whose bytes do not hash to the submitted `model_hash`, or that cannot be run
  * on the test set scores 0, with the reason logged. Salts are kept (in `dataDir` when given) until the
  * reveal is in the chain, so a restart between commit and reveal does not cost the evaluator's stake.
@@ -48,9 +49,12 @@ interface EvaluatorJob {
   attestation?: Attestation;
 }
 
-/** The trainers of `job` with a result, in assignment order, and their results. */
-export function submittedResults(runtime: Pick<RuntimeView, "assignment">, id: bigint, job: JobValue) {
-  return job.workers.flatMap((w) => {
+/**
+ * The results evaluators score (`job.results`: revealed and not failed by an audit, in assignment
+ * order), with their trainers.
+ */
+export function scoredResults(runtime: Pick<RuntimeView, "assignment">, id: bigint, job: JobValue) {
+  return job.results.flatMap((w) => {
     const r = runtime.assignment(id, w)?.result;
     return r ? [{ worker: w, result: r }] : [];
   });
@@ -108,7 +112,7 @@ export class EvaluatorRole {
     const onChain = runtime.attestation(id, this.ctx.self);
     switch (job.status.tag) {
       case "AwaitingTestSet":
-        for (const { result } of submittedResults(runtime, id, job)) this.model(id, st, result.model_cid);
+        for (const { result } of scoredResults(runtime, id, job)) this.model(id, st, result.model_cid);
         return;
       case "Committing":
         if (onChain) return;
@@ -143,7 +147,7 @@ export class EvaluatorRole {
   private async evaluateAndCommit(id: bigint, job: JobValue, runtime: RuntimeView, st: EvaluatorJob): Promise<void> {
     st.phase = "evaluating";
     const log = this.ctx.logger;
-    const results = submittedResults(runtime, id, job);
+    const results = scoredResults(runtime, id, job);
     try {
       if (!st.attestation) {
         let testSet: Dataset | undefined;

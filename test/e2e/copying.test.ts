@@ -61,6 +61,8 @@ beforeAll(async () => {
     slotMs: SLOT_MS,
     workers: 1,
     evaluators: 2,
+    // 20-second check stages: the made-up root's serving stage runs to its deadline.
+    parameters: { "jobManager.audit_stage_blocks": 40 },
     write: (line) => logs.push(line),
   }));
   api = await ApiPromise.create({ provider: new WsProvider(rpcUrl), noInitWarn: true, throwOnConnect: true });

@@ -23,6 +23,8 @@ export interface RoleDevnetOptions {
   slotMs: number;
   workers: number;
   evaluators: number;
+  /** Genesis values of knobs (`jobManager.audit_stage_blocks` …), over the spec's. */
+  parameters?: Record<string, number | string>;
   /** Receives every line the nodes log. */
   write(line: string): void;
 }
@@ -42,6 +44,10 @@ export async function startRoleDevnet(opts: RoleDevnetOptions): Promise<RoleDevn
   base.id = opts.specId;
   if (!("runtimeGenesis" in base.genesis)) throw new Error("expected a runtime genesis");
   base.genesis.runtimeGenesis.config.babe = { slotDurationMs: opts.slotMs };
+  if (opts.parameters) {
+    const config = base.genesis.runtimeGenesis.config as { parameters?: Record<string, unknown> };
+    config.parameters = { ...config.parameters, ...opts.parameters };
+  }
   const spec: ChainSpec = withRoleAccounts(base, roles);
   const chain = join(opts.dir, "chain-spec.json");
   writeFileSync(chain, JSON.stringify(spec, null, 2));
