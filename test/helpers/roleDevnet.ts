@@ -23,6 +23,8 @@ export interface RoleDevnetOptions {
   slotMs: number;
   workers: number;
   evaluators: number;
+  /** More dev accounts (`//Name`) to endow, for accounts a test drives itself. */
+  endow?: string[];
   /** Genesis values of knobs (`jobManager.audit_stage_blocks` …), over the spec's. */
   parameters?: Record<string, number | string>;
   /** Receives every line the nodes log. */
@@ -48,7 +50,7 @@ export async function startRoleDevnet(opts: RoleDevnetOptions): Promise<RoleDevn
     const config = base.genesis.runtimeGenesis.config as { parameters?: Record<string, unknown> };
     config.parameters = { ...config.parameters, ...opts.parameters };
   }
-  const spec: ChainSpec = withRoleAccounts(base, roles);
+  const spec: ChainSpec = withRoleAccounts(base, [...roles, ...(opts.endow ?? [])]);
   const chain = join(opts.dir, "chain-spec.json");
   writeFileSync(chain, JSON.stringify(spec, null, 2));
   // Consecutive ports as `devnet` uses them, from a random base.

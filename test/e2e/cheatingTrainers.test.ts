@@ -1,6 +1,6 @@
 /** @jest-environment ./test/unit/worker/ortEnvironment.cjs */
 /**
- * Issue 11, "copying is caught", end to end on a devnet of separate processes: two validators, one
+ * Issue 11, "copying is caught" and "fabricated training is caught", end to end on a devnet of separate processes: two validators, one
  * honest `--worker` node (//Worker1), two `--evaluator` nodes that audit, and three cheating trainers
  * driven by this script through `@polkadot/api`, all four on one MNIST job posted by `job post --wait`:
  *   0. //Ferdie tries to reveal before every trainer has committed: `NotRevealingResults`;
@@ -8,7 +8,9 @@
  *      honest node's files, as a second account of the same operator could), serves the honest
  *      checkpoints with valid proofs and opens the honest leaves;
  *   2. //Eve does the same with the model changed in one byte of its weights;
- *   3. //Ferdie reveals a made-up work root: its serve with the honest checkpoint is `InvalidProof`.
+ *   3. //Ferdie reveals a made-up work root: its serve with the honest checkpoint is `InvalidProof`;
+ *   4. //Lazy really trains, but with twice the job's learning rate, and answers its checks with its
+ *      own checkpoints, leaves and valid proofs.
  * Each cheater fails its audit (the verifiers re-execute with the cheater's own batch order, or the
  * checkpoint is never served) and loses its whole job stake (`audit_slash_ppm` = 100%) plus its fees,
  * gaining nothing; the honest worker's result passes and it is paid the whole worker pool, exactly.
@@ -27,18 +29,21 @@ import { readAssignment, readChecks, readJob, readStorage, send } from "../../cl
 import { uploadContent } from "../../node/content/rpcClient.js";
 import { blake2_256, cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../../primitives/hex.js";
-import { type LeafHash, workProof } from "../../primitives/workRoot.js";
+import { type LeafHash, workProof, workRoot } from "../../primitives/workRoot.js";
 import { UNITS } from "../../runtime/constants.js";
 import { resultCommitment } from "../../runtime/pallets/jobManager/index.js";
 import { JOB_MANAGER } from "../../runtime/pallets/parameters/index.js";
 import { WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
+import { loadDataset } from "../../worker/data/dataset.js";
+import { encodeCheckpoint } from "../../worker/train/checkpoint.js";
+import { trainInWorker } from "../../worker/train/trainInWorker.js";
 import { detectKernelClass } from "../../worker/verify/kernelClass.js";
 import { CLI, NODE_BIN, waitFor } from "../helpers/node.js";
 import { startRoleDevnet } from "../helpers/roleDevnet.js";
 
 const SLOT_MS = 500;
 const REWARD_PLANCK = 100n * UNITS;
-const CHEATERS = { Dave: "copy", Eve: "one byte", Ferdie: "made-up root" } as const;
+const CHEATERS = { Dave: "copy", Eve: "one byte", Ferdie: "made-up root", Lazy: "wrong learning rate" } as const;
 type Cheater = keyof typeof CHEATERS;
 
 let dir: string;
@@ -54,15 +59,16 @@ const hex = (b: Uint8Array) => toHex(b);
 
 beforeAll(async () => {
   await cryptoReady();
-  dir = mkdtempSync(join(tmpdir(), "tensorchain-copying-"));
+  dir = mkdtempSync(join(tmpdir(), "tensorchain-cheating-"));
   ({ devnet, rpcUrl } = await startRoleDevnet({
     dir,
-    specId: "local_copying",
+    specId: "local_cheating",
     slotMs: SLOT_MS,
     workers: 1,
     evaluators: 2,
     // 20-second check stages: the made-up root's serving stage runs to its deadline.
     parameters: { "jobManager.audit_stage_blocks": 40 },
+    endow: ["Lazy"],
     write: (line) => logs.push(line),
   }));
   api = await ApiPromise.create({ provider: new WsProvider(rpcUrl), noInitWarn: true, throwOnConnect: true });
@@ -74,8 +80,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await api?.disconnect();
   await devnet?.stop();
-  if (process.env.COPYING_E2E_LOG)
-    (await import("node:fs")).writeFileSync(process.env.COPYING_E2E_LOG, logs.join("\n"));
+  if (process.env.CHEATING_E2E_LOG)
+    (await import("node:fs")).writeFileSync(process.env.CHEATING_E2E_LOG, logs.join("\n"));
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -84,7 +90,7 @@ function postJob(): { proc: ChildProcess; done: Promise<number | null> } {
   const args = [
     ...["job", "post", "--rpc", rpcUrl, "--suri", "//Charlie", "--model", join(dir, "mlp.onnx")],
     ...["--train", join(dir, "mnist", "train.safetensors"), "--test", join(dir, "mnist", "test.safetensors")],
-    ...["--reward", "100", "--workers", "4", "--evaluators", "2", "--min-accuracy", "0.5", "--epochs", "1"],
+    ...["--reward", "100", "--workers", "5", "--evaluators", "2", "--min-accuracy", "0.5", "--epochs", "1"],
     ...["--batch", "64", "--lr", "0.003", "--optimizer", "adam", "--seed", "11"],
     ...["--assign-blocks", "200", "--submit-blocks", "400", "--reveal-test-set-blocks", "120"],
     ...["--commit-blocks", "120", "--reveal-blocks", "120", "--salt-file", join(dir, "salt.json"), "--wait", "--json"],
@@ -200,10 +206,50 @@ describe("copied and fabricated results on a devnet", () => {
     const tweaked = model.slice();
     tweaked[Math.floor(tweaked.length / 2)]! ^= 1; // inside the first layer's weights
     const metrics = { accuracy_ppm: r.metrics.accuracy_ppm, loss_e9: BigInt(r.metrics.loss_e9) };
-    const claims: Record<Cheater, { model: Uint8Array; root: Uint8Array }> = {
-      Dave: { model, root: fromHex(r.workRoot) },
-      Eve: { model: tweaked, root: fromHex(r.workRoot) },
-      Ferdie: { model, root: blake2_256(new TextEncoder().encode("a root no training produced")) },
+    const honestCheckpoint = (leaf: number) =>
+      new Uint8Array(readFileSync(join(honest.dir, `leaf-${leaf}.safetensors`)));
+    // The lazy trainer's own run: the job's recipe but twice its learning rate.
+    const spec = (await jobOf(jobId))!.spec;
+    const lazyCheckpoints = new Map<number, Uint8Array>();
+    const lazy = await trainInWorker(
+      {
+        job: {
+          model: new Uint8Array(readFileSync(join(dir, "mlp.onnx"))),
+          dataset: await loadDataset(join(dir, "mnist", "train.safetensors")),
+          loss: "cross_entropy",
+          optimizer: { kind: "adam" },
+          lr: 0.006,
+          lrSchedule: { kind: "constant" },
+          batchSize: spec.batch_size,
+          seed: spec.seed,
+          workerKey: pk("Lazy"),
+          profile: "cpu-exact",
+          threads: 1,
+        },
+        untilStep: r.steps,
+        leafInterval: spec.checkpoint_interval,
+        checkpointEvery: spec.checkpoint_interval,
+      },
+      { onCheckpoint: (cp) => lazyCheckpoints.set(cp.step / spec.checkpoint_interval, encodeCheckpoint(cp)) },
+    );
+    const claims: Record<
+      Cheater,
+      { model: Uint8Array; root: Uint8Array; leaves: LeafHash[]; checkpoint: (leaf: number) => Uint8Array }
+    > = {
+      Dave: { model, root: fromHex(r.workRoot), leaves, checkpoint: honestCheckpoint },
+      Eve: { model: tweaked, root: fromHex(r.workRoot), leaves, checkpoint: honestCheckpoint },
+      Ferdie: {
+        model,
+        root: blake2_256(new TextEncoder().encode("a root no training produced")),
+        leaves,
+        checkpoint: honestCheckpoint,
+      },
+      Lazy: {
+        model: lazy.model,
+        root: workRoot(lazy.leaves),
+        leaves: lazy.leaves,
+        checkpoint: (leaf) => lazyCheckpoints.get(leaf)!,
+      },
     };
     for (const c of Object.keys(CHEATERS) as Cheater[]) {
       const { model: m, root } = claims[c];
@@ -232,8 +278,8 @@ describe("copied and fabricated results on a devnet", () => {
       );
     }
 
-    // The checks: the copiers serve the honest checkpoints and open the honest leaves, all with valid
-    // proofs under the (copied) root; the made-up root cannot prove anything.
+    // The checks: the copiers serve the honest checkpoints and open the honest leaves, the lazy trainer
+    // its own, all with valid proofs under the root they revealed; the made-up root proves nothing.
     const answered = new Set<string>();
     let invalidProof = false;
     let final: string | undefined;
@@ -249,17 +295,18 @@ describe("copied and fabricated results on a devnet", () => {
           if (!who || answered.has(key) || (stage !== "Serving" && stage !== "Opening")) continue;
           answered.add(key);
           const segment = check.segment;
+          const own = claims[who];
           const proofOf = (leaf: number) =>
-            workProof(leaves, leaf).map((p) => ({ sibling: hex(p.sibling), right: p.right }));
+            workProof(own.leaves, leaf).map((p) => ({ sibling: hex(p.sibling), right: p.right }));
           if (stage === "Opening") {
             await send(
               api,
-              api.tx.jobManager.openLeaf(jobId, id, hex(leaves[segment - 1]!.stateHash), proofOf(segment)),
+              api.tx.jobManager.openLeaf(jobId, id, hex(own.leaves[segment - 1]!.stateHash), proofOf(segment)),
               `//${who}`,
             );
             continue;
           }
-          const checkpoint = new Uint8Array(readFileSync(join(honest.dir, `leaf-${segment - 1}.safetensors`)));
+          const checkpoint = own.checkpoint(segment - 1);
           const cid = CID.parse(await uploadContent(rpcUrl, checkpoint, { announce: true })).bytes;
           const serve = send(
             api,
@@ -267,7 +314,7 @@ describe("copied and fabricated results on a devnet", () => {
               jobId,
               id,
               hex(cid),
-              hex(leaves[segment - 2]!.stateHash),
+              hex(own.leaves[segment - 2]!.stateHash),
               proofOf(segment - 1),
             ),
             `//${who}`,
