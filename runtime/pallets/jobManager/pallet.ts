@@ -304,7 +304,7 @@ export const JobManager = pallet({
     RequirementsNotMet: { index: 20, docs: "The worker's registered capabilities do not meet the job's requirements." },
     NoEligibleEvaluators: { index: 21, docs: "No active evaluator outside the job's trainers and client remains." },
     NotAssigned: { index: 22, docs: "The origin is not a trainer of this job." },
-    AlreadySubmitted: { index: 23, docs: "The trainer has already submitted its result." },
+    AlreadySubmitted: { index: 23, docs: "The trainer has already committed to its result." },
     InvalidMetrics: { index: 24, docs: "A claimed accuracy is above 1_000_000 ppm." },
     TestSetMismatch: { index: 25, docs: "The revealed test set and salt do not match the commitment." },
     NotEvaluator: { index: 26, docs: "The origin is not a drawn evaluator of this job." },

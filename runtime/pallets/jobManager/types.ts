@@ -70,7 +70,7 @@ export type JobSpecValue = TyValue<typeof JobSpec>;
 export const FailureReason = T.enumeration(
   {
     BelowMinimumAccuracy: { index: 0, docs: ["Every agreed accuracy was below the job's minimum."] },
-    NoResults: { index: 1, docs: ["No trainer submitted a result by the deadline."] },
+    NoResults: { index: 1, docs: ["No trainer committed to and revealed a result in time."] },
     NoQuorum: { index: 2, docs: ["The evaluators that revealed agreed on no result."] },
     AuditsFailed: { index: 3, docs: ["Every revealed result failed its audit."] },
   },
