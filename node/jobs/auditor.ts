@@ -33,7 +33,7 @@ import {
 import { type Dataset, datasetSize } from "../../worker/data/dataset.js";
 import { type Checkpoint, checkpointHash, decodeCheckpoint } from "../../worker/train/checkpoint.js";
 import type { TrainingJob } from "../../worker/train/runner.js";
-import { datasetFromBytes, errorInfo, LOSS_KINDS, OPTIMIZER_KINDS, type RoleContext } from "./context.js";
+import { datasetFromBytes, errorInfo, type RoleContext, trainingJobOf } from "./context.js";
 import type { FollowedBlock } from "./follower.js";
 
 /** Re-executes steps (start.step, endStep] of `job` from `start` (the model's state when absent). */
@@ -196,19 +196,7 @@ export class AuditorRole {
     const key = `${id}/${toHex(check.worker)}`;
     let trainingJob = this.trainingJobs.get(key);
     if (!trainingJob) {
-      trainingJob = {
-        model,
-        dataset,
-        loss: LOSS_KINDS[spec.loss.tag],
-        optimizer: { kind: OPTIMIZER_KINDS[spec.optimizer.tag] },
-        lr: Number(spec.learning_rate_e9) / 1e9,
-        lrSchedule: { kind: "constant" },
-        batchSize: spec.batch_size,
-        seed: spec.seed,
-        workerKey: check.worker,
-        profile: "cpu-exact",
-        threads: 1,
-      };
+      trainingJob = trainingJobOf(spec, { model, dataset }, check.worker, "cpu-exact");
       this.trainingJobs.set(key, trainingJob);
     }
     const out = await this.modules.reexecute({

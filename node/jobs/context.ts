@@ -1,11 +1,13 @@
 /** What the trainer and evaluator roles share: their account, the submitter, content, gossip, options. */
 import type { Logger } from "../../primitives/logger.js";
+import type { JobSpecValue } from "../../runtime/pallets/jobManager/index.js";
 import type { LossKind } from "../../worker/autodiff/losses.js";
 import { type Dataset, makeDataset } from "../../worker/data/dataset.js";
 import { DatasetError } from "../../worker/data/errors.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
 import type { OptimizerKind } from "../../worker/optim/optimizers.js";
 import type { ExecutionProfile } from "../../worker/train/profile.js";
+import type { TrainingJob } from "../../worker/train/runner.js";
 import type { ContentStore } from "../content/types.js";
 import type { JobArtifacts } from "./artifacts.js";
 import type { JobRolesOptions } from "./options.js";
@@ -54,6 +56,31 @@ export const PROFILES: Record<"CpuExact" | "GpuTolerance", ExecutionProfile> = {
   CpuExact: "cpu-exact",
   GpuTolerance: "gpu",
 };
+
+/**
+ * The engine's training job for a job's spec, inputs and trainer key: what a trainer runs and what an
+ * auditor re-executes (the auditor under `cpu-exact` whatever the spec says).
+ */
+export function trainingJobOf(
+  spec: JobSpecValue,
+  inputs: { model: Uint8Array; dataset: Dataset },
+  workerKey: Uint8Array,
+  profile: ExecutionProfile = PROFILES[spec.profile.tag],
+): TrainingJob {
+  return {
+    model: inputs.model,
+    dataset: inputs.dataset,
+    loss: LOSS_KINDS[spec.loss.tag],
+    optimizer: { kind: OPTIMIZER_KINDS[spec.optimizer.tag] },
+    lr: Number(spec.learning_rate_e9) / 1e9,
+    lrSchedule: { kind: "constant" },
+    batchSize: spec.batch_size,
+    seed: spec.seed,
+    workerKey,
+    profile,
+    threads: 1,
+  };
+}
 
 /** A short, log-friendly description of an error: its code when typed, else its message. */
 export function errorInfo(err: unknown): { code: string; reason: string } {

@@ -35,7 +35,7 @@ import { encodeCheckpoint } from "../../worker/train/checkpoint.js";
 import { checkDatasetFits } from "../../worker/train/fit.js";
 import type { TrainInWorkerOptions } from "../../worker/train/trainInWorker.js";
 import type { WorkerRequest, WorkerResult } from "../../worker/train/wire.js";
-import { datasetFromBytes, errorInfo, LOSS_KINDS, OPTIMIZER_KINDS, PROFILES, type RoleContext } from "./context.js";
+import { datasetFromBytes, errorInfo, LOSS_KINDS, type RoleContext, trainingJobOf } from "./context.js";
 import { decideOnJob, type RefusalCode } from "./decision.js";
 import type { FollowedBlock } from "./follower.js";
 import { encodeProgress } from "./progress.js";
@@ -382,19 +382,7 @@ export class TrainerRole {
       const started = performance.now();
       const result = await this.modules.train(
         {
-          job: {
-            model,
-            dataset,
-            loss: LOSS_KINDS[spec.loss.tag],
-            optimizer: { kind: OPTIMIZER_KINDS[spec.optimizer.tag] },
-            lr: Number(spec.learning_rate_e9) / 1e9,
-            lrSchedule: { kind: "constant" },
-            batchSize: spec.batch_size,
-            seed: spec.seed,
-            workerKey: this.ctx.self,
-            profile: PROFILES[spec.profile.tag],
-            threads: 1,
-          },
+          job: trainingJobOf(spec, { model, dataset }, this.ctx.self),
           untilStep: totalSteps,
           leafInterval: interval,
           checkpointEvery: interval,
