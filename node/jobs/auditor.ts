@@ -30,11 +30,12 @@ import {
   type JobValue,
   verdictCommitment,
 } from "../../runtime/pallets/jobManager/index.js";
-import { type Dataset, datasetSize } from "../../worker/data/dataset.js";
+import type { Dataset } from "../../worker/data/dataset.js";
 import { type Checkpoint, checkpointHash, decodeCheckpoint } from "../../worker/train/checkpoint.js";
 import type { TrainingJob } from "../../worker/train/runner.js";
 import { datasetFromBytes, errorInfo, type RoleContext, trainingJobOf } from "./context.js";
 import type { FollowedBlock } from "./follower.js";
+import { totalStepsOf } from "./trainer.js";
 
 /** Re-executes steps (start.step, endStep] of `job` from `start` (the model's state when absent). */
 export type ReexecuteFn = (req: {
@@ -178,8 +179,7 @@ export class AuditorRole {
   private async endHash(id: bigint, job: JobValue, check: CheckValue, result: JobResultValue): Promise<Uint8Array> {
     const spec = job.spec;
     const { model, dataset } = await this.inputsOf(id, job);
-    const stepsPerEpoch = Math.floor(datasetSize(dataset) / spec.batch_size);
-    const totalSteps = spec.length.tag === "Steps" ? spec.length.value : spec.length.value * stepsPerEpoch;
+    const totalSteps = totalStepsOf(job, dataset);
     if (result.steps !== totalSteps)
       throw new Error(`the result claims ${result.steps} steps; the job has ${totalSteps}`);
     const k = spec.checkpoint_interval;

@@ -4,7 +4,9 @@
  * machine-readable code and a one-line reason (the trainer logs both). The chain checks the
  * requirements again at `assign_worker`; refusing here saves a failed, fee-paying extrinsic.
  */
+
 import { bytesEqual } from "../../primitives/hex.js";
+import { leafCount } from "../../primitives/workRoot.js";
 import { isValidCid, type JobParamsValue, type JobValue } from "../../runtime/pallets/jobManager/index.js";
 import { type CapabilitiesValue, mulPpm } from "../../runtime/pallets/workerRegistry.js";
 
@@ -17,6 +19,8 @@ export interface TrainerPolicy {
   maxConcurrentJobs: number;
   /** Most training steps (or epochs × steps per epoch, when known) this trainer accepts. */
   maxSteps: number;
+  /** Most bytes of checkpoints (one per leaf, kept until the audits end) this trainer keeps for a job. */
+  maxCheckpointBytes: number;
 }
 
 export const defaultTrainerPolicy: TrainerPolicy = {
@@ -24,6 +28,7 @@ export const defaultTrainerPolicy: TrainerPolicy = {
   maxJobStake: 10n ** 15n,
   maxConcurrentJobs: 1,
   maxSteps: 1_000_000,
+  maxCheckpointBytes: 8 * 1024 ** 3,
 };
 
 export type RefusalCode =
@@ -59,6 +64,34 @@ export interface DecisionInput {
 }
 
 const refuse = (code: RefusalCode, reason: string): Decision => ({ accept: false, code, reason });
+
+/** State tensors per parameter tensor a checkpoint holds: the parameters and the optimizer's moments. */
+const STATE_PER_PARAMETER = { Sgd: 1, Momentum: 2, Adam: 3 } as const;
+
+/**
+ * The checks only the fetched inputs allow (`decideOnJob` runs before them): the job's steps, known
+ * for a job in epochs only once the training set is, and the checkpoints the audits need kept — one
+ * per leaf, each about the model's size times its optimizer state — within this trainer's limits.
+ */
+export function decideOnInputs(
+  job: JobValue,
+  inputs: { modelBytes: number; totalSteps: number },
+  policy: TrainerPolicy,
+): Decision | undefined {
+  if (inputs.totalSteps > policy.maxSteps)
+    return refuse(
+      "JOB_REFUSED_TOO_LONG",
+      `${inputs.totalSteps} steps exceed this worker's limit of ${policy.maxSteps}`,
+    );
+  const leaves = leafCount(inputs.totalSteps, job.spec.checkpoint_interval);
+  const bytes = leaves * inputs.modelBytes * STATE_PER_PARAMETER[job.spec.optimizer.tag];
+  if (bytes > policy.maxCheckpointBytes)
+    return refuse(
+      "JOB_REFUSED_TOO_LONG",
+      `${leaves} checkpoints of about ${inputs.modelBytes * STATE_PER_PARAMETER[job.spec.optimizer.tag]} bytes exceed this worker's limit of ${policy.maxCheckpointBytes} bytes`,
+    );
+  return undefined;
+}
 
 /** What each trainer of `job` is paid on success: the worker pool split equally (rounded down). */
 export function payoutPerWorker(job: JobValue, params: JobParamsValue): bigint {

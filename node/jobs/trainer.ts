@@ -36,7 +36,7 @@ import { checkDatasetFits } from "../../worker/train/fit.js";
 import type { TrainInWorkerOptions } from "../../worker/train/trainInWorker.js";
 import type { WorkerRequest, WorkerResult } from "../../worker/train/wire.js";
 import { datasetFromBytes, errorInfo, LOSS_KINDS, type RoleContext, trainingJobOf } from "./context.js";
-import { decideOnJob, type RefusalCode } from "./decision.js";
+import { decideOnInputs, decideOnJob, type RefusalCode } from "./decision.js";
 import type { FollowedBlock } from "./follower.js";
 import { encodeProgress } from "./progress.js";
 import type { TrainerStore } from "./trainerStore.js";
@@ -334,6 +334,12 @@ export class TrainerRole {
       this.refuse(id, "JOB_REFUSED_DATASET", `the training set does not fit the model (${code}): ${reason}`);
       return false;
     }
+    const totalSteps = totalStepsOf(job, st.dataset);
+    const refusal = decideOnInputs(job, { modelBytes: st.model.length, totalSteps }, this.ctx.opts.policy);
+    if (refusal && !refusal.accept) {
+      this.refuse(id, refusal.code, refusal.reason);
+      return false;
+    }
     return true;
   }
 
@@ -367,8 +373,7 @@ export class TrainerRole {
       }
       const model = st.model!;
       const dataset = st.dataset!;
-      const stepsPerEpoch = Math.floor(datasetSize(dataset) / spec.batch_size);
-      const totalSteps = spec.length.tag === "Steps" ? spec.length.value : spec.length.value * stepsPerEpoch;
+      const totalSteps = totalStepsOf(job, dataset);
       const every = Math.max(1, Math.ceil(totalSteps / Math.max(this.ctx.opts.progressMessages, 1)));
       const interval = spec.checkpoint_interval;
       this.ctx.gossip?.join(id);
@@ -462,4 +467,12 @@ function leafHashes(result: WorkerResult, interval: number, totalSteps: number):
   if (result.leaves.length !== count || result.leaves.some((l, i) => l.index !== i + 1))
     throw new Error(`training returned ${result.leaves.length} leaves; the job has ${count}`);
   return result.leaves.map((l) => l.stateHash);
+}
+
+/** The job's training steps: its steps, or its epochs times the steps of one epoch of `dataset`. */
+export function totalStepsOf(job: JobValue, dataset: Dataset): number {
+  const spec = job.spec;
+  return spec.length.tag === "Steps"
+    ? spec.length.value
+    : spec.length.value * Math.floor(datasetSize(dataset) / spec.batch_size);
 }

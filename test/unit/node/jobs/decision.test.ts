@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import {
   type DecisionInput,
+  decideOnInputs,
   decideOnJob,
   defaultTrainerPolicy,
   payoutPerWorker,
@@ -141,5 +142,34 @@ describe("decideOnJob", () => {
     ["JOB_REFUSED_BUSY", { activeJobs: 1 }, "already working on 1 job(s) (limit 1)"],
   ] as const)("refuses with %s", (code, overrides, reason) => {
     expect(refusal(input(overrides as Partial<DecisionInput>))).toEqual({ accept: false, code, reason });
+  });
+});
+
+describe("decideOnInputs", () => {
+  // The fixture's job: Adam, checkpoint interval 10.
+  const policy = { ...defaultTrainerPolicy, maxSteps: 1_000, maxCheckpointBytes: 3_000_000 };
+
+  it("accepts a job whose steps and checkpoints fit the policy", () => {
+    // 100 steps → 10 leaves of 3 × 100 kB (Adam keeps two moments per parameter).
+    expect(decideOnInputs(job(), { modelBytes: 100_000, totalSteps: 100 }, policy)).toBeUndefined();
+  });
+
+  it("refuses a job in epochs whose steps, known once the data set is, exceed the policy", () => {
+    expect(decideOnInputs(job(), { modelBytes: 100_000, totalSteps: 1_001 }, policy)).toEqual({
+      accept: false,
+      code: "JOB_REFUSED_TOO_LONG",
+      reason: "1001 steps exceed this worker's limit of 1000",
+    });
+  });
+
+  it("refuses a job whose checkpoints the audits need kept would not fit", () => {
+    // 101 steps → 11 leaves × 300 kB = 3.3 MB > 3 MB; with SGD (1 tensor per parameter) it fits.
+    expect(decideOnInputs(job(), { modelBytes: 100_000, totalSteps: 101 }, policy)).toEqual({
+      accept: false,
+      code: "JOB_REFUSED_TOO_LONG",
+      reason: "11 checkpoints of about 300000 bytes exceed this worker's limit of 3000000 bytes",
+    });
+    const sgd = job({ spec: spec({ optimizer: { tag: "Sgd" } }) });
+    expect(decideOnInputs(sgd, { modelBytes: 100_000, totalSteps: 101 }, policy)).toBeUndefined();
   });
 });
