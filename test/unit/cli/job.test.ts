@@ -85,6 +85,7 @@ describe("job flags in process", () => {
       train: new Uint8Array([2]),
       commitment: new Uint8Array(32),
       workerStake: 5n,
+      trainSamples: 1000,
     };
     expect(specFromFlags(flags, ids)).toEqual({
       model_cid: ids.model,
@@ -103,7 +104,12 @@ describe("job flags in process", () => {
       min_accuracy_ppm: 900_000,
       worker_stake: 5n,
       deadlines: { assign: 5, submit: 6, reveal_test_set: 7, commit: 8, reveal: 9 },
+      // 2 epochs of ⌊1000 / 16⌋ = 62 steps: 124 steps in about 64 segments of ⌈124 / 64⌉ = 2.
+      checkpoint_interval: 2,
     });
+    // Given, the interval is kept; for --steps the chain fixes the default (0 here).
+    expect(specFromFlags({ ...flags, checkpointInterval: 5 }, ids).checkpoint_interval).toBe(5);
+    expect(specFromFlags({ ...flags, epochs: undefined, steps: 640 }, ids).checkpoint_interval).toBe(0);
     expect(() => specFromFlags({ ...flags, steps: 10 }, ids)).toThrow("give exactly one of --epochs and --steps");
   });
 
