@@ -378,6 +378,7 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
     // Every audit: the last segment and `audit_segments` others per result, each re-executed and Passed.
     const audits = Number(await knob(J.audit_segments)) + 1;
     const opened = jobEvents.filter((e) => e.method === "CheckOpened");
+    const revealedAt = jobEvents.filter((e) => e.method === "ResultRevealed").map((e) => e.number);
     const concluded = jobEvents.filter((e) => e.method === "CheckConcluded");
     expect(opened).toHaveLength(2 * audits);
     expect(concluded.map((e) => e.data[2])).toEqual(opened.map(() => "Passed"));
@@ -487,7 +488,13 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
         {
           job: jobId.toString(),
           accuracies,
-          blocks: { posted: postNumber, settled: settleNumber },
+          blocks: {
+            posted: postNumber,
+            settled: settleNumber,
+            // From the block of the last result reveal to the block of the last audit verdict.
+            audits: Math.max(...concluded.map((e) => e.number)) - Math.max(...revealedAt),
+          },
+          slotMs: SLOT_MS,
           seconds: { registration: (registered - started) / 1000, job: (settledAtMs - registered) / 1000 },
           split: { perWorker, perEvaluator, treasuryShare, networkFee, author },
           fees: Object.fromEntries(fees),
