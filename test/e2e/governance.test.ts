@@ -38,7 +38,7 @@ const run = promisify(execFile);
 const SLOT_MS = 1000;
 const GOVERNANCE = {
   "referenda.prepare_period": 2,
-  "referenda.decision_period": 150,
+  "referenda.decision_period": 100,
   "referenda.confirm_period": 4,
   "referenda.min_enactment_period": 4,
   "referenda.undeciding_timeout": 300,
@@ -46,7 +46,7 @@ const GOVERNANCE = {
   "referenda.min_approval_ceil": 600_000_000,
   "referenda.min_support_floor": 10_000_000,
   "referenda.min_support_ceil": 10_000_000,
-  "convictionVoting.vote_locking_period": 20,
+  "convictionVoting.vote_locking_period": 12,
 };
 const TRAIN = (n: number) => BigInt(n) * UNITS;
 
@@ -230,7 +230,7 @@ describe("governance on the devnet", () => {
     expect(value("jobManager.worker_share_ppm")).toBe(850_000);
     expect((await info(0)).unwrap().isApproved).toBe(true);
 
-    // 5. The loser unlocks at once; the winners' locks last 2 and 4 periods of 20 blocks after approval.
+    // 5. The loser unlocks at once; the winners' locks last 2 and 4 vote-locking periods after approval.
     expect((await cli<{ frozen: string }>("gov", "unlock", "--suri", "//Eve")).frozen).toBe("0");
     expect((await cli<{ frozen: string }>("gov", "unlock", "--suri", "//Dave")).frozen).toBe(`${TRAIN(30_000)}`);
     const daveFree = approved + 4 * GOVERNANCE["convictionVoting.vote_locking_period"];
