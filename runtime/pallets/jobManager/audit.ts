@@ -45,7 +45,7 @@ import { repatriateReserved, unreserve } from "../balances.js";
 import { JOB_MANAGER, param } from "../parameters/index.js";
 import { evaluatorPool, mulPpm, noteJobEnded, recordSlash, slashRegistrationStake } from "../workerRegistry.js";
 import { drawWeighted } from "./draw.js";
-import { JobManager, MAX_CHECK_DEADLINES_PER_BLOCK, now } from "./pallet.js";
+import { checksOf, JobManager, MAX_CHECK_DEADLINES_PER_BLOCK, now } from "./pallet.js";
 import type {
   AuditVerdictName,
   CheckKindValue,
@@ -420,13 +420,9 @@ function applyVerdict(
 }
 
 function hasOpenAudit(ext: Ext, jobId: bigint, worker: Uint8Array): boolean {
-  const n = S.Jobs.get(ext, jobId)?.checks ?? 0;
-  for (let c = 0; c < n; c++) {
-    const check = S.Checks.get(ext, [jobId, c]);
-    if (check && bytesEqual(check.worker, worker) && check.kind.tag !== "Challenge" && check.stage.tag !== "Done")
-      return true;
-  }
-  return false;
+  return checksOf(ext, jobId).some(
+    ({ check }) => bytesEqual(check.worker, worker) && check.kind.tag !== "Challenge" && check.stage.tag !== "Done",
+  );
 }
 
 /**
@@ -475,21 +471,17 @@ export function segmentUnderCheck(
   worker: Uint8Array,
   segment: number,
 ): boolean {
-  for (let c = 0; c < job.checks; c++) {
-    const check = S.Checks.get(ext, [jobId, c]);
-    if (check && check.stage.tag !== "Done" && check.segment === segment && bytesEqual(check.worker, worker))
-      return true;
-  }
-  return false;
+  return checksOf(ext, jobId, job.checks).some(
+    ({ check }) => check.stage.tag !== "Done" && check.segment === segment && bytesEqual(check.worker, worker),
+  );
 }
 
 /** The verifiers of the job's concluded checks that revealed the hash the verdict rests on. */
 export function agreeingVerifiers(ext: Ext, jobId: bigint, job: JobValue): Uint8Array[] {
   const out: Uint8Array[] = [];
-  for (let c = 0; c < job.checks; c++) {
-    const check = S.Checks.get(ext, [jobId, c]);
-    const agreed = check?.agreed;
-    if (!check || !agreed) continue;
+  for (const { check } of checksOf(ext, jobId, job.checks)) {
+    const agreed = check.agreed;
+    if (!agreed) continue;
     for (const v of check.votes)
       if (v.end_hash && bytesEqual(v.end_hash, agreed) && !out.some((o) => bytesEqual(o, v.verifier)))
         out.push(v.verifier);

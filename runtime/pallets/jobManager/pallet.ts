@@ -383,11 +383,17 @@ export function assignmentOf(ext: Ext, id: bigint, who: Uint8Array): AssignmentV
   return S.Assignments.get(ext, [id, who]);
 }
 
-/** Every check of a job, by check id. */
-export function checksOf(ext: Ext, id: bigint): { id: number; check: CheckValue }[] {
+/**
+ * Every check of a job, by check id: the first `count` (by default as many as the stored job has
+ * opened; a caller holding a changed job passes its own `checks`).
+ */
+export function checksOf(
+  ext: Ext,
+  id: bigint,
+  count: number = S.Jobs.get(ext, id)?.checks ?? 0,
+): { id: number; check: CheckValue }[] {
   const out: { id: number; check: CheckValue }[] = [];
-  const n = S.Jobs.get(ext, id)?.checks ?? 0;
-  for (let c = 0; c < n; c++) {
+  for (let c = 0; c < count; c++) {
     const check = S.Checks.get(ext, [id, c]);
     if (check) out.push({ id: c, check });
   }
