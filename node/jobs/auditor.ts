@@ -31,8 +31,9 @@ import {
   verdictCommitment,
 } from "../../runtime/pallets/jobManager/index.js";
 import type { Dataset } from "../../worker/data/dataset.js";
-import { type Checkpoint, checkpointHash, decodeCheckpoint } from "../../worker/train/checkpoint.js";
+import type { Checkpoint } from "../../worker/train/checkpoint.js";
 import type { TrainingJob } from "../../worker/train/runner.js";
+import { checkStartCheckpoint } from "../../worker/verify/segment.js";
 import { datasetFromBytes, errorInfo, type RoleContext, trainingJobOf } from "./context.js";
 import type { FollowedBlock } from "./follower.js";
 import { totalStepsOf } from "./trainer.js";
@@ -186,11 +187,13 @@ export class AuditorRole {
     let start: Checkpoint | undefined;
     if (check.segment > 1) {
       if (!check.start) throw new Error("no start checkpoint was served");
-      start = decodeCheckpoint(await this.ctx.artifacts.fetch(id, check.start.cid));
-      if (!bytesEqual(checkpointHash(start), check.start.state_hash))
-        throw new Error("the served checkpoint is not the one proved under the work root");
-      if (start.step !== leafStep(check.segment - 1, k, totalSteps))
-        throw new Error(`the served checkpoint is at step ${start.step}`);
+      // Typed AuditErrors: corrupt, too large, at another step, or not the one proved under the root.
+      start = checkStartCheckpoint(
+        await this.ctx.artifacts.fetch(id, check.start.cid),
+        leafStep(check.segment - 1, k, totalSteps),
+        this.ctx.opts.maxArtifactBytes,
+        check.start.state_hash,
+      );
     }
     const last = check.segment === leafCount(totalSteps, k);
     const key = `${id}/${toHex(check.worker)}`;

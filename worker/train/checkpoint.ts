@@ -31,6 +31,11 @@ export function encodeCheckpoint(cp: Checkpoint): Uint8Array {
 
 /** Decodes and checks a checkpoint: format, step, and that the tensors hash to the recorded hash. */
 export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
+  return decodeHashedCheckpoint(bytes).checkpoint;
+}
+
+/** `decodeCheckpoint`, with the state hash it checked (so that a caller comparing it hashes once). */
+export function decodeHashedCheckpoint(bytes: Uint8Array): { checkpoint: Checkpoint; stateHash: Uint8Array } {
   const f = decodeSafetensors(bytes);
   const fail = (reason: string) =>
     new TrainError({ code: "TRAIN_ERROR_CHECKPOINT", reason }, `Bad checkpoint: ${reason}`);
@@ -38,6 +43,7 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
   const step = Number(f.metadata.step);
   if (!Number.isInteger(step) || step < 0) throw fail(`step is ${f.metadata.step}`);
   const cp = { step, state: f.tensors };
-  if (toHex(checkpointHash(cp)) !== f.metadata.stateHash) throw fail("tensors do not match the recorded state hash");
-  return cp;
+  const stateHash = checkpointHash(cp);
+  if (toHex(stateHash) !== f.metadata.stateHash) throw fail("tensors do not match the recorded state hash");
+  return { checkpoint: cp, stateHash };
 }

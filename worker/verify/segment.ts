@@ -16,7 +16,7 @@
 import { bytesEqual, toHex } from "../../primitives/hex.js";
 import { type Logger, nullLogger } from "../../primitives/logger.js";
 import { leafCount, leafStep } from "../../primitives/workRoot.js";
-import { type Checkpoint, checkpointHash, decodeCheckpoint } from "../train/checkpoint.js";
+import { type Checkpoint, decodeHashedCheckpoint } from "../train/checkpoint.js";
 import { TrainError } from "../train/errors.js";
 import type { TrainingJob } from "../train/runner.js";
 import { trainInWorker } from "../train/trainInWorker.js";
@@ -86,14 +86,14 @@ export function checkStartCheckpoint(
       `Start checkpoint is ${bytes.length} bytes, more than the ${maxBytes} accepted`,
     );
   let cp: Checkpoint;
+  let found: Uint8Array;
   try {
-    cp = decodeCheckpoint(bytes);
+    ({ checkpoint: cp, stateHash: found } = decodeHashedCheckpoint(bytes));
   } catch (e) {
     throw badCheckpoint((e as Error).message);
   }
   if (cp.step !== startStep) throw badCheckpoint(`it is at step ${cp.step}, the segment starts at step ${startStep}`);
   if (expectedHash) {
-    const found = checkpointHash(cp);
     if (!bytesEqual(found, expectedHash))
       throw new AuditError(
         { code: "AUDIT_ERROR_HASH_MISMATCH", expected: toHex(expectedHash), found: toHex(found) },
