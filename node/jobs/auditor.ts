@@ -18,7 +18,7 @@
  * Re-executions run one at a time, in the order the checks were seen.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, fromHex, type HexString, toHex } from "../../primitives/hex.js";
@@ -35,6 +35,7 @@ import type { Checkpoint } from "../../worker/train/checkpoint.js";
 import type { TrainingJob } from "../../worker/train/runner.js";
 import { checkStartCheckpoint } from "../../worker/verify/segment.js";
 import { datasetFromBytes, errorInfo, type RoleContext, trainingJobOf } from "./context.js";
+import { writeFileAtomic } from "./files.js";
 import type { FollowedBlock } from "./follower.js";
 import { totalStepsOf } from "./trainer.js";
 
@@ -263,9 +264,7 @@ export class AuditorRole {
   private saveVerdict(key: string, v: Verdict): void {
     const path = this.path(key);
     if (!path) return;
-    mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
-    writeFileSync(`${path}.tmp`, JSON.stringify({ endHash: toHex(v.endHash), salt: toHex(v.salt) }), { mode: 0o600 });
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomic(path, JSON.stringify({ endHash: toHex(v.endHash), salt: toHex(v.salt) }));
   }
 
   private loadVerdict(key: string): Verdict | undefined {

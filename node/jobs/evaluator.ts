@@ -16,7 +16,7 @@
  * reveal is in the chain, so a restart between commit and reveal does not cost the evaluator's stake.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { blake2_256 } from "../../primitives/hashing.js";
 import { bytesEqual, fromHex, toHex } from "../../primitives/hex.js";
@@ -29,6 +29,7 @@ import {
 import type { Dataset } from "../../worker/data/dataset.js";
 import type { RuntimeView } from "../chain/runtimeView.js";
 import { datasetFromBytes, errorInfo, type RoleContext } from "./context.js";
+import { writeFileAtomic } from "./files.js";
 import type { FollowedBlock } from "./follower.js";
 import type { EvaluateFn } from "./trainer.js";
 
@@ -240,13 +241,11 @@ export class EvaluatorRole {
   private saveSalt(id: bigint, a: Attestation): void {
     const path = this.saltPath(id);
     if (!path) return;
-    mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
     const json = JSON.stringify({
       salt: toHex(a.salt),
       accuracies: a.accuracies.map(([w, acc]) => [toHex(w), acc]),
     });
-    writeFileSync(`${path}.tmp`, json, { mode: 0o600 });
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomic(path, json);
   }
 
   private loadSalt(id: bigint): Attestation | undefined {

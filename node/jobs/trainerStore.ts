@@ -7,9 +7,10 @@
  * - `leaf-<i>.safetensors`: the checkpoint at leaf i, served (uploaded) only when a check asks for it.
  * Without a data directory everything stays in memory.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fromHex, type HexString, toHex } from "../../primitives/hex.js";
+import { writeFileAtomic } from "./files.js";
 
 export interface KeptResult {
   modelHash: Uint8Array;
@@ -96,11 +97,7 @@ export class TrainerStore {
       this.memory.set(`${job}/${name}`, bytes);
       return;
     }
-    const dir = this.dir(job);
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, name);
-    writeFileSync(`${path}.tmp`, bytes, { mode: 0o600 });
-    renameSync(`${path}.tmp`, path);
+    writeFileAtomic(join(this.dir(job), name), bytes);
   }
 
   private read(job: bigint, name: string): Uint8Array | undefined {
