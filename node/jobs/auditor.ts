@@ -34,10 +34,9 @@ import type { Dataset } from "../../worker/data/dataset.js";
 import type { Checkpoint } from "../../worker/train/checkpoint.js";
 import type { TrainingJob } from "../../worker/train/runner.js";
 import { checkStartCheckpoint } from "../../worker/verify/segment.js";
-import { datasetFromBytes, errorInfo, type RoleContext, trainingJobOf } from "./context.js";
+import { datasetFromBytes, errorInfo, type RoleContext, totalStepsOf, trainingJobOf } from "./context.js";
 import { writeFileAtomic } from "./files.js";
 import type { FollowedBlock } from "./follower.js";
-import { totalStepsOf } from "./trainer.js";
 
 /** Re-executes steps (start.step, endStep] of `job` from `start` (the model's state when absent). */
 export type ReexecuteFn = (req: {

@@ -1,8 +1,8 @@
 /** What the trainer and evaluator roles share: their account, the submitter, content, gossip, options. */
 import type { Logger } from "../../primitives/logger.js";
-import type { JobSpecValue } from "../../runtime/pallets/jobManager/index.js";
+import type { JobSpecValue, JobValue } from "../../runtime/pallets/jobManager/index.js";
 import type { LossKind } from "../../worker/autodiff/losses.js";
-import { type Dataset, makeDataset } from "../../worker/data/dataset.js";
+import { type Dataset, datasetSize, makeDataset } from "../../worker/data/dataset.js";
 import { DatasetError } from "../../worker/data/errors.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
 import type { OptimizerKind } from "../../worker/optim/optimizers.js";
@@ -80,6 +80,14 @@ export function trainingJobOf(
     profile,
     threads: 1,
   };
+}
+
+/** The job's training steps: its steps, or its epochs times the steps of one epoch of `dataset`. */
+export function totalStepsOf(job: Pick<JobValue, "spec">, dataset: Dataset): number {
+  const spec = job.spec;
+  return spec.length.tag === "Steps"
+    ? spec.length.value
+    : spec.length.value * Math.floor(datasetSize(dataset) / spec.batch_size);
 }
 
 /** A short, log-friendly description of an error: its code when typed, else its message. */

@@ -29,13 +29,12 @@ import { bytesEqual, toHex } from "../../primitives/hex.js";
 import { type LeafHash, leafCount, workProof, workRoot } from "../../primitives/workRoot.js";
 import { isFinal, type JobValue, resultCommitment } from "../../runtime/pallets/jobManager/index.js";
 import type { Dataset } from "../../worker/data/dataset.js";
-import { datasetSize } from "../../worker/data/dataset.js";
 import type { EvalOptions, EvalResult } from "../../worker/eval/evaluate.js";
 import { encodeCheckpoint } from "../../worker/train/checkpoint.js";
 import { checkDatasetFits } from "../../worker/train/fit.js";
 import type { TrainInWorkerOptions } from "../../worker/train/trainInWorker.js";
 import type { WorkerRequest, WorkerResult } from "../../worker/train/wire.js";
-import { datasetFromBytes, errorInfo, LOSS_KINDS, type RoleContext, trainingJobOf } from "./context.js";
+import { datasetFromBytes, errorInfo, LOSS_KINDS, type RoleContext, totalStepsOf, trainingJobOf } from "./context.js";
 import { decideOnInputs, decideOnJob, type RefusalCode } from "./decision.js";
 import type { FollowedBlock } from "./follower.js";
 import { encodeProgress } from "./progress.js";
@@ -467,12 +466,4 @@ function leafHashes(result: WorkerResult, interval: number, totalSteps: number):
   if (result.leaves.length !== count || result.leaves.some((l, i) => l.index !== i + 1))
     throw new Error(`training returned ${result.leaves.length} leaves; the job has ${count}`);
   return result.leaves.map((l) => l.stateHash);
-}
-
-/** The job's training steps: its steps, or its epochs times the steps of one epoch of `dataset`. */
-export function totalStepsOf(job: JobValue, dataset: Dataset): number {
-  const spec = job.spec;
-  return spec.length.tag === "Steps"
-    ? spec.length.value
-    : spec.length.value * Math.floor(datasetSize(dataset) / spec.batch_size);
 }
