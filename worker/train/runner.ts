@@ -104,6 +104,11 @@ export class TrainingRunner {
   /** Overlapped hashing: the hasher pool, and per ring slot the preallocated output tensors. */
   private readonly pool: HashPool | undefined;
   private readonly slotFetches: Record<string, ort.Tensor | null>[] = [];
+  /**
+   * Two state sets that steps without a hash write into, each step the one it does not read: a step
+   * allocates no state buffers (onnxruntime's own outputs cost a state's worth of garbage per step).
+   */
+  private readonly spares: { tensors: TensorData[]; fetches: Record<string, ort.Tensor | null> }[];
 
   private constructor(
     job: TrainingJob,
@@ -119,13 +124,18 @@ export class TrainingRunner {
     this.session = session;
     this.profile = profile;
     this.pool = pool;
-    for (const slot of pool?.slots ?? []) {
+    const fetchesInto = (tensors: TensorData[]) => {
       const fetches: Record<string, ort.Tensor | null> = { [LOSS_OUTPUT]: null };
       graph.state.forEach((s, i) => {
-        fetches[s.next] = new ort.Tensor(s.initial.dtype as "float32", slot[i].data as Float32Array, s.dims);
+        fetches[s.next] = new ort.Tensor(s.initial.dtype as "float32", tensors[i].data as Float32Array, s.dims);
       });
-      this.slotFetches.push(fetches);
-    }
+      return fetches;
+    };
+    for (const slot of pool?.slots ?? []) this.slotFetches.push(fetchesInto(slot));
+    this.spares = [0, 1].map(() => {
+      const tensors = graph.state.map((s) => cloneTensor(s.initial));
+      return { tensors, fetches: fetchesInto(tensors) };
+    });
     this.order = new BatchOrder(job.seed, job.workerKey, datasetSize(job.dataset), job.batchSize);
     for (const s of graph.state) this.state.set(s.name, cloneTensor(s.initial));
     this.xBuf = new Float32Array(numel(graph.input.dims));
@@ -201,8 +211,8 @@ export class TrainingRunner {
   }
 
   /**
-   * Parameters and optimizer state, in canonical order. In overlapped mode these view a ring slot that a
-   * later step overwrites: copy what must outlive the next steps (as `checkpoint()` does).
+   * Parameters and optimizer state, in canonical order. These view a ring slot or a spare state set that
+   * a later step overwrites: copy what must outlive the next step (as `checkpoint()` does).
    */
   stateTensors(): { name: string; tensor: TensorData }[] {
     return this.graph.state.map((s) => ({ name: s.name, tensor: this.state.get(s.name)! }));
@@ -222,7 +232,7 @@ export class TrainingRunner {
    * Applies step `this.step + 1`; with `hash`, its state hash is computed on a hasher thread
    * (overlapped mode) while the caller goes on with the next steps. At most `ring` hashed steps are in
    * flight: a step whose ring slot is still being hashed waits for that hash first. A step without a
-   * hash lets onnxruntime allocate its outputs, so it never touches a slot a hasher may be reading.
+   * hash writes into a spare state set, so it never touches a slot a hasher may be reading.
    */
   async startStep(hash = true): Promise<PendingStep> {
     const step = this.step + 1;
@@ -239,7 +249,9 @@ export class TrainingRunner {
       feeds[s.name] = new ort.Tensor(t.dtype as "float32", t.data as Float32Array, t.dims);
     }
     const slot = this.pool && hash ? await this.pool.nextSlot() : -1;
-    const out = await (slot >= 0 ? this.session.run(feeds, this.slotFetches[slot]) : this.session.run(feeds));
+    const first = this.state.get(g.state[0].name)!.data;
+    const spare = this.spares[this.spares[0].tensors[0].data === first ? 1 : 0];
+    const out = await this.session.run(feeds, slot >= 0 ? this.slotFetches[slot] : spare.fetches);
     const loss = Number(out[LOSS_OUTPUT].data[0]);
     if (!Number.isFinite(loss)) {
       throw new TrainError(
@@ -264,10 +276,9 @@ export class TrainingRunner {
         settled: () => posted.peek() !== undefined,
       };
     }
-    for (const s of g.state) {
-      const t = out[s.next];
-      this.state.set(s.name, { dtype: s.initial.dtype, dims: s.dims, data: t.data as Float32Array });
-    }
+    g.state.forEach((s, i) => {
+      this.state.set(s.name, spare.tensors[i]);
+    });
     this.step = step;
     const h = hash ? this.currentStateHash() : undefined;
     return { step, loss, stateHash: h && Promise.resolve(h), hashed: () => h, settled: () => true };

@@ -110,6 +110,27 @@ describe("training runner", () => {
     }
   });
 
+  it("writes unhashed steps into spare state buffers without changing any result", async () => {
+    // Steps without a hash alternate between two preallocated state sets. Each step from a fresh copy
+    // of the state (restore clones it) is the reference: a step writing into what it reads would differ.
+    const j = job({ optimizer: { kind: "adam" } });
+    const reference = await hashes(j, 10);
+    const spared = await TrainingRunner.create(j, { hashing: "sync" });
+    const fresh = await TrainingRunner.create(j, { hashing: "sync" });
+    try {
+      for (let i = 0; i < 10; i++) {
+        await spared.startStep(false);
+        fresh.restore(fresh.checkpoint());
+        await fresh.startStep(false);
+        expect(toHex(spared.currentStateHash())).toBe(reference[i]);
+        expect(toHex(fresh.currentStateHash())).toBe(reference[i]);
+      }
+    } finally {
+      await spared.close();
+      await fresh.close();
+    }
+  });
+
   it("rejects a corrupted checkpoint", () => {
     const bytes = encodeCheckpoint({
       step: 1,
