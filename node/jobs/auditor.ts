@@ -33,15 +33,19 @@ import {
 import type { Dataset } from "../../worker/data/dataset.js";
 import type { Checkpoint } from "../../worker/train/checkpoint.js";
 import type { TrainingJob } from "../../worker/train/runner.js";
-import { checkStartCheckpoint } from "../../worker/verify/segment.js";
+import { openStartCheckpoint } from "../../worker/verify/segment.js";
 import { datasetFromBytes, errorInfo, type RoleContext, totalStepsOf, trainingJobOf } from "./context.js";
 import { writeFileAtomic } from "./files.js";
 import type { FollowedBlock } from "./follower.js";
 
-/** Re-executes steps (start.step, endStep] of `job` from `start` (the model's state when absent). */
+/**
+ * Re-executes steps (start.step, endStep] of `job` from `start` (the model's state when absent).
+ * `confirmStart` checks `start` against its leaf; it runs while the steps do, and its error wins.
+ */
 export type ReexecuteFn = (req: {
   job: TrainingJob;
   start?: Checkpoint;
+  confirmStart?: () => void;
   endStep: number;
   last: boolean;
 }) => Promise<{ endStateHash: Uint8Array; model?: Uint8Array }>;
@@ -184,11 +188,12 @@ export class AuditorRole {
     if (result.steps !== totalSteps)
       throw new Error(`the result claims ${result.steps} steps; the job has ${totalSteps}`);
     const k = spec.checkpoint_interval;
-    let start: Checkpoint | undefined;
+    let start: ReturnType<typeof openStartCheckpoint> | undefined;
     if (check.segment > 1) {
       if (!check.start) throw new Error("no start checkpoint was served");
-      // Typed AuditErrors: corrupt, too large, at another step, or not the one proved under the root.
-      start = checkStartCheckpoint(
+      // Typed AuditErrors: corrupt, too large, at another step, or (confirmed while the steps run)
+      // not the one proved under the root.
+      start = openStartCheckpoint(
         await this.ctx.artifacts.fetch(id, check.start.cid),
         leafStep(check.segment - 1, k, totalSteps),
         this.ctx.opts.maxArtifactBytes,
@@ -204,7 +209,8 @@ export class AuditorRole {
     }
     const out = await this.modules.reexecute({
       job: trainingJob,
-      start,
+      start: start?.checkpoint,
+      confirmStart: start?.confirm,
       endStep: leafStep(check.segment, k, totalSteps),
       last,
     });

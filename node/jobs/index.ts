@@ -130,8 +130,8 @@ export class JobRoles {
     const engine = {
       train: trainInWorker,
       evaluate: evaluateModel,
-      reexecute: (({ job, start, endStep, last }) =>
-        verifier.run({ job, start, endStep, exportModel: last })) satisfies ReexecuteFn,
+      reexecute: (({ job, start, confirmStart, endStep, last }) =>
+        verifier.run({ job, start, endStep, exportModel: last, alongside: confirmStart })) satisfies ReexecuteFn,
       store: new TrainerStore(opts.dataDir),
       ...modules.engine,
     };

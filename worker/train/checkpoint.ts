@@ -36,14 +36,29 @@ export function decodeCheckpoint(bytes: Uint8Array): Checkpoint {
 
 /** `decodeCheckpoint`, with the state hash it checked (so that a caller comparing it hashes once). */
 export function decodeHashedCheckpoint(bytes: Uint8Array): { checkpoint: Checkpoint; stateHash: Uint8Array } {
+  const { checkpoint, recordedHash } = parseCheckpoint(bytes);
+  return { checkpoint, stateHash: checkRecordedHash(checkpoint, recordedHash) };
+}
+
+/**
+ * Decodes a checkpoint's format and step without hashing its tensors: the caller must still check the
+ * state hash (`checkRecordedHash`) before trusting them. A verifier does that while it re-executes.
+ */
+export function parseCheckpoint(bytes: Uint8Array): { checkpoint: Checkpoint; recordedHash: string | undefined } {
   const f = decodeSafetensors(bytes);
-  const fail = (reason: string) =>
-    new TrainError({ code: "TRAIN_ERROR_CHECKPOINT", reason }, `Bad checkpoint: ${reason}`);
-  if (f.metadata.format !== CHECKPOINT_FORMAT) throw fail(`format is ${f.metadata.format ?? "missing"}`);
+  if (f.metadata.format !== CHECKPOINT_FORMAT) throw badCheckpoint(`format is ${f.metadata.format ?? "missing"}`);
   const step = Number(f.metadata.step);
-  if (!Number.isInteger(step) || step < 0) throw fail(`step is ${f.metadata.step}`);
-  const cp = { step, state: f.tensors };
+  if (!Number.isInteger(step) || step < 0) throw badCheckpoint(`step is ${f.metadata.step}`);
+  return { checkpoint: { step, state: f.tensors }, recordedHash: f.metadata.stateHash };
+}
+
+/** Hashes a parsed checkpoint's tensors; throws unless that is the hash its metadata recorded. */
+export function checkRecordedHash(cp: Checkpoint, recordedHash: string | undefined): Uint8Array {
   const stateHash = checkpointHash(cp);
-  if (toHex(stateHash) !== f.metadata.stateHash) throw fail("tensors do not match the recorded state hash");
-  return { checkpoint: cp, stateHash };
+  if (toHex(stateHash) !== recordedHash) throw badCheckpoint("tensors do not match the recorded state hash");
+  return stateHash;
+}
+
+function badCheckpoint(reason: string): TrainError {
+  return new TrainError({ code: "TRAIN_ERROR_CHECKPOINT", reason }, `Bad checkpoint: ${reason}`);
 }

@@ -16,7 +16,7 @@
 import { bytesEqual, toHex } from "../../primitives/hex.js";
 import { type Logger, nullLogger } from "../../primitives/logger.js";
 import { leafCount, leafStep } from "../../primitives/workRoot.js";
-import { type Checkpoint, decodeHashedCheckpoint } from "../train/checkpoint.js";
+import { type Checkpoint, checkRecordedHash, parseCheckpoint } from "../train/checkpoint.js";
 import { TrainError } from "../train/errors.js";
 import type { TrainingJob } from "../train/runner.js";
 import { trainInWorker } from "../train/trainInWorker.js";
@@ -80,27 +80,50 @@ export function checkStartCheckpoint(
   maxBytes: number,
   expectedHash?: Uint8Array,
 ): Checkpoint {
+  const opened = openStartCheckpoint(bytes, startStep, maxBytes, expectedHash);
+  opened.confirm();
+  return opened.checkpoint;
+}
+
+/**
+ * `checkStartCheckpoint` in two parts: the size, format and step now, and in `confirm` the state hash
+ * (against the recorded one, then the leaf's), which is most of the cost (a full pass over the state).
+ * A verifier runs `confirm` while its thread re-executes from the checkpoint, and counts the result
+ * only if it passes.
+ */
+export function openStartCheckpoint(
+  bytes: Uint8Array,
+  startStep: number,
+  maxBytes: number,
+  expectedHash?: Uint8Array,
+): { checkpoint: Checkpoint; confirm: () => void } {
   if (bytes.length > maxBytes)
     throw new AuditError(
       { code: "AUDIT_ERROR_CHECKPOINT_TOO_LARGE", bytes: bytes.length, max: maxBytes },
       `Start checkpoint is ${bytes.length} bytes, more than the ${maxBytes} accepted`,
     );
-  let cp: Checkpoint;
-  let found: Uint8Array;
+  let parsed: ReturnType<typeof parseCheckpoint>;
   try {
-    ({ checkpoint: cp, stateHash: found } = decodeHashedCheckpoint(bytes));
+    parsed = parseCheckpoint(bytes);
   } catch (e) {
     throw badCheckpoint((e as Error).message);
   }
+  const cp = parsed.checkpoint;
   if (cp.step !== startStep) throw badCheckpoint(`it is at step ${cp.step}, the segment starts at step ${startStep}`);
-  if (expectedHash) {
-    if (!bytesEqual(found, expectedHash))
+  const confirm = () => {
+    let found: Uint8Array;
+    try {
+      found = checkRecordedHash(cp, parsed.recordedHash);
+    } catch (e) {
+      throw badCheckpoint((e as Error).message);
+    }
+    if (expectedHash && !bytesEqual(found, expectedHash))
       throw new AuditError(
         { code: "AUDIT_ERROR_HASH_MISMATCH", expected: toHex(expectedHash), found: toHex(found) },
         `Start checkpoint hashes to ${toHex(found)}, the leaf says ${toHex(expectedHash)}`,
       );
-  }
-  return cp;
+  };
+  return { checkpoint: cp, confirm };
 }
 
 /** Re-executes segment `index` under `cpu-exact` in a worker thread and returns its end state hash. */

@@ -17,8 +17,9 @@
  *
  * Re-execution is `cpu-exact` on one onnxruntime thread whatever the job says, as in
  * `reexecuteSegment`, and gives the same end state hash and model bit for bit. The caller checks the
- * start checkpoint against its leaf first (`checkStartCheckpoint`); the thread checks that its tensors
- * are the job's state, and a mismatch is `AUDIT_ERROR_BAD_CHECKPOINT`.
+ * start checkpoint against its leaf (`openStartCheckpoint`), best in `alongside`, while the thread
+ * re-executes: the check is a pass over the whole state, about 2% of a segment for a small model. The
+ * thread checks that the tensors are the job's state, and a mismatch is `AUDIT_ERROR_BAD_CHECKPOINT`.
  *
  * The verifier keeps a reference to the last job's buffers to compare the next job against: do not
  * change a job's model or dataset in place after handing it over (the thread holds its own copy).
@@ -47,6 +48,12 @@ export interface VerifySegmentRequest {
   endStep: number;
   /** Also return the trained model (the last segment's, which the submitted model must equal). */
   exportModel: boolean;
+  /**
+   * Runs on the calling thread once the request is with the verifier thread, so that it overlaps the
+   * re-execution: the start checkpoint's hash checks (`openStartCheckpoint`). If it throws, the request
+   * fails with its error once the thread is done, whatever the thread found.
+   */
+  alongside?: () => void;
 }
 
 export interface VerifySegmentResult {
@@ -176,9 +183,17 @@ export class SegmentVerifier {
       exportModel: req.exportModel,
     };
     if (!loaded) this.stats.jobsLoaded++;
-    const reply = await this.call(t, msg);
+    const replied = this.call(t, msg);
+    let refused: { error: unknown } | undefined;
+    try {
+      req.alongside?.();
+    } catch (error) {
+      refused = { error };
+    }
+    const reply = await replied;
     t.key = reply.cached;
     t.job = reply.cached === undefined ? undefined : reply.cached === key ? req.job : t.job;
+    if (refused) throw refused.error;
     if (reply.type === "error") throw auditErrorOf(errorFromWire(reply.error));
     return {
       endStateHash: reply.endStateHash,

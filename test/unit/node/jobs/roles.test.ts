@@ -131,10 +131,10 @@ function network(
             }),
           evaluate: evaluateModel,
           // The stand-in trainer's run, re-executed: the same state hashes and the untouched model.
-          reexecute: async ({ job, endStep }) => ({
-            endStateHash: STEP_HASHES[endStep - 1].stateHash,
-            model: job.model,
-          }),
+          reexecute: async ({ job, confirmStart, endStep }) => {
+            confirmStart?.();
+            return { endStateHash: STEP_HASHES[endStep - 1].stateHash, model: job.model };
+          },
         },
       },
     );

@@ -7,7 +7,7 @@ import { syntheticClassification } from "../../../../worker/data/synthetic.js";
 import { type Checkpoint, encodeCheckpoint } from "../../../../worker/train/checkpoint.js";
 import type { TrainingJob } from "../../../../worker/train/runner.js";
 import { trainInWorker } from "../../../../worker/train/trainInWorker.js";
-import { reexecuteSegment } from "../../../../worker/verify/segment.js";
+import { openStartCheckpoint, reexecuteSegment } from "../../../../worker/verify/segment.js";
 import { SegmentVerifier, type VerifySegmentRequest } from "../../../../worker/verify/verifier.js";
 import { tinyMlp } from "../helpers.js";
 
@@ -177,6 +177,24 @@ describe("SegmentVerifier (needs `npm run build`)", () => {
     await expect(v.run({ ...request(a, 2), endStep: K })).rejects.toMatchObject({ code: "AUDIT_ERROR_BAD_SEGMENT" });
     await expect(v.run({ ...request(a, 1), endStep: 0 })).rejects.toMatchObject({ code: "AUDIT_ERROR_BAD_SEGMENT" });
     await expectSegment(v, a, LAST);
+    expect(v.stats).toEqual({ threadsStarted: 1, jobsLoaded: 1 });
+  });
+
+  it("checks a start checkpoint against its leaf while the thread re-executes; a failed check fails the request", async () => {
+    const v = verifier();
+    const encoded = encodeCheckpoint(a.checkpoints.get(K)!);
+    const opened = (leaf: Uint8Array) => openStartCheckpoint(encoded, K, 1 << 20, leaf);
+    // Another trainer's leaf: the checkpoint is well-formed and at the right step, so only the hash check
+    // (run alongside) can refuse it; the thread's end hash must not be reported.
+    const wrong = opened(b.leaves[0]);
+    await expect(v.run({ ...request(a, 2), start: wrong.checkpoint, alongside: wrong.confirm })).rejects.toMatchObject({
+      code: "AUDIT_ERROR_HASH_MISMATCH",
+      type: { expected: toHex(b.leaves[0]), found: toHex(a.leaves[0]) },
+    });
+    // Its own leaf: the same request gives the honest end hash, on the same thread and loaded job.
+    const right = opened(a.leaves[0]);
+    const r = await v.run({ ...request(a, 2), start: right.checkpoint, alongside: right.confirm });
+    expect(toHex(r.endStateHash)).toBe(reference.get("1/2"));
     expect(v.stats).toEqual({ threadsStarted: 1, jobsLoaded: 1 });
   });
 
