@@ -1,6 +1,7 @@
 /**
  * The job e2e tests' network: what `tensorchain devnet --validators 2 --workers W --evaluators E` starts,
  * as separate processes on 127.0.0.1, on the `local` spec with short slots and the role accounts funded.
+ * `validators` and `baseSpec` run another chain (the governance e2e: 4 validators on `devnet`).
  * Resolves once every node answers RPC.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -18,8 +19,12 @@ import { rpcCall, waitFor } from "./node.js";
 export interface RoleDevnetOptions {
   /** The folder for the chain spec and the nodes' base paths. */
   dir: string;
-  /** The chain id, so that the spec differs from the built-in `local`. */
+  /** The chain id, so that the spec differs from the built-in one it is based on. */
   specId: string;
+  /** The spec to start from (a copy is changed); default the built-in `local`. */
+  baseSpec?: ChainSpec;
+  /** Validators to start, the first of `DEVNET_VALIDATORS`; default 2 (`local`'s). */
+  validators?: number;
   slotMs: number;
   workers: number;
   evaluators: number;
@@ -42,7 +47,7 @@ export interface RoleDevnet {
 
 export async function startRoleDevnet(opts: RoleDevnetOptions): Promise<RoleDevnet> {
   const roles = devnetRoleNames(opts.workers, opts.evaluators);
-  const base = BUILTIN_SPECS.local();
+  const base = structuredClone(opts.baseSpec ?? BUILTIN_SPECS.local());
   base.id = opts.specId;
   if (!("runtimeGenesis" in base.genesis)) throw new Error("expected a runtime genesis");
   base.genesis.runtimeGenesis.config.babe = { slotDurationMs: opts.slotMs };
@@ -56,7 +61,7 @@ export async function startRoleDevnet(opts: RoleDevnetOptions): Promise<RoleDevn
   // Consecutive ports as `devnet` uses them, from a random base.
   const rpcBase = 20_000 + Math.floor(Math.random() * 20_000);
   const plan = await planDevnet({
-    validators: 2,
+    validators: opts.validators ?? 2,
     baseDir: join(opts.dir, "nodes"),
     rpcPort: rpcBase,
     p2pPort: rpcBase + 100,
