@@ -60,3 +60,9 @@ export function allocate(dtype: DType, length: number): AnyTypedArray {
       return new Uint8Array(length);
   }
 }
+
+/** A typed array of `dtype` over `byteLength` bytes of `buffer` from `byteOffset` (shared memory included). */
+export function viewOf(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, byteLength: number): AnyTypedArray {
+  const Ctor = allocate(dtype, 0).constructor as new (b: ArrayBufferLike, o: number, n: number) => AnyTypedArray;
+  return new Ctor(buffer, byteOffset, byteLength / bytesPerElement(dtype));
+}

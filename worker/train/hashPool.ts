@@ -19,7 +19,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
-import { type AnyTypedArray, allocate, bytesPerElement } from "../onnx/dtype.js";
+import { bytesPerElement, viewOf } from "../onnx/dtype.js";
 import { numel, type TensorData } from "../onnx/tensor.js";
 import { TrainError } from "./errors.js";
 import { canonicalOrder, type TensorLayout } from "./stateHash.js";
@@ -149,7 +149,11 @@ export class HashPool {
     const size = offsets.length ? offsets.at(-1)! + Math.ceil(layout.at(-1)!.byteLength / 8) * 8 : 0;
     const sabs = Array.from({ length: ring }, () => new SharedArrayBuffer(Math.max(8, size)));
     const slots = sabs.map((sab) =>
-      given.map((t) => ({ dtype: t.dtype, dims: [...t.dims], data: view(sab, at.get(t.name)!, t) })),
+      given.map((t) => ({
+        dtype: t.dtype,
+        dims: [...t.dims],
+        data: viewOf(t.dtype, sab, at.get(t.name)!, t.byteLength),
+      })),
     );
     const init = {
       control: new SharedArrayBuffer(4 * (CONTROL.done + ring)),
@@ -327,10 +331,4 @@ export class HashPool {
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
   }
-}
-
-function view(sab: SharedArrayBuffer, offset: number, t: TensorLayout): AnyTypedArray {
-  const n = t.byteLength / bytesPerElement(t.dtype);
-  const proto = allocate(t.dtype, 0);
-  return new (proto.constructor as new (b: SharedArrayBuffer, o: number, n: number) => AnyTypedArray)(sab, offset, n);
 }

@@ -7,7 +7,7 @@
  * once per thread and the second once per job: the thread keeps the runner of the last job it ran
  * (same model and dataset bytes, hyper-parameters, seed and worker key: `sameJob.ts`) and only
  * restores each request's start state. The model and dataset cross to the thread only when the job
- * changes.
+ * changes; a start state crosses through shared memory (`sharedStart.ts`).
  *
  * Requests run one at a time in call order. The thread is released after `idleMs` without requests
  * and by `close()`, always by asking it to exit (it releases its session, then its event loop ends):
@@ -37,6 +37,7 @@ import type { TrainingJob } from "../train/runner.js";
 import { errorFromWire } from "../train/wire.js";
 import { AuditError, auditErrorOf } from "./errors.js";
 import { sameJob } from "./sameJob.js";
+import { SharedStartSlot } from "./sharedStart.js";
 import type { VerifierThreadMessage, VerifierThreadRequest } from "./verifierWire.js";
 
 export interface VerifySegmentRequest {
@@ -103,6 +104,8 @@ interface Thread {
   key?: number;
   job?: TrainingJob;
   pending?: Pending;
+  /** Where each request's start state goes to the thread. */
+  startSlot: SharedStartSlot;
 }
 
 export class SegmentVerifier {
@@ -178,7 +181,7 @@ export class SegmentVerifier {
       key,
       // Bit-exact re-execution is defined for cpu-exact only, whatever the caller's job says.
       job: loaded ? undefined : { ...req.job, profile: "cpu-exact", threads: 1 },
-      start: req.start,
+      start: req.start && t.startSlot.write(req.start),
       endStep: req.endStep,
       exportModel: req.exportModel,
     };
@@ -224,7 +227,12 @@ export class SegmentVerifier {
     const worker = this.spawn(script);
     this.stats.threadsStarted++;
     let exited!: () => void;
-    const t: Thread = { worker, alive: true, exited: new Promise((r) => (exited = r)) };
+    const t: Thread = {
+      worker,
+      alive: true,
+      exited: new Promise((r) => (exited = r)),
+      startSlot: new SharedStartSlot(),
+    };
     const fail = (reason: string) => {
       t.alive = false;
       t.pending?.reject(

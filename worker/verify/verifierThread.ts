@@ -12,6 +12,7 @@ import { runSteps } from "../train/loop.js";
 import { portLogger } from "../train/portLogger.js";
 import { TrainingRunner } from "../train/runner.js";
 import { errorToWire } from "../train/wire.js";
+import { readSharedCheckpoint } from "./sharedStart.js";
 import type { VerifierThreadMessage, VerifierThreadRequest } from "./verifierWire.js";
 
 const port = parentPort!;
@@ -39,7 +40,8 @@ async function run(req: Extract<VerifierThreadRequest, { type: "run" }>): Promis
       throw new TrainError({ code: "TRAIN_ERROR_WORKER", reason: `job ${req.key} is not loaded in the thread` });
     }
     const { runner, initial } = loaded;
-    runner.restore(req.start ?? initial);
+    // restore copies the shared start state out before any step runs.
+    runner.restore(req.start ? readSharedCheckpoint(req.start) : initial);
     // A leaf interval of endStep hashes the state after endStep only.
     const steps = await runSteps(runner, { untilStep: req.endStep, leafInterval: req.endStep });
     const end = steps.at(-1)?.stateHash;

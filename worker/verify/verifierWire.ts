@@ -4,10 +4,10 @@
  * a request carries the job only when the key is new, and every reply says which key the thread now
  * holds (none after a failed load), so the two sides never disagree about what is cached.
  */
-import type { Checkpoint } from "../train/checkpoint.js";
 import type { LogMessage } from "../train/portLogger.js";
 import type { TrainingJob } from "../train/runner.js";
 import type { WorkerMessage } from "../train/wire.js";
+import type { SharedCheckpoint } from "./sharedStart.js";
 
 export type VerifierThreadRequest =
   | {
@@ -16,8 +16,8 @@ export type VerifierThreadRequest =
       /** The job's key; `job` is present iff the thread does not hold this key yet. */
       key: number;
       job?: TrainingJob;
-      /** The state to start from; absent: the job's initial state (step 0). */
-      start?: Checkpoint;
+      /** The state to start from, in the verifier's shared slot; absent: the job's initial state (step 0). */
+      start?: SharedCheckpoint;
       endStep: number;
       exportModel: boolean;
     }
