@@ -249,8 +249,7 @@ export class TrainingRunner {
       feeds[s.name] = new ort.Tensor(t.dtype as "float32", t.data as Float32Array, t.dims);
     }
     const slot = this.pool && hash ? await this.pool.nextSlot() : -1;
-    const first = this.state.get(g.state[0].name)!.data;
-    const spare = this.spares[this.spares[0].tensors[0].data === first ? 1 : 0];
+    const spare = this.freeSpare();
     const out = await this.session.run(feeds, slot >= 0 ? this.slotFetches[slot] : spare.fetches);
     const loss = Number(out[LOSS_OUTPUT].data[0]);
     if (!Number.isFinite(loss)) {
@@ -302,7 +301,8 @@ export class TrainingRunner {
         !t ||
         t.dtype !== s.initial.dtype ||
         t.dims.length !== s.dims.length ||
-        t.dims.some((d, i) => d !== s.dims[i])
+        t.dims.some((d, i) => d !== s.dims[i]) ||
+        t.data.length !== numel(s.dims)
       ) {
         throw new TrainError({
           code: "TRAIN_ERROR_CHECKPOINT",
@@ -310,8 +310,20 @@ export class TrainingRunner {
         });
       }
     }
-    this.state = new Map(this.graph.state.map((s) => [s.name, cloneTensor(cp.state.get(s.name)!)]));
+    // Copied into a spare set, not cloned: a verifier restores once per segment, and a state-sized
+    // allocation each time costs it collections.
+    const spare = this.freeSpare();
+    this.graph.state.forEach((s, i) => {
+      (spare.tensors[i].data as Float32Array).set(cp.state.get(s.name)!.data as Float32Array);
+    });
+    this.state = new Map(this.graph.state.map((s, i) => [s.name, spare.tensors[i]]));
     this.step = cp.step;
+  }
+
+  /** The spare state set that does not hold the current state. */
+  private freeSpare(): (typeof this.spares)[number] {
+    const current = this.state.get(this.graph.state[0]?.name)?.data;
+    return this.spares[this.spares[0].tensors[0].data === current ? 1 : 0];
   }
 
   /** The client's model with the trained parameters: an ordinary ONNX inference model. */

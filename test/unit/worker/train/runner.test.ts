@@ -131,6 +131,21 @@ describe("training runner", () => {
     }
   });
 
+  it("refuses a checkpoint whose tensor holds fewer elements than its dims say, and keeps its state", async () => {
+    const r = await TrainingRunner.create(job(), { hashing: "sync" });
+    try {
+      await r.runStep();
+      const before = toHex(r.currentStateHash());
+      const cp = r.checkpoint();
+      const [name, t] = [...cp.state][0];
+      cp.state.set(name, { ...t, data: t.data.slice(1) });
+      expect(() => r.restore(cp)).toThrow(expect.objectContaining({ code: "TRAIN_ERROR_CHECKPOINT" }));
+      expect(toHex(r.currentStateHash())).toBe(before);
+    } finally {
+      await r.close();
+    }
+  });
+
   it("rejects a corrupted checkpoint", () => {
     const bytes = encodeCheckpoint({
       step: 1,
