@@ -518,6 +518,7 @@ describe("worker and evaluator roles", () => {
     drawnWith(b.i);
     net.chain.record(true);
     const audited = () => net.chain.rt.read((e) => JobManager.storage.Assignments.get(e, [0n, pk("W1")]))!.audit;
+    const start = net.chain.rt.header.number;
     await runUntil(net, () => audited().tag !== "Pending");
     // Every check passed: what was computed for A's segment 1 was not committed on B.
     expect(audited()).toEqual({ tag: "Passed" });
@@ -526,5 +527,7 @@ describe("worker and evaluator roles", () => {
       expect(logLines(net, e, "The check names another segment on this branch; re-executing")).toEqual([
         expect.objectContaining({ job: "0", check: 1, segment: 2 }),
       ]);
+    // The trainer opened each end leaf as soon as asked, not a resubmission interval after serving it.
+    expect(net.chain.rt.header.number - start).toBeLessThan(defaultJobRolesOptions.resubmitAfterBlocks);
   });
 });
