@@ -16,6 +16,13 @@
  * the verifier commits to the zero hash: no leaf equals it, so verifiers that agree fail the trainer.
  * Salts are kept (in `dataDir` when given) until the reveal is in, as the attestation salts are.
  * Re-executions run one at a time, in the order the checks were seen.
+ *
+ * Branches: a check id does not name one segment. The audit draw mixes in the VRF output of the block
+ * that starts the audits, so sibling blocks at that height open the same check ids on other segments
+ * (and other trainers' starts). A verdict is therefore kept with its subject (`checkSubject`: trainer,
+ * segment, start checkpoint); when the best chain's check has another subject than the one computed,
+ * the verdict is dropped and the segment re-executed, and a verdict is revealed only for the commitment
+ * it made. Committing one branch's end hash on another fails an honest trainer.
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, rmSync } from "node:fs";
@@ -58,14 +65,27 @@ export interface AuditorModules {
 export const MISMATCH_HASH = new Uint8Array(32);
 
 interface Verdict {
+  /** The `checkSubject` the end hash was computed for. */
+  subject: string;
   endHash: Uint8Array;
   salt: Uint8Array;
 }
 
 interface CheckDuty {
   phase: "computing" | "committing" | "revealing";
+  /** The `checkSubject` of the check this duty answers. */
+  subject: string;
   sentAt?: number;
   verdict?: Verdict;
+}
+
+/**
+ * What a check's end hash depends on besides the job: the trainer, the segment and the start checkpoint
+ * served. The same check id can name another subject on a sibling branch.
+ */
+export function checkSubject(check: CheckValue): string {
+  const start = check.start ? `${toHex(check.start.cid)}/${toHex(check.start.state_hash)}` : "model";
+  return `${toHex(check.worker)}/${check.segment}/${start}`;
 }
 
 export class AuditorRole {
@@ -111,22 +131,53 @@ export class AuditorRole {
       if (!vote || check.stage.tag === "Done") continue;
       open++;
       const key = `${id}/${checkId}`;
+      const subject = checkSubject(check);
       let duty = this.duties.get(key);
-      const resend = duty?.sentAt !== undefined && block.number >= duty.sentAt + this.ctx.opts.resubmitAfterBlocks;
       if (check.stage.tag === "Committing" && vote.commitment === undefined) {
+        if (duty && duty.subject !== subject) {
+          // A sibling branch drew this check on another segment: what was computed there is not this check's.
+          this.ctx.logger.info("The check names another segment on this branch; re-executing", {
+            job: id.toString(),
+            check: checkId,
+            segment: check.segment,
+          });
+          this.duties.delete(key);
+          this.forgetVerdict(key);
+          duty = undefined;
+        }
         if (!duty) {
-          duty = { phase: "computing", verdict: this.loadVerdict(key) };
+          duty = { phase: "computing", subject, verdict: this.loadVerdict(key, subject) };
           this.duties.set(key, duty);
           void this.computeAndCommit(id, checkId, job!, check, block, duty);
-        } else if (duty.phase === "committing" && resend) this.commit(id, checkId, duty);
+        } else if (duty.phase === "committing" && this.resend(duty, block)) this.commit(id, checkId, duty);
       } else if (check.stage.tag === "Revealing" && vote.commitment !== undefined && vote.end_hash === undefined) {
-        duty ??= { phase: "revealing", verdict: this.loadVerdict(key) };
-        this.duties.set(key, duty);
-        if (!duty.verdict) {
+        if (!duty) {
+          duty = { phase: "revealing", subject, verdict: this.loadVerdict(key, subject) };
+          this.duties.set(key, duty);
+        }
+        const v = duty.verdict;
+        if (!v) {
           this.ctx.logger.warn("Cannot reveal a verdict: its salt is lost", { job: id.toString(), check: checkId });
           continue;
         }
-        if (duty.phase !== "revealing" || resend || duty.sentAt === undefined) this.reveal(id, checkId, duty);
+        // The commitment on chain may be one made on a sibling branch for another segment: revealing it
+        // would judge this segment by another one's end hash.
+        if (
+          v.subject !== subject ||
+          !bytesEqual(verdictCommitment(id, checkId, this.ctx.self, v.endHash, v.salt), vote.commitment)
+        ) {
+          if (duty.phase !== "revealing") {
+            duty.phase = "revealing";
+            this.ctx.logger.warn("Cannot reveal a verdict: the commitment on chain is not this check's", {
+              job: id.toString(),
+              check: checkId,
+              segment: check.segment,
+            });
+          }
+          continue;
+        }
+        if (duty.phase !== "revealing" || this.resend(duty, block) || duty.sentAt === undefined)
+          this.reveal(id, checkId, duty);
       }
     }
     if (open === 0) {
@@ -141,6 +192,10 @@ export class AuditorRole {
     }
   }
 
+  private resend(duty: CheckDuty, block: FollowedBlock): boolean {
+    return duty.sentAt !== undefined && block.number >= duty.sentAt + this.ctx.opts.resubmitAfterBlocks;
+  }
+
   private async computeAndCommit(
     id: bigint,
     checkId: number,
@@ -151,6 +206,9 @@ export class AuditorRole {
   ): Promise<void> {
     const log = this.ctx.logger;
     const ctx = { job: id.toString(), check: checkId, segment: check.segment };
+    const key = `${id}/${checkId}`;
+    // Replaced when the best chain's check turned out to be another segment (see `reconcile`).
+    const current = () => this.duties.get(key) === duty;
     try {
       if (!duty.verdict) {
         const result = block.runtime.assignment(id, check.worker)?.result;
@@ -165,17 +223,18 @@ export class AuditorRole {
           });
           return MISMATCH_HASH;
         });
-        duty.verdict = { endHash, salt: new Uint8Array(randomBytes(32)) };
-        this.saveVerdict(`${id}/${checkId}`, duty.verdict);
         log.info("Re-executed a segment", {
           ...ctx,
           endHash: toHex(endHash),
           seconds: Number(((performance.now() - started) / 1000).toFixed(2)),
         });
+        if (!current()) return;
+        duty.verdict = { subject: duty.subject, endHash, salt: new Uint8Array(randomBytes(32)) };
+        this.saveVerdict(key, duty.verdict);
       }
-      this.commit(id, checkId, duty);
+      if (current()) this.commit(id, checkId, duty);
     } catch (err) {
-      this.duties.delete(`${id}/${checkId}`); // tried again on a later block
+      if (current()) this.duties.delete(key); // tried again on a later block
       log.error("Auditing a segment failed", ctx, err);
     }
   }
@@ -269,15 +328,17 @@ export class AuditorRole {
   private saveVerdict(key: string, v: Verdict): void {
     const path = this.path(key);
     if (!path) return;
-    writeFileAtomic(path, JSON.stringify({ endHash: toHex(v.endHash), salt: toHex(v.salt) }));
+    writeFileAtomic(path, JSON.stringify({ subject: v.subject, endHash: toHex(v.endHash), salt: toHex(v.salt) }));
   }
 
-  private loadVerdict(key: string): Verdict | undefined {
+  /** The kept verdict of `key`, when it was computed for `subject`. */
+  private loadVerdict(key: string, subject: string): Verdict | undefined {
     const path = this.path(key);
     if (!path || !existsSync(path)) return undefined;
     try {
-      const j = JSON.parse(readFileSync(path, "utf8")) as { endHash: HexString; salt: HexString };
-      return { endHash: fromHex(j.endHash), salt: fromHex(j.salt) };
+      const j = JSON.parse(readFileSync(path, "utf8")) as { subject?: string; endHash: HexString; salt: HexString };
+      if (j.subject !== subject) return undefined;
+      return { subject, endHash: fromHex(j.endHash), salt: fromHex(j.salt) };
     } catch {
       return undefined;
     }

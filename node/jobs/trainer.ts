@@ -67,8 +67,12 @@ interface TrainerJob {
   sentAt?: number;
   model?: Uint8Array;
   dataset?: Dataset;
-  /** Block at which each check's last serve or open was sent, by check id. */
-  checksSent?: Map<number, number>;
+  /**
+   * Block at which each check's last serve or open was sent, by check id, stage and segment: opening
+   * follows serving at once, and a check id that names another segment after a reorg (the audit draw
+   * differs between sibling blocks) is answered at once.
+   */
+  checksSent?: Map<string, number>;
 }
 
 const BUSY: Phase[] = ["checking", "assigning", "assigned", "training", "committing"];
@@ -223,9 +227,10 @@ export class TrainerRole {
     for (const { id: checkId, check } of block.runtime.checks(id)) {
       const stage = check.stage.tag;
       if (!bytesEqual(check.worker, this.ctx.self) || (stage !== "Serving" && stage !== "Opening")) continue;
-      const sent = st.checksSent.get(checkId);
+      const key = `${checkId}/${stage}/${check.segment}`;
+      const sent = st.checksSent.get(key);
       if (sent !== undefined && block.number < sent + this.ctx.opts.resubmitAfterBlocks) continue;
-      st.checksSent.set(checkId, block.number);
+      st.checksSent.set(key, block.number);
       void this.answerCheck(id, checkId, check.segment, stage).catch((err: unknown) =>
         this.ctx.logger.warn("Answering a check failed", { job: id.toString(), check: checkId, ...errorInfo(err) }),
       );

@@ -6,6 +6,7 @@
  * and the refusals a trainer logs.
  */
 import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import type { ReexecuteFn } from "../../../../node/jobs/auditor.js";
 import { JobRoles } from "../../../../node/jobs/index.js";
 import { defaultJobRolesOptions, type JobRolesOptions } from "../../../../node/jobs/options.js";
 import type { TrainFn } from "../../../../node/jobs/trainer.js";
@@ -26,11 +27,13 @@ import { DatasetError } from "../../../../worker/data/errors.js";
 import { encodeSafetensors } from "../../../../worker/data/safetensors.js";
 import { syntheticClassification } from "../../../../worker/data/synthetic.js";
 import { evaluateModel } from "../../../../worker/eval/evaluate.js";
+import { tensor } from "../../../../worker/onnx/tensor.js";
 import { buildTemplateModel } from "../../../../worker/templates/models.js";
+import { type Checkpoint, checkpointHash } from "../../../../worker/train/checkpoint.js";
 import type { WorkerRequest } from "../../../../worker/train/wire.js";
 import { CPU_BOX, checkInvariants, jobRuntime, pk, postJob, spec } from "../../../helpers/jobs.js";
 import { MemoryContentStore } from "../../../helpers/memoryContent.js";
-import { dev, UNIT } from "../../../helpers/runtime.js";
+import { babeVrfPreDigest, dev, UNIT } from "../../../helpers/runtime.js";
 import { MemoryPool, produce, RuntimeChain, tick } from "./helpers.js";
 
 beforeAll(async () => {
@@ -87,6 +90,8 @@ function network(
   train?: TrainFn,
   /** Stores to start some actors with (what they kept before a restart). */
   preloaded: Record<string, MemoryContentStore> = {},
+  /** Replaces the stand-in re-execution. */
+  engine: { reexecute?: ReexecuteFn } = {},
 ): Net {
   const chain = new RuntimeChain(jobRuntime());
   const pool = new MemoryPool();
@@ -131,10 +136,12 @@ function network(
             }),
           evaluate: evaluateModel,
           // The stand-in trainer's run, re-executed: the same state hashes and the untouched model.
-          reexecute: async ({ job, confirmStart, endStep }) => {
-            confirmStart?.();
-            return { endStateHash: STEP_HASHES[endStep - 1].stateHash, model: job.model };
-          },
+          reexecute:
+            engine.reexecute ??
+            (async ({ job, confirmStart, endStep }) => {
+              confirmStart?.();
+              return { endStateHash: STEP_HASHES[endStep - 1].stateHash, model: job.model };
+            }),
         },
       },
     );
@@ -450,5 +457,77 @@ describe("worker and evaluator roles", () => {
     const last = net.chain.rt.read((e) => WorkerRegistry.storage.Workers.get(e, pk("W1")))!.last_heartbeat;
     expect(net.chain.rt.header.number - last).toBeLessThanOrEqual(4);
     expect(last).toBeGreaterThan(start);
+  });
+
+  it("a check drawn on another segment by a sibling block: the verifier re-executes the segment of the branch that stays", async () => {
+    // Four one-step segments, each leaf a real checkpoint (the auditor checks served starts against it).
+    const checkpoints: Checkpoint[] = [1, 2, 3, 4].map((step) => ({
+      step,
+      state: new Map([["w", tensor("float32", [1], [step])]]),
+    }));
+    const leaves = checkpoints.map((cp) => ({ index: cp.step, stateHash: checkpointHash(cp) }));
+    const train: TrainFn = async (req, opts) => {
+      for (const cp of checkpoints) opts.onCheckpoint?.(cp);
+      return { steps: STEP_HASHES, leaves, model: req.job.model, finalStep: 4, profile: "cpu-exact", provider: "cpu" };
+    };
+    const reexecuted: number[] = [];
+    const reexecute: ReexecuteFn = async ({ job, confirmStart, endStep }) => {
+      confirmStart?.();
+      reexecuted.push(endStep);
+      return { endStateHash: leaves[endStep - 1].stateHash, model: job.model };
+    };
+    const net = network(
+      { W1: { trainer: true }, E1: { evaluator: true }, E2: { evaluator: true } },
+      {},
+      train,
+      {},
+      { reexecute },
+    );
+    await runUntil(net, () => registered(net, ["W1", "E1", "E2"]));
+    const s = await postedJob(net, { workers: 1, evaluators: 2, checkpoint_interval: 1 });
+    produce(net.chain, net.pool, [sign(net, "Client", postJob(s, 1_000n * UNIT))]);
+    for (let i = 0; i < 20 && !net.pool.calls().includes("JobManager.reveal_result"); i++) {
+      produce(net.chain, net.pool);
+      await settle(net);
+    }
+
+    // The reveal's block starts the audits: the last segment and one of 1, 2, drawn with the block's VRF
+    // output. Two sibling blocks that draw differently: A (segment 1) and B (segment 2).
+    const rt = net.chain.rt;
+    const parent = { state: rt.state, header: rt.header, hash: rt.hash };
+    const txs = net.pool.txs;
+    net.pool.txs = [];
+    const slot = 1_000n + BigInt(parent.header.number);
+    const drawnWith = (i: number) => {
+      Object.assign(rt, parent);
+      rt.block(txs, { digest: [babeVrfPreDigest(0, slot, new Uint8Array(32).fill(i))] });
+      return rt.eventsOf("JobManager", "CheckOpened").map((e) => e.value.segment as number);
+    };
+    const pre = [1, 2, 3, 4, 5, 6, 7, 8].map((i) => ({ i, segments: drawnWith(i) }));
+    const a = pre.find((p) => p.segments.includes(1))!;
+    const b = pre.find((p) => p.segments.includes(2))!;
+    expect(a.segments).toEqual([4, 1]);
+    expect(b.segments).toEqual([4, 2]);
+
+    // Block A is best first: the verifiers start on segment 1 at once (it needs no served start).
+    drawnWith(a.i);
+    net.chain.record(true);
+    await settle(net);
+    expect(reexecuted).toEqual([1, 1]);
+    // Then B, its sibling, wins: check 1 is segment 2 there.
+    drawnWith(b.i);
+    net.chain.record(true);
+    const audited = () => net.chain.rt.read((e) => JobManager.storage.Assignments.get(e, [0n, pk("W1")]))!.audit;
+    const start = net.chain.rt.header.number;
+    await runUntil(net, () => audited().tag !== "Pending");
+    // Every check passed: what was computed for A's segment 1 was not committed on B.
+    expect(audited()).toEqual({ tag: "Passed" });
+    expect(reexecuted.filter((step) => step === 2)).toHaveLength(2);
+    for (const e of ["E1", "E2"])
+      expect(logLines(net, e, "The check names another segment on this branch; re-executing")).toEqual([
+        expect.objectContaining({ job: "0", check: 1, segment: 2 }),
+      ]);
+    // The trainer opened each end leaf as soon as asked, not a resubmission interval after serving it.
+    expect(net.chain.rt.header.number - start).toBeLessThan(defaultJobRolesOptions.resubmitAfterBlocks);
   });
 });
