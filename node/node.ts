@@ -271,6 +271,7 @@ export class TensorchainNode {
           now,
           reportEquivocation,
           requestBlock: (peer, block) => sync?.requestFork(peer, block),
+          syncing: () => sync?.isSyncing() ?? false,
         },
       );
       network.onFinalityGossip = (data, from) => finality.onGossip(data, from);

@@ -9,7 +9,8 @@
  *     down to the base; each voter counts once per block even if it equivocated.
  *   - g(S): the highest block with support ≥ t, walking from the base (the GHOST rule).
  *   - prevote: at start + 2·gossip (or earlier once others have reached g(prevotes)), for the best
- *     chain containing the previous round's estimate (or the last finalized block).
+ *     chain containing the previous round's estimate (or the last finalized block). A voter whose node
+ *     is far behind its peers (syncing) holds it until sync or `syncHoldMs` after the round's start.
  *   - precommit: g(prevotes), once it descends from the previous estimate and either all voters have
  *     prevoted, the round is completable, or start + 4·gossip has passed.
  *   - estimate E_r: the highest block at or below g(prevotes) that can still reach t precommits.
@@ -95,6 +96,12 @@ export interface VoterOptions {
   catchUpAfterMs: number;
   /** Votes of the next authority set buffered until the handoff. */
   maxBufferedVotes: number;
+  /**
+   * While the node is far behind its peers (`VoterModules.behind`), the voter holds its prevote up to
+   * this long after the round starts: a restarted voter would otherwise prevote the stale best it
+   * restarted with, and the round it joins would complete on that instead of the live chain.
+   */
+  syncHoldMs: number;
 }
 
 export const defaultVoterOptions: VoterOptions = {
@@ -103,6 +110,7 @@ export const defaultVoterOptions: VoterOptions = {
   maxFutureRounds: 4,
   catchUpAfterMs: 3000,
   maxBufferedVotes: 1024,
+  syncHoldMs: 4000,
 };
 
 export interface VoterModules {
@@ -110,6 +118,8 @@ export interface VoterModules {
   store: VoteStore;
   /** The node's ed25519 finality key; without it (or outside the set) the voter only observes. */
   signer?: VoterSigner;
+  /** Whether the node's best block is far behind what its peers report (it is syncing). */
+  behind?: () => boolean;
 }
 
 export type VoterOutput =
@@ -306,7 +316,8 @@ export class Voter {
     const T = this.opts.gossipDurationMs;
     const times: number[] = [];
     if (this.isVoter()) {
-      if (!round.ownPrevote) times.push(round.startedAt + 2 * T);
+      // A held prevote waits for sync (a block import wakes the voter) or the end of the hold.
+      if (!round.ownPrevote) times.push(round.startedAt + (this.modules.behind?.() ? this.opts.syncHoldMs : 2 * T));
       else if (!round.ownPrecommit) times.push(round.startedAt + 4 * T);
     }
     times.push(round.lastProgressAt + this.opts.catchUpAfterMs);
@@ -442,7 +453,13 @@ export class Voter {
       const view = this.view(round);
       const voter = this.isVoter();
 
-      if (voter && !round.ownPrevote && (now >= round.startedAt + 2 * T || view.prevoteGhost || view.completable)) {
+      const held = this.modules.behind?.() === true && now < round.startedAt + this.opts.syncHoldMs;
+      if (
+        voter &&
+        !round.ownPrevote &&
+        !held &&
+        (now >= round.startedAt + 2 * T || view.prevoteGhost || view.completable)
+      ) {
         const base = this.previousEstimate(round);
         const best = this.modules.chain.bestChainContaining(base.hash) ?? base;
         await this.cast(round, "Prevote", this.capTarget(best), now, out);

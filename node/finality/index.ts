@@ -86,6 +86,8 @@ export interface FinalityModules {
    * ancestors): a vote for a fork block authored during a partition counts only once it is imported.
    */
   requestBlock?(peer: string, block: BlockId): void;
+  /** Whether sync is far behind the peers' best (the voter holds its prevote meanwhile). */
+  syncing?(): boolean;
 }
 
 /** Peers asked at once when the voter stalls. */
@@ -155,7 +157,7 @@ export class FinalityService {
     const signer = opts.validator ? signerFor(keystore, set) : undefined;
     const voter = new Voter(
       opts.voter,
-      { chain: voterChain(chain), store, signer },
+      { chain: voterChain(chain), store, signer, behind: modules.syncing && (() => modules.syncing!()) },
       { set, finalized: { hash: finalized.hash, number: finalized.number }, round },
     );
     logger.info("GRANDPA voter", {

@@ -28,6 +28,8 @@ import {
   signVote,
   supermajority,
   Voter,
+  type VoterChain,
+  type VoterModules,
   type VoterOutput,
   type VoteStore,
   verifyGrandpaEquivocation,
@@ -98,10 +100,10 @@ class Net {
     });
   }
 
-  async startVoter(i: number, state?: ReturnType<Voter["state"]>): Promise<Voter> {
+  async startVoter(i: number, state?: ReturnType<Voter["state"]>, modules: Partial<VoterModules> = {}): Promise<Voter> {
     const voter = new Voter(
       OPTS,
-      { chain: this.chain, store: this.stores[i]!, signer: keyPairSigner(this.keys[i]!) },
+      { chain: this.chain, store: this.stores[i]!, signer: keyPairSigner(this.keys[i]!), ...modules },
       state ?? { set: this.set, finalized: this.chain.genesisId, round: 0n },
     );
     this.voters[i] = voter;
@@ -581,6 +583,56 @@ describe("GRANDPA voter", () => {
     for (let i = 0; i < 4; i++) expect(toHex(net.lastFinalized(i)!.block.hash)).toBe(toHex(tip.hash));
     // Finality resumes within 2 rounds of the round the live voters were stuck in.
     expect(net.lastFinalized(0)!.round).toBeLessThanOrEqual(stuck + 1n);
+    expect(net.equivocations).toEqual([]);
+  });
+
+  it("a restarted voter far behind its peers holds its prevote until it has synced, then the stuck round finalizes the tip", async () => {
+    const chain = new TestChain();
+    let tip = chain.extend(chain.genesisId, 2).at(-1)!;
+    const keys = edKeys(4);
+    const net = new Net(chain, keys, setOf(keys));
+    for (let i = 0; i < 4; i++) await net.startVoter(i);
+    await net.run(1000);
+    expect(toHex(net.lastFinalized(0)!.block.hash)).toBe(toHex(tip.hash));
+    // Voters 2 and 3 go down at `stopped`; the other two build on without finality.
+    const stopped = tip;
+    net.stop(2);
+    net.stop(3);
+    tip = chain.extend(tip, 8).at(-1)!;
+    await net.run(2000);
+    const stuck = net.voters[0]!.round;
+    // They restart with a chain that ends where they stopped, and sync reports them behind.
+    let synced = false;
+    const lagging: VoterChain = {
+      header: (hash) => {
+        const h = chain.header(hash);
+        return h && (synced || h.number <= stopped.number) ? h : undefined;
+      },
+      ancestry: (base, block) => (lagging.header(block) ? chain.ancestry(base, block) : undefined),
+      isDescendant: (a, d) => lagging.header(d) !== undefined && chain.isDescendant(a, d),
+      bestChainContaining: (base) => {
+        const best = chain.bestChainContaining(base);
+        return best && !synced && best.number > stopped.number && chain.isDescendant(stopped.hash, best.hash)
+          ? stopped
+          : best;
+      },
+    };
+    const sentBefore = net.sent.length;
+    for (const i of [2, 3]) await net.startVoter(i, undefined, { chain: lagging, behind: () => !synced });
+    await net.run(1500);
+    // Caught up with the stuck round, yet no prevote for their stale best, and nothing finalized.
+    const restartedKeys = [2, 3].map((i) => toHex(keys[i]!.publicKey));
+    const restartedPrevotes = net.sent
+      .slice(sentBefore)
+      .filter((v) => v.kind === "Prevote" && restartedKeys.includes(toHex(v.id)));
+    expect(restartedPrevotes).toEqual([]);
+    expect(toHex(net.lastFinalized(0)!.block.hash)).toBe(toHex(stopped.hash));
+    // Sync brings the blocks; the import wakes the voters, which prevote the tip in the stuck round.
+    synced = true;
+    for (const i of [2, 3]) net.handle(i, await net.voters[i]!.onBlockImported(tip, net.now));
+    await net.run(1000);
+    for (let i = 0; i < 4; i++) expect(toHex(net.lastFinalized(i)!.block.hash)).toBe(toHex(tip.hash));
+    expect(net.lastFinalized(0)!.round).toBe(stuck);
     expect(net.equivocations).toEqual([]);
   });
 
