@@ -12,7 +12,8 @@
  *   imported (a restarted node catches up with finality this way).
  * - A block a finality message names (a vote or commit target) that we lack: it and its missing
  *   ancestors are requested from the peer that sent the message (Substrate's `set_sync_fork_request`),
- *   so that votes for a fork block authored during a partition count here once it heals.
+ *   so that votes for a fork block authored during a partition count here once it heals. So is a
+ *   peer's best block that we lack at or below our height (a fork as long as ours).
  * Invalid blocks and justifications are reported against the peer that served them.
  */
 import type { BlockData, P2pHost, PeerInfo } from "../../p2p/index.js";
@@ -185,7 +186,12 @@ export class SyncService {
   }
 
   private onPeerStatus(peer: PeerInfo): void {
-    if (peer.best.number > this.modules.chain.best.number) this.scheduleSync();
+    const { chain } = this.modules;
+    if (peer.best.number > chain.best.number) this.scheduleSync();
+    // A best block at or below ours that we lack: the other side of a healed partition, whose fork is
+    // as long as ours. Without it neither side's fork choice (the same on every node) sees both forks,
+    // and their voters keep splitting on the two heads (Substrate fetches such fork targets too).
+    else if (!chain.blockTree.has(peer.best.hash)) this.requestFork(peer.peerId, peer.best);
     void this.catchUpFinality(peer);
   }
 

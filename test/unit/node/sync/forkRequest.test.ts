@@ -33,8 +33,9 @@ function data(b: Block): BlockData {
   return { hash: hashHeader(b.header), header: Header.enc(b.header), body: joinExtrinsics(b.extrinsics) };
 }
 
-function setup(answer: BlockData[]) {
+function setup(answer: BlockData[], known: Uint8Array[] = []) {
   const reports: PeerReport[] = [];
+  const handlers = new Map<string, (event: unknown) => void>();
   const requests: BlocksRequest[] = [];
   const imported: number[] = [];
   const host = {
@@ -47,7 +48,10 @@ function setup(answer: BlockData[]) {
       return -1;
     },
     peers: () => [],
-    on: () => () => {},
+    on: (event: string, handler: (event: unknown) => void) => {
+      handlers.set(event, handler);
+      return () => {};
+    },
   } as unknown as P2pHost;
   const importer = {
     has: async (hash: Uint8Array) => hash.every((x, i) => x === KNOWN[i]),
@@ -56,12 +60,19 @@ function setup(answer: BlockData[]) {
       return { status: "imported" as const };
     },
   } as unknown as BlockImporter;
-  const chain = { best: { number: 10 }, finalized: { number: 4 } } as unknown as Chain;
+  const chain = {
+    best: { number: 10 },
+    finalized: { number: 4 },
+    blockTree: { has: (hash: Uint8Array) => known.some((k) => k.every((x, i) => x === hash[i])) },
+  } as unknown as Chain;
   const sync = new SyncService(
     { batch: 16, statusIntervalMs: 60_000, syncingThreshold: 5, progressIntervalMs: 60_000 },
     { chain, host, importer, logger: nullLogger },
   );
-  return { sync, reports, requests, imported };
+  /** A peer's status (handshake or refresh) with this best block. */
+  const status = (best: { hash: Uint8Array; number: number }) =>
+    handlers.get("peer:status")!({ peer: { peerId: "peer", best, finalized: { hash: KNOWN, number: 4 } } });
+  return { sync, reports, requests, imported, status };
 }
 
 async function settle(): Promise<void> {
@@ -95,5 +106,22 @@ describe("sync: blocks named by finality messages", () => {
     expect(requests).toHaveLength(1);
     expect(reports).toEqual([]);
     expect(imported).toEqual([]);
+  });
+
+  it("fetches a peer's best block that it lacks at or below its own height (a fork as long as its own)", async () => {
+    const b9 = block(KNOWN, 9);
+    const b10 = block(hashHeader(b9.header), 10);
+    const ours = new Uint8Array(32).fill(9);
+    const { sync, requests, imported, status } = setup([data(b10), data(b9)], [ours]);
+    sync.start();
+    status({ hash: hashHeader(b10.header), number: 10 });
+    await settle();
+    // A best block it has already, or one at the finalized height, asks for nothing.
+    status({ hash: ours, number: 10 });
+    status({ hash: new Uint8Array(32).fill(5), number: 4 });
+    await settle();
+    await sync.stop();
+    expect(requests.map((r) => [r.from, r.direction])).toEqual([[hashHeader(b10.header), "descending"]]);
+    expect(imported).toEqual([9, 10]);
   });
 });
