@@ -2,7 +2,7 @@
  * A 4-validator devnet of real processes on 127.0.0.1 (the `devnet` spec: //Alice, //Bob, //Charlie,
  * //Dave): BABE block production by every validator, GRANDPA finality agreed by all, finality lag at
  * steady state, finality going on with one validator down, which then restarts and catches up, and
- * finality stalling with two down and resuming within 3 rounds once they restart.
+ * finality stalling with two down and resuming within 2 rounds once they restart.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -128,7 +128,7 @@ describe("4 validators", () => {
     await assertSameFinalized(Math.max(1, before - 5));
   }, 120_000);
 
-  it("two validators down: blocks continue, finality stalls; restarted, finality resumes within 3 rounds", async () => {
+  it("two validators down: blocks continue, finality stalls; restarted, finality resumes within 2 rounds", async () => {
     await Promise.all([nodes[2]!.stop(), nodes[3]!.stop()]);
     nodes[2] = undefined;
     nodes[3] = undefined;
@@ -143,9 +143,8 @@ describe("4 validators", () => {
     [nodes[2], nodes[3]] = await Promise.all([2, 3].map((i) => startNode(networkNodeArgs(specs[i]!, specs))));
     // The restarted voters catch up with the live round (gossip does not repeat old votes) and
     // finality resumes: the first block finalized after the stall carries a justification of the
-    // round the live voters were stuck in or one of the next three (as the chaos suite's bound: a
-    // restarted voter prevotes its own best until sync brings the live voters' blocks, so a round or
-    // two may complete without finalizing anything new; seen once in CI at stuck + 3).
+    // round the live voters were stuck in or the next (the chaos suite's bound). A restarted voter
+    // holds its prevote while it is far behind, so it does not prevote the stale best it came back with.
     await waitFor(async () => (await finalizedNumber(alice)) > f0 || undefined, 40_000, "finality to resume");
     let firstRound: number | undefined;
     for (let n = f0 + 1; firstRound === undefined; n++) {
@@ -154,7 +153,7 @@ describe("4 validators", () => {
       const grandpa = block.justifications?.find(([engine]) => engine === "0x46524e4b");
       if (grandpa) firstRound = Number(GrandpaJustification.dec(fromHex(grandpa[1] as `0x${string}`)).round);
     }
-    expect(firstRound).toBeLessThanOrEqual(stuck + 3);
+    expect(firstRound).toBeLessThanOrEqual(stuck + 1);
     const target = await bestNumber(alice);
     await waitFor(
       async () => (await Promise.all([nodes[2]!, nodes[3]!].map(bestNumber))).every((b) => b >= target) || undefined,
