@@ -162,14 +162,15 @@ describe("devnet command line", () => {
 const STUB = `
 const args = process.argv.slice(1);
 const name = args[args.indexOf("--name") + 1];
-console.log("up " + name);
-console.error("stderr of " + name);
-if (name === "Bob") setTimeout(() => process.exit(3), 300);
+// The handler goes in before "up" is printed: the test stops the nodes as soon as it reads that line.
 process.on("SIGTERM", () => {
   if (name === "Charlie" && args.includes("--stubborn")) return;
   console.log("bye " + name);
   process.exit(0);
 });
+console.log("up " + name);
+console.error("stderr of " + name);
+if (name === "Bob") setTimeout(() => process.exit(3), 300);
 setInterval(() => {}, 1000);
 `;
 
