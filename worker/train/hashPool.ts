@@ -46,7 +46,7 @@ export interface HashPoolOptions {
 }
 
 /** Byte offsets of each tensor (in the given order) inside a slot, 8-byte aligned. */
-export function slotOffsets(layout: readonly TensorLayout[]): number[] {
+export function slotOffsets(layout: readonly Pick<TensorLayout, "byteLength">[]): number[] {
   let off = 0;
   return layout.map((t) => {
     const at = off;

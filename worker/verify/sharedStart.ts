@@ -8,9 +8,10 @@
  * time and the thread copies the state out when it restores it, before it replies, so a slot is never
  * written while the thread reads it.
  */
-import { type AnyTypedArray, viewOf } from "../onnx/dtype.js";
-import type { TensorData } from "../onnx/tensor.js";
+import { viewOf } from "../onnx/dtype.js";
+import { type TensorData, tensorBytes } from "../onnx/tensor.js";
 import type { Checkpoint } from "../train/checkpoint.js";
+import { slotOffsets } from "../train/hashPool.js";
 
 export interface SharedCheckpoint {
   step: number;
@@ -24,18 +25,21 @@ export class SharedStartSlot {
   /** Copies `cp`'s tensors into the slot (a larger one when they do not fit) and says where each is. */
   write(cp: Checkpoint): SharedCheckpoint {
     const entries = [...cp.state];
-    let size = 0;
-    const tensors = entries.map(([name, t]) => {
-      const at = size;
-      // 8-byte aligned, so that every element type can view its place.
-      size += Math.ceil(t.data.byteLength / 8) * 8;
-      return { name, dtype: t.dtype, dims: [...t.dims], byteOffset: at, byteLength: t.data.byteLength };
-    });
+    // The hash pool's ring-slot layout: every tensor 8-byte aligned, so any element type can view it.
+    const offsets = slotOffsets(entries.map(([, t]) => ({ byteLength: t.data.byteLength })));
+    const tensors = entries.map(([name, t], i) => ({
+      name,
+      dtype: t.dtype,
+      dims: [...t.dims],
+      byteOffset: offsets[i],
+      byteLength: t.data.byteLength,
+    }));
+    const last = tensors.at(-1);
+    const size = last ? last.byteOffset + last.byteLength : 0;
     if (this.buffer.byteLength < size) this.buffer = new SharedArrayBuffer(size);
     const bytes = new Uint8Array(this.buffer);
-    tensors.forEach((t, i) => {
-      const data = entries[i][1].data as AnyTypedArray;
-      bytes.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), t.byteOffset);
+    entries.forEach(([, t], i) => {
+      bytes.set(tensorBytes(t.data), offsets[i]);
     });
     return { step: cp.step, buffer: this.buffer, tensors };
   }
