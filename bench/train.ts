@@ -7,7 +7,8 @@
  *    `checkpoint_interval` 16) as % of training time against the same run without hashing, for the MLP
  *    and the CNN template, with SGD (state = parameters) and Adam (state = parameters + 2 moments):
  *    synchronous hashing on the training thread and overlapped hashing on a hasher thread (what the
- *    runner does by default). An overlapped block counts until every hash of its steps is in. Blocks
+ *    runner does by default). The cost is the median over rounds of the ratio between a round's blocks
+ *    (`pairedCost`). An overlapped block counts until every hash of its steps is in. Blocks
  *    are a multiple of k and their leaves sit mid-interval (steps 24, 40, 56 of 17..64), as in the
  *    steady state of a job: a leaf's hash overlaps the k/2 steps after it inside the same block. Ending
  *    a block on a leaf would instead charge every block a whole unoverlapped hash, which a job pays
@@ -215,8 +216,11 @@ async function handWrittenStepper(ds: ReturnType<typeof mnistSplits>["train"]): 
   };
 }
 
-/** Median samples/s of each stepper over alternating blocks, so drifts in machine load hit both. */
-async function sideBySide(steppers: Stepper[], block: number): Promise<number[]> {
+/**
+ * Samples/s of each stepper per round of alternating blocks, so drifts in machine load hit all of them
+ * alike: `rates[k][r]` is stepper k in round r.
+ */
+async function sideBySide(steppers: Stepper[], block: number): Promise<number[][]> {
   const rates: number[][] = steppers.map(() => []);
   for (const s of steppers) {
     for (let i = 0; i < WARM_UP; i++) await s.step();
@@ -233,7 +237,16 @@ async function sideBySide(steppers: Stepper[], block: number): Promise<number[]>
     }
   }
   for (const s of steppers) await s.close();
-  return rates.map(median);
+  return rates;
+}
+
+/**
+ * The extra time of `rates` against `base` in %, as the median over rounds of the two blocks' ratio
+ * within the round: blocks of one round run back to back, so a load drift between rounds (another
+ * process, a frequency change) cancels out, where a ratio of two medians would keep it.
+ */
+function pairedCost(rates: number[], base: number[]): number {
+  return (median(rates.map((r, i) => base[i] / r)) - 1) * 100;
 }
 
 /** The state hash alone (no training) on this thread: ms per hash and the state's size in bytes. */
@@ -262,10 +275,10 @@ export async function runTrainBench(): Promise<void> {
     `ML training bench: MNIST 8000, batch ${BATCH}, 1 onnxruntime thread (cpu-exact), medians of ${ROUNDS} blocks of ${BLOCK.mlp} (MLP) or ${BLOCK.cnn} (CNN) steps`,
   );
 
-  const [generated, hand] = await sideBySide(
+  const [generated, hand] = (await sideBySide(
     [await generatedStepper("mlp", "sgd", false, train), await handWrittenStepper(train)],
     BLOCK.mlp,
-  );
+  )).map(median);
   console.log(
     `MLP 784-128-10, SGD: generated graph ${generated.toFixed(0)} samples/s, hand-written ${hand.toFixed(0)} samples/s, ratio ${(generated / hand).toFixed(3)} (goal >= 0.95)`,
   );
@@ -277,7 +290,7 @@ export async function runTrainBench(): Promise<void> {
     for (const kind of ["sgd", "adam"] as const) {
       const overlappedStepper = await generatedStepper(arch, kind, "overlapped", train);
       const mode = overlappedStepper.hashing;
-      const [plain, hashed, overlapped] = await sideBySide(
+      const rounds = await sideBySide(
         [
           await generatedStepper(arch, kind, false, train),
           await generatedStepper(arch, kind, "sync", train),
@@ -285,11 +298,12 @@ export async function runTrainBench(): Promise<void> {
         ],
         BLOCK[arch],
       );
+      const [plain, hashed, overlapped] = rounds.map(median);
       const ms = (rate: number) => (BATCH / rate) * 1000;
-      const cost = (rate: number) => (((ms(rate) - ms(plain)) / ms(plain)) * 100).toFixed(1);
+      const cost = (k: number) => pairedCost(rounds[k], rounds[0]).toFixed(1);
       const alone = await hashAlone(arch, kind, train);
       console.log(
-        `${arch.toUpperCase()} ${kind}: step ${ms(plain).toFixed(3)} ms; with leaf hashing: sync ${ms(hashed).toFixed(3)} ms, cost ${cost(hashed)}% of training time; overlapped${mode === "overlapped" ? "" : ` (fell back to ${mode})`} ${ms(overlapped).toFixed(3)} ms, cost ${cost(overlapped)}%; ${plain.toFixed(0)} samples/s`,
+        `${arch.toUpperCase()} ${kind}: step ${ms(plain).toFixed(3)} ms; with leaf hashing: sync ${ms(hashed).toFixed(3)} ms, cost ${cost(1)}% of training time; overlapped${mode === "overlapped" ? "" : ` (fell back to ${mode})`} ${ms(overlapped).toFixed(3)} ms, cost ${cost(2)}%; ${plain.toFixed(0)} samples/s`,
       );
       // Per-step hashing paid the hash on every step; leaf hashing pays it once per k steps.
       console.log(
