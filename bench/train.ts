@@ -275,10 +275,9 @@ export async function runTrainBench(): Promise<void> {
     `ML training bench: MNIST 8000, batch ${BATCH}, 1 onnxruntime thread (cpu-exact), medians of ${ROUNDS} blocks of ${BLOCK.mlp} (MLP) or ${BLOCK.cnn} (CNN) steps`,
   );
 
-  const [generated, hand] = (await sideBySide(
-    [await generatedStepper("mlp", "sgd", false, train), await handWrittenStepper(train)],
-    BLOCK.mlp,
-  )).map(median);
+  const [generated, hand] = (
+    await sideBySide([await generatedStepper("mlp", "sgd", false, train), await handWrittenStepper(train)], BLOCK.mlp)
+  ).map(median);
   console.log(
     `MLP 784-128-10, SGD: generated graph ${generated.toFixed(0)} samples/s, hand-written ${hand.toFixed(0)} samples/s, ratio ${(generated / hand).toFixed(3)} (goal >= 0.95)`,
   );
