@@ -302,7 +302,9 @@ export class Chain extends EventEmitter<ChainEvents> {
   ): Promise<ImportedBlock> {
     const ref = blockRef(block.header);
     // --- verify: no side effects ---
-    if (this.states.has(ref.hashHex) || (await this.modules.db.header(ref.hash)))
+    // A block this node just authored is new by construction: skip the disk lookup (one event-loop
+    // round trip on the authoring path, which an RPC flood stretches); `writeBlock` still checks the tree.
+    if (this.states.has(ref.hashHex) || (origin !== "own" && (await this.modules.db.header(ref.hash))))
       throw new BlockError({ code: "BLOCK_ERROR_ALREADY_KNOWN", hash: ref.hashHex });
     const parentHeader = await this.header(block.header.parentHash);
     if (!parentHeader)
@@ -411,6 +413,9 @@ export class Chain extends EventEmitter<ChainEvents> {
     let header = ref.header;
     let n = ref.number;
     while (n > 0) {
+      // Writes run one at a time (`exclusive`) and each moves the index with `bestRef`, so the index
+      // already ends at the best block: a block on top of it needs no lookup (the usual case).
+      if (bytesEqual(header.parentHash, this.bestRef.hash)) break;
       const canonicalParent = await this.modules.db.canonicalHash(n - 1);
       if (canonicalParent && bytesEqual(canonicalParent, header.parentHash)) break;
       batch.putCanonical(n - 1, header.parentHash);
