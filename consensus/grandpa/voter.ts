@@ -34,14 +34,20 @@
  * height B + d on that chain is finalized; honest votes never go past that height, so the old set
  * finalizes exactly that block, and the new set (set id + 1) starts at round 0 from it.
  *
+ * Votes for rounds ahead of the current one are kept within a quota per authority (`futureVotes.ts`):
+ * its nearest and its highest future rounds, so a lagging voter still sees where the others are, and
+ * an authority signing votes for distant rounds fills only its own quota.
+ *
  * Parts: one round's votes and tally in `round.ts` (GHOST over `voteGraph.ts`), voter weights in
- * `voterSet.ts`, catch-up in `catchUp.ts`; this class sequences them.
+ * `voterSet.ts`, catch-up in `catchUp.ts`, future-round quotas in `futureVotes.ts`; this class
+ * sequences them.
  */
 import { toHex } from "../../primitives/hex.js";
 import type { HeaderValue } from "../../primitives/types.js";
 import { catchUpRound, votesSince } from "./catchUp.js";
 import { equivocationProof } from "./equivocation.js";
 import { GrandpaError } from "./errors.js";
+import { admitFutureVote, type FutureRoundLimits } from "./futureVotes.js";
 import { buildJustification, checkPrecommits, commitOf, verifyJustification } from "./justification.js";
 import {
   type AuthoritySet,
@@ -90,8 +96,11 @@ export interface VoterOptions {
   gossipDurationMs: number;
   /** Past rounds kept to count late precommits. */
   keepRounds: number;
-  /** Rounds ahead of the current one whose votes are kept (at most this many rounds). */
-  maxFutureRounds: number;
+  /**
+   * Rounds ahead of the current one in which each authority's votes are kept: its nearest ones and
+   * its highest ones (`futureVotes.ts`), so one authority's votes for distant rounds never evict others'.
+   */
+  futureRoundsPerVoter: FutureRoundLimits;
   /** After this long in one round without progress the voter reports `stalled` (ask peers to catch up). */
   catchUpAfterMs: number;
   /** Votes of the next authority set buffered until the handoff. */
@@ -107,7 +116,7 @@ export interface VoterOptions {
 export const defaultVoterOptions: VoterOptions = {
   gossipDurationMs: 200,
   keepRounds: 3,
-  maxFutureRounds: 4,
+  futureRoundsPerVoter: { nearest: 2, highest: 2 },
   catchUpAfterMs: 3000,
   maxBufferedVotes: 1024,
   syncHoldMs: 4000,
@@ -355,20 +364,18 @@ export class Voter {
     if (!checkVoteSignature(vote))
       throw new GrandpaError({ code: "GRANDPA_ERROR_BAD_SIGNATURE", id: toHex(vote.id), round: vote.round });
     if (vote.round < this.currentRound - BigInt(this.opts.keepRounds)) return;
+    if (
+      vote.round > this.currentRound &&
+      !admitFutureVote(this.rounds, this.currentRound, idx, vote.round, this.opts.futureRoundsPerVoter)
+    )
+      return;
     let round = this.rounds.get(vote.round);
     if (!round) {
       if (vote.round < this.currentRound) return;
       round = new Round(vote.round, now);
       this.rounds.set(vote.round, round);
-      this.trimFutureRounds();
-      if (!this.rounds.has(vote.round)) return;
     }
     this.recordVote(round, idx, vote, out);
-  }
-
-  private trimFutureRounds(): void {
-    const future = [...this.rounds.keys()].filter((r) => r > this.currentRound).sort((a, b) => (a < b ? -1 : 1));
-    while (future.length > this.opts.maxFutureRounds) this.rounds.delete(future.shift()!);
   }
 
   private recordVote(round: Round, idx: number, vote: SignedVote, out: VoterOutput[]): void {
