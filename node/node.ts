@@ -56,6 +56,7 @@ import {
   jobTopicName,
 } from "./jobs/index.js";
 import { Keystore } from "./keystore.js";
+import { LoopPriority } from "./loopPriority.js";
 import { MetricsServer, type MetricsServerOptions, NodeMetrics } from "./metrics/index.js";
 import { BlockImporter, createNetworkLibp2p, type NetworkLibp2p, NetworkService } from "./network/index.js";
 import { defaultOffenceReporterOptions, OffenceReporter } from "./offences/reporter.js";
@@ -315,6 +316,8 @@ export class TensorchainNode {
     uploads.start();
     metrics?.addSources({ contentBytes: () => content.diskBytes() });
 
+    // Authoring goes before RPC work on the event loop (`loopPriority.ts`).
+    const priority = new LoopPriority();
     let slotWorker: SlotWorker | undefined;
     if (opts.devAuthority) {
       const pair = keypairFromSuri(opts.devAuthority.suri, "sr25519");
@@ -332,6 +335,7 @@ export class TensorchainNode {
           signatures,
           genesisHash: chain.genesisHash,
           logger: logger.child({ module: "authoring" }),
+          priority,
           now: () => Date.now(),
           claimSlot: singleAuthorityClaim({ publicKey: pair.publicKey, sign: (m) => sign(pair, m) }),
           onBlockConstructed: metrics && ((seconds, n) => metrics.observeBlockConstructed(seconds, n)),
@@ -348,6 +352,7 @@ export class TensorchainNode {
           signatures,
           genesisHash: chain.genesisHash,
           logger: logger.child({ module: "babe" }),
+          priority,
           now,
           claimSlot: babeClaimSlot(chain, keystore),
           onBlockConstructed: metrics && ((seconds, n) => metrics.observeBlockConstructed(seconds, n)),
@@ -374,7 +379,7 @@ export class TensorchainNode {
     let rpcPort: number | undefined;
     const roles: ("Full" | "Authority")[] = opts.devAuthority || opts.validator ? ["Authority"] : ["Full"];
     if (opts.rpc.enabled) {
-      rpc = new RpcServer(opts.rpc, { logger: logger.child({ module: "rpc" }), calls: metrics?.rpcCalls });
+      rpc = new RpcServer(opts.rpc, { logger: logger.child({ module: "rpc" }), calls: metrics?.rpcCalls, priority });
       const peerId = services?.network.peerId ?? "12D3KooWDevNodeWithoutNetworking";
       for (const def of chainRpcMethods(
         {

@@ -8,6 +8,7 @@ import type { DigestItemValue } from "../../primitives/types.js";
 import type { Chain } from "../chain/chain.js";
 import { hashHeader } from "../chain/chain.js";
 import type { BlockRef } from "../chain/types.js";
+import type { LoopPriority } from "../loopPriority.js";
 import { type ProposerModules, propose } from "./proposer.js";
 
 export const AURA_ENGINE_ID = new TextEncoder().encode("aura");
@@ -42,6 +43,8 @@ export interface SlotWorkerModules extends ProposerModules {
   now(): number;
   claimSlot(slot: bigint, parent: BlockRef): SlotClaim | undefined;
   onProposed?(included: string[], block: BlockRef): void;
+  /** Holds best-effort work (RPC) back while a block is authored; optional. */
+  priority?: LoopPriority;
 }
 
 /** The claim of a chain with one authority: every slot, an Aura-style pre-digest carrying the slot. */
@@ -129,7 +132,16 @@ export class SlotWorker {
     await this.author(slot, BigInt(slotStart), () => this.modules.now() >= deadline);
   }
 
-  private async author(slot: bigint, timestamp: bigint, deadlineReached: () => boolean): Promise<BlockRef | undefined> {
+  private author(slot: bigint, timestamp: bigint, deadlineReached: () => boolean): Promise<BlockRef | undefined> {
+    const author = () => this.authorNow(slot, timestamp, deadlineReached);
+    return this.modules.priority ? this.modules.priority.run(author) : author();
+  }
+
+  private async authorNow(
+    slot: bigint,
+    timestamp: bigint,
+    deadlineReached: () => boolean,
+  ): Promise<BlockRef | undefined> {
     this.lastSlot = slot;
     const { chain, logger } = this.modules;
     const parent = chain.best;

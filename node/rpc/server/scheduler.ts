@@ -17,9 +17,18 @@
  *
  * A lane can be blocked (its client does not read what it is sent): it keeps its tasks but runs none
  * until unblocked.
+ *
+ * With a `priority` (`node/loopPriority.ts`), no task starts while it is busy (a block is being
+ * authored): the drain waits for it to be idle, so RPC work never lands between authoring's awaits.
  */
 import type { Logger } from "../../../primitives/logger.js";
 import { isThenable } from "./jsonrpc.js";
+
+/** Work that goes before RPC tasks while `busy` (see `LoopPriority`). */
+export interface RpcPriority {
+  readonly busy: boolean;
+  idle(): Promise<void>;
+}
 
 /** One unit of work; what it returns is ignored, but a promise is waited for (see above). */
 export type Task = () => unknown;
@@ -35,6 +44,7 @@ export class RpcScheduler {
   constructor(
     private readonly budgetMs: number,
     private readonly log: Logger,
+    private readonly priority?: RpcPriority,
   ) {}
 
   /** A new, empty lane (one per connection). */
@@ -78,6 +88,11 @@ export class RpcScheduler {
     // Resolves in the check phase of the next loop iteration: after timers and I/O have had their turn.
     let nextTurn: Promise<typeof LATE> | null = null;
     for (;;) {
+      if (this.priority?.busy) {
+        await this.priority.idle();
+        nextTurn = null;
+        turnStart = performance.now();
+      }
       if (performance.now() - turnStart >= this.budgetMs) {
         await (nextTurn ?? immediate());
         nextTurn = null;

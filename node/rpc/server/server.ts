@@ -37,7 +37,7 @@ import type { IRpcServer, RpcCallObserver, RpcDef } from "./interface.js";
 import { defaultRpcServerOptions, type RpcServerOptions } from "./options.js";
 import { RateLimiter } from "./rateLimit.js";
 import { MethodRegistry } from "./registry.js";
-import { RpcScheduler } from "./scheduler.js";
+import { type RpcPriority, RpcScheduler } from "./scheduler.js";
 import { SubscriptionManager } from "./subscriptionManager.js";
 import type { RpcTransportHost } from "./transport.js";
 import { WsTransport } from "./wsTransport.js";
@@ -46,6 +46,8 @@ export interface RpcServerModules {
   logger: Logger;
   /** Told about every method call (the node's metrics); optional. */
   calls?: RpcCallObserver;
+  /** Work that goes first: no RPC task starts while it is busy (block authoring); optional. */
+  priority?: RpcPriority;
 }
 
 /**
@@ -84,7 +86,7 @@ export class RpcServer implements IRpcServer {
     this.subscriptions = new SubscriptionManager(context);
     const dispatcher = new RpcDispatcher(context, this.registry, this.subscriptions, modules.calls);
     this.dispatcher = dispatcher;
-    const scheduler = new RpcScheduler(this.opts.turnBudgetMs, this.log);
+    const scheduler = new RpcScheduler(this.opts.turnBudgetMs, this.log, modules.priority);
     const { rateLimitPerMinute } = this.opts;
     const host: RpcTransportHost = {
       ...context,

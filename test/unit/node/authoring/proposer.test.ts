@@ -165,19 +165,22 @@ describe("slot worker", () => {
       },
     );
     worker.start();
-    for (let i = 0; proposed.length === 0; i++) {
-      if (i > 100) throw new Error("no block proposed");
+    // A slot whose proposing started late (a cold process) takes nothing; the next one takes its share.
+    const firstWithTransactions = () => proposed.findIndex((p) => p.included.length > 0);
+    for (let i = 0; firstWithTransactions() < 0; i++) {
+      if (i > 100 || proposed.length > 3) throw new Error("no block with transactions proposed");
       await new Promise((r) => setTimeout(r, 50));
     }
     await worker.stop();
-    const { included, hash } = proposed[0];
-    const slotStart = Number((await chain.runtimeAt(hash)).timestamp());
-    const deadline = slotStart + SLOT_MS * 0.5;
-    const times = handouts[0];
-    expect(included.length).toBeGreaterThan(0);
-    expect(included.length).toBeLessThan(txs.length);
-    // Every included transaction was taken before the deadline; the next one, if any, after it.
-    expect(times[included.length - 1]).toBeLessThan(deadline);
-    if (times.length > included.length) expect(times[included.length]).toBeGreaterThanOrEqual(deadline);
+    // Blocks before it included nothing, so every transaction was still valid when it was proposed.
+    for (const [k, { included, hash }] of proposed.slice(0, firstWithTransactions() + 1).entries()) {
+      const slotStart = Number((await chain.runtimeAt(hash)).timestamp());
+      const deadline = slotStart + SLOT_MS * 0.5;
+      const times = handouts[k];
+      expect(included.length).toBeLessThan(txs.length);
+      // Every included transaction was taken before the deadline; the next one, if any, after it.
+      if (included.length > 0) expect(times[included.length - 1]).toBeLessThan(deadline);
+      if (times.length > included.length) expect(times[included.length]).toBeGreaterThanOrEqual(deadline);
+    }
   });
 });
