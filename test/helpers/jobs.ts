@@ -17,6 +17,7 @@ import { TREASURY_ACCOUNT } from "../../runtime/constants.js";
 import type { Ext } from "../../runtime/frame/ext.js";
 import type { CallValue } from "../../runtime/index.js";
 import { totalIssuance } from "../../runtime/pallets/balances.js";
+import { Inference, isFinal as isFinalRequest } from "../../runtime/pallets/inference/index.js";
 import {
   attestationCommitment,
   type CheckValue,
@@ -29,7 +30,6 @@ import {
   testSetCommitment,
   verdictCommitment,
 } from "../../runtime/pallets/jobManager/index.js";
-import { Inference, isFinal as isFinalRequest } from "../../runtime/pallets/inference/index.js";
 import { checksOf } from "../../runtime/pallets/jobManager/pallet.js";
 import { Referenda } from "../../runtime/pallets/referenda/index.js";
 import { currentAuthorities } from "../../runtime/pallets/session.js";

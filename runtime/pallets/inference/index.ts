@@ -71,9 +71,9 @@
  * with the request id in its `job_id` field. Settled requests stay in storage for clients to read.
  */
 
+export { providerPool, providerSeed } from "./calls.js";
 // Importing `calls.js` and `settlement.js` defines the pallet's calls and hooks.
 export { type Agreement, agreement } from "./cluster.js";
-export { providerPool, providerSeed } from "./calls.js";
 export {
   heldByRequest,
   INFERENCE_REPUTATION_PENALTY,

@@ -143,9 +143,10 @@ export function settle(ext: Ext, id: bigint, req: RequestValue): void {
     const to = payFromEscrow(ext, req, findAuthor(ext) ?? TREASURY_ACCOUNT, req.network_fee);
     Inference.deposit(ext, { tag: "NetworkFeePaid", value: { request_id: id, to, amount: req.network_fee } });
   }
+  const revealers = revealed.map((r) => r.who);
   for (const who of req.providers) {
     if (isIn(winners, who)) continue;
-    slash(ext, id, who, isIn(revealed.map((r) => r.who), who) ? "InferenceDisagreed" : "InferenceSilent");
+    slash(ext, id, who, isIn(revealers, who) ? "InferenceDisagreed" : "InferenceSilent");
   }
   const { output_cid, output_hash } = outputs[win.representative];
   req.agreed = { output_cid, output_hash };

@@ -168,7 +168,11 @@ const inference = defineGroup("Inference", 5, "inference", "inference", {
     100_000,
     "Part of a provider's registration stake slashed for an output outside the quorum or none.",
   ),
-  inference_fee_ppm: ppm(1, 20_000, "Network fee of a request, reserved on top of its rewards, paid to the block author."),
+  inference_fee_ppm: ppm(
+    1,
+    20_000,
+    "Network fee of a request, reserved on top of its rewards, paid to the block author.",
+  ),
   min_commit_blocks: blocks(2, 5, 1, MAX_PHASE_LIMIT, "Shortest commit window a request may give its providers."),
   reveal_blocks: blocks(3, 10, 1, MAX_PHASE_LIMIT, "Blocks providers have to reveal committed outputs."),
   max_request_blocks: blocks(4, 14_400, 2, MAX_PHASE_LIMIT, "Longest a request may ask to take (`max_blocks`)."),

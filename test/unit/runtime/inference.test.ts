@@ -5,13 +5,10 @@
  * checks after every block that reserved balances are exactly what the pallets hold.
  */
 import { beforeAll, describe, expect, it } from "@jest/globals";
-import { Metadata, TypeRegistry } from "@polkadot/types";
-import { blake2_256, cryptoReady } from "../../../primitives/hashing.js";
-import { outputCommitment, squaredDistance } from "../../../primitives/inference.js";
-import { metadataV14 } from "../../../runtime/metadata.js";
+import { cryptoReady } from "../../../primitives/hashing.js";
+import { outputCommitment } from "../../../primitives/inference.js";
 import { reservedBalance } from "../../../runtime/pallets/balances.js";
 import {
-  agreement,
   INFERENCE_REPUTATION_PENALTY,
   INFERENCE_REPUTATION_REWARD,
   Inference,
@@ -129,7 +126,8 @@ function assertNothingHeld(h: JobHarness, id = 0n): void {
 function commitAndReveal(h: JobHarness, outs: Out[], authorIndex = 0): void {
   for (const o of outs) h.send(o.name, commitOutput(0n, o));
   expect(req(h).status).toEqual({ tag: "Revealing" });
-  outs.forEach((o, i) => h.send(o.name, revealOutput(0n, o), i === outs.length - 1 ? authorDigest(authorIndex) : undefined));
+  for (const [i, o] of outs.entries())
+    h.send(o.name, revealOutput(0n, o), i === outs.length - 1 ? authorDigest(authorIndex) : undefined);
 }
 
 describe("request", () => {
@@ -375,7 +373,9 @@ describe("gpu settlement (fingerprint clustering)", () => {
     expect(events(h)).toEqual(["Slashed", "Refunded", "NoQuorum"]);
     expect(h.rt.eventsOf("Inference", "NoQuorum")[0].value).toEqual({
       request_id: 0n,
-      paid: drawn(h).filter((n) => n !== "E1").map(pk),
+      paid: drawn(h)
+        .filter((n) => n !== "E1")
+        .map(pk),
       refund: REWARD + FEE,
     });
     expect(gains(h, PEOPLE)).toEqual({
@@ -417,7 +417,10 @@ describe("refusals", () => {
     expect(req(h).refused).toEqual([pk(refuser)]);
     expect(h.rt.read((e) => WorkerRegistry.storage.Workers.get(e, pk(refuser))!.active_jobs)).toBe(0);
     const author = h.authorityName(0);
-    commitAndReveal(h, [...kept, spare].map((name) => ({ name, fill: 5 })));
+    commitAndReveal(
+      h,
+      [...kept, spare].map((name) => ({ name, fill: 5 })),
+    );
     const other = VALIDATORS.find((v) => v !== author)!;
     expect(gains(h, PEOPLE)).toEqual({
       Client: -(3n * REWARD + FEE),
@@ -450,60 +453,5 @@ describe("refusals", () => {
       Treasury: 0n,
     });
     assertNothingHeld(h);
-  });
-});
-
-describe("formats", () => {
-  it("the output commitment hashes SCALE((u64, AccountId32, H256, Vec<i32>, [u8; 32]))", () => {
-    const provider = pk("W1");
-    const bytes = new Uint8Array([
-      ...[7, 0, 0, 0, 0, 0, 0, 0],
-      ...provider,
-      ...hash(5),
-      ...[2 << 2],
-      ...[1, 0, 0, 0],
-      ...[0xff, 0xff, 0xff, 0xff],
-      ...salt(9),
-    ]);
-    expect(outputCommitment(7n, provider, hash(5), [1, -1], salt(9))).toEqual(blake2_256(bytes));
-  });
-
-  it("clusters exactly: ties decide nothing, lengths must match, d² is compared in bigint", () => {
-    const o = (fill: number, fingerprint: number[] = []) => ({ output_cid: cid(fill), output_hash: hash(fill), fingerprint });
-    const cpu: InferenceProfileValue = { tag: "CpuExact" };
-    expect(agreement(cpu, 0n, [o(1), o(2), o(1)], 2)).toEqual({ members: [0, 2], representative: 0 });
-    expect(agreement(cpu, 0n, [o(1), o(2), o(1)], 3)).toBeUndefined();
-    // Two groups of two: a tie.
-    expect(agreement(cpu, 0n, [o(1), o(2), o(1), o(2)], 2)).toBeUndefined();
-    expect(agreement(GPU, 10n, [o(1, [0, 0]), o(2, [0, 0, 0]), o(3, [0, 10])], 2)).toEqual({
-      members: [0, 2],
-      representative: 0,
-    });
-    // A chain a~b~c with a≁c: b's cluster holds all three.
-    expect(agreement(GPU, 10n, [o(1, [0]), o(2, [10]), o(3, [20])], 2)).toEqual({
-      members: [0, 1, 2],
-      representative: 1,
-    });
-    const max = 2 ** 31 - 1;
-    expect(squaredDistance([max, max], [-max - 1, -max - 1])).toBe(2n * (2n ** 32n - 1n) ** 2n);
-  });
-
-  it("is in the metadata at index 15 with its calls", () => {
-    const registry = new TypeRegistry();
-    const metadata = new Metadata(registry, metadataV14());
-    registry.setMetadata(metadata);
-    const names = [0, 1, 2, 3].map((i) => registry.findMetaCall(new Uint8Array([15, i])));
-    expect(names.map((c) => c.method)).toEqual(["request", "commitOutput", "revealOutput", "refuse"]);
-    expect(names[0].meta.args.map((a) => `${a.name}:${a.type}`)).toEqual([
-      "modelCid:Bytes",
-      "inputCid:Bytes",
-      "replicas:u32",
-      "quorum:u32",
-      "maxBlocks:u32",
-      "reward:Compact<u128>",
-      "profile:PalletInferenceInferenceProfile",
-      "tolerance:u64",
-      "requirements:PalletInferenceInferenceRequirements",
-    ]);
   });
 });
