@@ -24,6 +24,7 @@ import type { Pallet } from "./frame/pallet.js";
 import { Babe } from "./pallets/babe.js";
 import { Balances } from "./pallets/balances.js";
 import { ConvictionVoting } from "./pallets/convictionVoting/index.js";
+import { Inference } from "./pallets/inference/index.js";
 import { JobManager } from "./pallets/jobManager/index.js";
 import { Offences } from "./pallets/offences.js";
 import { Parameters } from "./pallets/parameters/index.js";
@@ -49,7 +50,7 @@ export interface RuntimeOptions {
 export const DEFAULT_RUNTIME_OPTIONS: RuntimeOptions = { sudo: false };
 
 /**
- * Every pallet a runtime may hold, in index order; `Sudo` only when `RuntimeOptions.sudo`. Adding a
+ * Every pallet a runtime may hold, in index order but for `Inference`; `Sudo` only when `RuntimeOptions.sudo`. Adding a
  * pallet here adds it to calls, events, errors, metadata and genesis.
  */
 export const ALL_PALLETS: Pallet[] = [
@@ -66,6 +67,8 @@ export const ALL_PALLETS: Pallet[] = [
   Babe,
   WorkerRegistry,
   JobManager,
+  // Index 15, declared here: its hooks run with the job market's, before governance's.
+  Inference,
   Parameters,
   ConvictionVoting,
   // Last: a referendum enacted in `on_initialize` sees every other pallet's state of this block.

@@ -55,6 +55,7 @@ export interface RunFlags {
   nodeKeyFile?: string;
   worker?: boolean;
   evaluator?: boolean;
+  inference?: boolean;
   workerSuri?: string;
   workerStake?: bigint;
   workerResultRetention?: number;
@@ -165,12 +166,16 @@ export function registerRunCommand(program: Command): void {
     .option("--worker", "Train jobs: register as a trainer and take the jobs this machine can run (key type `work`)")
     .option("--evaluator", "Score results when drawn as an evaluator (key type `work`)")
     .option(
+      "--inference",
+      "Register the inference role too (drawn to run models for inference requests; key type `work`)",
+    )
+    .option(
       "--worker-suri <suri>",
       "Put this secret URI in the keystore as the `work` key (e.g. //Worker1 on dev chains)",
     )
     .option(
       "--worker-stake <TRAIN>",
-      "Registration stake of --worker/--evaluator (default: the registry minimum)",
+      "Registration stake of --worker/--evaluator/--inference (default: the registry minimum)",
       parseTrain,
     )
     .option(
@@ -294,10 +299,11 @@ export async function runNode(flags: RunFlags): Promise<void> {
       informantIntervalMs: 5000,
       devChaos: flags.devChaos === true,
       jobs:
-        flags.worker || flags.evaluator
+        flags.worker || flags.evaluator || flags.inference
           ? {
               trainer: flags.worker === true,
               evaluator: flags.evaluator === true,
+              inference: flags.inference === true,
               stake: flags.workerStake,
               ...(flags.workerResultRetention !== undefined && { resultRetentionBlocks: flags.workerResultRetention }),
               suri: flags.workerSuri ?? (devKey ? `//${devKey}` : undefined),

@@ -219,7 +219,7 @@ export class JobRoles {
           value: {
             tag: "register",
             value: {
-              roles: { trainer: this.opts.trainer, evaluator: this.opts.evaluator },
+              roles: { trainer: this.opts.trainer, evaluator: this.opts.evaluator, inference: this.opts.inference },
               capabilities,
               stake,
               record_hash,

@@ -6,6 +6,12 @@ export interface JobRolesOptions {
   trainer: boolean;
   /** Score results when drawn (`--evaluator`). */
   evaluator: boolean;
+  /**
+   * Register the inference role (`--inference`): the inference pallet may draw this worker to run
+   * models. The provider service that answers those draws is a later change; until then a drawn node
+   * stays silent and is slashed, so the flag is off by default.
+   */
+  inference: boolean;
   /** Registration stake in planck; the registry's `min_stake` when absent. */
   stake?: bigint;
   /** What jobs the trainer takes. */
@@ -29,6 +35,7 @@ export interface JobRolesOptions {
 export const defaultJobRolesOptions: JobRolesOptions = {
   trainer: false,
   evaluator: false,
+  inference: false,
   policy: defaultTrainerPolicy,
   fetchTimeoutMs: 60_000,
   maxArtifactBytes: 512 * 1024 * 1024,

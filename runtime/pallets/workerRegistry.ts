@@ -3,18 +3,21 @@
  *
  * ## Overview
  * The accounts that train models (trainers) and score them (evaluators) for the job market
- * (`jobManager.ts`). A worker registers with its roles, its hardware capabilities, the hash of the signed
- * capability record it publishes in the DHT, and a registration stake (at least the `min_stake`
- * parameter, `workerRegistry.min_stake` in the parameters pallet), which is reserved. It keeps itself active with heartbeats, may update its capabilities,
- * and leaves by deregistering, waiting `unbonding_period` blocks, and withdrawing its stake.
+ * (`jobManager/`), and run models for clients (inference providers, `inference/`). A worker registers
+ * with its roles, its hardware capabilities, the hash of the signed capability record it publishes in
+ * the DHT, and a registration stake (at least the `min_stake` parameter, `workerRegistry.min_stake` in
+ * the parameters pallet), which is reserved. It keeps itself active with heartbeats, may update its
+ * capabilities, and leaves by deregistering, waiting `unbonding_period` blocks, and withdrawing its stake.
  *
  * The registry answers "who can run this" from chain state (`findWorkers`, the pure query behind the
  * node's `tensorchain_findWorkers` RPC) and gives the job manager what it needs: eligibility checks,
  * the evaluator pool (weighted by registration stake), job counters, reputation, and slashes.
  *
  * ## Terminology
- * - Roles: `trainer` (assigns itself to jobs, locks a job stake, trains, submits a result) and/or
- *   `evaluator` (drawn by the job manager to score results; its registration stake backs its duty).
+ * - Roles: `trainer` (assigns itself to jobs, locks a job stake, trains, submits a result),
+ *   `evaluator` (drawn by the job manager to score results; its registration stake backs its duty)
+ *   and `inference` (drawn by the inference pallet to run a model on an input; its registration stake
+ *   backs its duty), in any non-empty combination.
  * - Active: registered, not unbonding, a heartbeat (or the registration) within the last
  *   `heartbeat_timeout` blocks, and a stake of at least `min_stake`. Only active workers may assign
  *   themselves, are drawn as evaluators, or are listed by `findWorkers`. Inactivity is computed when
@@ -81,9 +84,13 @@ export type ExecutionProfileValue = TyValue<typeof ExecutionProfile>;
 export type ExecutionProfileName = ExecutionProfileValue["tag"];
 export const EXECUTION_PROFILES: ExecutionProfileName[] = ["CpuExact", "GpuTolerance"];
 
-export const WorkerRoles = T.struct({ trainer: T.bool, evaluator: T.bool }, { path: [P, "WorkerRoles"] });
+export const WorkerRoles = T.struct(
+  { trainer: T.bool, evaluator: T.bool, inference: T.bool },
+  { path: [P, "WorkerRoles"] },
+);
 export type WorkerRolesValue = TyValue<typeof WorkerRoles>;
-export type WorkerRoleName = "Trainer" | "Evaluator";
+export type WorkerRoleName = "Trainer" | "Evaluator" | "Inference";
+export const WORKER_ROLES: WorkerRoleName[] = ["Trainer", "Evaluator", "Inference"];
 
 export const Capabilities = T.struct(
   {
@@ -141,6 +148,8 @@ export const SlashReason = T.enumeration(
     FailedAudit: { index: 3, docs: ["A trainer's segment did not re-execute to its leaf, or it did not serve it."] },
     MissedVerdict: { index: 4, docs: ["A drawn verifier did not commit and reveal its end hash."] },
     WrongVerdict: { index: 5, docs: ["A verifier revealed an end hash the escalation or the verdict proved wrong."] },
+    InferenceDisagreed: { index: 6, docs: ["An inference provider revealed an output outside the agreed quorum."] },
+    InferenceSilent: { index: 7, docs: ["A drawn inference provider did not commit and reveal its output."] },
   },
   { path: [P, "SlashReason"] },
 );
@@ -148,7 +157,10 @@ export type SlashReasonName = TyValue<typeof SlashReason>["tag"];
 
 export const SlashRecord = T.struct(
   { job_id: T.u64, amount: Balance, reason: SlashReason, at: BlockNumber },
-  { path: [P, "SlashRecord"] },
+  {
+    path: [P, "SlashRecord"],
+    fieldInfo: { job_id: { docs: ["The job id; the inference request id for the `Inference*` reasons."] } },
+  },
 );
 
 /** The registry's knobs, as the node reads them (`registryParams`); each lives in the parameters pallet. */
@@ -169,7 +181,7 @@ export const WorkerRegistry = pallet({
   name: "WorkerRegistry",
   index: 10,
   module: P,
-  docs: ["Trainers and evaluators: stakes, capabilities, heartbeats, reputation and slashes."],
+  docs: ["Trainers, evaluators and inference providers: stakes, capabilities, heartbeats, reputation and slashes."],
   storage: {
     Workers: storageMap("Blake2_128Concat", AccountId, WorkerInfo, {
       docs: [" Registered workers (including those unbonding)."],
@@ -233,7 +245,7 @@ export const WorkerRegistry = pallet({
   errors: {
     AlreadyRegistered: { index: 0, docs: "The account is already registered." },
     NotRegistered: { index: 1, docs: "The account is not a registered worker." },
-    NoRoles: { index: 2, docs: "A worker must be a trainer, an evaluator, or both." },
+    NoRoles: { index: 2, docs: "A worker must have at least one role: trainer, evaluator or inference." },
     StakeBelowMinimum: { index: 3, docs: "The stake is below the `min_stake` parameter." },
     InvalidCapabilities: {
       index: 4,
@@ -295,7 +307,7 @@ export function isActive(info: WorkerInfoValue, at: number, params: RegistryPara
 }
 
 function hasRole(info: WorkerInfoValue, role: WorkerRoleName): boolean {
-  return role === "Trainer" ? info.roles.trainer : info.roles.evaluator;
+  return role === "Trainer" ? info.roles.trainer : role === "Evaluator" ? info.roles.evaluator : info.roles.inference;
 }
 
 /**
@@ -337,6 +349,8 @@ export interface FindWorkersQuery {
   minGpus?: number;
   /** Memory of each GPU, in MiB. */
   minGpuMemoryMiB?: number;
+  /** Host memory, in MiB. */
+  minMemoryMiB?: number;
   profile?: ExecutionProfileName;
   role?: WorkerRoleName;
 }
@@ -370,6 +384,7 @@ export function findWorkers(ext: Ext, q: FindWorkersQuery = {}): WorkerSummary[]
       (c.gpus === 0 || c.gpu_memory_mib < q.minGpuMemoryMiB)
     )
       continue;
+    if (q.minMemoryMiB !== undefined && c.memory_mib < q.minMemoryMiB) continue;
     if (q.profile && !c.profiles.some((p) => p.tag === q.profile)) continue;
     out.push({
       account,
@@ -411,6 +426,21 @@ export function evaluatorPool(
       ([who, info]) => info.roles.evaluator && isActive(info, at, params) && !excluded.has(hexOf(who)) && ofClass(info),
     )
     .map(([who, info]) => ({ who, stake: info.stake }))
+    .sort((a, b) => compareBytes(a.who, b.who));
+}
+
+/** The active workers in `role`, sorted by account id, minus `exclude`. */
+export function activeWorkers(
+  ext: Ext,
+  role: WorkerRoleName,
+  exclude: Uint8Array[] = [],
+): { who: Uint8Array; info: WorkerInfoValue }[] {
+  const params = registryParams(ext);
+  const at = now(ext);
+  const excluded = new Set(exclude.map(hexOf));
+  return S.Workers.entries(ext)
+    .filter(([who, info]) => hasRole(info, role) && isActive(info, at, params) && !excluded.has(hexOf(who)))
+    .map(([who, info]) => ({ who, info }))
     .sort((a, b) => compareBytes(a.who, b.who));
 }
 
@@ -506,7 +536,7 @@ WorkerRegistry.defineCalls({
     dispatch: (ext, origin, { roles, capabilities, stake, record_hash }) => {
       const who = ensureSigned(origin);
       ensure(!S.Workers.contains(ext, who), () => WorkerRegistry.error("AlreadyRegistered"));
-      ensure(roles.trainer || roles.evaluator, () => WorkerRegistry.error("NoRoles"));
+      ensure(roles.trainer || roles.evaluator || roles.inference, () => WorkerRegistry.error("NoRoles"));
       ensure(validCapabilities(capabilities), () => WorkerRegistry.error("InvalidCapabilities"));
       ensure(stake >= param(ext, WORKER_REGISTRY.min_stake), () => WorkerRegistry.error("StakeBelowMinimum"));
       const count = S.CounterForWorkers.getOrDefault(ext);

@@ -154,7 +154,12 @@ describe("copied and fabricated results on a devnet", () => {
     for (const c of Object.keys(CHEATERS))
       await send(
         api,
-        api.tx.workerRegistry.register({ trainer: true, evaluator: false }, caps, minStake, hex(blake2_256(pk(c)))),
+        api.tx.workerRegistry.register(
+          { trainer: true, evaluator: false, inference: false },
+          caps,
+          minStake,
+          hex(blake2_256(pk(c))),
+        ),
         `//${c}`,
       );
     await waitFor(

@@ -101,7 +101,7 @@ describe("job reveal", () => {
       ["Bob", true, "x86_64-avx2"],
       ["Dave", false, "arm64"],
     ] as const) {
-      const roles = { trainer, evaluator: !trainer };
+      const roles = { trainer, evaluator: !trainer, inference: false };
       const recordHash = toHex(blake2_256(new TextEncoder().encode(who)));
       const capabilities = { ...CAPABILITIES, kernelClass: toHex(new TextEncoder().encode(kernelClass)) };
       await send(api.tx.workerRegistry.register(roles, capabilities, 10n ** 13n, recordHash), who);

@@ -3,7 +3,8 @@
  * and evaluators, and a harness that checks the balance invariants after every block:
  * - the sum of free + reserved over all accounts equals the total issuance (the treasury included);
  * - every account's reserved balance is exactly what the pallets hold for it: its staking bond, its
- *   worker-registry stake, the escrow of its jobs, its job stakes and the bonds of its open challenges;
+ *   worker-registry stake, the escrow of its jobs and inference requests, its job stakes and the bonds
+ *   of its open challenges;
  * - a job in a final status holds nothing.
  */
 import { expect } from "@jest/globals";
@@ -16,6 +17,7 @@ import { TREASURY_ACCOUNT } from "../../runtime/constants.js";
 import type { Ext } from "../../runtime/frame/ext.js";
 import type { CallValue } from "../../runtime/index.js";
 import { totalIssuance } from "../../runtime/pallets/balances.js";
+import { Inference, isFinal as isFinalRequest } from "../../runtime/pallets/inference/index.js";
 import {
   attestationCommitment,
   type CheckValue,
@@ -81,16 +83,22 @@ export const CPU_BOX: CapabilitiesValue = {
 };
 
 export function register(
-  roles: { trainer: boolean; evaluator: boolean },
+  roles: { trainer: boolean; evaluator: boolean; inference?: boolean },
   stake: bigint,
   capabilities: CapabilitiesValue = GPU_BOX,
   recordHash: Uint8Array = hash(7),
 ): CallValue {
-  return registry("register", { roles, capabilities, stake, record_hash: recordHash });
+  return registry("register", {
+    roles: { inference: false, ...roles },
+    capabilities,
+    stake,
+    record_hash: recordHash,
+  });
 }
-export const TRAINER = { trainer: true, evaluator: false };
-export const EVALUATOR = { trainer: false, evaluator: true };
-export const BOTH = { trainer: true, evaluator: true };
+export const TRAINER = { trainer: true, evaluator: false, inference: false };
+export const EVALUATOR = { trainer: false, evaluator: true, inference: false };
+export const BOTH = { trainer: true, evaluator: true, inference: false };
+export const PROVIDER = { trainer: false, evaluator: false, inference: true };
 
 /** The hidden test set of the fixtures and its commitment. */
 export const TEST_SET_CID = cid(0x7e);
@@ -418,6 +426,13 @@ export function checkInvariants(ext: Ext): void {
       if (check.kind.tag === "Challenge" && check.stage.tag !== "Done")
         add(check.kind.value.challenger, check.kind.value.bond);
     if (isFinal(job.status)) expect(heldByJob(ext, id)).toBe(0n);
+  }
+  // The escrow of inference requests (providers lock nothing per request).
+  const nextRequest = Inference.storage.NextRequestId.getOrDefault(ext);
+  for (let id = 0n; id < nextRequest; id++) {
+    const req = Inference.storage.Requests.get(ext, id)!;
+    add(req.client, req.held);
+    if (isFinalRequest(req.status)) expect(req.held).toBe(0n);
   }
   for (const [who, info] of accounts)
     expect([hex(who), info.data.reserved]).toEqual([hex(who), held.get(hex(who)) ?? 0n]);

@@ -3,8 +3,8 @@
  *
  * `tensorchain_findWorkers(query?, at?)` answers "who can run this" from chain state (the worker
  * registry's `findWorkers`): the active workers matching every given criterion, best first (reputation,
- * then stake). `query` is `{minGpus?, minGpuMemoryMiB?, profile?: "CpuExact"|"GpuTolerance",
- * role?: "Trainer"|"Evaluator"}`; each worker is
+ * then stake). `query` is `{minGpus?, minGpuMemoryMiB?, minMemoryMiB?, profile?: "CpuExact"|"GpuTolerance",
+ * role?: "Trainer"|"Evaluator"|"Inference"}`; each worker is
  * `{account (SS58), accountId (hex), roles, capabilities, recordHash, stake (string, planck), reputationPpm, lastHeartbeat}`.
  */
 import { ss58Encode } from "../../../primitives/crypto/index.js";
@@ -13,12 +13,14 @@ import {
   EXECUTION_PROFILES,
   type ExecutionProfileName,
   type FindWorkersQuery,
+  WORKER_ROLES,
+  type WorkerRoleName,
 } from "../../../runtime/pallets/workerRegistry.js";
 import { param, type RpcDef } from "../server/index.js";
 import { method, type RpcDeps, runtimeAt } from "./context.js";
 
-const ROLES = ["Trainer", "Evaluator"] as const;
-const QUERY_KEYS = ["minGpus", "minGpuMemoryMiB", "profile", "role"];
+const ROLES = WORKER_ROLES;
+const QUERY_KEYS = ["minGpus", "minGpuMemoryMiB", "minMemoryMiB", "profile", "role"];
 
 /** Checks a findWorkers query: known keys only, non-negative integers, known profile and role names. */
 export function parseFindWorkersQuery(v: unknown): FindWorkersQuery {
@@ -28,7 +30,7 @@ export function parseFindWorkersQuery(v: unknown): FindWorkersQuery {
   for (const k of Object.keys(o))
     if (!QUERY_KEYS.includes(k)) throw new Error(`unknown field "${k}" (expected ${QUERY_KEYS.join(", ")})`);
   const q: FindWorkersQuery = {};
-  for (const k of ["minGpus", "minGpuMemoryMiB"] as const) {
+  for (const k of ["minGpus", "minGpuMemoryMiB", "minMemoryMiB"] as const) {
     const n = o[k];
     if (n === undefined || n === null) continue;
     if (!Number.isInteger(n) || (n as number) < 0 || (n as number) > 0xffff_ffff)
@@ -41,8 +43,8 @@ export function parseFindWorkersQuery(v: unknown): FindWorkersQuery {
     q.profile = o.profile as ExecutionProfileName;
   }
   if (o.role !== undefined && o.role !== null) {
-    if (!ROLES.includes(o.role as (typeof ROLES)[number])) throw new Error(`role: expected one of ${ROLES.join(", ")}`);
-    q.role = o.role as (typeof ROLES)[number];
+    if (!ROLES.includes(o.role as WorkerRoleName)) throw new Error(`role: expected one of ${ROLES.join(", ")}`);
+    q.role = o.role as WorkerRoleName;
   }
   return q;
 }

@@ -5,7 +5,8 @@
  * One typed store for every economic and ML knob of the chain (FRAME's `pallet-parameters`): the job
  * manager's shares, fees, slash fractions, least stake and phase bounds; the worker registry's least
  * stake, heartbeat timeout and unbonding period; staking's validator count, slash fraction and least
- * validator bond; the governance periods, deposits and curves of `referenda` and `convictionVoting`.
+ * validator bond; the governance periods, deposits and curves of `referenda` and `convictionVoting`;
+ * the inference pallet's slash fraction, fee and windows.
  * The pallets read their knobs from here (`param`); only Root changes them (`set_parameter`), which on
  * every chain but `dev` means an approved referendum.
  *

@@ -10,7 +10,7 @@
  * 2. Give it a `default` (what the chain uses until governance or genesis sets it), an inclusive
  *    `min..=max` range and a one-line doc; add a rule to `RELATIONS` if it depends on another knob.
  * 3. Read it where it is used with `param(ext, JOB_MANAGER.my_knob)` (`parameters/index.ts`).
- * Open issues add a `pouw` group this way.
+ * Open issues add a `pouw` group this way; the `inference` group was added so.
  */
 import type { Ty } from "../../../primitives/scale/types.js";
 import { T } from "../../../primitives/scale/types.js";
@@ -162,15 +162,32 @@ const convictionVoting = defineGroup("ConvictionVoting", 4, "conviction_voting",
   vote_locking_period: blocks(0, 302_400, 0, MAX_PERIOD_BLOCKS, "Blocks a `Locked1x` vote stays locked after the end."),
 });
 
+const inference = defineGroup("Inference", 5, "inference", "inference", {
+  inference_slash_ppm: ppm(
+    0,
+    100_000,
+    "Part of a provider's registration stake slashed for an output outside the quorum or none.",
+  ),
+  inference_fee_ppm: ppm(
+    1,
+    20_000,
+    "Network fee of a request, reserved on top of its rewards, paid to the block author.",
+  ),
+  min_commit_blocks: blocks(2, 5, 1, MAX_PHASE_LIMIT, "Shortest commit window a request may give its providers."),
+  reveal_blocks: blocks(3, 10, 1, MAX_PHASE_LIMIT, "Blocks providers have to reveal committed outputs."),
+  max_request_blocks: blocks(4, 14_400, 2, MAX_PHASE_LIMIT, "Longest a request may ask to take (`max_blocks`)."),
+});
+
 /** The knobs of each group, for code that reads them: `param(ext, JOB_MANAGER.worker_share_ppm)`. */
 export const JOB_MANAGER = jobManager.knobs;
 export const WORKER_REGISTRY = workerRegistry.knobs;
 export const STAKING = staking.knobs;
 export const REFERENDA = referenda.knobs;
 export const CONVICTION_VOTING = convictionVoting.knobs;
+export const INFERENCE = inference.knobs;
 
 /** Every group, in index order. */
-export const GROUPS: KnobGroup[] = [jobManager, workerRegistry, staking, referenda, convictionVoting];
+export const GROUPS: KnobGroup[] = [jobManager, workerRegistry, staking, referenda, convictionVoting, inference];
 
 /** Every knob, in group then index order. */
 export const ALL_KNOBS: AnyKnob[] = GROUPS.flatMap((g) => Object.values(g.knobs));
@@ -192,6 +209,13 @@ export const RELATIONS: Relation[] = [
     knobs: [JOB_MANAGER.min_phase_blocks, JOB_MANAGER.max_phase_blocks],
     docs: "min_phase_blocks <= max_phase_blocks",
     holds: (get) => get(JOB_MANAGER.min_phase_blocks) <= get(JOB_MANAGER.max_phase_blocks),
+  },
+  {
+    knobs: [INFERENCE.min_commit_blocks, INFERENCE.reveal_blocks, INFERENCE.max_request_blocks],
+    docs: "min_commit_blocks + reveal_blocks <= max_request_blocks (some request must be possible)",
+    holds: (get) =>
+      Number(get(INFERENCE.min_commit_blocks)) + Number(get(INFERENCE.reveal_blocks)) <=
+      Number(get(INFERENCE.max_request_blocks)),
   },
   {
     knobs: [REFERENDA.min_approval_floor, REFERENDA.min_approval_ceil],

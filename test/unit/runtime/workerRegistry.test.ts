@@ -73,7 +73,14 @@ describe("register", () => {
     const h = new JobHarness(jobRuntime());
     h.send("W1", register(TRAINER, 100n * UNIT));
     h.noop("W1", register(TRAINER, 100n * UNIT), "WorkerRegistry", "AlreadyRegistered");
-    h.noop("W2", register({ trainer: false, evaluator: false }, 100n * UNIT), "WorkerRegistry", "NoRoles");
+    h.noop(
+      "W2",
+      register({ trainer: false, evaluator: false, inference: false }, 100n * UNIT),
+      "WorkerRegistry",
+      "NoRoles",
+    );
+    // An inference-only worker is a worker.
+    h.send("E3", register({ trainer: false, evaluator: false, inference: true }, 100n * UNIT, CPU_BOX));
     const bad = [
       { ...GPU_BOX, profiles: [] },
       { ...GPU_BOX, profiles: [{ tag: "CpuExact" as const }, { tag: "CpuExact" as const }] },

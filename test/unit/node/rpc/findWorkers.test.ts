@@ -4,7 +4,17 @@ import { parseFindWorkersQuery, tensorchainMethods } from "../../../../node/rpc/
 import type { MethodDef } from "../../../../node/rpc/server/index.js";
 import { defaultSignatureChecker, ss58Encode } from "../../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
-import { CPU_BOX, EVALUATOR, GPU_BOX, JobHarness, jobRuntime, pk, register, TRAINER } from "../../../helpers/jobs.js";
+import {
+  CPU_BOX,
+  EVALUATOR,
+  GPU_BOX,
+  JobHarness,
+  jobRuntime,
+  PROVIDER,
+  pk,
+  register,
+  TRAINER,
+} from "../../../helpers/jobs.js";
 import { UNIT } from "../../../helpers/runtime.js";
 import { RuntimeChain } from "../jobs/helpers.js";
 
@@ -12,11 +22,12 @@ beforeAll(async () => {
   await cryptoReady();
 });
 
-function findWorkers() {
+function findWorkers(provider = false) {
   const h = new JobHarness(jobRuntime());
   h.send("W1", register(TRAINER, 100n * UNIT, GPU_BOX));
   h.send("W2", register(TRAINER, 200n * UNIT, CPU_BOX));
   h.send("E1", register(EVALUATOR, 100n * UNIT, CPU_BOX));
+  if (provider) h.send("E2", register(PROVIDER, 50n * UNIT, CPU_BOX));
   const chain = new RuntimeChain(h.rt);
   const deps = { chain, signatures: defaultSignatureChecker } as unknown as RpcDeps;
   const def = tensorchainMethods(deps).find((m) => (m as MethodDef).name === "tensorchain_findWorkers") as MethodDef<
@@ -42,7 +53,7 @@ describe("tensorchain_findWorkers", () => {
     expect((await find({ minGpus: 1 }))[0]).toEqual({
       account: ss58Encode(pk("W1")),
       accountId: `0x${Buffer.from(pk("W1")).toString("hex")}`,
-      roles: { trainer: true, evaluator: false },
+      roles: { trainer: true, evaluator: false, inference: false },
       capabilities: {
         gpus: 1,
         gpuMemoryMiB: 16_384,
@@ -58,12 +69,20 @@ describe("tensorchain_findWorkers", () => {
     });
   });
 
+  it("filters by the inference role and by host memory", async () => {
+    const find = findWorkers(true);
+    expect((await find({ role: "Inference" })).map((w) => w.account)).toEqual(who("E2"));
+    expect((await find({ role: "Inference", minMemoryMiB: 8_193 })).map((w) => w.account)).toEqual([]);
+    expect((await find({ minMemoryMiB: 10_000 })).map((w) => w.account)).toEqual(who("W1"));
+  });
+
   it.each([
     [[1], "expected an object"],
-    [{ gpus: 1 }, 'unknown field "gpus" (expected minGpus, minGpuMemoryMiB, profile, role)'],
+    [{ gpus: 1 }, 'unknown field "gpus" (expected minGpus, minGpuMemoryMiB, minMemoryMiB, profile, role)'],
     [{ minGpus: -1 }, "minGpus: expected an integer in 0..4294967295"],
     [{ profile: "Tpu" }, "profile: expected one of CpuExact, GpuTolerance"],
-    [{ role: "Miner" }, "role: expected one of Trainer, Evaluator"],
+    [{ role: "Miner" }, "role: expected one of Trainer, Evaluator, Inference"],
+    [{ minMemoryMiB: 1.5 }, "minMemoryMiB: expected an integer in 0..4294967295"],
   ])("rejects the query %j", (query, message) => {
     expect(() => parseFindWorkersQuery(query)).toThrow(message);
   });
