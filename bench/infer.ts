@@ -94,11 +94,10 @@ async function archBench(arch: TemplateArch, images: Float32Array): Promise<void
   const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
   console.log(`${arch} (batch ${BATCH}, cpu-exact, 1 thread, median of ${ROUNDS} blocks of ${block} requests):`);
   console.log(`  ${contenders[0].name.padEnd(28)} ${fmt(plain).padStart(9)} images/s`);
-  rest.forEach((rate, i) =>
-    console.log(
-      `  ${contenders[i + 1].name.padEnd(28)} ${fmt(rate).padStart(9)} images/s   ratio ${(rate / plain).toFixed(3)} (goal >= 0.9)`,
-    ),
-  );
+  for (const [i, rate] of rest.entries()) {
+    const name = contenders[i + 1].name.padEnd(28);
+    console.log(`  ${name} ${fmt(rate).padStart(9)} images/s   ratio ${(rate / plain).toFixed(3)} (goal >= 0.9)`);
+  }
   console.log(`  runner stats: ${JSON.stringify(runner.stats)}`);
 }
 
