@@ -14,6 +14,7 @@ const benches: Record<string, () => Promise<void>> = {
   verify: async () => (await import("./verify.js")).runVerifyBench(),
   trie: async () => (await import("./trie.js")).runTrieBench(),
   train: async () => (await import("./train.js")).runTrainBench(),
+  infer: async () => (await import("./infer.js")).runInferBench(),
   audit: async () => (await import("./audit.js")).runAuditBench(),
   sync: async () => (await import("./sync.js")).runSyncBench(),
   job: async () => (await import("./job.js")).runJobBench(),

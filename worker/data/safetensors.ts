@@ -4,7 +4,7 @@
  * little-endian tensor bytes. Reading validates every offset and size before touching the data.
  */
 import { readFile } from "node:fs/promises";
-import { allocate, bytesPerElement, type DType } from "../onnx/dtype.js";
+import { allocate, bytesPerElement, type DType, viewOf } from "../onnx/dtype.js";
 import { numel, type TensorData, tensorBytes } from "../onnx/tensor.js";
 import { writeFileAtomic } from "../util/atomicWrite.js";
 import { DatasetError } from "./errors.js";
@@ -54,7 +54,15 @@ function corrupt(reason: string): DatasetError {
   return new DatasetError({ code: "DATASET_ERROR_CORRUPT", reason }, `Corrupt safetensors file: ${reason}`);
 }
 
-export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
+export interface DecodeOptions {
+  /**
+   * Give each tensor as a view over `bytes` (shared memory included) where its data is aligned to its
+   * element size, instead of a copy: no allocation, but the tensors change with `bytes`. Default false.
+   */
+  view?: boolean;
+}
+
+export function decodeSafetensors(bytes: Uint8Array, opts: DecodeOptions = {}): SafetensorsFile {
   if (bytes.length < 8) throw corrupt("shorter than its 8-byte header length");
   const headerLen = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
   if (headerLen > MAX_HEADER || 8 + headerLen > bytes.length)
@@ -88,8 +96,13 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsFile {
     const size = numel(shape as number[]) * bytesPerElement(dtype);
     if (begin < 0 || end > dataLen || end - begin !== size)
       throw corrupt(`tensor "${name}" has offsets [${begin}, ${end}] for ${size} bytes in ${dataLen}`);
-    const data = allocate(dtype, numel(shape as number[]));
-    tensorBytes(data).set(bytes.subarray(dataStart + begin, dataStart + end));
+    const at = bytes.byteOffset + dataStart + begin;
+    let data: TensorData["data"];
+    if (opts.view && at % bytesPerElement(dtype) === 0) data = viewOf(dtype, bytes.buffer, at, size);
+    else {
+      data = allocate(dtype, numel(shape as number[]));
+      tensorBytes(data).set(bytes.subarray(dataStart + begin, dataStart + end));
+    }
     tensors.set(name, { dtype, dims: shape as number[], data });
   }
   return { tensors, metadata };

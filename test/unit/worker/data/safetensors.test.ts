@@ -80,3 +80,27 @@ describe("safetensors and datasets", () => {
     expect(codeOf(() => mnistSplits(MNIST_TOTAL, 1))).toBe("DATASET_ERROR_TOO_SMALL");
   });
 });
+
+describe("decodeSafetensors with view", () => {
+  it("gives aligned tensors as views over the bytes, shared memory included, and copies misaligned ones", () => {
+    // "a" (3 uint8 bytes) comes first in name order, so "b" (float32) starts at data offset 3: misaligned.
+    const bytes = encodeSafetensors(
+      new Map([
+        ["a", tensor("uint8", [3], [1, 2, 3])],
+        ["b", tensor("float32", [2], [1.5, -2])],
+      ]),
+    );
+    const shared = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    shared.set(bytes);
+    const f = decodeSafetensors(shared, { view: true }).tensors;
+    expect(f.get("a")!.data.buffer).toBe(shared.buffer);
+    expect(f.get("b")!.data.buffer).not.toBe(shared.buffer);
+    expect([...f.get("b")!.data]).toEqual([1.5, -2]);
+    shared[shared.length - 9] = 9; // the last byte of "a"
+    expect([...f.get("a")!.data]).toEqual([1, 2, 9]);
+    // Aligned float32 data is a view; the default still copies.
+    const aligned = encodeSafetensors(new Map([["x", tensor("float32", [2], [3, 4])]]));
+    expect(decodeSafetensors(aligned, { view: true }).tensors.get("x")!.data.buffer).toBe(aligned.buffer);
+    expect(decodeSafetensors(aligned).tensors.get("x")!.data.buffer).not.toBe(aligned.buffer);
+  });
+});
