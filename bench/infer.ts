@@ -8,8 +8,11 @@
  * The runner is timed from `run()` to its result, with the input as a safetensors file the caller keeps
  * (copied into the thread's shared slot; the default) and handed over (`transferInput`: a fresh copy of
  * the file per request, made before the block starts, as a provider hands over bytes it fetched). The
- * plain run is timed from a ready Float32Array to its output tensor. Warm runs first, then ROUNDS rounds
- * of one block per contender in alternating order; medians of the blocks' rates. Figures only.
+ * plain run is timed from a ready Float32Array to its output tensor. A block's requests are all made at
+ * once to the runner, as a provider with a backlog makes them (the runner keeps up to two in flight in
+ * its thread), and one after another to the plain session (concurrent `run`s of one session would not
+ * make it faster on its one thread). Warm runs first, then ROUNDS rounds of one block per contender in
+ * alternating order; medians of the blocks' rates. Figures only.
  */
 import ort from "onnxruntime-node";
 import { blake2_256, cryptoReady } from "../primitives/hashing.js";
@@ -36,6 +39,8 @@ interface Contender {
   /** Prepares a block of `n` requests (untimed), then returns the timed run of one. */
   prepare: (n: number) => void;
   run: (i: number) => Promise<void>;
+  /** Whether a block's requests are made at once (else one after another). */
+  concurrent: boolean;
 }
 
 async function archBench(arch: TemplateArch, images: Float32Array): Promise<void> {
@@ -50,6 +55,7 @@ async function archBench(arch: TemplateArch, images: Float32Array): Promise<void
   const contenders: Contender[] = [
     {
       name: "plain InferenceSession.run",
+      concurrent: false,
       prepare: () => {},
       run: async () => {
         await session.run({ x: new ort.Tensor("float32", images, dims) });
@@ -57,6 +63,7 @@ async function archBench(arch: TemplateArch, images: Float32Array): Promise<void
     },
     {
       name: "runner (input copied)",
+      concurrent: true,
       prepare: () => {},
       run: async () => {
         await runner.run({ modelHash, modelBytes: model, input, profile: "cpu-exact" });
@@ -64,6 +71,7 @@ async function archBench(arch: TemplateArch, images: Float32Array): Promise<void
     },
     {
       name: "runner (input transferred)",
+      concurrent: true,
       prepare: (n) => {
         fresh = Array.from({ length: n }, () => input.slice());
       },
@@ -84,7 +92,8 @@ async function archBench(arch: TemplateArch, images: Float32Array): Promise<void
     for (const [k, c] of order) {
       c.prepare(block);
       const t0 = performance.now();
-      for (let i = 0; i < block; i++) await c.run(i);
+      if (c.concurrent) await Promise.all(Array.from({ length: block }, (_, i) => c.run(i)));
+      else for (let i = 0; i < block; i++) await c.run(i);
       rates[k].push((block * BATCH) / ((performance.now() - t0) / 1000));
     }
   }

@@ -8,7 +8,11 @@
  * read nor sent when the thread already holds a session for (hash, profile): the runner mirrors the
  * thread's cache from its replies. The input (a safetensors file) is copied into a shared-memory slot
  * the thread decodes in place (tensors as views where aligned), or transferred with `transferInput`
- * (the caller's buffer is then detached); the output comes back transferred. Requests run one at a time in call order, each batch as one session run.
+ * (the caller's buffer is then detached); the output comes back transferred. The thread runs requests
+ * one at a time in call order, each batch as one session run; up to `maxInFlight` of them are posted to
+ * it at once (each with its own input slot), so that the thread starts the next batch as soon as one
+ * ends instead of waiting for a round trip through this thread's event loop. A request whose model the
+ * thread does not hold waits until nothing is in flight, so a model is sent once.
  *
  * Refusals (a model over the memory limit, an operator onnxruntime lacks, an input that does not fit the
  * model, corrupt model or input bytes, ...) reject with an `InferError` whose code says which (errors.ts),
@@ -75,6 +79,8 @@ export interface InferenceResult {
 export interface InferenceRunnerOptions extends Partial<InferenceLimits> {
   /** Release the thread (and its sessions) after this long without requests (default 5 min). */
   idleMs?: number;
+  /** Requests posted to the thread at once (default 2; each holds an input slot of its size). */
+  maxInFlight?: number;
 }
 
 export interface InferenceRunnerModules {
@@ -85,6 +91,7 @@ export interface InferenceRunnerModules {
 
 export const defaultInferenceRunnerOptions = {
   idleMs: 5 * 60_000,
+  maxInFlight: 2,
   memoryLimitBytes: 1024 * 1024 * 1024,
   maxInputBytes: 256 * 1024 * 1024,
   maxSessions: 4,
@@ -110,9 +117,10 @@ interface Thread {
   exited: Promise<void>;
   /** The session keys the thread holds, as of its last reply. */
   held: Set<string>;
-  /** Where inputs cross to the thread: shared memory, grown to the largest input so far. */
-  inputSlot: SharedArrayBuffer;
-  pending?: { id: number; resolve: (m: Reply) => void; reject: (e: Error) => void };
+  /** Where inputs cross to the thread: shared memory slots not in use, each grown to the largest input it carried. */
+  freeSlots: SharedArrayBuffer[];
+  /** Requests posted and not answered yet, by id. */
+  pending: Map<number, { resolve: (m: Reply) => void; reject: (e: Error) => void }>;
 }
 
 export class InferenceRunner {
@@ -132,9 +140,12 @@ export class InferenceRunner {
   private readonly log: Logger;
   private readonly spawn: (script: string, data: InferThreadData) => Worker;
   private thread: Thread | undefined;
-  /** Requests and closes run one after another on this chain. */
+  /** Requests are posted, and closes run, one after another on this chain. */
   private tail: Promise<unknown> = Promise.resolve();
   private queued = 0;
+  /** Requests posted to the thread and not answered yet; woken on every answer. */
+  private inFlight = 0;
+  private answered: (() => void)[] = [];
   private idleTimer: NodeJS.Timeout | undefined;
   private nextId = 1;
 
@@ -158,8 +169,11 @@ export class InferenceRunner {
   run(req: InferenceRequest): Promise<InferenceResult> {
     clearTimeout(this.idleTimer);
     this.queued++;
-    const result = this.tail.then(() => this.execute(req));
-    this.tail = result
+    // The next request may be posted once this one is (the thread queues them); the answer comes later.
+    const posted = this.tail.then(() => this.post(req));
+    this.tail = posted.catch(() => {});
+    const result = posted.then(({ answer }) => answer);
+    result
       .catch(() => {})
       .finally(() => {
         if (--this.queued === 0) this.armIdle();
@@ -177,14 +191,17 @@ export class InferenceRunner {
   /** Lets the requests already made finish, then releases the thread; a later `run` starts a new one. */
   async close(): Promise<void> {
     clearTimeout(this.idleTimer);
-    const closed = this.tail.then(() => this.retire());
+    const closed = this.tail.then(async () => {
+      await this.inFlightBelow(1);
+      await this.retire();
+    });
     this.tail = closed.catch(() => {});
     await closed;
   }
 
   private armIdle(): void {
     this.idleTimer = setTimeout(() => {
-      if (this.queued === 0) this.tail = this.tail.then(() => this.retire()).catch(() => {});
+      if (this.queued === 0 && this.inFlight === 0) this.tail = this.tail.then(() => this.retire()).catch(() => {});
     }, this.opts.idleMs);
     // An idle runner does not keep the process alive.
     this.idleTimer.unref();
@@ -211,13 +228,25 @@ export class InferenceRunner {
       checkFingerprintGrid(req.fingerprint.gridScale, req.fingerprint.maxLength ?? FINGERPRINT_MAX_LENGTH);
   }
 
-  private async execute(req: InferenceRequest): Promise<InferenceResult> {
+  /** Resolves once fewer than `n` requests are in flight. */
+  private async inFlightBelow(n: number): Promise<void> {
+    while (this.inFlight >= n) await new Promise<void>((r) => this.answered.push(r));
+  }
+
+  /**
+   * Posts `req` to the thread once it may be (a free place in flight; for a model the thread does not
+   * hold, nothing in flight, so that its bytes are sent once); `answer` settles with the thread's reply.
+   * Wrapped in an object so that awaiting the posting does not wait for the answer.
+   */
+  private async post(req: InferenceRequest): Promise<{ answer: Promise<InferenceResult> }> {
     this.precheck(req);
+    await this.inFlightBelow(this.opts.maxInFlight);
+    const key = sessionKey(req.modelHash, req.profile);
+    if (!(this.thread?.alive && this.thread.held.has(key))) await this.inFlightBelow(1);
     let t = this.thread;
     if (!t?.alive) t = this.thread = this.start();
-    const held = t.held.has(sessionKey(req.modelHash, req.profile));
     let model: EngineRequest["model"];
-    if (!held) {
+    if (!t.held.has(key)) {
       if (req.modelBytes) model = { bytes: req.modelBytes };
       else if (req.modelPath) model = { path: req.modelPath };
       else
@@ -227,16 +256,18 @@ export class InferenceRunner {
         );
       this.stats.modelsSent++;
     }
-    // A transferred input crosses as it is; otherwise it is copied into the thread's shared slot, which
-    // the thread reads in place (no clone, no allocation per request). Requests run one at a time, so the
-    // slot is never written while the thread reads it.
+    // A transferred input crosses as it is; otherwise it is copied into a shared slot of this request's
+    // own, which the thread reads in place (no clone, no allocation per request) and which no other
+    // request writes until this one is answered.
     let input = req.input;
     const transfer: ArrayBuffer[] = [];
+    let slot: SharedArrayBuffer | undefined;
     if (req.transferInput && input.buffer instanceof ArrayBuffer && input.byteLength === input.buffer.byteLength)
       transfer.push(input.buffer);
     else {
-      if (t.inputSlot.byteLength < input.byteLength) t.inputSlot = new SharedArrayBuffer(input.byteLength);
-      const view = new Uint8Array(t.inputSlot, 0, input.byteLength);
+      slot = t.freeSlots.pop();
+      if (!slot || slot.byteLength < input.byteLength) slot = new SharedArrayBuffer(input.byteLength);
+      const view = new Uint8Array(slot, 0, input.byteLength);
       view.set(input);
       input = view;
     }
@@ -249,25 +280,37 @@ export class InferenceRunner {
       profile: req.profile,
       fingerprint: req.fingerprint,
     };
-    const reply = await this.call(t, msg, transfer);
-    t.held = new Set(reply.held);
-    this.stats.requests++;
-    if (reply.type === "error") throw errorFromWire(reply.error);
-    const r = reply.result;
-    if (r.sessionReused) this.stats.sessionsReused++;
-    else this.stats.sessionsCreated++;
-    return r;
+    const thread = t;
+    const answer = this.call(thread, msg, transfer, slot).then((reply) => {
+      this.stats.requests++;
+      if (reply.type === "error") throw errorFromWire(reply.error);
+      const r = reply.result;
+      if (r.sessionReused) this.stats.sessionsReused++;
+      else this.stats.sessionsCreated++;
+      return r;
+    });
+    return { answer };
   }
 
-  private call(t: Thread, msg: Extract<InferThreadRequest, { type: "run" }>, transfer: ArrayBuffer[]): Promise<Reply> {
+  /** Posts `msg`; `slot` (its input's, if any) is free again once the answer is in. */
+  private call(
+    t: Thread,
+    msg: Extract<InferThreadRequest, { type: "run" }>,
+    transfer: ArrayBuffer[],
+    slot: SharedArrayBuffer | undefined,
+  ): Promise<Reply> {
+    this.inFlight++;
     return new Promise<Reply>((resolve, reject) => {
-      t.pending = { id: msg.id, resolve, reject };
+      t.pending.set(msg.id, { resolve, reject });
       // Busy: keep the process alive until the reply; idle: let it exit.
-      t.worker.ref();
+      if (t.pending.size === 1) t.worker.ref();
       t.worker.postMessage(msg, transfer);
     }).finally(() => {
-      t.pending = undefined;
-      t.worker.unref();
+      t.pending.delete(msg.id);
+      if (slot) t.freeSlots.push(slot);
+      if (t.pending.size === 0) t.worker.unref();
+      this.inFlight--;
+      for (const wake of this.answered.splice(0)) wake();
     });
   }
 
@@ -287,16 +330,22 @@ export class InferenceRunner {
       alive: true,
       exited: new Promise((r) => (exited = r)),
       held: new Set(),
-      inputSlot: new SharedArrayBuffer(0),
+      freeSlots: [],
+      pending: new Map(),
     };
     const fail = (reason: string) => {
       t.alive = false;
       t.held.clear();
-      t.pending?.reject(new InferError({ code: "INFER_ERROR_THREAD", reason }, `Inference thread failed: ${reason}`));
+      const error = new InferError({ code: "INFER_ERROR_THREAD", reason }, `Inference thread failed: ${reason}`);
+      for (const p of t.pending.values()) p.reject(error);
     };
     worker.on("message", (m: InferThreadMessage) => {
       if (m.type === "log") this.log[m.level](m.msg, m.ctx);
-      else if (m.id === t.pending?.id) t.pending.resolve(m);
+      else {
+        // Before anyone is woken by the answer: a request waiting to know whether to send its model.
+        t.held = new Set(m.held);
+        t.pending.get(m.id)?.resolve(m);
+      }
     });
     worker.on("error", (e) => fail(e.message));
     worker.on("exit", (code) => {

@@ -453,6 +453,74 @@ describe("refusals", () => {
   });
 });
 
+describe("requests in flight", () => {
+  /** A spawn that counts the run requests the thread has been sent and not answered yet. */
+  function countingSpawn() {
+    const seen = { outstanding: 0, max: 0 };
+    const spawn: InferenceRunnerModules["spawn"] = (script, workerData) => {
+      const w = new Worker(script, { workerData });
+      const post = w.postMessage.bind(w);
+      w.postMessage = (m: { type: string }, transfer?: readonly Transferable[]) => {
+        if (m.type === "run") seen.max = Math.max(seen.max, ++seen.outstanding);
+        post(m, transfer as Transferable[]);
+      };
+      w.on("message", (m: { type: string }) => {
+        if (m.type === "done" || m.type === "error") seen.outstanding--;
+      });
+      return w;
+    };
+    return { seen, spawn };
+  }
+
+  it("answers requests made at once each with its own output, sending the model once, at most maxInFlight in the thread", async () => {
+    const { seen, spawn } = countingSpawn();
+    const r = runner({}, { spawn });
+    const inputs = Array.from({ length: 8 }, (_, i) => inputOf([20, 784], 100 + i));
+    const results = await Promise.all(inputs.map((input) => r.run(mlpReq(input))));
+    for (const [i, input] of inputs.entries()) {
+      const expected = (await plainRun(mlp, input)).get(results[i].outputs[0].name)!;
+      const got = decodeSafetensors(results[i].output).tensors.get(results[i].outputs[0].name)!;
+      expect(bytesOf(got.data).equals(bytesOf(expected.data as Float32Array))).toBe(true);
+    }
+    expect(new Set(results.map((x) => toHex(x.outputHash))).size).toBe(8);
+    expect(r.stats).toMatchObject({ threadsStarted: 1, modelsSent: 1, sessionsCreated: 1, sessionsReused: 7 });
+    expect(seen.max).toBe(2);
+
+    const one = countingSpawn();
+    const sequential = runner({ maxInFlight: 1 }, { spawn: one.spawn });
+    await Promise.all(inputs.map((input) => sequential.run(mlpReq(input))));
+    expect(one.seen.max).toBe(1);
+  });
+
+  it("rejects every request in flight when the thread dies; the next request gets a fresh thread", async () => {
+    let spawned = 0;
+    const key = `${toHex(blake2_256(mlp))}/cpu-exact`;
+    // The first thread says it holds the model, then dies once two requests are in it.
+    const dying = `
+      const { parentPort, workerData } = require("node:worker_threads");
+      let runs = 0;
+      parentPort.on("message", (m) => {
+        if (m.type !== "run") return;
+        runs++;
+        if (runs === 1) parentPort.postMessage({ type: "error", id: m.id, held: [workerData.key], error: { message: "first" } });
+        if (runs === 3) process.exit(3);
+      });`;
+    const x = runner(
+      {},
+      {
+        spawn: (script, workerData) =>
+          spawned++ === 0 ? new Worker(dying, { eval: true, workerData: { key } }) : new Worker(script, { workerData }),
+      },
+    );
+    expect(await codeOf(x.run(mlpReq()))).toBe("INFER_ERROR_RUN");
+    expect(x.holds(blake2_256(mlp), "cpu-exact")).toBe(true);
+    const inFlight = [x.run(mlpReq(inputOf([5, 784], 1))), x.run(mlpReq(inputOf([5, 784], 2)))];
+    expect(await Promise.all(inFlight.map(codeOf))).toEqual(["INFER_ERROR_THREAD", "INFER_ERROR_THREAD"]);
+    expect((await x.run(mlpReq())).sessionReused).toBe(false);
+    expect(x.stats.threadsStarted).toBe(2);
+  });
+});
+
 describe("fingerprint and profiles", () => {
   it("returns the output's fingerprint on the request's grid, as a node recomputes it from the file", async () => {
     const r = runner();
