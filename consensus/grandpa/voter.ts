@@ -164,6 +164,12 @@ export class Voter {
   private pendingChange: PendingChange | undefined;
   private currentRound: bigint;
   private rounds = new Map<bigint, Round>();
+  /**
+   * This voter's own votes of the rounds before the one it started in, read back from its store at
+   * start: a voter that completed a round and restarted no longer holds that round, but peers still
+   * in it may lack its votes there (they missed its gossip), and only a catch-up answer can give them.
+   */
+  private ownEarlierVotes: SignedVote[] = [];
   private voters: VoterSet;
   private buffered: SignedVote[] = [];
   /** The highest valid-looking commit whose blocks are not all imported yet; tried again on import. */
@@ -206,6 +212,7 @@ export class Voter {
       if (!this.started) {
         this.started = true;
         this.rounds.set(this.currentRound, new Round(this.currentRound, now));
+        await this.loadOwnEarlierVotes();
       }
       await this.evaluate(now, out);
     });
@@ -278,10 +285,27 @@ export class Voter {
     this.modules.signer = signer;
   }
 
-  /** The votes held for rounds ≥ `round` of set `setId` (own and others'): a catch-up answer. */
+  /**
+   * The votes held for rounds ≥ `round` of set `setId` (own and others'), with this voter's own votes
+   * of earlier rounds read back at start (`ownEarlierVotes`): a catch-up answer.
+   */
   votesSince(setId: bigint, round: bigint): SignedVote[] {
     if (setId !== this.set.setId) return [];
-    return votesSince(this.rounds, round);
+    const held = votesSince(this.rounds, round);
+    const restored = this.ownEarlierVotes.filter((v) => v.round >= round && !this.rounds.has(v.round));
+    return [...restored, ...held];
+  }
+
+  /** Reads back this voter's own votes of the `keepRounds` rounds before its current one. */
+  private async loadOwnEarlierVotes(): Promise<void> {
+    if (!this.isVoter()) return;
+    const from =
+      this.currentRound > BigInt(this.opts.keepRounds) ? this.currentRound - BigInt(this.opts.keepRounds) : 0n;
+    for (let r = from; r < this.currentRound; r++) {
+      const saved = await this.modules.store.load(this.set.setId, r);
+      if (saved?.prevote) this.ownEarlierVotes.push(saved.prevote);
+      if (saved?.precommit) this.ownEarlierVotes.push(saved.precommit);
+    }
   }
 
   /**
@@ -630,6 +654,7 @@ export class Voter {
     this.set = { setId: this.set.setId + 1n, authorities: change.next };
     this.voters = new VoterSet(this.set);
     this.rounds.clear();
+    this.ownEarlierVotes = [];
     this.currentRound = 0n;
     this.rounds.set(0n, new Round(0n, now));
     out.push({ type: "setChanged", set: this.set, at });
