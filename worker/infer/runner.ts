@@ -32,6 +32,7 @@ import { Worker } from "node:worker_threads";
 import { type Logger, nullLogger } from "../../primitives/logger.js";
 import type { ExecutionProfile, ExecutionProviderName } from "../train/profile.js";
 import type { WorkerMessage } from "../train/wire.js";
+import { askToExit } from "../util/threadExit.js";
 import {
   type EngineRequest,
   type FingerprintGrid,
@@ -97,9 +98,6 @@ export const defaultInferenceRunnerOptions = {
   maxSessions: 4,
   threads: 1,
 } satisfies Required<InferenceRunnerOptions>;
-
-/** How long a thread asked to exit may take before it is terminated. */
-const EXIT_GRACE_MS = 5000;
 
 export function inferScriptPath(): string {
   const here = fileURLToPath(import.meta.url);
@@ -364,11 +362,7 @@ export class InferenceRunner {
     if (!t) return;
     this.thread = undefined;
     if (t.alive) {
-      t.worker.ref();
-      t.worker.postMessage({ type: "exit" } satisfies InferThreadRequest);
-      const guard = setTimeout(() => void t.worker.terminate(), EXIT_GRACE_MS);
-      await t.exited;
-      clearTimeout(guard);
+      await askToExit(t.worker, { type: "exit" } satisfies InferThreadRequest, t.exited);
     }
     this.log.debug("Inference thread released");
   }

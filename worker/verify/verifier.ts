@@ -35,6 +35,7 @@ import { type Logger, nullLogger } from "../../primitives/logger.js";
 import type { Checkpoint } from "../train/checkpoint.js";
 import type { TrainingJob } from "../train/runner.js";
 import { errorFromWire } from "../train/wire.js";
+import { askToExit } from "../util/threadExit.js";
 import { AuditError, auditErrorOf } from "./errors.js";
 import { sameJob } from "./sameJob.js";
 import { SharedStartSlot } from "./sharedStart.js";
@@ -76,9 +77,6 @@ export interface SegmentVerifierModules {
 }
 
 export const defaultSegmentVerifierOptions: Required<SegmentVerifierOptions> = { idleMs: 30_000 };
-
-/** How long a thread asked to exit may take before it is terminated. */
-const EXIT_GRACE_MS = 5000;
 
 export function verifierScriptPath(): string {
   const here = fileURLToPath(import.meta.url);
@@ -260,11 +258,7 @@ export class SegmentVerifier {
     if (!t) return;
     this.thread = undefined;
     if (t.alive) {
-      t.worker.ref();
-      t.worker.postMessage({ type: "exit" } satisfies VerifierThreadRequest);
-      const guard = setTimeout(() => void t.worker.terminate(), EXIT_GRACE_MS);
-      await t.exited;
-      clearTimeout(guard);
+      await askToExit(t.worker, { type: "exit" } satisfies VerifierThreadRequest, t.exited);
     }
     this.log.debug("Verifier thread released");
   }
