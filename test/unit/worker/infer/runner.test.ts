@@ -460,9 +460,9 @@ describe("requests in flight", () => {
     const spawn: InferenceRunnerModules["spawn"] = (script, workerData) => {
       const w = new Worker(script, { workerData });
       const post = w.postMessage.bind(w);
-      w.postMessage = (m: { type: string }, transfer?: readonly Transferable[]) => {
+      w.postMessage = (m: { type: string }, transfer?: Parameters<Worker["postMessage"]>[1]) => {
         if (m.type === "run") seen.max = Math.max(seen.max, ++seen.outstanding);
-        post(m, transfer as Transferable[]);
+        post(m, transfer);
       };
       w.on("message", (m: { type: string }) => {
         if (m.type === "done" || m.type === "error") seen.outstanding--;
