@@ -47,16 +47,20 @@ export function isRistrettoPublicKey(publicKey: Uint8Array): boolean {
   const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString("latin1");
   const cached = keyValidity.get(id);
   if (cached !== undefined) return cached;
-  let valid: boolean;
-  try {
-    ristretto255.Point.fromBytes(publicKey);
-    valid = true;
-  } catch {
-    valid = false;
-  }
+  const valid = isRistrettoKeyUncached(publicKey);
   if (keyValidity.size >= SR25519_KEY_CACHE_MAX) keyValidity.delete(keyValidity.keys().next().value as string);
   keyValidity.set(id, valid);
   return valid;
+}
+
+/** `isRistrettoPublicKey` without the cache (benches). */
+export function isRistrettoKeyUncached(publicKey: Uint8Array): boolean {
+  try {
+    ristretto255.Point.fromBytes(publicKey);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
