@@ -1,6 +1,6 @@
 /**
- * The fast sr25519 verifier: schnorrkel compiled to wasm by `@polkadot-labs/schnorrkel-wasm`, about
- * twice `@polkadot/wasm-crypto`'s rate per core (`npm run bench -- verify`), behind guards that make
+ * The fast sr25519 verifier: schnorrkel compiled to wasm by `@polkadot-labs/schnorrkel-wasm`, 1.8x
+ * `@polkadot/wasm-crypto`'s rate per core here (`npm run bench -- verify`), behind guards that make
  * it panic-free.
  *
  * Why guards: that build's `sr25519_verify` decodes its inputs with `.expect(...)`, so every input

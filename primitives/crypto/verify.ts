@@ -1,7 +1,7 @@
 /**
  * Synchronous signature verification, safe to call from the runtime and from worker threads.
  *
- * - sr25519 through schnorrkel-wasm behind decoding guards (`sr25519Fast.ts`), about 2x the wasm
+ * - sr25519 through schnorrkel-wasm behind decoding guards (`sr25519Fast.ts`), about 1.8x per core the wasm
  *   build of schnorrkel in `@polkadot/wasm-crypto` (itself about 7x the pure-JS `@scure/sr25519` path
  *   that `@polkadot/util-crypto` uses). `@polkadot/wasm-crypto` stays as the reference verifier
  *   (`verifySr25519Reference`, selectable with `setSr25519Verifier`) and as the fallback if the fast
