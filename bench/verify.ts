@@ -1,6 +1,8 @@
 /**
- * Signature verification throughput: sr25519 by util-crypto's default (pure-JS) path, by the wasm
- * verifier on one thread, and by `SignatureVerifierPool` on N threads; ed25519 by node:crypto.
+ * Signature verification throughput: sr25519 by util-crypto's default (pure-JS) path, by
+ * `@polkadot/wasm-crypto` (the reference) and by the guarded schnorrkel-wasm verifier (the node's) on
+ * one thread each, with their ratio per core, and by `SignatureVerifierPool` on N threads; ed25519 by
+ * node:crypto.
  *
  *   npm run build && node dist/bench/verify.js      (or through `npm run bench`)
  *
@@ -14,11 +16,13 @@ import {
   ed25519Verify as utilEd25519Verify,
   sr25519Verify as utilSr25519Verify,
 } from "@polkadot/util-crypto";
+import { sr25519_verify as schnorrkelWasmVerify } from "@polkadot-labs/schnorrkel-wasm";
 import { SignatureVerifierPool, type VerifyItem } from "../node/verify/index.js";
 import { type KeyPair, keypairFromSeed, sign } from "../primitives/crypto/keys.js";
+import { isRistrettoKeyUncached } from "../primitives/crypto/sr25519Fast.js";
 import { ss58Encode } from "../primitives/crypto/ss58.js";
 import type { SignatureScheme } from "../primitives/crypto/types.js";
-import { verifyEd25519, verifySr25519 } from "../primitives/crypto/verify.js";
+import { verifyEd25519, verifySr25519, verifySr25519Reference } from "../primitives/crypto/verify.js";
 import { cryptoReady } from "../primitives/hashing.js";
 
 /** A transfer's signing payload is ~110-150 bytes (call, extra, versions, genesis and era hashes). */
@@ -92,11 +96,19 @@ export async function runVerifyBench(): Promise<void> {
       "sr25519 util-crypto signatureVerify (by address)",
       rate(256, (i) => signatureVerify(sr[i].message, sr[i].signature, addresses[i]).isValid),
     ],
-    [
-      "sr25519 verifySr25519 (wasm, 1 thread)",
-      rate(2000, (i) => verifySr25519(sr[i].signature, sr[i].message, sr[i].publicKey)),
-    ],
   ];
+  const reference = rate(2000, (i) => verifySr25519Reference(sr[i].signature, sr[i].message, sr[i].publicKey));
+  const fast = rate(2000, (i) => verifySr25519(sr[i].signature, sr[i].message, sr[i].publicKey));
+  rows.push(
+    ["sr25519 @polkadot/wasm-crypto (reference, 1 thread)", reference],
+    ["sr25519 verifySr25519: schnorrkel-wasm, guarded (1 thread)", fast],
+    [
+      "sr25519 schnorrkel-wasm without the guards (1 thread)",
+      rate(2000, (i) => schnorrkelWasmVerify(sr[i].publicKey, sr[i].message, sr[i].signature)),
+    ],
+    // The guard's cost for a key not seen before (then cached): once per sender, not per signature.
+    ["Ristretto255 decode of a new key (@noble/curves)", rate(KEYS, (i) => isRistrettoKeyUncached(sr[i].publicKey))],
+  );
   for (const t of threadCounts)
     rows.push([`sr25519 SignatureVerifierPool threads=${t}, batch ${n}`, await poolRate(t, sr)]);
 
@@ -115,6 +127,9 @@ export async function runVerifyBench(): Promise<void> {
 
   for (const [name, r] of rows)
     console.log(`${name.padEnd(58)} ${fmt(r)} /s  ${(r / baseline).toFixed(1).padStart(6)}x`);
+  console.log(
+    `sr25519 per core: schnorrkel-wasm (guarded) / @polkadot/wasm-crypto = ${(fast / reference).toFixed(2)}x`,
+  );
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,9 +1,11 @@
 /**
  * Synchronous signature verification, safe to call from the runtime and from worker threads.
  *
- * - sr25519 through the wasm build of schnorrkel (`@polkadot/wasm-crypto`), about 7x the pure-JS
- *   `@scure/sr25519` path that `@polkadot/util-crypto` uses. Needs `await cryptoReady()` once per
- *   thread before the first call.
+ * - sr25519 through schnorrkel-wasm behind decoding guards (`sr25519Fast.ts`), about 1.8x per core the wasm
+ *   build of schnorrkel in `@polkadot/wasm-crypto` (itself about 7x the pure-JS `@scure/sr25519` path
+ *   that `@polkadot/util-crypto` uses). `@polkadot/wasm-crypto` stays as the reference verifier
+ *   (`verifySr25519Reference`, selectable with `setSr25519Verifier`) and as the fallback if the fast
+ *   one ever throws; it needs `await cryptoReady()` once per thread before its first call.
  * - ed25519 through `node:crypto` (OpenSSL), with the public keys' `KeyObject`s cached.
  *
  * Contract: a signature, message or key of the right length that does not verify returns `false` and
@@ -14,6 +16,7 @@ import { createPublicKey, type KeyObject, verify as nodeVerify } from "node:cryp
 import { secp256k1Verify } from "@polkadot/util-crypto";
 import { isReady as wasmIsReady, sr25519Verify as wasmSr25519Verify } from "@polkadot/wasm-crypto";
 import { SignatureError } from "./errors.js";
+import { verifySr25519Fast } from "./sr25519Fast.js";
 import {
   ECDSA_PUBLIC_KEY_LENGTH,
   ECDSA_SIGNATURE_LENGTH,
@@ -23,8 +26,50 @@ import {
   type SignatureScheme,
 } from "./types.js";
 
+/** The sr25519 verifiers: the guarded schnorrkel-wasm one (default) and `@polkadot/wasm-crypto`'s. */
+export type Sr25519Verifier = "schnorrkel-wasm" | "wasm-crypto";
+
+let sr25519Verifier: Sr25519Verifier = "schnorrkel-wasm";
+let sr25519FastFailures = 0;
+
+/**
+ * Selects this thread's sr25519 verifier (worker threads have their own; they use the default).
+ * For benches and the equivalence tests; the two agree on every input.
+ */
+export function setSr25519Verifier(verifier: Sr25519Verifier): void {
+  sr25519Verifier = verifier;
+}
+
+export function getSr25519Verifier(): Sr25519Verifier {
+  return sr25519Verifier;
+}
+
+/** Times the fast verifier threw on this thread (and was replaced by the reference one); expected 0. */
+export function sr25519FastVerifierFailures(): number {
+  return sr25519FastFailures;
+}
+
 export function verifySr25519(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   checkLengths("sr25519", signature, publicKey);
+  if (sr25519Verifier === "schnorrkel-wasm") {
+    try {
+      return verifySr25519Fast(signature, message, publicKey);
+    } catch {
+      // An input the guards missed panicked inside the wasm, whose instance may now be unsound:
+      // this thread uses the reference verifier from now on, and answers this call with it.
+      sr25519FastFailures++;
+      sr25519Verifier = "wasm-crypto";
+    }
+  }
+  return verifySr25519Reference(signature, message, publicKey);
+}
+
+/**
+ * `@polkadot/wasm-crypto`'s sr25519 verification (the verifier before schnorrkel-wasm, kept as the
+ * reference): any input, false for anything schnorrkel cannot decode. Throws
+ * `SIGNATURE_ERROR_CRYPTO_NOT_READY` before `cryptoReady()`.
+ */
+export function verifySr25519Reference(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
   try {
     // wasm-crypto's argument order: (signature, message, publicKey).
     return wasmSr25519Verify(signature, message, publicKey);

@@ -14,6 +14,7 @@ import {
   type SignatureScheme,
   sign,
   verifySignature,
+  verifySr25519Reference,
 } from "../../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../../primitives/hashing.js";
 
@@ -85,6 +86,45 @@ describe("SignatureVerifierPool", () => {
     expect(single).toEqual(expected);
     const pool = newPool({ threads: 2, maxBatch: 16 });
     expect(await pool.verifyBatch(items)).toEqual(expected);
+  });
+
+  it("answers inputs that would panic schnorrkel-wasm with false, as the reference does, and keeps serving", async () => {
+    const alice = pairs.sr25519[0];
+    const message = new TextEncoder().encode("guarded");
+    const signature = sign(alice, message);
+    const unmarked = signature.slice();
+    unmarked[63] &= 0x7f;
+    const highBitKey = alice.publicKey.slice();
+    highBitKey[31] |= 0x80;
+    // s + l: the same scalar, non-canonically encoded (s < 2^253 for sr25519 signatures, so it fits).
+    let s = 0n;
+    for (let i = 63; i >= 32; i--) s = (s << 8n) | BigInt(i === 63 ? signature[i] & 0x7f : signature[i]);
+    s += 2n ** 252n + 27742317777372353535851937790883648493n;
+    const malleated = signature.slice();
+    for (let i = 32; i < 64; i++) malleated[i] = Number((s >> BigInt(8 * (i - 32))) & 0xffn);
+    malleated[63] |= 0x80;
+    const cases: [Uint8Array, Uint8Array][] = [
+      [signature, alice.publicKey],
+      [signature, new Uint8Array(32).fill(0xff)],
+      [signature, highBitKey],
+      [unmarked, alice.publicKey],
+      [malleated, alice.publicKey],
+      [new Uint8Array(64).fill(0xff), alice.publicKey],
+      [signature, alice.publicKey],
+    ];
+    const items: VerifyItem[] = cases.map(([sig, key]) => ({
+      scheme: "sr25519",
+      signature: sig,
+      message,
+      publicKey: key,
+    }));
+    const expected = [true, false, false, false, false, false, true];
+    expect(items.map((it) => verifySr25519Reference(it.signature, it.message, it.publicKey))).toEqual(expected);
+    const pool = newPool({ threads: 1, maxBatch: 2 });
+    expect(await pool.verifyBatch(items)).toEqual(expected);
+    const { items: more, expected: moreExpected } = makeItems(40, 5);
+    expect(await pool.verifyBatch(more)).toEqual(moreExpected);
+    expect(pool.liveWorkers).toBe(1);
   });
 
   it("verifies on the calling thread with threads = 0", async () => {
