@@ -1,0 +1,195 @@
+/** @jest-environment ./test/unit/worker/ortEnvironment.cjs */
+/**
+ * The inference provider role (`--inference`) on an in-memory chain (the real runtime, one block per
+ * `produce`), in-memory content stores and the real `InferenceRunner` (onnxruntime in a worker thread,
+ * cpu-exact; needs `npm run build`): three providers serve a request from draw to settlement, and
+ * refuse one they cannot run without a slash.
+ */
+import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import { JobRoles } from "../../../../node/jobs/index.js";
+import { runSettings } from "../../../../node/jobs/inference.js";
+import { defaultJobRolesOptions } from "../../../../node/jobs/options.js";
+import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
+import { bytesEqual } from "../../../../primitives/hex.js";
+import { createLogger } from "../../../../primitives/logger.js";
+import type { CallValue } from "../../../../runtime/index.js";
+import { Inference, type RequestValue } from "../../../../runtime/pallets/inference/index.js";
+import { System } from "../../../../runtime/pallets/system.js";
+import { WorkerRegistry } from "../../../../runtime/pallets/workerRegistry.js";
+import { encodeSafetensors } from "../../../../worker/data/safetensors.js";
+import { InferenceRunner } from "../../../../worker/infer/runner.js";
+import { tensor } from "../../../../worker/onnx/tensor.js";
+import { buildTemplateModel } from "../../../../worker/templates/models.js";
+import { CPU_BOX, checkInvariants, jobRuntime, pk } from "../../../helpers/jobs.js";
+import { MemoryContentStore } from "../../../helpers/memoryContent.js";
+import { dev, UNIT } from "../../../helpers/runtime.js";
+import { MemoryPool, produce, RuntimeChain, tick } from "./helpers.js";
+
+beforeAll(async () => {
+  await cryptoReady();
+});
+
+const PROVIDERS = ["W1", "W2", "E1"];
+const MODEL = buildTemplateModel("mlp", { hidden: 8, seed: 3n });
+function input(dims: number[]): Uint8Array {
+  const n = dims.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) x[i] = ((i * 7919) % 1000) / 1000;
+  return encodeSafetensors(new Map([["x", tensor("float32", dims, x)]]));
+}
+
+let running: JobRoles[] = [];
+let runners: InferenceRunner[] = [];
+afterEach(async () => {
+  for (const r of running) await r.stop();
+  for (const r of runners) await r.close();
+  running = [];
+  runners = [];
+});
+
+interface Net {
+  chain: RuntimeChain;
+  pool: MemoryPool;
+  content: MemoryContentStore;
+  roles: JobRoles[];
+  logs: string[];
+}
+
+function network(): Net {
+  const chain = new RuntimeChain(jobRuntime());
+  const pool = new MemoryPool();
+  const blocks = new Map<string, Uint8Array>();
+  const content = new MemoryContentStore(blocks);
+  const logs: string[] = [];
+  const roles = PROVIDERS.map((name) => {
+    const logger = createLogger({ level: "debug", format: "json", write: (l) => logs.push(`${name} ${l}`) });
+    const r = new JobRoles(
+      { ...defaultJobRolesOptions, inference: true, fetchTimeoutMs: 50 },
+      { chain, pool, pair: dev(name), content: new MemoryContentStore(blocks), capabilities: CPU_BOX, logger },
+    );
+    running.push(r);
+    r.start();
+    return r;
+  });
+  return { chain, pool, content, roles, logs };
+}
+
+async function settle(net: Net): Promise<void> {
+  for (let i = 0; i < 4; i++) {
+    await Promise.all(net.roles.map((r) => r.follower.idle()));
+    await tick(i === 0 ? 50 : 10);
+  }
+}
+
+/** Produces blocks (the roles react after each; inference runs in a thread) until `done` or `max` blocks. */
+async function runUntil(net: Net, done: () => boolean, max = 40, extra: () => Uint8Array[] = () => []) {
+  for (let i = 0; i < max && !done(); i++) {
+    await settle(net);
+    // Give a running inference time to finish before the next block.
+    for (let k = 0; k < 100 && net.pool.txs.length === 0 && !done(); k++) await tick(20);
+    produce(net.chain, net.pool, extra());
+    checkInvariants(net.chain.rt.ext());
+  }
+  await settle(net);
+  if (!done()) console.log(net.logs.join("\n"));
+  expect(done()).toBe(true);
+}
+
+const request = (net: Net, id = 0n): RequestValue | undefined =>
+  net.chain.rt.read((e) => Inference.storage.Requests.get(e, id));
+const registered = (net: Net) =>
+  PROVIDERS.every((n) => {
+    const w = net.chain.rt.read((e) => WorkerRegistry.storage.Workers.get(e, pk(n)));
+    return w?.roles.inference === true;
+  });
+const sign = (net: Net, name: string, call: CallValue) =>
+  net.chain.rt.sign(call, dev(name), net.chain.rt.nonceOf(dev(name)));
+const events = (net: Net) =>
+  net.chain.rt.read((e) => System.storage.Events.getOrDefault(e)).map((r) => r.event) as {
+    tag: string;
+    value: { tag: string; value: Record<string, unknown> };
+  }[];
+
+async function requestCall(net: Net, inputBytes: Uint8Array): Promise<CallValue> {
+  const c = net.content;
+  return {
+    tag: "Inference",
+    value: {
+      tag: "request",
+      value: {
+        model_cid: c.toBytes(await c.add(MODEL)),
+        input_cid: c.toBytes(await c.add(inputBytes)),
+        replicas: 3,
+        quorum: 2,
+        max_blocks: 15,
+        reward: 5n * UNIT,
+        profile: { tag: "CpuExact" },
+        tolerance: 0n,
+        requirements: { min_gpus: 0, min_gpu_memory_mib: 0, min_cpu_cores: 1, min_memory_mib: 0 },
+      },
+    },
+  };
+}
+
+describe("inference provider role", () => {
+  it("maps the request's profile to the runner's: cpu-exact, or gpu with grid scale 1e9/grid_e9 and MaxFingerprintLength", () => {
+    expect(runSettings({ profile: { tag: "CpuExact" } })).toEqual({ profile: "cpu-exact" });
+    expect(runSettings({ profile: { tag: "Gpu", value: { grid_e9: 1_000_000n } } })).toEqual({
+      profile: "gpu",
+      fingerprint: { gridScale: 1000, maxLength: 256 },
+    });
+  });
+
+  it("registers the inference role, runs the drawn request, commits, reveals: settled on the output plain onnxruntime gives", async () => {
+    const net = network();
+    await runUntil(net, () => registered(net));
+    const x = input([50, 784]);
+    const call = await requestCall(net, x);
+    const before = PROVIDERS.map((n) => net.chain.rt.read((e) => System.storage.Account.get(e, pk(n))));
+    produce(net.chain, net.pool, [sign(net, "Client", call)]);
+    expect(request(net)?.providers).toHaveLength(3);
+    await runUntil(net, () => request(net)?.status.tag === "Settled");
+    const req = request(net)!;
+    // The agreed output is the runner's output for the model and input, in the content store.
+    const ref = new InferenceRunner();
+    runners.push(ref);
+    const expected = await ref.run({ modelHash: blake2_256(MODEL), modelBytes: MODEL, input: x, profile: "cpu-exact" });
+    expect(req.agreed?.output_hash).toEqual(expected.outputHash);
+    const out = await net.content.get(net.content.fromBytes(req.agreed!.output_cid));
+    expect(Buffer.from(out).equals(Buffer.from(expected.output))).toBe(true);
+    // Every provider committed and revealed; nobody was slashed; each was paid (free balance up).
+    for (const n of PROVIDERS) {
+      const o = net.chain.rt.read((e) => Inference.storage.Outputs.get(e, [0n, pk(n)]));
+      expect(o?.revealed?.output_hash).toEqual(expected.outputHash);
+    }
+    const after = PROVIDERS.map((n) => net.chain.rt.read((e) => System.storage.Account.get(e, pk(n))));
+    for (let i = 0; i < PROVIDERS.length; i++) expect(after[i]!.data.free).toBeGreaterThan(before[i]!.data.free);
+    expect(net.logs.filter((l) => l.includes('"Ran inference"'))).toHaveLength(3);
+  }, 60_000);
+
+  it("refuses a request whose input does not fit the model (logged code, no slash): NoQuorum, full refund", async () => {
+    const net = network();
+    await runUntil(net, () => registered(net));
+    const call = await requestCall(net, input([50, 783]));
+    produce(net.chain, net.pool, [sign(net, "Client", call)]);
+    const seen: string[] = [];
+    await runUntil(
+      net,
+      () => {
+        for (const e of events(net)) if (e.tag === "Inference") seen.push(e.value.tag);
+        return request(net)?.status.tag === "NoQuorum";
+      },
+      40,
+    );
+    expect(seen).toContain("Refused");
+    expect(seen).not.toContain("Slashed");
+    expect(seen).not.toContain("OutputCommitted");
+    const refusals = net.logs
+      .filter((l) => l.includes('"Refusing inference request: cannot run it"'))
+      .map((l) => JSON.parse(l.slice(3)) as { code: string });
+    expect(refusals.length).toBeGreaterThanOrEqual(2);
+    for (const r of refusals) expect(r.code).toBe("INFER_ERROR_INPUT_SHAPE");
+    expect(request(net)!.held).toBe(0n);
+    expect(bytesEqual(request(net)!.client, pk("Client"))).toBe(true);
+  }, 60_000);
+});
