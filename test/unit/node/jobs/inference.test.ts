@@ -105,7 +105,7 @@ const registered = (net: Net) =>
 const sign = (net: Net, name: string, call: CallValue) =>
   net.chain.rt.sign(call, dev(name), net.chain.rt.nonceOf(dev(name)));
 const events = (net: Net) =>
-  net.chain.rt.read((e) => System.storage.Events.getOrDefault(e)).map((r) => r.event) as {
+  net.chain.rt.lastEvents.map((r) => r.event) as unknown as {
     tag: string;
     value: { tag: string; value: Record<string, unknown> };
   }[];
