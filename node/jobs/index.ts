@@ -190,6 +190,7 @@ export class JobRoles {
   async stop(): Promise<void> {
     await this.follower.stop();
     await this.verifier.close();
+    await this.provider?.idle();
     await this.runner?.close();
     await this.artifacts.idle();
   }

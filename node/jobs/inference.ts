@@ -16,7 +16,11 @@
  *                 fetched) is refused with `refuse` within the commit window, which costs no slash; the
  *                 code is logged.
  *   Revealing  -> reveals `(output_cid, output_hash, fingerprint, salt)`.
- *   final      -> lets go of the input.
+ *   final      -> lets go of the input; the output stays pinned `resultRetentionBlocks` after the
+ *                 request (for the client to fetch), then is let go too.
+ * Holds are swept (released, then one `gc()` if anything was) on the first block, when a request this
+ * provider served ends, and every `SWEEP_EVERY_BLOCKS`: inputs of final requests, outputs past their
+ * retention, models no longer in the cache; so holds left by a restart are released as well.
  * Extrinsics whose effect is not in the best state `resubmitAfterBlocks` after they were sent are sent
  * again. The salt and output are kept (in `dataDir` when given) until the request is final, so a
  * restart between commit and reveal does not cost a slash.
@@ -46,6 +50,8 @@ export const inferenceInputHolder = (id: bigint) => `inference:${id}`;
 export const inferenceOutputHolder = (id: bigint) => `inference-output:${id}`;
 /** Models kept fetched in memory (their sessions stay warm in the runner, by hash). */
 const MODEL_CACHE = 4;
+/** Blocks between sweeps of the provider's holds when nothing ended. */
+export const SWEEP_EVERY_BLOCKS = 16;
 
 /** What a provider commits to and reveals. */
 interface Output {
@@ -78,6 +84,8 @@ export class InferenceProviderRole {
   /** Fetched models by hex CID, most recently used last. */
   private readonly models = new Map<string, Promise<{ bytes: Uint8Array; hash: Uint8Array }>>();
   private head = 0;
+  private sweeping: Promise<void> | undefined;
+  private sweepDue = true;
   /** Requests run, committed, refused (for tests and metrics). */
   readonly stats = { run: 0, refused: 0 };
 
@@ -102,6 +110,50 @@ export class InferenceProviderRole {
       for (const [id, req] of block.runtime.inferenceRequests())
         if (!isFinal(req.status) && req.providers.some((p) => bytesEqual(p, this.ctx.self))) ids.add(id);
     for (const id of ids) this.reconcile(id, block);
+    if (this.sweepDue || block.number % SWEEP_EVERY_BLOCKS === 0) {
+      this.sweepDue = false;
+      this.sweeping ??= this.sweep(block).finally(() => {
+        this.sweeping = undefined;
+      });
+    }
+  }
+
+  /** Resolves when the sweep under way (if any) is done (for tests and shutdown). */
+  idle(): Promise<void> {
+    return this.sweeping ?? Promise.resolve();
+  }
+
+  /** Lets go of inputs of final requests, outputs past their retention and models out of the cache. */
+  private async sweep(block: FollowedBlock): Promise<void> {
+    const { content, opts, logger } = this.ctx;
+    let released = 0;
+    try {
+      const cached = new Set([...this.models.keys()].map((k) => content.fromBytes(fromHex(k))));
+      for (const { cid, holder } of await content.holdings("inference")) {
+        let release = false;
+        if (holder === MODEL_HOLDER) release = !cached.has(cid);
+        else {
+          const m = /^inference(-output)?:(\d+)$/.exec(holder);
+          if (!m) continue;
+          const id = BigInt(m[2]);
+          const req = block.runtime.inferenceRequest(id);
+          const ended = !req || isFinal(req.status);
+          release = m[1]
+            ? ended && (!req || block.number >= req.requested_at + opts.resultRetentionBlocks)
+            : ended && !this.requests.has(id);
+        }
+        if (release) {
+          await content.unpin(cid, { holder });
+          released++;
+        }
+      }
+      if (released > 0) {
+        const blocks = await content.gc();
+        logger.debug("Released inference holds", { released, blocks });
+      }
+    } catch (err) {
+      logger.warn("Could not sweep the inference holds", errorInfo(err));
+    }
   }
 
   private reconcile(id: bigint, block: FollowedBlock): void {
@@ -276,19 +328,9 @@ export class InferenceProviderRole {
 
   private forget(id: bigint): void {
     this.requests.delete(id);
+    this.sweepDue = true;
     const path = this.outputPath(id);
     if (path) rmSync(path, { force: true });
-    void this.releaseInput(id);
-  }
-
-  private async releaseInput(id: bigint): Promise<void> {
-    const holder = inferenceInputHolder(id);
-    try {
-      for (const h of await this.ctx.content.holdings(holder))
-        if (h.holder === holder) await this.ctx.content.unpin(h.cid, { holder });
-    } catch (err) {
-      this.ctx.logger.debug("Could not release an inference input", { request: id.toString(), ...errorInfo(err) });
-    }
   }
 
   // ---- Outputs on disk: `<dataDir>/inference/<request id>.json`, written before the commitment is sent ----

@@ -52,6 +52,7 @@ interface Net {
   pool: MemoryPool;
   content: MemoryContentStore;
   roles: JobRoles[];
+  stores: MemoryContentStore[];
   logs: string[];
 }
 
@@ -61,17 +62,18 @@ function network(): Net {
   const blocks = new Map<string, Uint8Array>();
   const content = new MemoryContentStore(blocks);
   const logs: string[] = [];
-  const roles = PROVIDERS.map((name) => {
+  const stores = PROVIDERS.map(() => new MemoryContentStore(blocks));
+  const roles = PROVIDERS.map((name, i) => {
     const logger = createLogger({ level: "debug", format: "json", write: (l) => logs.push(`${name} ${l}`) });
     const r = new JobRoles(
-      { ...defaultJobRolesOptions, inference: true, fetchTimeoutMs: 50 },
-      { chain, pool, pair: dev(name), content: new MemoryContentStore(blocks), capabilities: CPU_BOX, logger },
+      { ...defaultJobRolesOptions, inference: true, fetchTimeoutMs: 50, resultRetentionBlocks: 30 },
+      { chain, pool, pair: dev(name), content: stores[i]!, capabilities: CPU_BOX, logger },
     );
     running.push(r);
     r.start();
     return r;
   });
-  return { chain, pool, content, roles, logs };
+  return { chain, pool, content, roles, stores, logs };
 }
 
 async function settle(net: Net): Promise<void> {
@@ -82,12 +84,12 @@ async function settle(net: Net): Promise<void> {
 }
 
 /** Produces blocks (the roles react after each; inference runs in a thread) until `done` or `max` blocks. */
-async function runUntil(net: Net, done: () => boolean, max = 40, extra: () => Uint8Array[] = () => []) {
+async function runUntil(net: Net, done: () => boolean, max = 40, patient = true) {
   for (let i = 0; i < max && !done(); i++) {
     await settle(net);
     // Give a running inference time to finish before the next block.
-    for (let k = 0; k < 100 && net.pool.txs.length === 0 && !done(); k++) await tick(20);
-    produce(net.chain, net.pool, extra());
+    if (patient) for (let k = 0; k < 100 && net.pool.txs.length === 0 && !done(); k++) await tick(20);
+    produce(net.chain, net.pool);
     checkInvariants(net.chain.rt.ext());
   }
   await settle(net);
@@ -165,6 +167,24 @@ describe("inference provider role", () => {
     const after = PROVIDERS.map((n) => net.chain.rt.read((e) => System.storage.Account.get(e, pk(n))));
     for (let i = 0; i < PROVIDERS.length; i++) expect(after[i]!.data.free).toBeGreaterThan(before[i]!.data.free);
     expect(net.logs.filter((l) => l.includes('"Ran inference"'))).toHaveLength(3);
+    // Each provider keeps the model (cached) and its output (for the client); the input is let go once
+    // the request is final, the output `resultRetentionBlocks` (30) after the request.
+    const modelCid = net.content.fromBytes(req.model_cid);
+    const outputCid = net.content.fromBytes(req.agreed!.output_cid);
+    const holds = async () =>
+      Promise.all(net.stores.map(async (st) => (await st.holdings()).map((h) => `${h.holder} ${h.cid}`).sort()));
+    await runUntil(net, () => net.chain.rt.header.number % 16 === 0, 40, false);
+    await Promise.all(net.roles.map((r) => r.provider!.idle()));
+    for (const h of await holds())
+      expect(h).toEqual([`inference-model ${modelCid}`, `inference-output:0 ${outputCid}`]);
+    await runUntil(
+      net,
+      () => net.chain.rt.header.number >= req.requested_at + 30 && net.chain.rt.header.number % 16 === 0,
+      60,
+      false,
+    );
+    await Promise.all(net.roles.map((r) => r.provider!.idle()));
+    for (const h of await holds()) expect(h).toEqual([`inference-model ${modelCid}`]);
   }, 60_000);
 
   it("refuses a request whose input does not fit the model (logged code, no slash): NoQuorum, full refund", async () => {
