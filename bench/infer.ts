@@ -10,6 +10,9 @@
  * the file per request, made before the block starts, as a provider hands over bytes it fetched). The
  * plain run is timed from a ready Float32Array to its output tensor. Warm runs first, then ROUNDS rounds
  * of one block per contender in alternating order; medians of the blocks' rates. Figures only.
+ *
+ * Then (unless `BENCH_INFER_DEVNET=0`) the latency of whole requests on a devnet, split by phase
+ * (`inferDevnet.ts`).
  */
 import ort from "onnxruntime-node";
 import { blake2_256, cryptoReady } from "../primitives/hashing.js";
@@ -105,4 +108,5 @@ export async function runInferBench(): Promise<void> {
   await cryptoReady();
   const images = mnistSplits(1, BATCH).test.x.data as Float32Array;
   for (const arch of ["mlp", "cnn"] as const) await archBench(arch, images);
+  if (process.env.BENCH_INFER_DEVNET !== "0") await (await import("./inferDevnet.js")).runInferDevnetBench();
 }

@@ -16,11 +16,13 @@
  *                 fetched) is refused with `refuse` within the commit window, which costs no slash; the
  *                 code is logged.
  *   Revealing  -> reveals `(output_cid, output_hash, fingerprint, salt)`.
- *   final      -> lets go of the input; the output stays pinned `resultRetentionBlocks` after the
- *                 request (for the client to fetch), then is let go too.
+ *   final      -> the input and the output stay pinned `resultRetentionBlocks` after the request (the
+ *                 client fetches the output; a request on the same input finds it here), then are let
+ *                 go. (Letting go of an input at once and fetching it again right after its blocks were
+ *                 collected stalled the second fetch in bitswap on the devnet: a content-store issue.)
  * Holds are swept (released, then one `gc()` if anything was) on the first block, when a request this
- * provider served ends, and every `SWEEP_EVERY_BLOCKS`: inputs of final requests, outputs past their
- * retention, models no longer in the cache; so holds left by a restart are released as well.
+ * provider served ends, and every `SWEEP_EVERY_BLOCKS`: inputs and outputs of final requests past
+ * their retention, models no longer in the cache; so holds left by a restart are released as well.
  * Extrinsics whose effect is not in the best state `resubmitAfterBlocks` after they were sent are sent
  * again. The salt and output are kept (in `dataDir` when given) until the request is final, so a
  * restart between commit and reveal does not cost a slash.
@@ -123,7 +125,7 @@ export class InferenceProviderRole {
     return this.sweeping ?? Promise.resolve();
   }
 
-  /** Lets go of inputs of final requests, outputs past their retention and models out of the cache. */
+  /** Lets go of inputs and outputs of final requests past their retention and of models out of the cache. */
   private async sweep(block: FollowedBlock): Promise<void> {
     const { content, opts, logger } = this.ctx;
     let released = 0;
@@ -138,9 +140,10 @@ export class InferenceProviderRole {
           const id = BigInt(m[2]);
           const req = block.runtime.inferenceRequest(id);
           const ended = !req || isFinal(req.status);
-          release = m[1]
-            ? ended && (!req || block.number >= req.requested_at + opts.resultRetentionBlocks)
-            : ended && !this.requests.has(id);
+          release =
+            ended &&
+            (!req || block.number >= req.requested_at + opts.resultRetentionBlocks) &&
+            (m[1] !== undefined || !this.requests.has(id));
         }
         if (release) {
           await content.unpin(cid, { holder });

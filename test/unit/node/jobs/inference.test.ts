@@ -167,16 +167,19 @@ describe("inference provider role", () => {
     const after = PROVIDERS.map((n) => net.chain.rt.read((e) => System.storage.Account.get(e, pk(n))));
     for (let i = 0; i < PROVIDERS.length; i++) expect(after[i]!.data.free).toBeGreaterThan(before[i]!.data.free);
     expect(net.logs.filter((l) => l.includes('"Ran inference"'))).toHaveLength(3);
-    // Each provider keeps the model (cached) and its output (for the client); the input is let go once
-    // the request is final, the output `resultRetentionBlocks` (30) after the request.
+    // Each provider keeps the model (cached), the input and its output (for the client) until
+    // `resultRetentionBlocks` (30) after the request; then only the model.
     const modelCid = net.content.fromBytes(req.model_cid);
     const outputCid = net.content.fromBytes(req.agreed!.output_cid);
     const holds = async () =>
       Promise.all(net.stores.map(async (st) => (await st.holdings()).map((h) => `${h.holder} ${h.cid}`).sort()));
     await runUntil(net, () => net.chain.rt.header.number % 16 === 0, 40, false);
     await Promise.all(net.roles.map((r) => r.provider!.idle()));
+    const inputCid = net.content.fromBytes(req.input_cid);
     for (const h of await holds())
-      expect(h).toEqual([`inference-model ${modelCid}`, `inference-output:0 ${outputCid}`]);
+      expect(h).toEqual(
+        [`inference-model ${modelCid}`, `inference-output:0 ${outputCid}`, `inference:0 ${inputCid}`].sort(),
+      );
     await runUntil(
       net,
       () => net.chain.rt.header.number >= req.requested_at + 30 && net.chain.rt.header.number % 16 === 0,
