@@ -44,6 +44,7 @@ import type { JobGossip, RoleContext } from "./context.js";
 import { type EvaluatorModules, EvaluatorRole } from "./evaluator.js";
 import { type FollowedBlock, type JobChain, JobEventFollower } from "./follower.js";
 import { type InferenceProviderModules, InferenceProviderRole } from "./inference.js";
+import type { InferenceGossip } from "./inferenceGossip.js";
 import type { JobRolesOptions } from "./options.js";
 import { ExtrinsicSubmitter, type SubmitPool } from "./submitter.js";
 import { type TrainerModules, TrainerRole } from "./trainer.js";
@@ -59,6 +60,7 @@ export {
 export type { JobGossip } from "./context.js";
 export { decideOnJob, defaultTrainerPolicy, type TrainerPolicy } from "./decision.js";
 export { type FollowedBlock, type JobChain, type JobEvent, JobEventFollower, jobEvents } from "./follower.js";
+export { INFERENCE_TOPIC, type InferenceGossip } from "./inferenceGossip.js";
 export { defaultJobRolesOptions, type JobRolesOptions } from "./options.js";
 export { decodeProgress, encodeProgress, jobTopicName } from "./progress.js";
 
@@ -70,6 +72,8 @@ export interface JobRolesModules {
   content: ContentStore;
   capabilities: CapabilitiesValue;
   gossip?: JobGossip;
+  /** The `inference` topic (redundant delivery of requests to providers); absent without a network. */
+  inferenceGossip?: InferenceGossip;
   /** The node's kad-dht, where the capability record is published; absent when the DHT is off. */
   dht?: CapabilityRecordDht;
   logger: Logger;
@@ -151,7 +155,9 @@ export class JobRoles {
     this.trainer = opts.trainer ? new TrainerRole(ctx("trainer"), engine) : undefined;
     this.evaluator = opts.evaluator ? new EvaluatorRole(ctx("evaluator"), engine) : undefined;
     this.auditor = opts.evaluator ? new AuditorRole(ctx("auditor"), engine) : undefined;
-    this.provider = opts.inference ? new InferenceProviderRole(ctx("inference"), engine) : undefined;
+    this.provider = opts.inference
+      ? new InferenceProviderRole(ctx("inference"), engine, modules.inferenceGossip)
+      : undefined;
     this.follower.onBlock((block) => this.onBlock(block));
   }
 
@@ -190,6 +196,7 @@ export class JobRoles {
   async stop(): Promise<void> {
     await this.follower.stop();
     await this.verifier.close();
+    this.provider?.stop();
     await this.provider?.idle();
     await this.runner?.close();
     await this.artifacts.idle();

@@ -23,6 +23,9 @@
  * Holds are swept (released, then one `gc()` if anything was) on the first block, when a request this
  * provider served ends, and every `SWEEP_EVERY_BLOCKS`: inputs and outputs of final requests past
  * their retention, models no longer in the cache; so holds left by a restart are released as well.
+ * Requests also travel on the `inference` gossip topic (`inferenceGossip.ts`): the provider announces
+ * each request it sees requested on chain, once per request id, and looks on the next
+ * `GOSSIP_WATCH_BLOCKS` blocks for a request it learned of only from the topic.
  * Extrinsics whose effect is not in the best state `resubmitAfterBlocks` after they were sent are sent
  * again. The salt and output are kept (in `dataDir` when given) until the request is final, so a
  * restart between commit and reveal does not cost a slash.
@@ -39,6 +42,7 @@ import type { ExecutionProfile } from "../../worker/train/profile.js";
 import { errorInfo, type RoleContext } from "./context.js";
 import { writeFileAtomic } from "./files.js";
 import type { FollowedBlock } from "./follower.js";
+import { decodeAnnouncement, encodeAnnouncement, type InferenceGossip } from "./inferenceGossip.js";
 
 /** Runs one inference request (the node's `InferenceRunner`; tests substitute it). */
 export type InferFn = (req: InferenceRequest) => Promise<InferenceResult>;
@@ -54,6 +58,10 @@ export const inferenceOutputHolder = (id: bigint) => `inference-output:${id}`;
 const MODEL_CACHE = 4;
 /** Blocks between sweeps of the provider's holds when nothing ended. */
 export const SWEEP_EVERY_BLOCKS = 16;
+/** Blocks a request learned of from gossip is looked for on chain. */
+export const GOSSIP_WATCH_BLOCKS = 64;
+/** Request ids remembered for deduplicating gossip. */
+const GOSSIP_SEEN = 4096;
 
 /** What a provider commits to and reveals. */
 interface Output {
@@ -88,13 +96,42 @@ export class InferenceProviderRole {
   private head = 0;
   private sweeping: Promise<void> | undefined;
   private sweepDue = true;
-  /** Requests run, committed, refused (for tests and metrics). */
-  readonly stats = { run: 0, refused: 0 };
+  /** Request ids seen on the topic or announced there (insertion order: oldest first). */
+  private readonly gossipSeen = new Set<bigint>();
+  /** Requests learned of from gossip, looked for until this block number. */
+  private readonly watched = new Map<bigint, number | undefined>();
+  /** Requests run, committed, refused; gossip messages accepted and announcements sent. */
+  readonly stats = { run: 0, refused: 0, gossipAccepted: 0, announced: 0 };
 
   constructor(
     private readonly ctx: RoleContext,
     private readonly modules: InferenceProviderModules,
-  ) {}
+    private readonly gossip?: InferenceGossip,
+  ) {
+    gossip?.join((data) => this.onGossip(data));
+  }
+
+  /** A message on the inference topic: malformed → reject; a request id seen before → ignore. */
+  onGossip(data: Uint8Array): "accept" | "ignore" | "reject" {
+    const m = decodeAnnouncement(data);
+    if (!m) return "reject";
+    if (!this.noteSeen(m.requestId)) return "ignore";
+    this.stats.gossipAccepted++;
+    if (!this.requests.has(m.requestId)) this.watched.set(m.requestId, undefined);
+    return "accept";
+  }
+
+  /** Remembers a request id; false when it was known. */
+  private noteSeen(id: bigint): boolean {
+    if (this.gossipSeen.has(id)) return false;
+    this.gossipSeen.add(id);
+    if (this.gossipSeen.size > GOSSIP_SEEN) this.gossipSeen.delete(this.gossipSeen.values().next().value as bigint);
+    return true;
+  }
+
+  stop(): void {
+    this.gossip?.leave();
+  }
 
   phaseOf(id: bigint): ProviderRequest["phase"] | undefined {
     return this.requests.get(id)?.phase;
@@ -104,6 +141,7 @@ export class InferenceProviderRole {
     this.head = block.number;
     const ids = new Set<bigint>(this.requests.keys());
     for (const e of block.events) {
+      if (e.pallet === "Inference" && e.name === "Requested") this.announce(e.fields.request_id as bigint, block);
       if (e.pallet !== "Inference" || e.name !== "ProvidersDrawn") continue;
       if ((e.fields.providers as Uint8Array[]).some((p) => bytesEqual(p, this.ctx.self)))
         ids.add(e.fields.request_id as bigint);
@@ -111,6 +149,15 @@ export class InferenceProviderRole {
     if (scanAll)
       for (const [id, req] of block.runtime.inferenceRequests())
         if (!isFinal(req.status) && req.providers.some((p) => bytesEqual(p, this.ctx.self))) ids.add(id);
+    for (const [id, until] of this.watched) {
+      if (until === undefined) this.watched.set(id, block.number + GOSSIP_WATCH_BLOCKS);
+      const req = block.runtime.inferenceRequest(id);
+      if (req || block.number > (until ?? block.number + 1)) this.watched.delete(id);
+      if (req && !isFinal(req.status) && req.providers.some((p) => bytesEqual(p, this.ctx.self))) {
+        if (!ids.has(id)) this.ctx.logger.debug("Inference request found from gossip", { request: id.toString() });
+        ids.add(id);
+      }
+    }
     for (const id of ids) this.reconcile(id, block);
     if (this.sweepDue || block.number % SWEEP_EVERY_BLOCKS === 0) {
       this.sweepDue = false;
@@ -118,6 +165,15 @@ export class InferenceProviderRole {
         this.sweeping = undefined;
       });
     }
+  }
+
+  /** Announces a request seen on chain on the topic, unless the topic already carried it. */
+  private announce(id: bigint, block: FollowedBlock): void {
+    if (!this.gossip || !this.noteSeen(id)) return;
+    this.stats.announced++;
+    this.gossip.publish(encodeAnnouncement({ requestId: id, block: block.hash })).catch((err: unknown) => {
+      this.ctx.logger.debug("Could not announce an inference request", { request: id.toString(), ...errorInfo(err) });
+    });
   }
 
   /** Resolves when the sweep under way (if any) is done (for tests and shutdown). */

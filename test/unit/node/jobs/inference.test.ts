@@ -6,8 +6,10 @@
  * refuse one they cannot run without a slash.
  */
 import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
+import type { JobChain } from "../../../../node/jobs/follower.js";
 import { JobRoles } from "../../../../node/jobs/index.js";
 import { runSettings } from "../../../../node/jobs/inference.js";
+import { decodeAnnouncement, encodeAnnouncement, type InferenceGossip } from "../../../../node/jobs/inferenceGossip.js";
 import { defaultJobRolesOptions } from "../../../../node/jobs/options.js";
 import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
 import { bytesEqual } from "../../../../primitives/hex.js";
@@ -56,7 +58,51 @@ interface Net {
   logs: string[];
 }
 
-function network(): Net {
+/** One in-memory topic: a publish reaches every other member at once, as a mesh would. */
+function gossipBus() {
+  const members: { judge?: (d: Uint8Array) => string }[] = [];
+  const verdicts: string[] = [];
+  return {
+    verdicts,
+    member(): InferenceGossip {
+      const me: { judge?: (d: Uint8Array) => string } = {};
+      members.push(me);
+      return {
+        publish: async (data) => {
+          const others = members.filter((m) => m !== me && m.judge);
+          for (const m of others) verdicts.push(m.judge!(data));
+          return others.length;
+        },
+        join: (judge) => {
+          me.judge = judge;
+        },
+        leave: () => {
+          me.judge = undefined;
+        },
+      };
+    },
+  };
+}
+
+/** `chain` as a node whose follower never sees Inference events (it skipped their blocks). */
+function deafTo(chain: RuntimeChain): JobChain {
+  return {
+    get best() {
+      return chain.best;
+    },
+    genesisHash: chain.genesisHash,
+    header: (h) => chain.header(h),
+    on: (e, l) => chain.on(e, l),
+    off: (e, l) => chain.off(e, l),
+    runtimeAt: async (h) => {
+      const view = await chain.runtimeAt(h);
+      const events = view.events().filter((r) => (r.event as { tag: string }).tag !== "Inference");
+      return Object.assign(Object.create(Object.getPrototypeOf(view)), view, { events: () => events });
+    },
+  };
+}
+
+function network(o: { bus?: ReturnType<typeof gossipBus>; deaf?: string } = {}): Net {
   const chain = new RuntimeChain(jobRuntime());
   const pool = new MemoryPool();
   const blocks = new Map<string, Uint8Array>();
@@ -67,7 +113,15 @@ function network(): Net {
     const logger = createLogger({ level: "debug", format: "json", write: (l) => logs.push(`${name} ${l}`) });
     const r = new JobRoles(
       { ...defaultJobRolesOptions, inference: true, fetchTimeoutMs: 50, resultRetentionBlocks: 30 },
-      { chain, pool, pair: dev(name), content: stores[i]!, capabilities: CPU_BOX, logger },
+      {
+        chain: name === o.deaf ? deafTo(chain) : chain,
+        pool,
+        pair: dev(name),
+        content: stores[i]!,
+        capabilities: CPU_BOX,
+        logger,
+        inferenceGossip: o.bus?.member(),
+      },
     );
     running.push(r);
     r.start();
@@ -188,6 +242,30 @@ describe("inference provider role", () => {
     );
     await Promise.all(net.roles.map((r) => r.provider!.idle()));
     for (const h of await holds()) expect(h).toEqual([`inference-model ${modelCid}`]);
+  }, 60_000);
+
+  it("gossip: announces each request once (deduplicated by id); a provider that missed its block serves it", async () => {
+    expect(decodeAnnouncement(encodeAnnouncement({ requestId: 7n, block: new Uint8Array(32).fill(1) }))).toEqual({
+      requestId: 7n,
+      block: new Uint8Array(32).fill(1),
+    });
+    expect(decodeAnnouncement(new Uint8Array([1, 2, 3]))).toBeUndefined();
+    const bus = gossipBus();
+    const net = network({ bus, deaf: "E1" });
+    await runUntil(net, () => registered(net));
+    produce(net.chain, net.pool, [sign(net, "Client", await requestCall(net, input([20, 784])))]);
+    await runUntil(net, () => request(net)?.status.tag === "Settled");
+    // The first provider to see the request announced it; the others heard it first and stayed quiet.
+    const stats = net.roles.map((r) => r.provider!.stats);
+    expect(stats.reduce((a, s) => a + s.announced, 0)).toBe(1);
+    expect(bus.verdicts).toEqual(["accept", "accept"]);
+    // E1's follower never saw the Inference events: it ran the request from the announcement.
+    const e1 = net.roles[PROVIDERS.indexOf("E1")]!.provider!;
+    expect(e1.stats.run).toBe(1);
+    expect(net.logs.some((l) => l.startsWith("E1 ") && l.includes('"Inference request found from gossip"'))).toBe(true);
+    // Malformed messages are rejected, repeats ignored.
+    expect(e1.onGossip(new Uint8Array([0xc1]))).toBe("reject");
+    expect(e1.onGossip(encodeAnnouncement({ requestId: 0n, block: new Uint8Array(32) }))).toBe("ignore");
   }, 60_000);
 
   it("refuses a request whose input does not fit the model (logged code, no slash): NoQuorum, full refund", async () => {
