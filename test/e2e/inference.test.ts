@@ -12,17 +12,19 @@
  *    request settles; the output the client wrote is byte for byte what plain onnxruntime-node computes
  *    here with the cpu-exact session options; every balance changes by exactly the split: the client
  *    pays 3 × reward + the network fee (and its transaction fees), each provider gets the reward less
- *    its own transaction fees, the block author the network fee, nobody is slashed.
+ *    its own transaction fees, the block author the network fee, nobody is slashed; `infer status`
+ *    shows the settled request.
  * 2. A lying provider (this test, through @polkadot/api as //Liar: registers with the inference role,
  *    commits to and reveals an output it did not compute) with R = 4, Q = 2, so that it is surely drawn:
  *    the three honest providers outvote it; it is slashed `inference_slash_ppm` of its stake; the
  *    client still gets the right output, and is refunded the reward nobody earned.
  */
 import "@polkadot/api-augment";
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
 import { encodeAddress } from "@polkadot/util-crypto";
@@ -43,6 +45,7 @@ import { resolveProfile } from "../../worker/train/profile.js";
 import { CLI, NODE_BIN, rpcCall, waitFor } from "../helpers/node.js";
 import { startRoleDevnet } from "../helpers/roleDevnet.js";
 
+const execFileAsync = promisify(execFile);
 const SLOT_MS = 500;
 const REWARD = "7.000000000013"; // TRAIN; odd planck so that the fee rounds
 const REWARD_PLANCK = 7_000_000_000_013n;
@@ -274,6 +277,17 @@ async function settlement(requestBlock: string, id: bigint, who: string[]) {
 
 const ppm = (p: number | bigint, x: bigint) => (x * BigInt(p)) / 1_000_000n;
 
+/** `p`, or a clear failure after `ms` (instead of the test's timeout). */
+function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms\n${diagnostics()}`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 describe("inference requests on a devnet of separate processes", () => {
   it("honest providers (R=3, Q=2): agreed output = plain onnxruntime byte for byte, exact split", async () => {
     const t0 = Date.now();
@@ -338,6 +352,13 @@ describe("inference requests on a devnet of separate processes", () => {
       });
     // Each provider paid fees for exactly its commit and reveal (and any heartbeat).
     for (const p of PROVIDERS) expect(s.feeOf(address(p))).toBeGreaterThan(0n);
+    // `infer status` reads the same request back.
+    const status = JSON.parse(
+      // Asynchronously: a blocked event loop would starve this process's @polkadot/api connection.
+      (await execFileAsync(NODE_BIN, [CLI, "infer", "status", id.toString(), "--rpc", rpcUrl, "--json"])).stdout,
+    ) as { status: string; agreed: { outputHash: string }; providers: { output: string | null }[]; held: string };
+    expect(status).toMatchObject({ status: "Settled", held: "0", agreed: { outputHash: toHex(blake2_256(EXPECTED)) } });
+    expect(status.providers.every((p) => p.output !== null)).toBe(true);
   }, 90_000);
 
   it("a lying provider (R=4, Q=2) is outvoted and slashed; the client still gets the right output", async () => {
@@ -345,28 +366,32 @@ describe("inference requests on a devnet of separate processes", () => {
     const best = await canonical((await api.rpc.chain.getHeader()).number.toNumber());
     const minStake = BigInt(await knob(WORKER_REGISTRY.min_stake, best));
     // The liar registers with the inference role, as a provider node would, through @polkadot/api.
-    await new Promise<void>((resolve, reject) => {
-      api.tx.workerRegistry
-        .register(
-          { trainer: false, evaluator: false, inference: true },
-          {
-            gpus: 0,
-            gpu_memory_mib: 0,
-            cpu_cores: 4,
-            memory_mib: 8192,
-            profiles: ["CpuExact"],
-            onnxruntime_version: toHex(new TextEncoder().encode("1.30.0")),
-            kernel_class: toHex(new TextEncoder().encode("x86_64-avx2")),
-          },
-          minStake,
-          toHex(new Uint8Array(32).fill(7)),
-        )
-        .signAndSend(liar, (res) => {
-          if (res.dispatchError) reject(new Error(`register failed: ${res.dispatchError.toString()}`));
-          else if (res.status.isInBlock) resolve();
-        })
-        .catch(reject);
-    });
+    await within(
+      20_000,
+      "the liar's registration",
+      new Promise<void>((resolve, reject) => {
+        api.tx.workerRegistry
+          .register(
+            { trainer: false, evaluator: false, inference: true },
+            {
+              gpus: 0,
+              gpu_memory_mib: 0,
+              cpu_cores: 4,
+              memory_mib: 8192,
+              profiles: ["CpuExact"],
+              onnxruntime_version: toHex(new TextEncoder().encode("1.30.0")),
+              kernel_class: toHex(new TextEncoder().encode("x86_64-avx2")),
+            },
+            minStake,
+            toHex(new Uint8Array(32).fill(7)),
+          )
+          .signAndSend(liar, (res) => {
+            if (res.dispatchError) reject(new Error(`register failed: ${res.dispatchError.toString()}`));
+            else if (res.status.isInBlock) resolve();
+          })
+          .catch(reject);
+      }),
+    );
     await waitFor(
       async () =>
         (await storage(WorkerRegistry.storage.Workers, WorkerRegistry.storage.Workers.keyFor(liar.publicKey)))?.status
@@ -380,12 +405,16 @@ describe("inference requests on a devnet of separate processes", () => {
     // The liar's script: commit as soon as the request is made, reveal as soon as reveals open.
     let lie: Promise<void> | undefined;
     const send = (tx: ReturnType<typeof api.tx.inference.commitOutput>) =>
-      new Promise<void>((resolve, reject) => {
-        tx.signAndSend(liar, (res) => {
-          if (res.dispatchError) reject(new Error(`liar's call failed: ${res.dispatchError.toString()}`));
-          else if (res.status.isInBlock) resolve();
-        }).catch(reject);
-      });
+      within(
+        20_000,
+        "a liar's call",
+        new Promise<void>((resolve, reject) => {
+          tx.signAndSend(liar, (res) => {
+            if (res.dispatchError) reject(new Error(`liar's call failed: ${res.dispatchError.toString()}`));
+            else if (res.status.isInBlock) resolve();
+          }).catch(reject);
+        }),
+      );
     const runLiar = async (id: bigint) => {
       const commitment = outputCommitment(id, liar.publicKey, fakeHash, [], salt);
       await send(api.tx.inference.commitOutput(id, toHex(commitment)));

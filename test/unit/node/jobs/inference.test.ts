@@ -5,6 +5,9 @@
  * cpu-exact; needs `npm run build`): three providers serve a request from draw to settlement, and
  * refuse one they cannot run without a slash.
  */
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import type { JobChain } from "../../../../node/jobs/follower.js";
 import { JobRoles } from "../../../../node/jobs/index.js";
@@ -15,6 +18,7 @@ import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
 import { bytesEqual } from "../../../../primitives/hex.js";
 import { createLogger } from "../../../../primitives/logger.js";
 import type { CallValue } from "../../../../runtime/index.js";
+import { parseExtrinsic } from "../../../../runtime/index.js";
 import { Inference, type RequestValue } from "../../../../runtime/pallets/inference/index.js";
 import { System } from "../../../../runtime/pallets/system.js";
 import { WorkerRegistry } from "../../../../runtime/pallets/workerRegistry.js";
@@ -56,6 +60,8 @@ interface Net {
   roles: JobRoles[];
   stores: MemoryContentStore[];
   logs: string[];
+  /** Stops a provider's roles and starts them again (same key, store and data folder), as a node restart. */
+  restart(name: string): Promise<void>;
 }
 
 /** One in-memory topic: a publish reaches every other member at once, as a mesh would. */
@@ -102,17 +108,23 @@ function deafTo(chain: RuntimeChain): JobChain {
   };
 }
 
-function network(o: { bus?: ReturnType<typeof gossipBus>; deaf?: string } = {}): Net {
+function network(o: { bus?: ReturnType<typeof gossipBus>; deaf?: string; dataDir?: string } = {}): Net {
   const chain = new RuntimeChain(jobRuntime());
   const pool = new MemoryPool();
   const blocks = new Map<string, Uint8Array>();
   const content = new MemoryContentStore(blocks);
   const logs: string[] = [];
   const stores = PROVIDERS.map(() => new MemoryContentStore(blocks));
-  const roles = PROVIDERS.map((name, i) => {
+  const start = (name: string, i: number) => {
     const logger = createLogger({ level: "debug", format: "json", write: (l) => logs.push(`${name} ${l}`) });
     const r = new JobRoles(
-      { ...defaultJobRolesOptions, inference: true, fetchTimeoutMs: 50, resultRetentionBlocks: 30 },
+      {
+        ...defaultJobRolesOptions,
+        inference: true,
+        fetchTimeoutMs: 50,
+        resultRetentionBlocks: 30,
+        dataDir: o.dataDir && join(o.dataDir, name),
+      },
       {
         chain: name === o.deaf ? deafTo(chain) : chain,
         pool,
@@ -126,8 +138,15 @@ function network(o: { bus?: ReturnType<typeof gossipBus>; deaf?: string } = {}):
     running.push(r);
     r.start();
     return r;
-  });
-  return { chain, pool, content, roles, stores, logs };
+  };
+  const roles = PROVIDERS.map(start);
+  const restart = async (name: string) => {
+    const i = PROVIDERS.indexOf(name);
+    await roles[i]!.stop();
+    running = running.filter((x) => x !== roles[i]);
+    roles[i] = start(name, i);
+  };
+  return { chain, pool, content, roles, stores, logs, restart };
 }
 
 async function settle(net: Net): Promise<void> {
@@ -266,6 +285,27 @@ describe("inference provider role", () => {
     // Malformed messages are rejected, repeats ignored.
     expect(e1.onGossip(new Uint8Array([0xc1]))).toBe("reject");
     expect(e1.onGossip(encodeAnnouncement({ requestId: 0n, block: new Uint8Array(32) }))).toBe("ignore");
+  }, 60_000);
+
+  it("a provider restarted between commit and reveal reveals with the salt it kept on disk", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "tc-infer-restart-"));
+    try {
+      const net = network({ dataDir: dir });
+      await runUntil(net, () => registered(net));
+      produce(net.chain, net.pool, [sign(net, "Client", await requestCall(net, input([20, 784])))]);
+      await runUntil(net, () => request(net)?.status.tag === "Revealing");
+      // W1 "crashes" before its reveal reached the pool: the reveal is dropped, the node restarts.
+      net.pool.txs = net.pool.txs.filter((tx) => !bytesEqual(parseExtrinsic(tx).signed!.signer, pk("W1")));
+      await net.restart("W1");
+      await runUntil(net, () => request(net)?.status.tag === "Settled");
+      const w1 = net.chain.rt.read((e) => Inference.storage.Outputs.get(e, [0n, pk("W1")]));
+      expect(w1?.revealed?.output_hash).toEqual(request(net)!.agreed!.output_hash);
+      expect(net.logs.some((l) => l.includes("salt is lost"))).toBe(false);
+      // Once the request is final the kept output file is gone.
+      expect(existsSync(join(dir, "W1", "inference", "0.json"))).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("refuses a request whose input does not fit the model (logged code, no slash): NoQuorum, full refund", async () => {
