@@ -488,6 +488,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<number> {
         validators: flags.validators,
         workers: flags.workers,
         evaluators: flags.evaluators,
+        providers: flags.inference,
         rpcPort: flags.rpcPort,
         prometheusPort: flags.prometheus ? flags.prometheusPort : undefined,
         chain: flags.chain,
