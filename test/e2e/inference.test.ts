@@ -366,31 +366,27 @@ describe("inference requests on a devnet of separate processes", () => {
     const best = await canonical((await api.rpc.chain.getHeader()).number.toNumber());
     const minStake = BigInt(await knob(WORKER_REGISTRY.min_stake, best));
     // The liar registers with the inference role, as a provider node would, through @polkadot/api.
+    // Each call is submitted, then its effect awaited in the chain state (an InBlock report can be lost
+    // to a short fork; the pool resubmits a retracted transaction).
     await within(
-      20_000,
-      "the liar's registration",
-      new Promise<void>((resolve, reject) => {
-        api.tx.workerRegistry
-          .register(
-            { trainer: false, evaluator: false, inference: true },
-            {
-              gpus: 0,
-              gpu_memory_mib: 0,
-              cpu_cores: 4,
-              memory_mib: 8192,
-              profiles: ["CpuExact"],
-              onnxruntime_version: toHex(new TextEncoder().encode("1.30.0")),
-              kernel_class: toHex(new TextEncoder().encode("x86_64-avx2")),
-            },
-            minStake,
-            toHex(new Uint8Array(32).fill(7)),
-          )
-          .signAndSend(liar, (res) => {
-            if (res.dispatchError) reject(new Error(`register failed: ${res.dispatchError.toString()}`));
-            else if (res.status.isInBlock) resolve();
-          })
-          .catch(reject);
-      }),
+      10_000,
+      "the liar's registration submission",
+      api.tx.workerRegistry
+        .register(
+          { trainer: false, evaluator: false, inference: true },
+          {
+            gpus: 0,
+            gpu_memory_mib: 0,
+            cpu_cores: 4,
+            memory_mib: 8192,
+            profiles: ["CpuExact"],
+            onnxruntime_version: toHex(new TextEncoder().encode("1.30.0")),
+            kernel_class: toHex(new TextEncoder().encode("x86_64-avx2")),
+          },
+          minStake,
+          toHex(new Uint8Array(32).fill(7)),
+        )
+        .signAndSend(liar),
     );
     await waitFor(
       async () =>
@@ -405,19 +401,13 @@ describe("inference requests on a devnet of separate processes", () => {
     // The liar's script: commit as soon as the request is made, reveal as soon as reveals open.
     let lie: Promise<void> | undefined;
     const send = (tx: ReturnType<typeof api.tx.inference.commitOutput>) =>
-      within(
-        20_000,
-        "a liar's call",
-        new Promise<void>((resolve, reject) => {
-          tx.signAndSend(liar, (res) => {
-            if (res.dispatchError) reject(new Error(`liar's call failed: ${res.dispatchError.toString()}`));
-            else if (res.status.isInBlock) resolve();
-          }).catch(reject);
-        }),
-      );
+      within(10_000, "a liar's call submission", tx.signAndSend(liar));
+    const liarOutput = (id: bigint) =>
+      storage(Inference.storage.Outputs, Inference.storage.Outputs.keyFor([id, liar.publicKey]));
     const runLiar = async (id: bigint) => {
       const commitment = outputCommitment(id, liar.publicKey, fakeHash, [], salt);
       await send(api.tx.inference.commitOutput(id, toHex(commitment)));
+      await waitFor(async () => ((await liarOutput(id)) ? true : undefined), 20_000, "the liar's commitment");
       await waitFor(
         async () => ((await request(id))?.status.tag === "Revealing" ? true : undefined),
         30_000,
