@@ -13,6 +13,9 @@
  * its thread), and one after another to the plain session (concurrent `run`s of one session would not
  * make it faster on its one thread). Warm runs first, then ROUNDS rounds of one block per contender in
  * alternating order; medians of the blocks' rates. Figures only.
+ *
+ * Then (unless `BENCH_INFER_DEVNET=0`) the latency of whole requests on a devnet, split by phase
+ * (`inferDevnet.ts`).
  */
 import ort from "onnxruntime-node";
 import { blake2_256, cryptoReady } from "../primitives/hashing.js";
@@ -114,4 +117,5 @@ export async function runInferBench(): Promise<void> {
   await cryptoReady();
   const images = mnistSplits(1, BATCH).test.x.data as Float32Array;
   for (const arch of ["mlp", "cnn"] as const) await archBench(arch, images);
+  if (process.env.BENCH_INFER_DEVNET !== "0") await (await import("./inferDevnet.js")).runInferDevnetBench();
 }

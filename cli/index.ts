@@ -6,6 +6,7 @@ import { Command } from "commander";
 import { registerChainSpecCommands } from "./commands/chainSpec.js";
 import { registerDevnetCommand } from "./commands/devnet.js";
 import { registerGovCommands } from "./commands/gov.js";
+import { registerInferCommands } from "./commands/infer/index.js";
 import { registerJobCommands } from "./commands/job/index.js";
 import { registerKeyCommands } from "./commands/key.js";
 import { registerMlCommands } from "./commands/ml.js";
@@ -24,5 +25,6 @@ export function buildProgram(): Command {
   registerDevnetCommand(program);
   registerJobCommands(program);
   registerGovCommands(program);
+  registerInferCommands(program);
   return program;
 }

@@ -50,6 +50,8 @@ import {
   decodeProgress,
   defaultJobRolesOptions,
   detectCapabilities,
+  INFERENCE_TOPIC,
+  type InferenceGossip,
   type JobGossip,
   JobRoles,
   type JobRolesOptions,
@@ -569,6 +571,15 @@ function startJobRoles(
       join: (id) => host.subscribe(topic(id), (_topic, data) => (decodeProgress(data) ? "accept" : "reject")),
       leave: (id) => host.unsubscribe(topic(id)),
     });
+  const inferenceTopic = topicName(m.chain.genesisHash, INFERENCE_TOPIC);
+  const inferenceGossip: InferenceGossip | undefined =
+    host && jobs.inference
+      ? {
+          publish: (data) => host.publish(inferenceTopic, data),
+          join: (judge) => host.subscribe(inferenceTopic, (_topic, data) => judge(data)),
+          leave: () => host.unsubscribe(inferenceTopic),
+        }
+      : undefined;
   const roles = new JobRoles(
     { ...defaultJobRolesOptions, dataDir: join(chainDir, "jobs"), ...roleOpts },
     {
@@ -578,6 +589,7 @@ function startJobRoles(
       content,
       capabilities: detectCapabilities(),
       gossip,
+      inferenceGossip,
       dht: m.services?.libp2p.services.dht,
       logger: m.logger.child({ module: "jobs" }),
       onTrainingStep: m.onTrainingStep,

@@ -14,7 +14,8 @@
  * Without `--base-dir` the data lives in a fresh temporary folder that is removed at the end.
  *
  * `--workers W --evaluators V` add W worker nodes (`Worker1`…, `--worker --worker-suri //Worker1`) and V
- * evaluator nodes (`Evaluator1`…, `--evaluator`), full nodes that dial every validator, with the ports
+ * evaluator nodes (`Evaluator1`…, `--evaluator`), and `--inference P` P inference provider nodes
+ * (`Provider1`…, `--inference`), full nodes that dial every validator, with the ports
  * after the validators'. Their accounts are endowed like the dev accounts in a copy of the chain spec
  * (`<dir>/chain-spec.json`, `withRoleAccounts`) that every node of the devnet then runs.
  *
@@ -81,13 +82,16 @@ export interface DevnetOptions {
   workers?: number;
   /** Evaluator nodes (`--evaluator`) to add after the workers. */
   evaluators?: number;
+  /** Inference provider nodes (`--inference`) to add after the evaluators. */
+  providers?: number;
 }
 
-/** The names (and dev accounts, //Name) of a devnet's worker and evaluator nodes. */
-export function devnetRoleNames(workers: number, evaluators: number): string[] {
+/** The names (and dev accounts, //Name) of a devnet's worker, evaluator and inference provider nodes. */
+export function devnetRoleNames(workers: number, evaluators: number, providers = 0): string[] {
   return [
     ...Array.from({ length: workers }, (_, i) => `Worker${i + 1}`),
     ...Array.from({ length: evaluators }, (_, i) => `Evaluator${i + 1}`),
+    ...Array.from({ length: providers }, (_, i) => `Provider${i + 1}`),
   ];
 }
 
@@ -111,8 +115,8 @@ export function withRoleAccounts(spec: ChainSpec, names: string[]): ChainSpec {
   return copy;
 }
 
-/** What a devnet node does: produce blocks, train jobs, or score results. */
-export type DevnetRole = "validator" | "worker" | "evaluator";
+/** What a devnet node does: produce blocks, train jobs, score results, or run inference requests. */
+export type DevnetRole = "validator" | "worker" | "evaluator" | "inference";
 
 /** One node of a devnet by name (its dev account is //Name) and role. */
 export interface DevnetMember {
@@ -122,9 +126,9 @@ export interface DevnetMember {
 
 /**
  * The nodes of a devnet, in order: the first `validators` of `DEVNET_VALIDATORS`, then `Worker1`…,
- * then `Evaluator1`…. The one description both `tensorchain devnet` and its `--compose` output start from.
+ * then `Evaluator1`…, then `Provider1`…. The one description both `tensorchain devnet` and its `--compose` output start from.
  */
-export function devnetMembers(validators: number, workers = 0, evaluators = 0): DevnetMember[] {
+export function devnetMembers(validators: number, workers = 0, evaluators = 0, providers = 0): DevnetMember[] {
   const max = DEVNET_VALIDATORS.length;
   if (!Number.isInteger(validators) || validators < 1 || validators > max)
     throw new DevnetError(
@@ -133,9 +137,10 @@ export function devnetMembers(validators: number, workers = 0, evaluators = 0): 
     );
   return [
     ...DEVNET_VALIDATORS.slice(0, validators).map((name) => ({ name, role: "validator" as const })),
-    ...devnetRoleNames(workers, evaluators).map((name, k) => ({
+    ...devnetRoleNames(workers, evaluators, providers).map((name, k) => ({
       name,
-      role: k < workers ? ("worker" as const) : ("evaluator" as const),
+      role:
+        k < workers ? ("worker" as const) : k < workers + evaluators ? ("evaluator" as const) : ("inference" as const),
     })),
   ];
 }
@@ -202,9 +207,9 @@ export function memberArgs(member: DevnetMember, at: MemberPlacement): string[] 
  */
 export function devnetChainSpec(
   spec: ChainSpec,
-  opts: { workers?: number; evaluators?: number; blockTime?: number },
+  opts: { workers?: number; evaluators?: number; providers?: number; blockTime?: number },
 ): ChainSpec | undefined {
-  const roles = devnetRoleNames(opts.workers ?? 0, opts.evaluators ?? 0);
+  const roles = devnetRoleNames(opts.workers ?? 0, opts.evaluators ?? 0, opts.providers ?? 0);
   if (roles.length === 0 && opts.blockTime === undefined) return undefined;
   const withRoles = roles.length > 0 ? withRoleAccounts(spec, roles) : spec;
   return opts.blockTime !== undefined ? withSlotDuration(withRoles, opts.blockTime) : withRoles;
@@ -231,7 +236,7 @@ export const hexOf = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffs
 
 /** The command lines of a devnet on 127.0.0.1; pure apart from computing peer ids. */
 export async function planDevnet(opts: DevnetOptions): Promise<DevnetNodePlan[]> {
-  const members = devnetMembers(opts.validators, opts.workers ?? 0, opts.evaluators ?? 0);
+  const members = devnetMembers(opts.validators, opts.workers ?? 0, opts.evaluators ?? 0, opts.providers ?? 0);
   const last = members.length - 1;
   for (const base of [opts.rpcPort, opts.p2pPort, opts.prometheusPort])
     if (base !== undefined && base + last > 65535)
@@ -403,6 +408,8 @@ interface DevnetFlags {
   log?: string;
   workers: number;
   evaluators: number;
+  /** Inference provider nodes (`--inference P`). */
+  inference: number;
   /** Print the devnet as a docker-compose.yml instead of starting it. */
   compose?: boolean;
   /** Write the devnet's chain spec to this file instead of starting it (compose's chain-spec service). */
@@ -453,6 +460,12 @@ export function registerDevnetCommand(program: Command): void {
     .option("--workers <n>", "Worker nodes (--worker, accounts //Worker1…) to add", parseNonNegativeInt, 0)
     .option("--evaluators <n>", "Evaluator nodes (--evaluator, accounts //Evaluator1…) to add", parseNonNegativeInt, 0)
     .option(
+      "--inference <n>",
+      "Inference provider nodes (--inference, accounts //Provider1…) to add",
+      parseNonNegativeInt,
+      0,
+    )
+    .option(
       "--compose",
       "Print this devnet as a docker-compose.yml (node i's RPC on 127.0.0.1:<rpc-port + i>) and exit",
     )
@@ -475,6 +488,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<number> {
         validators: flags.validators,
         workers: flags.workers,
         evaluators: flags.evaluators,
+        providers: flags.inference,
         rpcPort: flags.rpcPort,
         prometheusPort: flags.prometheus ? flags.prometheusPort : undefined,
         chain: flags.chain,
@@ -485,7 +499,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<number> {
     return 0;
   }
   const spec = loadChainSpec(flags.chain);
-  const ownSpec = devnetChainSpec(spec, flags);
+  const ownSpec = devnetChainSpec(spec, { ...flags, providers: flags.inference });
   if (flags.writeChainSpec !== undefined) {
     const file = resolve(flags.writeChainSpec);
     mkdirSync(dirname(file), { recursive: true });
@@ -496,7 +510,7 @@ export async function runDevnet(flags: DevnetFlags): Promise<number> {
   const temporary = flags.baseDir === undefined;
   const baseDir = flags.baseDir ? resolve(flags.baseDir) : mkdtempSync(join(tmpdir(), "tensorchain-devnet-"));
   let chain = flags.chain;
-  const roles = devnetRoleNames(flags.workers, flags.evaluators);
+  const roles = devnetRoleNames(flags.workers, flags.evaluators, flags.inference);
   if (ownSpec) {
     mkdirSync(baseDir, { recursive: true });
     chain = join(baseDir, "chain-spec.json");
@@ -512,10 +526,11 @@ export async function runDevnet(flags: DevnetFlags): Promise<number> {
     log: flags.log,
     workers: flags.workers,
     evaluators: flags.evaluators,
+    providers: flags.inference,
   });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(
-    `Devnet: ${flags.validators} validator(s)${roles.length > 0 ? `, ${flags.workers} worker(s), ${flags.evaluators} evaluator(s)` : ""} of chain "${spec.name}", base dir ${baseDir}${temporary ? " (temporary)" : ""}`,
+    `Devnet: ${flags.validators} validator(s)${roles.length > 0 ? `, ${flags.workers} worker(s), ${flags.evaluators} evaluator(s), ${flags.inference} inference provider(s)` : ""} of chain "${spec.name}", base dir ${baseDir}${temporary ? " (temporary)" : ""}`,
   );
   out(endpointsTable(nodes).trimEnd());
   const genesisValidators =

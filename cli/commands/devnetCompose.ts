@@ -36,6 +36,8 @@ export interface DevnetComposeOptions {
   validators: number;
   workers: number;
   evaluators: number;
+  /** Inference provider nodes (`--inference`); none when absent. */
+  providers?: number;
   /** Host port of the first node's RPC; node i's is rpcPort + i. */
   rpcPort: number;
   /** Host port of the first node's Prometheus metrics; node i's is prometheusPort + i. Undefined: none. */
@@ -80,6 +82,7 @@ function devnetSizeArgs(o: DevnetComposeOptions): string[] {
     String(o.validators),
     ...(o.workers > 0 ? ["--workers", String(o.workers)] : []),
     ...(o.evaluators > 0 ? ["--evaluators", String(o.evaluators)] : []),
+    ...((o.providers ?? 0) > 0 ? ["--inference", String(o.providers)] : []),
   ];
 }
 
@@ -102,7 +105,7 @@ export async function devnetCompose(o: DevnetComposeOptions): Promise<string> {
       { code: "DEVNET_ERROR_COMPOSE_CHAIN", chain: o.chain },
       `--compose needs a built-in chain spec (${Object.keys(BUILTIN_SPECS).join(", ")}): a file on this machine is not in the image`,
     );
-  const members = devnetMembers(o.validators, o.workers, o.evaluators);
+  const members = devnetMembers(o.validators, o.workers, o.evaluators, o.providers ?? 0);
   for (const base of [o.rpcPort, o.prometheusPort]) {
     const last = base === undefined ? 0 : base + members.length - 1;
     if (last > 65535)
@@ -120,6 +123,9 @@ export async function devnetCompose(o: DevnetComposeOptions): Promise<string> {
       .join(", ")})`,
     ...(o.workers > 0 ? [`${o.workers} worker${o.workers === 1 ? "" : "s"} (--worker)`] : []),
     ...(o.evaluators > 0 ? [`${o.evaluators} evaluator${o.evaluators === 1 ? "" : "s"} (--evaluator)`] : []),
+    ...((o.providers ?? 0) > 0
+      ? [`${o.providers} inference provider${o.providers === 1 ? "" : "s"} (--inference)`]
+      : []),
   ];
   const rpcs = members.map((m, i) => `${o.rpcPort + i} ${serviceOf(m)}`).join(", ");
   const metrics = o.prometheusPort;

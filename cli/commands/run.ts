@@ -167,7 +167,7 @@ export function registerRunCommand(program: Command): void {
     .option("--evaluator", "Score results when drawn as an evaluator (key type `work`)")
     .option(
       "--inference",
-      "Register the inference role too (drawn to run models for inference requests; key type `work`)",
+      "Serve inference requests: register the inference role and run the models this node is drawn for (key type `work`)",
     )
     .option(
       "--worker-suri <suri>",

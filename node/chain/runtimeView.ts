@@ -24,6 +24,13 @@ import {
 import { epochRandomnessFor, PRIMARY_PROBABILITY, slotDuration } from "../../runtime/pallets/babe.js";
 import { freeBalance } from "../../runtime/pallets/balances.js";
 import {
+  outputOf,
+  type ProviderOutputValue,
+  type RequestValue,
+  requestEntries,
+  requestOf,
+} from "../../runtime/pallets/inference/index.js";
+import {
   type AssignmentValue,
   assignmentOf,
   attestationOf,
@@ -246,6 +253,22 @@ export class RuntimeView {
 
   jobParams(): JobParamsValue {
     return jobParams(this.ext());
+  }
+
+  // --- the inference market ---
+
+  inferenceRequest(id: bigint): RequestValue | undefined {
+    return requestOf(this.ext(), id);
+  }
+
+  /** Every inference request on chain (settled ones included), by id. */
+  inferenceRequests(): [bigint, RequestValue][] {
+    return [...requestEntries(this.ext())];
+  }
+
+  /** `provider`'s committed (and, once revealed, revealed) output for request `id`. */
+  inferenceOutput(id: bigint, provider: Uint8Array): ProviderOutputValue | undefined {
+    return outputOf(this.ext(), id, provider);
   }
 
   worker(who: Uint8Array): WorkerInfoValue | undefined {

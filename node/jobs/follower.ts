@@ -1,7 +1,7 @@
 /**
  * Follows the job market on the node's own chain, without RPC: each block that joins the best chain
  * is read once (its state from the chain, `System.Events` decoded with the runtime's own codecs) and
- * handed to the listeners with the job-market events it holds (JobManager and WorkerRegistry).
+ * handed to the listeners with the job-market events it holds (JobManager, WorkerRegistry and Inference).
  *
  * Order and reorgs: when the best head moves, the follower walks back from the new head through parent
  * hashes until it meets a block it has already handed out (or the block it started at), then hands out
@@ -27,7 +27,7 @@ export interface JobChain {
 
 /** A job-market event as the runtime deposited it: pallet, event name and its named fields. */
 export interface JobEvent {
-  pallet: "JobManager" | "WorkerRegistry";
+  pallet: "JobManager" | "WorkerRegistry" | "Inference";
   name: string;
   fields: Record<string, unknown>;
 }
@@ -139,12 +139,12 @@ export class JobEventFollower {
   }
 }
 
-/** The JobManager and WorkerRegistry events in a block's `System.Events`. */
+/** The JobManager, WorkerRegistry and Inference events in a block's `System.Events`. */
 export function jobEvents(runtime: RuntimeView): JobEvent[] {
   const out: JobEvent[] = [];
   for (const record of runtime.events()) {
     const event = record.event as { tag: string; value: { tag: string; value?: Record<string, unknown> } };
-    if (event.tag !== "JobManager" && event.tag !== "WorkerRegistry") continue;
+    if (event.tag !== "JobManager" && event.tag !== "WorkerRegistry" && event.tag !== "Inference") continue;
     out.push({ pallet: event.tag, name: event.value.tag, fields: event.value.value ?? {} });
   }
   return out;

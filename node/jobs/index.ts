@@ -1,5 +1,6 @@
 /**
- * The job-market roles of a node: `--worker` (trainer) and `--evaluator`, on one worker key.
+ * The job-market roles of a node: `--worker` (trainer), `--evaluator` and `--inference` (the inference
+ * provider, `inference.ts`), on one worker key.
  *
  * Why node/ and not worker/: the roles are node-side services. They follow the node's own chain
  * (imported blocks, their `RuntimeView`, no RPC), sign with the node's keystore and submit to its pool,
@@ -10,7 +11,7 @@
  * On every block the follower hands out, in order: registration (`WorkerRegistry.register` with the
  * detected capabilities and the hash of the signed capability record, once, while not registered;
  * `update_capabilities` when the registered record hash is not this machine's) and heartbeats (every `heartbeatEveryBlocks`,
- * default a third of the registry's timeout), then the trainer, then the evaluator, then the artifacts
+ * default a third of the registry's timeout), then the trainer, then the evaluator (and auditor), then the inference provider, then the artifacts
  * (`artifacts.ts`: inputs of ended jobs released, old results released, one sweep). The first block
  * also makes both roles scan every live job, so a restarted node picks up its duties.
  *
@@ -26,6 +27,7 @@ import { bytesEqual, toHex } from "../../primitives/hex.js";
 import type { Logger } from "../../primitives/logger.js";
 import type { CapabilitiesValue } from "../../runtime/pallets/workerRegistry.js";
 import { evaluateModel } from "../../worker/eval/evaluate.js";
+import { InferenceRunner } from "../../worker/infer/runner.js";
 import { trainInWorker } from "../../worker/train/trainInWorker.js";
 import { SegmentVerifier } from "../../worker/verify/verifier.js";
 import type { ContentStore } from "../content/types.js";
@@ -41,6 +43,8 @@ import {
 import type { JobGossip, RoleContext } from "./context.js";
 import { type EvaluatorModules, EvaluatorRole } from "./evaluator.js";
 import { type FollowedBlock, type JobChain, JobEventFollower } from "./follower.js";
+import { type InferenceProviderModules, InferenceProviderRole } from "./inference.js";
+import type { InferenceGossip } from "./inferenceGossip.js";
 import type { JobRolesOptions } from "./options.js";
 import { ExtrinsicSubmitter, type SubmitPool } from "./submitter.js";
 import { type TrainerModules, TrainerRole } from "./trainer.js";
@@ -56,6 +60,7 @@ export {
 export type { JobGossip } from "./context.js";
 export { decideOnJob, defaultTrainerPolicy, type TrainerPolicy } from "./decision.js";
 export { type FollowedBlock, type JobChain, type JobEvent, JobEventFollower, jobEvents } from "./follower.js";
+export { INFERENCE_TOPIC, type InferenceGossip } from "./inferenceGossip.js";
 export { defaultJobRolesOptions, type JobRolesOptions } from "./options.js";
 export { decodeProgress, encodeProgress, jobTopicName } from "./progress.js";
 
@@ -67,11 +72,13 @@ export interface JobRolesModules {
   content: ContentStore;
   capabilities: CapabilitiesValue;
   gossip?: JobGossip;
+  /** The `inference` topic (redundant delivery of requests to providers); absent without a network. */
+  inferenceGossip?: InferenceGossip;
   /** The node's kad-dht, where the capability record is published; absent when the DHT is off. */
   dht?: CapabilityRecordDht;
   logger: Logger;
   /** The ML engine (defaults: `trainInWorker`, `evaluateModel`); tests substitute them. */
-  engine?: Partial<Omit<TrainerModules, "store"> & EvaluatorModules & AuditorModules>;
+  engine?: Partial<Omit<TrainerModules, "store"> & EvaluatorModules & AuditorModules & InferenceProviderModules>;
   /** Told of every training step the trainer completes (the node's metrics). */
   onTrainingStep?: () => void;
 }
@@ -81,7 +88,10 @@ export class JobRoles {
   readonly trainer: TrainerRole | undefined;
   readonly evaluator: EvaluatorRole | undefined;
   readonly auditor: AuditorRole | undefined;
+  readonly provider: InferenceProviderRole | undefined;
   private readonly verifier: SegmentVerifier;
+  /** The inference provider's warm thread (`--inference` only). */
+  private readonly runner: InferenceRunner | undefined;
   private readonly submitter: ExtrinsicSubmitter;
   readonly artifacts: JobArtifacts;
   private readonly self: Uint8Array;
@@ -127,7 +137,14 @@ export class JobRoles {
     // Audits re-execute in one warm thread (its thread start would otherwise cost more than a segment).
     this.verifier = new SegmentVerifier({}, { log: logger.child({ module: "verifier" }) });
     const verifier = this.verifier;
+    // The provider runs models in one warm thread with a session cache (worker/infer).
+    const runner = opts.inference ? new InferenceRunner({}, { log: logger.child({ module: "infer" }) }) : undefined;
+    this.runner = runner;
     const engine = {
+      infer: (req: Parameters<InferenceRunner["run"]>[0]) => {
+        if (!runner) throw new Error("no inference runner");
+        return runner.run(req);
+      },
       train: trainInWorker,
       evaluate: evaluateModel,
       reexecute: (({ job, start, confirmStart, endStep, last }) =>
@@ -138,6 +155,9 @@ export class JobRoles {
     this.trainer = opts.trainer ? new TrainerRole(ctx("trainer"), engine) : undefined;
     this.evaluator = opts.evaluator ? new EvaluatorRole(ctx("evaluator"), engine) : undefined;
     this.auditor = opts.evaluator ? new AuditorRole(ctx("auditor"), engine) : undefined;
+    this.provider = opts.inference
+      ? new InferenceProviderRole(ctx("inference"), engine, modules.inferenceGossip)
+      : undefined;
     this.follower.onBlock((block) => this.onBlock(block));
   }
 
@@ -150,6 +170,7 @@ export class JobRoles {
       account: ss58Encode(this.self),
       trainer: this.opts.trainer,
       evaluator: this.opts.evaluator,
+      inference: this.opts.inference,
       ...describeCapabilities(this.modules.capabilities),
       recordHash: toHex(this.capabilityRecord.hash),
       recordSequence: this.capabilityRecord.record.sequence.toString(),
@@ -175,6 +196,9 @@ export class JobRoles {
   async stop(): Promise<void> {
     await this.follower.stop();
     await this.verifier.close();
+    this.provider?.stop();
+    await this.provider?.idle();
+    await this.runner?.close();
     await this.artifacts.idle();
   }
 
@@ -186,6 +210,7 @@ export class JobRoles {
       await this.trainer?.onBlock(block, scanAll);
       await this.evaluator?.onBlock(block, scanAll);
       await this.auditor?.onBlock(block, scanAll);
+      await this.provider?.onBlock(block, scanAll);
     }
     await this.artifacts.onBlock(block.number, block.runtime);
   }
@@ -238,12 +263,15 @@ export class JobRoles {
     }
     if (
       !this.warnedRoles &&
-      ((this.opts.trainer && !info.roles.trainer) || (this.opts.evaluator && !info.roles.evaluator))
+      ((this.opts.trainer && !info.roles.trainer) ||
+        (this.opts.evaluator && !info.roles.evaluator) ||
+        (this.opts.inference && !info.roles.inference))
     ) {
       this.warnedRoles = true;
       log.warn("Registered roles differ from this node's flags; the registered ones apply", {
         trainer: info.roles.trainer,
         evaluator: info.roles.evaluator,
+        inference: info.roles.inference,
       });
     }
     if (!bytesEqual(info.record_hash, this.capabilityRecord.hash)) {

@@ -1,4 +1,4 @@
-/** Options of the job-market roles (`--worker`, `--evaluator`) and their defaults. */
+/** Options of the job-market roles (`--worker`, `--evaluator`, `--inference`) and their defaults. */
 import { defaultTrainerPolicy, type TrainerPolicy } from "./decision.js";
 
 export interface JobRolesOptions {
@@ -7,9 +7,8 @@ export interface JobRolesOptions {
   /** Score results when drawn (`--evaluator`). */
   evaluator: boolean;
   /**
-   * Register the inference role (`--inference`): the inference pallet may draw this worker to run
-   * models. The provider service that answers those draws is a later change; until then a drawn node
-   * stays silent and is slashed, so the flag is off by default.
+   * Serve inference requests (`--inference`): register the inference role, so that the inference
+   * pallet may draw this worker, and run the models it is drawn for (`inference.ts`).
    */
   inference: boolean;
   /** Registration stake in planck; the registry's `min_stake` when absent. */

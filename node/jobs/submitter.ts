@@ -4,7 +4,7 @@
  * account's nonce at the best block, skipping nonces of this account's transactions already waiting in
  * the pool (as `system_accountNextIndex`). Extrinsics are immortal: the roles resubmit a call whose
  * effect has not shown up in the chain state after a while, so a dropped one is not lost. A
- * resubmission while the previous extrinsic for the same purpose (`what`, `ctx.job` and `ctx.check`) is still
+ * resubmission while the previous extrinsic for the same purpose (`what`, `ctx.job`, `ctx.check` and `ctx.request`) is still
  * waiting in the pool sends nothing new: a second copy under the next nonce could only queue behind the
  * first (the network republishes the waiting one) and, once both are in, fail and pay a fee for nothing.
  */
@@ -35,7 +35,7 @@ export interface SubmitterModules {
 export class ExtrinsicSubmitter {
   /** Submissions run one at a time, so the next one sees the previous one in the pool. */
   private queue: Promise<unknown> = Promise.resolve();
-  /** The last extrinsic sent per purpose (`what`, `ctx.job` and `ctx.check`). */
+  /** The last extrinsic sent per purpose (`what`, `ctx.job`, `ctx.check` and `ctx.request`). */
   private readonly lastSent = new Map<string, Uint8Array>();
 
   constructor(private readonly modules: SubmitterModules) {}
@@ -67,7 +67,7 @@ export class ExtrinsicSubmitter {
     ctx: Record<string, unknown>,
   ): Promise<HexString | undefined> {
     const { pool, pair, genesisHash, logger } = this.modules;
-    const purpose = `${what}/${String(ctx.job ?? "")}/${String(ctx.check ?? "")}`;
+    const purpose = `${what}/${String(ctx.job ?? "")}/${String(ctx.check ?? "")}/${String(ctx.request ?? "")}`;
     const previous = this.lastSent.get(purpose);
     if (previous && pool.pending().some((tx) => Buffer.compare(tx, previous) === 0)) {
       logger.debug(`Not resubmitting ${what}: the previous one is still in the pool`, ctx);

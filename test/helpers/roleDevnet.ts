@@ -1,5 +1,6 @@
 /**
- * The job e2e tests' network: what `tensorchain devnet --validators 2 --workers W --evaluators E` starts,
+ * The job e2e tests' network: what `tensorchain devnet --validators 2 --workers W --evaluators E
+ * --inference P` starts,
  * as separate processes on 127.0.0.1, on the `local` spec with short slots and the role accounts funded.
  * `validators` and `baseSpec` run another chain (the governance e2e: 4 validators on `devnet`).
  * Resolves once every node answers RPC.
@@ -28,6 +29,8 @@ export interface RoleDevnetOptions {
   slotMs: number;
   workers: number;
   evaluators: number;
+  /** Inference provider nodes (`Provider1`…); default 0. */
+  providers?: number;
   /** More dev accounts (`//Name`) to endow, for accounts a test drives itself. */
   endow?: string[];
   /** Genesis values of knobs (`jobManager.audit_stage_blocks` …), over the spec's. */
@@ -46,7 +49,7 @@ export interface RoleDevnet {
 }
 
 export async function startRoleDevnet(opts: RoleDevnetOptions): Promise<RoleDevnet> {
-  const roles = devnetRoleNames(opts.workers, opts.evaluators);
+  const roles = devnetRoleNames(opts.workers, opts.evaluators, opts.providers ?? 0);
   const base = structuredClone(opts.baseSpec ?? BUILTIN_SPECS.local());
   base.id = opts.specId;
   if (!("runtimeGenesis" in base.genesis)) throw new Error("expected a runtime genesis");
@@ -68,6 +71,7 @@ export async function startRoleDevnet(opts: RoleDevnetOptions): Promise<RoleDevn
     chain,
     workers: opts.workers,
     evaluators: opts.evaluators,
+    providers: opts.providers,
   });
   mkdirSync(join(opts.dir, "nodes"), { recursive: true });
   const devnet = startDevnet(plan, { write: opts.write, stopGraceMs: 5_000 });

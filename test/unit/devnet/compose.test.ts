@@ -265,6 +265,17 @@ describe("docker-compose.yml", () => {
       type: { code: "DEVNET_ERROR_COMPOSE_CHAIN" },
     });
   });
+  it("--inference P adds provider services (--inference, own work key) after the evaluators", async () => {
+    const text = await devnetCompose({ ...DEFAULT_COMPOSE, validators: 2, workers: 0, evaluators: 0, providers: 2 });
+    expect(text).toContain("devnet --validators 2 --inference 2");
+    const file = parse(text, { merge: true }) as ComposeFile;
+    expect(Object.keys(file.services)).toEqual(["chain-spec", "alice", "bob", "provider1", "provider2"]);
+    expect(parseRunFlags(file.services.provider2.command)).toMatchObject({
+      inference: true,
+      workerSuri: "//Provider2",
+      name: "Provider2",
+    });
+  });
 });
 
 describe("Dockerfile", () => {

@@ -128,6 +128,7 @@ describe("devnet command line", () => {
       chain: "devnet",
       workers: 0,
       evaluators: 0,
+      inference: 0,
     });
     expect(parseDevnet(["--validators", "2", "--prometheus-port", "9700"])).toMatchObject({ prometheusPort: 9700 });
     expect(parseDevnet(["--validators", "2", "--no-prometheus"])).toMatchObject({ prometheus: false });

@@ -47,6 +47,32 @@ describe("devnet with workers and evaluators", () => {
     expect(parseRunFlags(nodes[4].args)).toMatchObject({ evaluator: true, workerSuri: "//Evaluator1" });
   });
 
+  it("adds --inference P provider nodes (Provider1…, --inference) after the evaluators", async () => {
+    const nodes = await planDevnet({
+      validators: 2,
+      workers: 0,
+      evaluators: 1,
+      providers: 2,
+      baseDir: dir,
+      rpcPort: 9944,
+      p2pPort: 30333,
+      chain: "spec.json",
+    });
+    expect(nodes.map((n) => [n.name, n.role, n.rpcPort])).toEqual([
+      ["Alice", "validator", 9944],
+      ["Bob", "validator", 9945],
+      ["Evaluator1", "evaluator", 9946],
+      ["Provider1", "inference", 9947],
+      ["Provider2", "inference", 9948],
+    ]);
+    const p2 = parseRunFlags(nodes[4].args);
+    expect(p2).toMatchObject({ inference: true, workerSuri: "//Provider2", name: "Provider2" });
+    expect(p2.worker).toBeUndefined();
+    expect(p2.evaluator).toBeUndefined();
+    expect(p2.bootnodes).toEqual([nodes[0].multiaddr, nodes[1].multiaddr]);
+    expect(devnetRoleNames(1, 0, 2)).toEqual(["Worker1", "Provider1", "Provider2"]);
+  });
+
   it("endows the role accounts in a copy of the spec, leaving the original alone", () => {
     const spec = loadChainSpec("devnet");
     const names = devnetRoleNames(2, 1);
