@@ -2,25 +2,28 @@
 /**
  * Issue 15: the inference market end to end on a devnet of separate processes.
  *
- * The network is what `tensorchain devnet --validators 2 --inference 3` starts (`startRoleDevnet`: the
- * `local` spec, 500 ms slots, the role accounts endowed): two validators and three provider nodes
- * (`--inference`, //Provider1…3), which register themselves. The client is the real CLI:
- * `tensorchain infer … --wait --out … --json` as //Charlie, on the MNIST MLP of the template builder
- * and 500 MNIST test images.
+ * The network is what `tensorchain devnet --validators 2 --workers 1 --evaluators 1 --inference 3`
+ * starts (`startRoleDevnet`: the `local` spec, 500 ms slots, the role accounts endowed): two validators,
+ * a trainer and an evaluator node (for the job whose model is served) and three provider nodes
+ * (`--inference`, //Provider1…3), which register themselves. The clients are the real CLI as //Charlie:
+ * `tensorchain job post … --wait` trains an MNIST MLP, then `tensorchain infer … --wait --out … --json`
+ * runs it on 500 MNIST test images.
  *
- * 1. Honest providers (R = 3, Q = 2, cpu-exact): all three commit and reveal the same output; the
- *    request settles; the output the client wrote is byte for byte what plain onnxruntime-node computes
- *    here with the cpu-exact session options; every balance changes by exactly the split: the client
+ * 1. Honest providers (R = 3, Q = 2, cpu-exact) on the model the job trained (`--job ID`): all three
+ *    commit and reveal the same output; the request settles; the output the client wrote is byte for
+ *    byte what plain onnxruntime-node computes here, with the cpu-exact session options, on the model
+ *    `job fetch` returns; every balance changes by exactly the split: the client
  *    pays 3 × reward + the network fee (and its transaction fees), each provider gets the reward less
  *    its own transaction fees, the block author the network fee, nobody is slashed; `infer status`
  *    shows the settled request.
  * 2. A lying provider (this test, through @polkadot/api as //Liar: registers with the inference role,
  *    commits to and reveals an output it did not compute) with R = 4, Q = 2, so that it is surely drawn:
  *    the three honest providers outvote it; it is slashed `inference_slash_ppm` of its stake; the
- *    client still gets the right output, and is refunded the reward nobody earned.
+ *    client still gets the right output, and is refunded the reward nobody earned. This request
+ *    uploads its model (`--model`: the template MLP).
  */
 import "@polkadot/api-augment";
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,6 +56,8 @@ const CLIENT = "Charlie";
 const LIAR = "Liar";
 const PROVIDERS = ["Provider1", "Provider2", "Provider3"];
 const IMAGES = 500;
+/** The trainer and evaluator nodes of the job whose model is served. */
+const JOB_ROLES = ["Worker1", "Evaluator1"];
 
 let dir: string;
 let devnet: RunningDevnet;
@@ -78,6 +83,10 @@ async function storage<V>(
   const raw = await rpc<HexString | null>("state_getStorage", [toHex(key), at]);
   return raw ? item.valueTy.dec(fromHex(raw)) : undefined;
 }
+function cli(args: string[]): string {
+  return execFileSync(NODE_BIN, [CLI, ...args], { encoding: "utf8", cwd: dir });
+}
+
 const request = (id: bigint, at?: string) =>
   storage(Inference.storage.Requests, Inference.storage.Requests.keyFor(id), at) as Promise<RequestValue | undefined>;
 const canonical = async (n: number) => rpc<string>("chain_getBlockHash", [n]);
@@ -111,8 +120,8 @@ beforeAll(async () => {
     dir,
     specId: "local_fast_inference",
     slotMs: SLOT_MS,
-    workers: 0,
-    evaluators: 0,
+    workers: 1,
+    evaluators: 1,
     providers: 3,
     endow: [LIAR],
     // A reveal window long enough for the lying script's round trips (every honest phase ends early).
@@ -124,6 +133,9 @@ beforeAll(async () => {
   INPUT = encodeSafetensors(new Map([["x", tensor("float32", [IMAGES, 784], test.x.data as Float32Array)]]));
   writeFileSync(join(dir, "input.safetensors"), INPUT);
   writeFileSync(join(dir, "mlp.onnx"), MODEL);
+  // The job's data and its untrained model.
+  cli(["dataset", "mnist", "--out-dir", join(dir, "mnist"), "--train", "1000", "--test", "200"]);
+  cli(["model", "init", "--arch", "mlp", "--out", join(dir, "job-mlp.onnx")]);
   ({ devnet, httpUrl, rpcUrl } = await started);
   EXPECTED = await plainOutput(MODEL, INPUT);
   api = await ApiPromise.create({ provider: new WsProvider(rpcUrl), noInitWarn: true, throwOnConnect: true });
@@ -138,7 +150,7 @@ afterAll(async () => {
 
 let clientOutput = "";
 function diagnostics(): string {
-  const wanted = /inference|infer|jobs|content|ERROR|WARN|Refus|Submitted/;
+  const wanted = /inference|infer|jobs|trainer|evaluator|content|ERROR|WARN|Refus|Submitted/;
   const lines = logs.filter((l) => wanted.test(l) && !l.includes("informant")).slice(-150);
   return `${lines.join("\n")}\n--- client ---\n${clientOutput.slice(-4000)}`;
 }
@@ -152,7 +164,7 @@ interface ClientLine {
 }
 
 /** `tensorchain infer … --wait --out --json` as a child process; `onLine` sees each JSON line as it comes. */
-function infer(replicas: number, out: string, onLine: (l: ClientLine) => void = () => {}) {
+function infer(replicas: number, model: string[], out: string, onLine: (l: ClientLine) => void = () => {}) {
   const args = [
     CLI,
     "infer",
@@ -160,8 +172,7 @@ function infer(replicas: number, out: string, onLine: (l: ClientLine) => void = 
     rpcUrl,
     "--suri",
     `//${CLIENT}`,
-    "--model",
-    join(dir, "mlp.onnx"),
+    ...model,
     "--input",
     join(dir, "input.safetensors"),
     "--replicas",
@@ -277,6 +288,80 @@ async function settlement(requestBlock: string, id: bigint, who: string[]) {
 
 const ppm = (p: number | bigint, x: bigint) => (x * BigInt(p)) / 1_000_000n;
 
+/**
+ * `tensorchain job post … --wait` as //Charlie: an MNIST MLP trained by the devnet's trainer and scored
+ * by its evaluator; resolves with the job's id once it has succeeded.
+ */
+async function trainJob(): Promise<bigint> {
+  const args = [
+    CLI,
+    "job",
+    "post",
+    "--rpc",
+    rpcUrl,
+    "--suri",
+    `//${CLIENT}`,
+    "--model",
+    join(dir, "job-mlp.onnx"),
+    "--train",
+    join(dir, "mnist", "train.safetensors"),
+    "--test",
+    join(dir, "mnist", "test.safetensors"),
+    "--reward",
+    "50",
+    "--min-accuracy",
+    "0.5",
+    "--epochs",
+    "2",
+    "--batch",
+    "64",
+    "--lr",
+    "0.003",
+    "--optimizer",
+    "adam",
+    "--seed",
+    "5",
+    // Phase lengths in 500 ms blocks: generous, every phase ends early once everyone has acted.
+    "--assign-blocks",
+    "120",
+    "--submit-blocks",
+    "400",
+    "--reveal-test-set-blocks",
+    "120",
+    "--commit-blocks",
+    "120",
+    "--reveal-blocks",
+    "120",
+    "--salt-file",
+    join(dir, "salt.json"),
+    "--wait",
+    "--json",
+  ];
+  const proc = spawn(NODE_BIN, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  clientOutput = "";
+  proc.stdout?.on("data", (d: Buffer) => {
+    clientOutput += d.toString();
+  });
+  proc.stderr?.on("data", (d: Buffer) => {
+    clientOutput += d.toString();
+  });
+  const code = await within(
+    150_000,
+    "the training job",
+    new Promise<number | null>((resolve) => proc.once("exit", resolve)),
+  ).catch((e: Error) => {
+    proc.kill("SIGKILL");
+    throw e;
+  });
+  const lines = clientOutput
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as { phase: string; job?: string });
+  if (code !== 0 || !lines.some((l) => l.phase === "Succeeded"))
+    throw new Error(`job post exited ${code} without success\n${diagnostics()}`);
+  return BigInt(lines.find((l) => l.phase === "posted")!.job!);
+}
+
 /** `p`, or a clear failure after `ms` (instead of the test's timeout). */
 function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -289,37 +374,46 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
 }
 
 describe("inference requests on a devnet of separate processes", () => {
-  it("honest providers (R=3, Q=2): agreed output = plain onnxruntime byte for byte, exact split", async () => {
+  it("honest providers (R=3, Q=2) on a job's model: agreed output = plain onnxruntime byte for byte, exact split", async () => {
     const t0 = Date.now();
     await waitFor(
       async () => {
-        for (const name of PROVIDERS) {
+        for (const name of [...PROVIDERS, ...JOB_ROLES]) {
           const info = await storage(WorkerRegistry.storage.Workers, WorkerRegistry.storage.Workers.keyFor(pk(name)));
-          if (info?.status.tag !== "Active" || !info.roles.inference) return undefined;
+          if (info?.status.tag !== "Active") return undefined;
+          if (PROVIDERS.includes(name) && !info.roles.inference) return undefined;
         }
         return true;
       },
-      30_000,
-      "the providers' registrations",
+      60_000,
+      "the role nodes' registrations",
     ).catch((e: Error) => {
       throw new Error(`${e.message}\n${diagnostics()}`);
     });
     const registeredMs = Date.now() - t0;
+    const jobId = await trainJob();
+    const trainedMs = Date.now() - t0;
+    // What `job fetch` returns for the job is the model the providers must run.
+    const trained = join(dir, "trained.onnx");
+    cli(["job", "fetch", jobId.toString(), "--rpc", rpcUrl, "--out", trained]);
+    const expected = await plainOutput(new Uint8Array(readFileSync(trained)), INPUT);
+    expect(Buffer.from(expected).equals(Buffer.from(EXPECTED))).toBe(false); // trained, not the template
+
     const out = join(dir, "out1.safetensors");
-    const r = await infer(3, out);
+    const r = await infer(3, ["--job", jobId.toString()], out);
     if (r.code !== 0) throw new Error(`infer exited ${r.code}\n${r.err}\n${diagnostics()}`);
     const phases = r.lines.map((l) => l.phase);
     expect(phases).toEqual(
       expect.arrayContaining(["uploaded", "requested", "providers", "committed", "Revealing", "Settled", "output"]),
     );
     process.stdout.write(
-      `inference e2e (honest): providers registered in ${registeredMs} ms; client phases ${r.lines
+      `inference e2e (honest): role nodes registered in ${registeredMs} ms, job ${jobId} trained at ${trainedMs} ms; client phases ${r.lines
         .map((l) => `${l.phase}@${l.elapsedMs}ms`)
         .join(" ")}\n`,
     );
     // The output the client wrote is what plain onnxruntime computes, byte for byte.
     const written = new Uint8Array(readFileSync(out));
-    expect(Buffer.from(written).equals(Buffer.from(EXPECTED))).toBe(true);
+    expect(Buffer.from(written).equals(Buffer.from(expected))).toBe(true);
     const requested = r.lines.find((l) => l.phase === "requested")!;
     const id = BigInt(requested.request!);
     const who = [CLIENT, ...PROVIDERS].map(address);
@@ -327,7 +421,7 @@ describe("inference requests on a devnet of separate processes", () => {
     const final = (await request(id, s.settled))!;
     expect(final.status.tag).toBe("Settled");
     expect(final.held).toBe(0n);
-    expect(final.agreed?.output_hash).toEqual(blake2_256(EXPECTED));
+    expect(final.agreed?.output_hash).toEqual(blake2_256(expected));
     expect(final.providers.map((p) => encodeAddress(p, 42)).sort()).toEqual(PROVIDERS.map(address).sort());
 
     const feePpm = await knob(INFERENCE.inference_fee_ppm, s.before);
@@ -357,9 +451,9 @@ describe("inference requests on a devnet of separate processes", () => {
       // Asynchronously: a blocked event loop would starve this process's @polkadot/api connection.
       (await execFileAsync(NODE_BIN, [CLI, "infer", "status", id.toString(), "--rpc", rpcUrl, "--json"])).stdout,
     ) as { status: string; agreed: { outputHash: string }; providers: { output: string | null }[]; held: string };
-    expect(status).toMatchObject({ status: "Settled", held: "0", agreed: { outputHash: toHex(blake2_256(EXPECTED)) } });
+    expect(status).toMatchObject({ status: "Settled", held: "0", agreed: { outputHash: toHex(blake2_256(expected)) } });
     expect(status.providers.every((p) => p.output !== null)).toBe(true);
-  }, 90_000);
+  }, 240_000);
 
   it("a lying provider (R=4, Q=2) is outvoted and slashed; the client still gets the right output", async () => {
     const liar = keyring().addFromUri(`//${LIAR}`);
@@ -416,7 +510,7 @@ describe("inference requests on a devnet of separate processes", () => {
       await send(api.tx.inference.revealOutput(id, toHex(fakeCid), toHex(fakeHash), [], toHex(salt)));
     };
     const out = join(dir, "out2.safetensors");
-    const r = await infer(4, out, (l) => {
+    const r = await infer(4, ["--model", join(dir, "mlp.onnx")], out, (l) => {
       if (l.phase === "requested") {
         lie = runLiar(BigInt(l.request!));
         lie.catch(() => {});
