@@ -33,8 +33,17 @@ import { BABE_ENGINE_ID } from "../../runtime/pallets/session.js";
 /** One TRAIN in planck, as the runtime defines it; the runtime tests call it UNIT. */
 export { UNITS as UNIT } from "../../runtime/constants.js";
 
+/** Derived dev keys by name: deriving one (a PBKDF2 of the dev phrase, then the path) takes milliseconds. */
+const devKeys = new Map<string, KeyPair>();
+
+/** //`name`'s sr25519 dev key pair (derived once per name). */
 export function dev(name: string): KeyPair {
-  return keypairFromSuri(`//${name}`);
+  let pair = devKeys.get(name);
+  if (pair === undefined) {
+    pair = keypairFromSuri(`//${name}`);
+    devKeys.set(name, pair);
+  }
+  return pair;
 }
 
 export class TestRuntime {
@@ -217,8 +226,14 @@ export function moduleError(pallet: string, name: string): DispatchErrorValue {
 
 /** The BABE session keys of a dev account: its sr25519 key for BABE and its ed25519 key for GRANDPA. */
 export function devSessionKeys(name: string): { babe: Uint8Array; grandpa: Uint8Array } {
-  return { babe: dev(name).publicKey, grandpa: keypairFromSuri(`//${name}`, "ed25519").publicKey };
+  let grandpa = devGrandpaKeys.get(name);
+  if (grandpa === undefined) {
+    grandpa = keypairFromSuri(`//${name}`, "ed25519").publicKey;
+    devGrandpaKeys.set(name, grandpa);
+  }
+  return { babe: dev(name).publicKey, grandpa };
 }
+const devGrandpaKeys = new Map<string, Uint8Array>();
 
 /** `Staking.bond` of `value` from the origin, rewards to `payee` (default: restaked). */
 export function bondCall(value: bigint, payee: unknown = { tag: "Staked" }): CallValue {
