@@ -2,6 +2,7 @@
  * The sr25519 VRF of BABE slot claims, through @polkadot/wasm-crypto (schnorrkel) with
  * @polkadot/util-crypto's pure-JS `@scure/sr25519` as the fallback; both produce and accept the same
  * 96-byte `pre_output (32) ++ proof (64; c ++ s)` layout, which is exactly `VrfSignature`'s encoding.
+ * The signing itself is primitives/crypto/vrf.ts (PoUW tickets use it under another context).
  *
  * Transcript: schnorrkel `signing_context(VRF_CONTEXT).bytes(input)` with
  *   input = epoch randomness (32) ++ slot (u64 LE) ++ epoch index (u64 LE).
@@ -15,8 +16,7 @@
  *   threshold value  = u128 little-endian of the first 16 bytes with label "tensorchain-babe-vrf"
  *   randomness piece = the 32 bytes with label "tensorchain-babe-randomness"
  */
-import { sr25519VrfSign, sr25519VrfVerify } from "@polkadot/util-crypto";
-import { isReady as wasmIsReady, vrfSign as wasmVrfSign, vrfVerify as wasmVrfVerify } from "@polkadot/wasm-crypto";
+import { sr25519VrfSignIn, sr25519VrfVerifyIn } from "../../primitives/crypto/vrf.js";
 import { blake2_256, concat } from "../../primitives/hashing.js";
 import { T } from "../../primitives/scale/types.js";
 import type { VrfSignatureValue } from "./digests.js";
@@ -26,7 +26,6 @@ const utf8 = (s: string) => new TextEncoder().encode(s);
 export const VRF_CONTEXT = utf8("tensorchain-babe");
 export const VRF_THRESHOLD_LABEL = utf8("tensorchain-babe-vrf");
 export const VRF_RANDOMNESS_LABEL = utf8("tensorchain-babe-randomness");
-const NO_EXTRA = new Uint8Array(0);
 
 /** The VRF input of a slot claim: randomness ++ slot (u64 LE) ++ epoch index (u64 LE). */
 export function vrfInput(randomness: Uint8Array, slot: bigint, epochIndex: bigint): Uint8Array {
@@ -36,23 +35,12 @@ export function vrfInput(randomness: Uint8Array, slot: bigint, epochIndex: bigin
 
 /** Signs `input` with an sr25519 secret key (util-crypto's 64-byte layout). */
 export function vrfSign(secretKey: Uint8Array, input: Uint8Array): VrfSignatureValue {
-  const out = wasmIsReady()
-    ? wasmVrfSign(secretKey, VRF_CONTEXT, input, NO_EXTRA)
-    : sr25519VrfSign(input, { secretKey }, VRF_CONTEXT, NO_EXTRA);
-  return { pre_output: out.slice(0, 32), proof: out.slice(32, 96) };
+  return sr25519VrfSignIn(secretKey, VRF_CONTEXT, input);
 }
 
 /** True when `signature` is a valid VRF of `publicKey` over `input`; malformed points give false. */
 export function vrfVerify(publicKey: Uint8Array, input: Uint8Array, signature: VrfSignatureValue): boolean {
-  if (publicKey.length !== 32 || signature.pre_output.length !== 32 || signature.proof.length !== 64) return false;
-  const joined = concat(signature.pre_output, signature.proof);
-  try {
-    return wasmIsReady()
-      ? wasmVrfVerify(publicKey, VRF_CONTEXT, input, NO_EXTRA, joined)
-      : sr25519VrfVerify(input, joined, publicKey, VRF_CONTEXT, NO_EXTRA);
-  } catch {
-    return false;
-  }
+  return sr25519VrfVerifyIn(publicKey, VRF_CONTEXT, input, signature);
 }
 
 export function vrfOutputBytes(label: Uint8Array, input: Uint8Array, preOutput: Uint8Array): Uint8Array {
