@@ -2,9 +2,14 @@
  * Fork choice: an in-memory tree of the blocks descending from the last finalized block, and the
  * heaviest chain in it. Pure: the node feeds it imported blocks and finality.
  *
- * Weight of a chain = the number of primary (VRF-won) blocks on it (plus any `extraWeight` a block
- * carries, e.g. for valid useful work), as in BABE. Ties go to the longer chain, then the lowest hash
- * (byte order), so every node picks the same head from the same tree.
+ * Weight of a chain = the number of primary (VRF-won) blocks on it, as in BABE, plus `ticketWeight`
+ * (the runtime's `PoUW.TicketWeight`) per accepted PoUW ticket (DESIGN §5), plus any `extraWeight` a
+ * block carries. The caller says how many tickets a block's `pouw` digest carried once the block was
+ * imported (the runtime rejects a block with any invalid ticket, so an imported block's tickets all
+ * count); the tree never decodes headers. A block without tickets weighs exactly what it did before
+ * tickets existed. Ties go to the longer chain, then the lowest hash (byte order), so every node picks
+ * the same head from the same tree. Only blocks descending from the finalized root are in the tree, so
+ * no amount of work on another branch can outweigh finality.
  */
 import { TensorchainError } from "../primitives/errors.js";
 import { compareBytes, toHex } from "../primitives/hex.js";
@@ -12,7 +17,11 @@ import { compareBytes, toHex } from "../primitives/hex.js";
 export type ForkChoiceErrorType =
   | { code: "FORK_CHOICE_ERROR_UNKNOWN_PARENT"; hash: string; parentHash: string }
   | { code: "FORK_CHOICE_ERROR_BAD_NUMBER"; hash: string; number: number; parentNumber: number }
-  | { code: "FORK_CHOICE_ERROR_UNKNOWN_BLOCK"; hash: string };
+  | { code: "FORK_CHOICE_ERROR_UNKNOWN_BLOCK"; hash: string }
+  /** A block's ticket count is not a non-negative integer. */
+  | { code: "FORK_CHOICE_ERROR_BAD_TICKETS"; hash: string; tickets: number }
+  /** The configured ticket weight is negative. */
+  | { code: "FORK_CHOICE_ERROR_BAD_TICKET_WEIGHT"; ticketWeight: bigint };
 
 export class ForkChoiceError extends TensorchainError<ForkChoiceErrorType> {}
 
@@ -25,9 +34,19 @@ export interface NewBlock extends BlockId {
   parentHash: Uint8Array;
   /** A primary (VRF) slot block: adds 1 to the chain's weight. */
   primary: boolean;
+  /** PoUW tickets the block carried and the runtime accepted (default 0): `ticketWeight` each. */
+  tickets?: number;
   /** Further weight the block adds (default 0). */
   extraWeight?: bigint;
 }
+
+export interface ForkChoiceOptions {
+  /** Weight of one accepted PoUW ticket (`PoUW.TicketWeight`); default `DEFAULT_TICKET_WEIGHT`. */
+  ticketWeight?: bigint;
+}
+
+/** A ticket weighs as much as a primary block unless the chain says otherwise. */
+export const DEFAULT_TICKET_WEIGHT = 1n;
 
 export interface TreeBlock extends BlockId {
   parentHash: Uint8Array;
@@ -72,8 +91,14 @@ export class BlockTree {
   private root: Node;
   private bestNode: Node;
 
+  /** Weight of one accepted ticket. */
+  readonly ticketWeight: bigint;
+
   /** `finalized` is the root; its `weight` is the chain's weight up to it (default 0). */
-  constructor(finalized: BlockId & { parentHash?: Uint8Array; weight?: bigint }) {
+  constructor(finalized: BlockId & { parentHash?: Uint8Array; weight?: bigint }, opts: ForkChoiceOptions = {}) {
+    this.ticketWeight = opts.ticketWeight ?? DEFAULT_TICKET_WEIGHT;
+    if (this.ticketWeight < 0n)
+      throw new ForkChoiceError({ code: "FORK_CHOICE_ERROR_BAD_TICKET_WEIGHT", ticketWeight: this.ticketWeight });
     this.root = {
       hash: finalized.hash,
       number: finalized.number,
@@ -93,7 +118,8 @@ export class BlockTree {
 
   /**
    * Adds a block whose parent is in the tree. Adding a known block is a no-op. Returns whether it became
-   * the best block. Throws `FORK_CHOICE_ERROR_UNKNOWN_PARENT` (also for blocks on pruned branches).
+   * the best block. Throws `FORK_CHOICE_ERROR_UNKNOWN_PARENT` (also for blocks on pruned branches),
+   * `FORK_CHOICE_ERROR_BAD_NUMBER` or `FORK_CHOICE_ERROR_BAD_TICKETS`.
    */
   addBlock(block: NewBlock): { best: boolean } {
     const k = key(block.hash);
@@ -114,11 +140,15 @@ export class BlockTree {
         parentNumber: parent.number,
       });
     }
+    const tickets = block.tickets ?? 0;
+    if (!Number.isSafeInteger(tickets) || tickets < 0)
+      throw new ForkChoiceError({ code: "FORK_CHOICE_ERROR_BAD_TICKETS", hash: k, tickets });
     const node: Node = {
       hash: block.hash,
       number: block.number,
       parentHash: block.parentHash,
-      weight: parent.weight + (block.primary ? 1n : 0n) + (block.extraWeight ?? 0n),
+      weight:
+        parent.weight + (block.primary ? 1n : 0n) + this.ticketWeight * BigInt(tickets) + (block.extraWeight ?? 0n),
       key: k,
       parent,
       children: [],

@@ -108,3 +108,99 @@ describe("fork choice", () => {
     expect(hx(tree.best())).toBe(toHex(h("w1")));
   });
 });
+
+describe("fork choice with PoUW tickets", () => {
+  const withTickets = (name: string, parent: string, number: number, primary: boolean, tickets: number): NewBlock => ({
+    ...block(name, parent, number, primary),
+    tickets,
+  });
+
+  it("a shorter fork with more work beats a longer fork with none", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 }, { ticketWeight: 2n });
+    // Long fork: 4 primary blocks, no tickets (weight 4).
+    for (let i = 1; i <= 4; i++) tree.addBlock(block(`l${i}`, i === 1 ? "g" : `l${i - 1}`, i, true));
+    expect(tree.best().weight).toBe(4n);
+    // Short fork: 2 primary blocks, the second carrying 1 ticket: 2 + 2 = 4, a tie the longer fork wins.
+    tree.addBlock(block("s1", "g", 1, true));
+    expect(tree.addBlock(withTickets("s2", "s1", 2, true, 1)).best).toBe(false);
+    expect(tree.get(h("s2"))!.weight).toBe(4n);
+    expect(hx(tree.best())).toBe(toHex(h("l4")));
+    // One more ticket on a (secondary) third block: 2 + 2 + 2 = 6 > 4.
+    expect(tree.addBlock(withTickets("s3", "s2", 3, false, 1)).best).toBe(true);
+    expect(hx(tree.best())).toBe(toHex(h("s3")));
+    expect(tree.best().weight).toBe(6n);
+    const route = tree.route(h("l4"), h("s3"));
+    expect(route.retracted.map(hx)).toEqual([h("l4"), h("l3"), h("l2"), h("l1")].map(toHex));
+    expect(route.enacted.map(hx)).toEqual([h("s1"), h("s2"), h("s3")].map(toHex));
+  });
+
+  it("weighs each ticket TicketWeight, defaulting to one primary block", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    expect(tree.ticketWeight).toBe(1n);
+    tree.addBlock(withTickets("a1", "g", 1, true, 3));
+    tree.addBlock({ ...withTickets("a2", "a1", 2, false, 2), extraWeight: 5n });
+    expect(tree.get(h("a1"))!.weight).toBe(4n);
+    expect(tree.get(h("a2"))!.weight).toBe(11n);
+    const heavy = new BlockTree({ hash: h("g"), number: 0, weight: 10n }, { ticketWeight: 1000n });
+    heavy.addBlock(withTickets("a1", "g", 1, false, 7));
+    expect(heavy.get(h("a1"))!.weight).toBe(7010n);
+    // A ticket weight of 0 turns tickets off: the rule before PoUW.
+    const off = new BlockTree({ hash: h("g"), number: 0 }, { ticketWeight: 0n });
+    off.addBlock(withTickets("t1", "g", 1, false, 50));
+    off.addBlock(block("p1", "g", 1, true));
+    expect(hx(off.best())).toBe(toHex(h("p1")));
+  });
+
+  it("never across finality: work on a pruned branch cannot win, and finality moves the head off it", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    tree.addBlock(block("a1", "g", 1, true));
+    tree.addBlock(block("a2", "a1", 2, false));
+    tree.addBlock(withTickets("b1", "g", 1, true, 5));
+    tree.addBlock(withTickets("b2", "b1", 2, true, 5));
+    expect(hx(tree.best())).toBe(toHex(h("b2")));
+    // GRANDPA finalized a1 (votes cast before the tickets were seen): b's work no longer counts.
+    const { pruned } = tree.setFinalized(h("a1"));
+    expect(pruned.map(hx).sort()).toEqual([h("b1"), h("b2")].map(toHex).sort());
+    expect(hx(tree.best())).toBe(toHex(h("a2")));
+    expect(tree.bestContaining(h("a1"))!.hash).toEqual(h("a2"));
+    expect(forkChoiceCode(() => tree.addBlock(withTickets("b3", "b2", 3, true, 1_000_000)))).toBe(
+      "FORK_CHOICE_ERROR_UNKNOWN_PARENT",
+    );
+    expect(hx(tree.best())).toBe(toHex(h("a2")));
+    // Work after the finalized block does count.
+    tree.addBlock(block("c2", "a1", 2, false));
+    expect(tree.addBlock(withTickets("c3", "c2", 3, false, 1)).best).toBe(true);
+  });
+
+  it("ties behave as without tickets: the longer chain, then the lowest hash", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    tree.addBlock(withTickets("x1", "g", 1, false, 2));
+    tree.addBlock(block("y1", "g", 1, true));
+    tree.addBlock(block("y2", "y1", 2, true));
+    // Weight 2 each; y is longer.
+    expect(hx(tree.best())).toBe(toHex(h("y2")));
+    tree.addBlock(block("x2", "x1", 2, false));
+    const lower = Buffer.compare(h("x2"), h("y2")) < 0 ? "x2" : "y2";
+    expect(hx(tree.best())).toBe(toHex(h(lower)));
+    // Zero tickets is the same as none.
+    const a = new BlockTree({ hash: h("g"), number: 0 });
+    const b = new BlockTree({ hash: h("g"), number: 0 });
+    a.addBlock(withTickets("z1", "g", 1, true, 0));
+    b.addBlock(block("z1", "g", 1, true));
+    expect(a.best()).toEqual(b.best());
+  });
+
+  it("rejects a bad ticket count or ticket weight", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    expect(forkChoiceCode(() => tree.addBlock(withTickets("n1", "g", 1, true, -1)))).toBe(
+      "FORK_CHOICE_ERROR_BAD_TICKETS",
+    );
+    expect(forkChoiceCode(() => tree.addBlock(withTickets("n1", "g", 1, true, 1.5)))).toBe(
+      "FORK_CHOICE_ERROR_BAD_TICKETS",
+    );
+    expect(tree.has(h("n1"))).toBe(false);
+    expect(forkChoiceCode(() => new BlockTree({ hash: h("g"), number: 0 }, { ticketWeight: -1n }))).toBe(
+      "FORK_CHOICE_ERROR_BAD_TICKET_WEIGHT",
+    );
+  });
+});
