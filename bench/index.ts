@@ -20,6 +20,7 @@ const benches: Record<string, () => Promise<void>> = {
   job: async () => (await import("./job.js")).runJobBench(),
   rpc: async () => (await import("./rpc.js")).runRpcBench(),
   "rpc-isolation": async () => (await import("./rpcIsolation.js")).runRpcIsolationBench(),
+  pouw: async () => (await import("./pouw.js")).runPouwBench(),
 };
 
 const wanted = process.argv.slice(2);
