@@ -49,7 +49,21 @@ export type PouwErrorType =
   /** The VRF proof does not verify for the worker's `work` key over the ticket's input. */
   | { code: "POUW_ERROR_BAD_VRF"; jobId: bigint; leaf: number }
   /** The ticket's score is not below the difficulty target. */
-  | { code: "POUW_ERROR_ABOVE_TARGET"; jobId: bigint; leaf: number };
+  | { code: "POUW_ERROR_ABOVE_TARGET"; jobId: bigint; leaf: number }
+  /** No such job. */
+  | { code: "POUW_ERROR_UNKNOWN_JOB"; jobId: bigint }
+  /** The job is not training (or revealing): tickets are progress reports of a running job. */
+  | { code: "POUW_ERROR_JOB_NOT_TRAINING"; jobId: bigint }
+  /** The worker is not one of the job's trainers. */
+  | { code: "POUW_ERROR_NOT_ASSIGNED"; jobId: bigint; worker: string }
+  /** The worker has no registered `work` key. */
+  | { code: "POUW_ERROR_NO_WORK_KEY"; worker: string }
+  /** The leaf is beyond the job's leaf count. */
+  | { code: "POUW_ERROR_LEAF_OUT_OF_RANGE"; jobId: bigint; leaf: number; leafCount: number }
+  /** The worker already has a ticket for this leaf on chain. */
+  | { code: "POUW_ERROR_REPLAYED"; jobId: bigint; worker: string; leaf: number }
+  /** The same (job, worker, leaf) twice in one list. */
+  | { code: "POUW_ERROR_DUPLICATE"; jobId: bigint; worker: string; leaf: number };
 
 export class PouwError extends TensorchainError<PouwErrorType> {}
 
@@ -288,4 +302,69 @@ export function selectTickets(
     out.push(s.t);
   }
   return out;
+}
+
+/**
+ * What checking a ticket needs from chain state, as the runtime reads it at the block's parent (or the
+ * gossip validator at its best block), so the `pouw` pallet and the gossip validator apply one rule.
+ */
+export interface TicketContext {
+  /** The epoch randomness tickets are drawn against. */
+  randomness: Uint8Array;
+  /** `PoUW.Difficulty`. */
+  target: bigint;
+  /** The job's ticket-relevant state; undefined when there is no such job. */
+  job(jobId: bigint): { training: boolean; leafCount: number } | undefined;
+  isAssigned(jobId: bigint, worker: Uint8Array): boolean;
+  /** The worker's registered sr25519 `work` public key. */
+  workKey(worker: Uint8Array): Uint8Array | undefined;
+  /** Whether `PoUW.Tickets` already holds this (job, worker, leaf). */
+  hasTicket(jobId: bigint, worker: Uint8Array, leaf: number): boolean;
+}
+
+/**
+ * Checks one ticket against chain state (issue 12's rules): the job exists and is training, the
+ * worker is assigned and has a `work` key, the leaf is within the job's leaf count and new for the
+ * worker, the score is below the target and the VRF verifies. The target is checked before the VRF
+ * because it is a hash where the VRF is ~1 ms; a ticket must pass both, so the order only chooses the
+ * error. Throws the matching `POUW_ERROR_*`; returns the score.
+ */
+export function validateTicket(ticket: PouwTicketValue, ctx: TicketContext): Uint8Array {
+  const jobId = ticket.job_id;
+  const worker = toHex(ticket.worker);
+  const job = ctx.job(jobId);
+  if (!job) throw new PouwError({ code: "POUW_ERROR_UNKNOWN_JOB", jobId });
+  if (!job.training) throw new PouwError({ code: "POUW_ERROR_JOB_NOT_TRAINING", jobId });
+  if (!ctx.isAssigned(jobId, ticket.worker)) throw new PouwError({ code: "POUW_ERROR_NOT_ASSIGNED", jobId, worker });
+  const key = ctx.workKey(ticket.worker);
+  if (!key) throw new PouwError({ code: "POUW_ERROR_NO_WORK_KEY", worker });
+  if (ticket.leaf < 1 || ticket.leaf > job.leafCount)
+    throw new PouwError({ code: "POUW_ERROR_LEAF_OUT_OF_RANGE", jobId, leaf: ticket.leaf, leafCount: job.leafCount });
+  if (ctx.hasTicket(jobId, ticket.worker, ticket.leaf))
+    throw new PouwError({ code: "POUW_ERROR_REPLAYED", jobId, worker, leaf: ticket.leaf });
+  const score = scoreOf(ctx.randomness, ticket);
+  if (!isBelowTarget(score, ctx.target))
+    throw new PouwError({ code: "POUW_ERROR_ABOVE_TARGET", jobId, leaf: ticket.leaf });
+  if (!verifyTicketVrf(key, ctx.randomness, ticket))
+    throw new PouwError({ code: "POUW_ERROR_BAD_VRF", jobId, leaf: ticket.leaf });
+  return score;
+}
+
+/**
+ * Checks a block's tickets: at most `maxTickets`, no (job, worker, leaf) twice, each valid
+ * (`validateTicket`). The first failure throws: one bad ticket invalidates the whole block. Order is
+ * not a validity rule (the proposer's best-first order is a convention).
+ */
+export function validateTickets(tickets: readonly PouwTicketValue[], ctx: TicketContext, maxTickets: number): void {
+  if (tickets.length > maxTickets)
+    throw new PouwError({ code: "POUW_ERROR_TOO_MANY_TICKETS", count: tickets.length, max: maxTickets });
+  const seen = new Set<string>();
+  for (const t of tickets) {
+    const k = ticketKey(t);
+    if (seen.has(k))
+      throw new PouwError({ code: "POUW_ERROR_DUPLICATE", jobId: t.job_id, worker: toHex(t.worker), leaf: t.leaf });
+    seen.add(k);
+  }
+  // Every state check after the cheap ones, so a malformed list costs no VRF.
+  for (const t of tickets) validateTicket(t, ctx);
 }

@@ -25,8 +25,11 @@ import {
   selectTickets,
   signTicket,
   type TicketClaim,
+  type TicketContext,
   ticketInput,
   ticketScore,
+  validateTicket,
+  validateTickets,
   verifyTicketVrf,
 } from "../../../primitives/pouw.js";
 import type { HeaderValue } from "../../../primitives/types.js";
@@ -277,6 +280,59 @@ describe("pouw ticket selection", () => {
     expect(selectTickets(randomness, tickets, 0)).toEqual([]);
     // Deterministic: the same set in another order gives the same pick.
     expect(selectTickets(randomness, [dup, ...tickets], 3)).toEqual(selectTickets(randomness, [...tickets, dup], 3));
+  });
+});
+
+describe("pouw ticket validation against chain state", () => {
+  /** Job 7 trains with Alice (work key `alice`) over 5 leaves; nothing on chain yet; every score passes. */
+  function context(over: Partial<TicketContext> = {}, onChain: string[] = []): TicketContext {
+    return {
+      randomness,
+      target: MAX_POUW_TARGET,
+      job: (id) => (id === 7n ? { training: true, leafCount: 5 } : undefined),
+      isAssigned: (id, w) => id === 7n && toHex(w) === toHex(alice.publicKey),
+      workKey: (w) => (toHex(w) === toHex(alice.publicKey) ? alice.publicKey : undefined),
+      hasTicket: (id, w, leaf) => onChain.includes(`${id}:${toHex(w)}:${leaf}`),
+      ...over,
+    };
+  }
+  const at = (leaf: number) => aliceTicket({ ...claim, leaf, leafHash: leafNodeHash(leaf, bytes(`s${leaf}`)) });
+  const rule = (t: PouwTicketValue, ctx: TicketContext) => pouwCode(() => validateTicket(t, ctx));
+
+  it("accepts a valid ticket and returns its score", () => {
+    const t = at(3);
+    expect(validateTicket(t, context())).toEqual(scoreOf(randomness, t));
+    expect(pouwCode(() => validateTickets([at(1), at(2), at(5)], context(), 3))).toBeUndefined();
+    expect(pouwCode(() => validateTickets([], context(), 0))).toBeUndefined();
+  });
+
+  it("names each broken rule", () => {
+    const t = at(3);
+    expect(rule({ ...t, job_id: 8n }, context())).toBe("POUW_ERROR_UNKNOWN_JOB");
+    expect(rule(t, context({ job: () => ({ training: false, leafCount: 5 }) }))).toBe("POUW_ERROR_JOB_NOT_TRAINING");
+    expect(rule(t, context({ isAssigned: () => false }))).toBe("POUW_ERROR_NOT_ASSIGNED");
+    expect(rule(t, context({ workKey: () => undefined }))).toBe("POUW_ERROR_NO_WORK_KEY");
+    expect(rule(at(6), context())).toBe("POUW_ERROR_LEAF_OUT_OF_RANGE");
+    expect(rule({ ...t, leaf: 0 }, context())).toBe("POUW_ERROR_LEAF_OUT_OF_RANGE");
+    expect(rule(t, context({}, [`7:${toHex(alice.publicKey)}:3`]))).toBe("POUW_ERROR_REPLAYED");
+    // Another leaf of the same worker, or the same leaf of another job, is not a replay.
+    expect(rule(t, context({}, [`7:${toHex(alice.publicKey)}:2`, `6:${toHex(alice.publicKey)}:3`]))).toBeUndefined();
+    const score = scoreValue(scoreOf(randomness, t));
+    expect(rule(t, context({ target: score }))).toBe("POUW_ERROR_ABOVE_TARGET");
+    expect(rule(t, context({ target: score + 1n }))).toBeUndefined();
+    expect(rule({ ...t, vrf_proof: flip(t.vrf_proof) }, context())).toBe("POUW_ERROR_BAD_VRF");
+    expect(rule({ ...t, leaf_hash: flip(t.leaf_hash) }, context())).toBe("POUW_ERROR_BAD_VRF");
+    // The registered work key decides, not the worker's account: a ticket signed by another key fails.
+    expect(rule(t, context({ workKey: () => bob.publicKey }))).toBe("POUW_ERROR_BAD_VRF");
+    expect(rule(t, context({ randomness: flip(randomness) }))).toBe("POUW_ERROR_BAD_VRF");
+  });
+
+  it("rejects a block's list with too many tickets, a duplicate, or any invalid ticket", () => {
+    expect(pouwCode(() => validateTickets([at(1), at(2), at(3)], context(), 2))).toBe("POUW_ERROR_TOO_MANY_TICKETS");
+    // The same leaf twice, even with different (both valid) proofs.
+    expect(pouwCode(() => validateTickets([at(1), at(2), at(1)], context(), 3))).toBe("POUW_ERROR_DUPLICATE");
+    const forged = { ...at(2), vrf_proof: flip(at(2).vrf_proof) };
+    expect(pouwCode(() => validateTickets([at(1), forged, at(3)], context(), 3))).toBe("POUW_ERROR_BAD_VRF");
   });
 });
 
