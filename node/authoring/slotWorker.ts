@@ -7,9 +7,10 @@ import { T } from "../../primitives/scale/types.js";
 import type { DigestItemValue } from "../../primitives/types.js";
 import type { Chain } from "../chain/chain.js";
 import { hashHeader } from "../chain/chain.js";
+import type { RuntimeView } from "../chain/runtimeView.js";
 import type { BlockRef } from "../chain/types.js";
 import type { LoopPriority } from "../loopPriority.js";
-import { type ProposerModules, propose } from "./proposer.js";
+import { type Proposal, type ProposerModules, propose } from "./proposer.js";
 
 export const AURA_ENGINE_ID = new TextEncoder().encode("aura");
 
@@ -45,6 +46,8 @@ export interface SlotWorkerModules extends ProposerModules {
   onProposed?(included: string[], block: BlockRef): void;
   /** Holds best-effort work (RPC) back while a block is authored; optional. */
   priority?: LoopPriority;
+  /** The `pouw` digest item (PoUW tickets valid on top of `parent`) to add to the pre-digest, if any. */
+  ticketDigest?(parent: RuntimeView): DigestItemValue | undefined;
 }
 
 /** The claim of a chain with one authority: every slot, an Aura-style pre-digest carrying the slot. */
@@ -149,10 +152,7 @@ export class SlotWorker {
     if (!claim) return undefined;
     const parentRuntime = await chain.runtimeAt(parent.hash);
     try {
-      const proposal = propose(
-        { parent: parentRuntime, timestamp, preDigest: claim.preDigest, deadlineReached },
-        this.modules,
-      );
+      const proposal = this.propose(parentRuntime, claim, timestamp, deadlineReached);
       const preHash = hashHeader(proposal.header);
       const seal: DigestItemValue = claim.seal?.(preHash) ?? {
         tag: "Seal",
@@ -174,6 +174,31 @@ export class SlotWorker {
     } catch (err) {
       logger.error("Block authoring failed", { slot: slot.toString() }, err);
       return undefined;
+    }
+  }
+
+  /**
+   * The block on `parent`, with the PoUW tickets valid there in its pre-digest. Should the runtime still
+   * refuse them (the pool checked them against the same state, so this is a bug), the slot is not lost:
+   * the block is built again without tickets.
+   */
+  private propose(parent: RuntimeView, claim: SlotClaim, timestamp: bigint, deadlineReached: () => boolean): Proposal {
+    let tickets: DigestItemValue | undefined;
+    try {
+      tickets = this.modules.ticketDigest?.(parent);
+    } catch (err) {
+      this.modules.logger.warn("Picking PoUW tickets failed", { reason: (err as Error).message });
+    }
+    const build = (preDigest: DigestItemValue[]) =>
+      propose({ parent, timestamp, preDigest, deadlineReached }, this.modules);
+    if (tickets === undefined) return build(claim.preDigest);
+    try {
+      return build([...claim.preDigest, tickets]);
+    } catch (err) {
+      this.modules.logger.warn("The runtime refused this block's PoUW tickets; building it without", {
+        reason: (err as Error).message,
+      });
+      return build(claim.preDigest);
     }
   }
 }

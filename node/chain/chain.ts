@@ -43,6 +43,11 @@ export interface ChainModules {
   preVerify?: (block: Block, parentState: Trie) => Promise<unknown>;
   /** Whether a header claims a primary (VRF) slot: such blocks weigh 1 in fork choice, others 0. */
   isPrimary?: (header: HeaderValue) => boolean;
+  /**
+   * How many PoUW tickets an imported header carries: each adds the tree's ticket weight in fork choice
+   * (only imported blocks are asked: the runtime rejected any block with an invalid ticket).
+   */
+  ticketCount?: (header: HeaderValue) => number;
 }
 
 export interface ChainEvents {
@@ -173,6 +178,7 @@ export class Chain extends EventEmitter<ChainEvents> {
       parentHash: header.parentHash,
       number: header.number,
       primary: this.modules.isPrimary?.(header) ?? false,
+      tickets: this.modules.ticketCount?.(header) ?? 0,
     };
   }
 

@@ -418,6 +418,11 @@ export class TrainerRole {
       const last = result.steps.at(-1);
       if (!last) throw new Error("training returned no steps");
       const leaves = leafHashes(result, interval, totalSteps);
+      try {
+        this.ctx.onLeaves?.(id, leaves);
+      } catch (err) {
+        log.warn("Making PoUW tickets failed", { job: id.toString(), reason: (err as Error).message });
+      }
       const root = workRoot(leaves.map((stateHash, i) => ({ index: i + 1, stateHash })));
       const metrics = await this.modules.evaluate(result.model, dataset, { profile: "cpu-exact" });
       const loss = Number.isFinite(last.loss) && last.loss >= 0 ? BigInt(Math.round(last.loss * 1e9)) : 0n;
