@@ -4,11 +4,14 @@
  *   💤 Idle (3 peers), best: #12 (0x1234…abcd), finalized #12 (…), txpool: 0 ready, 0 future
  *   ⚙️  Syncing 85.2 bps, target=#5000, 51s left (3 peers), best: #650 (0x1234…abcd), finalized #640 (…), …
  *
+ * When the best block carries PoUW tickets, the line ends with `, pouw: 3 tickets`.
+ *
  * While syncing, the rate is the blocks imported per second since the previous line and the time left is
  * the blocks still to import (to the highest block a peer announced) at that rate.
  */
 import type { Logger } from "../primitives/logger.js";
 import type { Chain } from "./chain/chain.js";
+import { ticketsOf } from "./pouw/service.js";
 import type { TxPool } from "./txpool/index.js";
 
 const short = (hex: string) => `${hex.slice(0, 6)}…${hex.slice(-4)}`;
@@ -91,7 +94,9 @@ export class Informant {
       : target !== undefined
         ? `⚙️  ${syncStatus(target, sample, previous)}`
         : "⚙️  Syncing";
-    return `${state} (${peers} peer${peers === 1 ? "" : "s"}), best: #${chain.best.number} (${short(chain.best.hashHex)}), finalized #${chain.finalized.number} (${short(chain.finalized.hashHex)}), txpool: ${s.ready} ready, ${s.future} future`;
+    const tickets = ticketsOf(chain.best.header).length;
+    const pouw = tickets > 0 ? `, pouw: ${tickets} ticket${tickets === 1 ? "" : "s"}` : "";
+    return `${state} (${peers} peer${peers === 1 ? "" : "s"}), best: #${chain.best.number} (${short(chain.best.hashHex)}), finalized #${chain.finalized.number} (${short(chain.finalized.hashHex)}), txpool: ${s.ready} ready, ${s.future} future${pouw}`;
   }
 
   display(): void {

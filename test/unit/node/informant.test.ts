@@ -4,6 +4,8 @@ import type { Chain } from "../../../node/chain/chain.js";
 import { formatDuration, formatRate, Informant, syncStatus } from "../../../node/informant.js";
 import type { TxPool } from "../../../node/txpool/index.js";
 import type { Logger } from "../../../primitives/logger.js";
+import { pouwDigestItem } from "../../../primitives/pouw.js";
+import type { DigestItemValue } from "../../../primitives/types.js";
 
 describe("sync rate and time left", () => {
   it("formats the rate with one decimal, in blocks per second", () => {
@@ -44,8 +46,18 @@ describe("sync rate and time left", () => {
 });
 
 describe("Informant", () => {
-  function informant(state: { best: number; syncing: boolean; target?: number; now: number }) {
-    const ref = (n: number) => ({ number: n, hashHex: `0x${n.toString(16).padStart(64, "0")}` });
+  function informant(state: {
+    best: number;
+    syncing: boolean;
+    target?: number;
+    now: number;
+    logs?: DigestItemValue[];
+  }) {
+    const ref = (n: number) => ({
+      number: n,
+      hashHex: `0x${n.toString(16).padStart(64, "0")}`,
+      header: { digest: { logs: state.logs ?? [] } },
+    });
     const chain = {
       get best() {
         return ref(state.best);
@@ -85,5 +97,26 @@ describe("Informant", () => {
     state.now = 10_000;
     inf.display();
     expect(lines[2]).toMatch(/^💤 Idle \(3 peers\), best: #1100 .*txpool: 1 ready, 0 future$/);
+  });
+
+  it("ends with the best block's PoUW ticket count when it carries tickets", () => {
+    const ticket = (leaf: number) => ({
+      job_id: 1n,
+      worker: new Uint8Array(32),
+      leaf,
+      leaf_hash: new Uint8Array(32),
+      vrf_output: new Uint8Array(32),
+      vrf_proof: new Uint8Array(64),
+    });
+    const state = { best: 5, syncing: false, now: 0, logs: [pouwDigestItem([ticket(1), ticket(2), ticket(3)])] };
+    const { inf, lines } = informant(state);
+    inf.display();
+    expect(lines[0]).toMatch(/txpool: 1 ready, 0 future, pouw: 3 tickets$/);
+    state.logs = [pouwDigestItem([ticket(1)])];
+    inf.display();
+    expect(lines[1]).toMatch(/, pouw: 1 ticket$/);
+    state.logs = [];
+    inf.display();
+    expect(lines[2]).toMatch(/0 future$/);
   });
 });
