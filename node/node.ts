@@ -32,6 +32,9 @@ import type { Logger } from "../primitives/logger.js";
 import { buildRuntime } from "../runtime/index.js";
 import { babeClaimSlot } from "./authoring/babe.js";
 import { SlotWorker, singleAuthorityClaim } from "./authoring/slotWorker.js";
+import { POUW_TOPIC } from "./pouw/gossip.js";
+import { PouwService, ticketsOf } from "./pouw/service.js";
+import { makeLeafTickets } from "./pouw/ticketMaker.js";
 import { BabeVerifier, defaultBabeOptions } from "./chain/babeVerifier.js";
 import { Chain } from "./chain/chain.js";
 import { ChunkedUploads, HeliaContentStore } from "./content/index.js";
@@ -173,7 +176,13 @@ export class TensorchainNode {
     // again what admission verified.
     const signatures = new CachedSignatureChecker({ capacity: SIGNATURE_CACHE_CAPACITY });
     const chain = await Chain.open(
-      { db, logger: logger.child({ module: "chain" }), signatures, isPrimary: isPrimaryHeader },
+      {
+        db,
+        logger: logger.child({ module: "chain" }),
+        signatures,
+        isPrimary: isPrimaryHeader,
+        ticketCount: (header) => ticketsOf(header).length,
+      },
       genesisStorageOf(opts.spec),
     );
     logger.info("Chain opened", {
@@ -318,6 +327,20 @@ export class TensorchainNode {
     uploads.start();
     metrics?.addSources({ contentBytes: () => content.diskBytes() });
 
+    // PoUW tickets: gossiped by trainers, picked by block authors (`node/pouw/`).
+    const pouwTopic = topicName(chain.genesisHash, POUW_TOPIC);
+    const pouw = new PouwService({
+      best: () => chain.bestRuntime,
+      gossip: services && {
+        publish: (data) => services!.network.host.publish(pouwTopic, data),
+        join: (judge) => services!.network.host.subscribe(pouwTopic, (_topic, data) => judge(data)),
+        leave: () => services!.network.host.unsubscribe(pouwTopic),
+      },
+      logger: logger.child({ module: "pouw" }),
+    });
+    pouw.start();
+    chain.on("block", (block) => pouw.onImported(block.header));
+
     // Authoring goes before RPC work on the event loop (`loopPriority.ts`).
     const priority = new LoopPriority();
     let slotWorker: SlotWorker | undefined;
@@ -341,6 +364,7 @@ export class TensorchainNode {
           now: () => Date.now(),
           claimSlot: singleAuthorityClaim({ publicKey: pair.publicKey, sign: (m) => sign(pair, m) }),
           onBlockConstructed: metrics && ((seconds, n) => metrics.observeBlockConstructed(seconds, n)),
+          ticketDigest: (parent) => pouw.digestFor(parent),
         },
       );
     } else if (services && opts.validator) {
@@ -358,6 +382,7 @@ export class TensorchainNode {
           now,
           claimSlot: babeClaimSlot(chain, keystore),
           onBlockConstructed: metrics && ((seconds, n) => metrics.observeBlockConstructed(seconds, n)),
+          ticketDigest: (parent) => pouw.digestFor(parent),
         },
       );
     }
@@ -436,6 +461,7 @@ export class TensorchainNode {
         keystore,
         services,
         progress,
+        pouw,
         logger,
         onTrainingStep: metrics && (() => metrics.trainingStep()),
       });
@@ -553,6 +579,7 @@ function startJobRoles(
     logger: Logger;
     onTrainingStep?: () => void;
     progress: JobProgressRecorder | undefined;
+    pouw: PouwService;
   },
 ): JobRoles {
   const { suri, content, ...roleOpts } = jobs;
@@ -593,6 +620,18 @@ function startJobRoles(
       dht: m.services?.libp2p.services.dht,
       logger: m.logger.child({ module: "jobs" }),
       onTrainingStep: m.onTrainingStep,
+      onLeaves: (jobId, stateHashes) => {
+        // Tickets drawn against the best block's epoch randomness and target; a later epoch's block
+        // would find them invalid, and the pool drops them.
+        const ctx = m.chain.bestRuntime.ticketContext();
+        const tickets = makeLeafTickets(pair, pair.publicKey, jobId, stateHashes, ctx);
+        m.pouw.offer(tickets);
+        m.logger.info("PoUW tickets made", {
+          job: jobId.toString(),
+          leaves: stateHashes.length,
+          tickets: tickets.length,
+        });
+      },
     },
   );
   roles.start();

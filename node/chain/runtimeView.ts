@@ -10,6 +10,7 @@
 import type { BabeEpoch, Ratio } from "../../consensus/babe/index.js";
 import type { SignatureChecker } from "../../primitives/crypto/index.js";
 import { compareBytes } from "../../primitives/hex.js";
+import type { TicketContext } from "../../primitives/pouw.js";
 import type { Trie } from "../../primitives/trie/index.js";
 import {
   type AccountInfo,
@@ -50,6 +51,8 @@ import {
   sessionIndex,
   sessionIndexAt,
 } from "../../runtime/pallets/session.js";
+import { POUW, param } from "../../runtime/pallets/parameters/index.js";
+import { difficulty, ticketContext, ticketsOfJob, workKeyOf } from "../../runtime/pallets/pouw/index.js";
 import { type EventRecordValue, eventsOf, getAccount } from "../../runtime/pallets/system.js";
 import { minimumPeriod, now } from "../../runtime/pallets/timestamp.js";
 import {
@@ -281,5 +284,32 @@ export class RuntimeView {
 
   findWorkers(query: FindWorkersQuery = {}): WorkerSummary[] {
     return findWorkers(this.ext(), query);
+  }
+
+  // --- useful work (PoUW) ---
+
+  /** The ticket rules for a block built on this one (what the pool, gossip and authoring check against). */
+  ticketContext(): TicketContext {
+    return ticketContext(this.ext(), this.block.number + 1);
+  }
+
+  /** `pouw.max_tickets_per_block` for a block built on this one. */
+  maxTicketsPerBlock(): number {
+    return param(this.ext(), POUW.max_tickets_per_block);
+  }
+
+  /** `worker`'s registered sr25519 `work` key. */
+  workKey(worker: Uint8Array): Uint8Array | undefined {
+    return workKeyOf(this.ext(), worker);
+  }
+
+  /** `PoUW.Difficulty`: a ticket is valid when its score is below this target. */
+  pouwDifficulty(): bigint {
+    return difficulty(this.ext());
+  }
+
+  /** Job `jobId`'s accepted tickets and the blocks that carried them. */
+  ticketsOfJob(jobId: bigint): { worker: Uint8Array; leaf: number; block: number }[] {
+    return ticketsOfJob(this.ext(), jobId);
   }
 }

@@ -103,6 +103,7 @@ export class JobRoles {
   /** Block at which registration / the last heartbeat was sent. */
   private registerSentAt: number | undefined;
   private heartbeatSentAt: number | undefined;
+  private workKeySentAt: number | undefined;
   private updateSentAt: number | undefined;
   private warnedRoles = false;
 
@@ -299,6 +300,19 @@ export class JobRoles {
     if (this.updateSentAt !== undefined) {
       log.info("Capabilities updated", { recordHash: toHex(info.record_hash), block: number });
       this.updateSentAt = undefined;
+    }
+    if (info.roles.trainer && !bytesEqual(runtime.workKey(this.self) ?? new Uint8Array(), this.self)) {
+      // PoUW tickets are checked with the registered `work` key: this node signs them with its own.
+      if (resend(this.workKeySentAt)) {
+        this.workKeySentAt = number;
+        void this.submitter.submit(
+          { tag: "PoUW", value: { tag: "set_work_key", value: { key: this.self } } },
+          "work key",
+        );
+      }
+    } else if (this.workKeySentAt !== undefined) {
+      log.info("Work key registered", { account: ss58Encode(this.self), block: number });
+      this.workKeySentAt = undefined;
     }
     if (info.status.tag !== "Active") return true;
     const every = this.opts.heartbeatEveryBlocks ?? Math.max(1, Math.floor(params.heartbeat_timeout / 3));
