@@ -71,9 +71,16 @@ export interface BabeGenesisSpec {
   slotDurationMs: number;
 }
 
+/** The PoUW section of a JSON spec. */
+export interface PouwGenesisSpec {
+  /** The initial ticket target, a decimal or 0x-hex string in 1..2^256-1 (a ticket is valid below it). */
+  difficulty: string;
+}
+
 export interface RuntimeGenesisConfig {
   balances: { balances: [string, string | number][] };
   babe?: BabeGenesisSpec;
+  pouw?: PouwGenesisSpec;
   /** The dev chain only: with a key, the chain runs the runtime with the Sudo pallet. */
   sudo?: { key: string | null };
   staking?: StakingGenesisSpec;
@@ -370,6 +377,12 @@ function babeConfigOf(babe: unknown): NonNullable<GenesisConfig["babe"]> {
   return { slotDurationMs: BigInt(integer("babe.slotDurationMs", babe.slotDurationMs)) };
 }
 
+function pouwConfigOf(pouw: unknown): NonNullable<GenesisConfig["pouw"]> {
+  if (!isObject(pouw)) return invalid("pouw must be an object");
+  // The genesis builder refuses a target outside 1..2^256-1.
+  return { difficulty: amount("pouw.difficulty", pouw.difficulty) };
+}
+
 /** Turns a spec's human-readable runtime config into the runtime's genesis config. */
 export function genesisConfigOf(config: RuntimeGenesisConfig): GenesisConfig {
   if (!isObject(config)) invalid("the runtime genesis config must be an object");
@@ -384,6 +397,7 @@ export function genesisConfigOf(config: RuntimeGenesisConfig): GenesisConfig {
     sudoKey: config.sudo?.key ? account("sudo.key", config.sudo.key) : undefined,
     staking: config.staking === undefined ? undefined : stakingConfigOf(config.staking),
     babe: config.babe === undefined ? undefined : babeConfigOf(config.babe),
+    pouw: config.pouw === undefined ? undefined : pouwConfigOf(config.pouw),
     parameters: config.parameters === undefined ? undefined : parametersOf(config.parameters),
   };
 }

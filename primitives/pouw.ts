@@ -263,7 +263,7 @@ export function pouwDigestItem(tickets: readonly PouwTicketValue[]): DigestItemV
  * The tickets of a header's `pouw` pre-runtime digest; none without one. Throws
  * `POUW_ERROR_MULTIPLE_DIGESTS`, `POUW_ERROR_BAD_DIGEST` or `POUW_ERROR_TOO_MANY_TICKETS`.
  */
-export function findPouwTickets(header: HeaderValue, maxTickets?: number): PouwTicketValue[] {
+export function findPouwTickets(header: Pick<HeaderValue, "digest">, maxTickets?: number): PouwTicketValue[] {
   const found: Uint8Array[] = [];
   for (const item of header.digest.logs) {
     if (item.tag !== "PreRuntime") continue;

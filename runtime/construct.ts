@@ -28,6 +28,7 @@ import { Inference } from "./pallets/inference/index.js";
 import { JobManager } from "./pallets/jobManager/index.js";
 import { Offences } from "./pallets/offences.js";
 import { Parameters } from "./pallets/parameters/index.js";
+import { PoUW } from "./pallets/pouw/index.js";
 import { Referenda } from "./pallets/referenda/index.js";
 import { bindSessionManager, Session } from "./pallets/session.js";
 import { Staking, stakingSessionManager } from "./pallets/staking/index.js";
@@ -50,7 +51,7 @@ export interface RuntimeOptions {
 export const DEFAULT_RUNTIME_OPTIONS: RuntimeOptions = { sudo: false };
 
 /**
- * Every pallet a runtime may hold, in index order but for `Inference`; `Sudo` only when `RuntimeOptions.sudo`. Adding a
+ * Every pallet a runtime may hold, in index order but for `PoUW` and `Inference`; `Sudo` only when `RuntimeOptions.sudo`. Adding a
  * pallet here adds it to calls, events, errors, metadata and genesis.
  */
 export const ALL_PALLETS: Pallet[] = [
@@ -65,6 +66,9 @@ export const ALL_PALLETS: Pallet[] = [
   Offences,
   // After Session: hooks run in this order, so at a session boundary Babe sees the new session index.
   Babe,
+  // Index 16, declared here: its hook checks a block's tickets after Babe's epoch change and before
+  // the job manager's deadlines move jobs on, so against the state the gossip validator sees.
+  PoUW,
   WorkerRegistry,
   JobManager,
   // Index 15, declared here: its hooks run with the job market's, before governance's.

@@ -13,6 +13,7 @@ import { metadataV15 } from "./metadata.js";
 import { type BabeGenesisConfig, buildBabeGenesis } from "./pallets/babe.js";
 import { buildBalancesGenesis, mint } from "./pallets/balances.js";
 import { buildParametersGenesis, knobByName } from "./pallets/parameters/index.js";
+import { buildPouwGenesis, type PouwGenesisConfig } from "./pallets/pouw/index.js";
 import { buildSessionGenesis } from "./pallets/session.js";
 import { buildStakingGenesis, type StakingGenesisConfig } from "./pallets/staking/index.js";
 import { Sudo } from "./pallets/sudo.js";
@@ -38,6 +39,8 @@ export interface GenesisConfig {
   parameters?: Record<string, number | bigint>;
   /** The slot duration; without it the chain uses `DEFAULT_SLOT_DURATION_MS` (and stores nothing). */
   babe?: BabeGenesisConfig;
+  /** The initial PoUW ticket target; without it the chain uses `DEFAULT_DIFFICULTY` (and stores nothing). */
+  pouw?: PouwGenesisConfig;
 }
 
 export type { GenesisNominator, GenesisValidator, StakingGenesisConfig } from "./pallets/staking/index.js";
@@ -92,6 +95,7 @@ export function buildGenesisStorage(config: GenesisConfig): [Uint8Array, Uint8Ar
     buildParametersGenesis(ext, config.parameters);
   }
   if (config.babe) buildBabeGenesis(ext, config.babe);
+  if (config.pouw) buildPouwGenesis(ext, config.pouw);
   // Genesis events are not kept (as in FRAME): the first block starts with none.
   const storage = ext.overlay.drain().filter((e): e is [Uint8Array, Uint8Array] => e[1] !== null);
   storage.push([CODE_KEY, runtimeCode()]);

@@ -3,9 +3,9 @@
  * and evaluators, and a harness that checks the balance invariants after every block:
  * - the sum of free + reserved over all accounts equals the total issuance (the treasury included);
  * - every account's reserved balance is exactly what the pallets hold for it: its staking bond, its
- *   worker-registry stake, the escrow of its jobs and inference requests, its job stakes and the bonds
- *   of its open challenges;
- * - a job in a final status holds nothing.
+ *   worker-registry stake, the escrow of its jobs and inference requests, its job stakes, the bonds
+ *   of its open challenges and its held PoUW ticket rewards;
+ * - a job in a final status holds nothing (no held ticket rewards either).
  */
 import { expect } from "@jest/globals";
 import { blake2_256, concat } from "../../primitives/hashing.js";
@@ -31,6 +31,7 @@ import {
   verdictCommitment,
 } from "../../runtime/pallets/jobManager/index.js";
 import { checksOf } from "../../runtime/pallets/jobManager/pallet.js";
+import { heldTicketRewardsOfJob, type PouwGenesisConfig } from "../../runtime/pallets/pouw/index.js";
 import { Referenda } from "../../runtime/pallets/referenda/index.js";
 import { currentAuthorities } from "../../runtime/pallets/session.js";
 import { Staking } from "../../runtime/pallets/staking/index.js";
@@ -364,6 +365,8 @@ export interface Fixture {
   sudo?: boolean;
   /** Fund `MORE_ACTORS` with 10,000 TRAIN each too. */
   more?: boolean;
+  /** The PoUW genesis (the initial ticket target). */
+  pouw?: PouwGenesisConfig;
 }
 
 /** `{ heartbeat_timeout: 50 }` as genesis parameters: `{ "workerRegistry.heartbeat_timeout": 50 }`. */
@@ -390,6 +393,7 @@ export function jobRuntime(f: Fixture = {}): TestRuntime {
       ...prefixed("jobManager", f.jobManager ?? {}),
       ...f.parameters,
     },
+    pouw: f.pouw,
   });
 }
 
@@ -425,7 +429,12 @@ export function checkInvariants(ext: Ext): void {
     for (const { check } of checksOf(ext, id))
       if (check.kind.tag === "Challenge" && check.stage.tag !== "Done")
         add(check.kind.value.challenger, check.kind.value.bond);
-    if (isFinal(job.status)) expect(heldByJob(ext, id)).toBe(0n);
+    const ticketRewards = heldTicketRewardsOfJob(ext, id);
+    for (const [w, amount] of ticketRewards) add(w, amount);
+    if (isFinal(job.status)) {
+      expect(heldByJob(ext, id)).toBe(0n);
+      expect(ticketRewards).toEqual([]);
+    }
   }
   // The escrow of inference requests (providers lock nothing per request).
   const nextRequest = Inference.storage.NextRequestId.getOrDefault(ext);

@@ -45,6 +45,7 @@ import { repatriateReserved, unreserve } from "../balances.js";
 import { JOB_MANAGER, param } from "../parameters/index.js";
 import { evaluatorPool, mulPpm, noteJobEnded, recordSlash, slashRegistrationStake } from "../workerRegistry.js";
 import { drawWeighted } from "./draw.js";
+import { notifyAuditConcluded } from "./listeners.js";
 import { checksOf, JobManager, MAX_CHECK_DEADLINES_PER_BLOCK, now } from "./pallet.js";
 import type {
   AuditVerdictName,
@@ -213,6 +214,7 @@ export function setAudit(ext: Ext, jobId: bigint, worker: Uint8Array, verdict: A
   if (!a || a.audit.tag === verdict || a.audit.tag === "Failed") return;
   S.Assignments.insert(ext, [jobId, worker], { ...a, audit: { tag: verdict } });
   JobManager.deposit(ext, { tag: "ResultAudited", value: { job_id: jobId, worker, verdict: { tag: verdict } } });
+  notifyAuditConcluded(ext, jobId, worker, verdict);
 }
 
 /** Whether every drawn verifier has committed (stage `Committing`) or every committer revealed (`Revealing`). */
@@ -441,6 +443,7 @@ function slashForFraud(ext: Ext, jobId: bigint, worker: Uint8Array, challenger?:
   if (a.stake > slashed) unreserve(ext, worker, a.stake - slashed);
   S.Assignments.insert(ext, [jobId, worker], { ...a, stake: 0n, audit: { tag: "Failed" } });
   JobManager.deposit(ext, { tag: "ResultAudited", value: { job_id: jobId, worker, verdict: { tag: "Failed" } } });
+  notifyAuditConcluded(ext, jobId, worker, "Failed");
   recordSlash(ext, worker, jobId, slashed, "FailedAudit");
   noteJobEnded(ext, worker, "failed");
   return rewarded;

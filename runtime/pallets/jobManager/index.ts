@@ -91,6 +91,7 @@ export { drawSegments } from "./audit.js";
 // checks, `draw.ts` the stake-weighted draws.
 export { isValidCid } from "./calls.js";
 export { drawWeighted, evaluatorSeed } from "./draw.js";
+export { addJobOutcomeListener, type JobOutcomeListener } from "./listeners.js";
 export {
   assignmentOf,
   attestationOf,
@@ -105,6 +106,7 @@ export {
   MAX_CID_LENGTH,
   MAX_DEADLINES_PER_BLOCK,
   MAX_EVALUATORS_PER_JOB,
+  MAX_SEGMENTS,
   MAX_TRAINING_LENGTH,
   MAX_WORKERS_PER_JOB,
 } from "./pallet.js";

@@ -12,6 +12,7 @@ import { findAuthor } from "../session.js";
 import { accountExists } from "../system.js";
 import { mulPpm, noteJobEnded, recordSlash, type SlashReasonName, slashRegistrationStake } from "../workerRegistry.js";
 import { agreeingVerifiers, onCheckDeadlines, setJobPhaseHooks, startAudits } from "./audit.js";
+import { notifyJobEnded } from "./listeners.js";
 import { JobManager, MAX_DEADLINES_PER_BLOCK, now, SETTLE_WEIGHT, w } from "./pallet.js";
 import {
   type AccuraciesValue,
@@ -132,6 +133,7 @@ export function finish(ext: Ext, id: bigint, job: JobValue, status: JobStatusVal
   job.deadline = 0;
   S.Jobs.insert(ext, id, job);
   S.ActiveJobs.put(ext, Math.max(S.ActiveJobs.getOrDefault(ext) - 1, 0));
+  notifyJobEnded(ext, id, job);
 }
 
 // ---- Phase logic ----

@@ -10,7 +10,7 @@
  * 2. Give it a `default` (what the chain uses until governance or genesis sets it), an inclusive
  *    `min..=max` range and a one-line doc; add a rule to `RELATIONS` if it depends on another knob.
  * 3. Read it where it is used with `param(ext, JOB_MANAGER.my_knob)` (`parameters/index.ts`).
- * Open issues add a `pouw` group this way; the `inference` group was added so.
+ * The `inference` and `pouw` groups were added so.
  */
 import type { Ty } from "../../../primitives/scale/types.js";
 import { T } from "../../../primitives/scale/types.js";
@@ -32,6 +32,8 @@ export const MAX_AUDIT_SEGMENTS = 16;
 export const MAX_AUDIT_VERIFIERS = 5;
 /** Upper bound of `staking.validator_count`. */
 export const MAX_VALIDATOR_COUNT = 1000;
+/** Upper bound of `pouw.max_tickets_per_block`: each ticket costs one VRF verification at import. */
+export const MAX_TICKETS_LIMIT = 64;
 
 /** What a knob's integer counts, for display: parts per million, parts per billion, blocks, planck. */
 export type KnobUnit = "ppm" | "perbill" | "blocks" | "planck" | "count";
@@ -178,6 +180,30 @@ const inference = defineGroup("Inference", 5, "inference", "inference", {
   max_request_blocks: blocks(4, 14_400, 2, MAX_PHASE_LIMIT, "Longest a request may ask to take (`max_blocks`)."),
 });
 
+const pouw = defineGroup("Pouw", 6, "pouw", "pouw", {
+  max_tickets_per_block: new Knob(
+    0,
+    T.u32,
+    "count",
+    16,
+    0,
+    MAX_TICKETS_LIMIT,
+    "Most PoUW tickets one block's `pouw` digest may carry.",
+  ),
+  target_tickets_per_block: new Knob(
+    1,
+    T.u32,
+    "count",
+    4,
+    0,
+    MAX_TICKETS_LIMIT,
+    "Tickets per block the difficulty retargets toward, each epoch.",
+  ),
+  ticket_weight: new Knob(2, T.u32, "count", 1, 0, 1_000, "Fork-choice weight of one accepted ticket (a block is 1)."),
+  ticket_reward: amount(3, UNITS / 10n, 0n, "Minted per accepted ticket for its worker, held until its audit passes."),
+  ticket_inclusion_fee: amount(4, UNITS / 100n, 0n, "Minted per accepted ticket for the block's author."),
+});
+
 /** The knobs of each group, for code that reads them: `param(ext, JOB_MANAGER.worker_share_ppm)`. */
 export const JOB_MANAGER = jobManager.knobs;
 export const WORKER_REGISTRY = workerRegistry.knobs;
@@ -185,9 +211,10 @@ export const STAKING = staking.knobs;
 export const REFERENDA = referenda.knobs;
 export const CONVICTION_VOTING = convictionVoting.knobs;
 export const INFERENCE = inference.knobs;
+export const POUW = pouw.knobs;
 
 /** Every group, in index order. */
-export const GROUPS: KnobGroup[] = [jobManager, workerRegistry, staking, referenda, convictionVoting, inference];
+export const GROUPS: KnobGroup[] = [jobManager, workerRegistry, staking, referenda, convictionVoting, inference, pouw];
 
 /** Every knob, in group then index order. */
 export const ALL_KNOBS: AnyKnob[] = GROUPS.flatMap((g) => Object.values(g.knobs));
@@ -216,6 +243,11 @@ export const RELATIONS: Relation[] = [
     holds: (get) =>
       Number(get(INFERENCE.min_commit_blocks)) + Number(get(INFERENCE.reveal_blocks)) <=
       Number(get(INFERENCE.max_request_blocks)),
+  },
+  {
+    knobs: [POUW.target_tickets_per_block, POUW.max_tickets_per_block],
+    docs: "target_tickets_per_block <= max_tickets_per_block (the retarget must aim at reachable blocks)",
+    holds: (get) => get(POUW.target_tickets_per_block) <= get(POUW.max_tickets_per_block),
   },
   {
     knobs: [REFERENDA.min_approval_floor, REFERENDA.min_approval_ceil],
