@@ -30,9 +30,11 @@ import * as ort from "onnxruntime-node";
 import { devnetRoleNames, type RunningDevnet } from "../../cli/commands/devnet.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, type HexString } from "../../primitives/hex.js";
+import { findPouwTickets, verifyTicketVrf } from "../../primitives/pouw.js";
+import { DigestItem, type HeaderValue } from "../../primitives/types.js";
 import { TREASURY_ACCOUNT } from "../../runtime/constants.js";
 import { JobManager } from "../../runtime/pallets/jobManager/index.js";
-import { JOB_MANAGER, type Knob, keyOf, Parameters } from "../../runtime/pallets/parameters/index.js";
+import { JOB_MANAGER, type Knob, keyOf, Parameters, POUW } from "../../runtime/pallets/parameters/index.js";
 import { INITIAL_REPUTATION, WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
 import { CLI, NODE_BIN, rpcCall, waitFor } from "../helpers/node.js";
@@ -224,6 +226,12 @@ async function eventsAt(at: string): Promise<BlockEvent[]> {
 
 const big = (v: { toString(): string }) => BigInt(v.toString());
 
+/** A block's digest as the RPC serves it (SCALE-encoded items), decoded with the runtime's own codec. */
+async function digestOf(hash: string): Promise<Pick<HeaderValue, "digest">> {
+  const header = await rpc<{ digest: { logs: HexString[] } }>("chain_getHeader", [hash]);
+  return { digest: { logs: header.digest.logs.map((l) => DigestItem.dec(fromHex(l))) } };
+}
+
 describe("the MNIST MLP job on a devnet of separate processes", () => {
   it("goes from posting to Success with the exact split, and the fetched model scores the attested accuracy", async () => {
     const started = Date.now();
@@ -352,9 +360,40 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
     const fees = new Map<string, bigint>();
     const rewards = new Map<string, bigint>();
     const jobEvents: { number: number; method: string; data: string[] }[] = [];
+    // PoUW: tickets accepted per worker, ticket rewards held and paid, inclusion fees per author.
+    const add = (m: Map<string, bigint>, who: string, x: bigint) => m.set(who, (m.get(who) ?? 0n) + x);
+    const ticketsOf = new Map<string, bigint>();
+    const ticketRewardHeld = new Map<string, bigint>();
+    const ticketRewardPaid = new Map<string, bigint>();
+    const inclusionFees = new Map<string, bigint>();
+    let ticketBlocks = 0;
     for (let n = postNumber; n <= settleNumber; n++) {
       const hash = await canonical(n);
+      // The header's `pouw` digest: every ticket verifies with nothing but the worker's public key (its
+      // registered work key is its account key) and the chain's epoch randomness at that block.
+      const tickets = findPouwTickets(await digestOf(hash));
+      if (tickets.length > 0) {
+        ticketBlocks++;
+        const randomness = (await (await api.at(hash)).query.babe.randomness()).toU8a();
+        for (const t of tickets) {
+          expect({ n, leaf: t.leaf, job: t.job_id }).toEqual({ n, leaf: t.leaf, job: jobId });
+          expect({ n, leaf: t.leaf, ok: verifyTicketVrf(t.worker, randomness, t) }).toEqual({
+            n,
+            leaf: t.leaf,
+            ok: true,
+          });
+        }
+      }
       for (const e of await eventsAt(hash)) {
+        if (e.section === "poUW" && e.method === "TicketAccepted") add(ticketsOf, e.data[1]!.toString(), 1n);
+        if (e.section === "poUW" && e.method === "TicketRewardHeld")
+          add(ticketRewardHeld, e.data[1]!.toString(), big(e.data[2]!));
+        if (e.section === "poUW" && e.method === "TicketRewardPaid")
+          add(ticketRewardPaid, e.data[1]!.toString(), big(e.data[2]!));
+        if (e.section === "poUW" && e.method === "TicketRewardSlashed")
+          throw new Error(`unexpected ticket slash at #${n}`);
+        if (e.section === "poUW" && e.method === "InclusionFeePaid")
+          add(inclusionFees, e.data[0]!.toString(), big(e.data[2]!));
         if (e.section === "transactionPayment" && e.method === "TransactionFeePaid") {
           const who = e.data[0]!.toString();
           fees.set(who, (fees.get(who) ?? 0n) + big(e.data[1]!));
@@ -400,6 +439,21 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
     expect([address("Alice"), address("Bob")]).toContain(author);
     expect(BigInt(feeEvent.data[2]!)).toBe(networkFee);
 
+    // Useful work in the headers: both trainers' tickets were accepted, each earned `pouw.ticket_reward`,
+    // held until its audit passed, then paid; the block authors got the inclusion fees.
+    expect(ticketBlocks).toBeGreaterThan(0);
+    const ticketReward = BigInt(await knob(POUW.ticket_reward));
+    const inclusionFee = BigInt(await knob(POUW.ticket_inclusion_fee));
+    let allTickets = 0n;
+    for (const w of workers) {
+      const n = ticketsOf.get(address(w)) ?? 0n;
+      expect({ w, ticketed: n > 0n }).toEqual({ w, ticketed: true });
+      expect({ w, held: ticketRewardHeld.get(address(w)) }).toEqual({ w, held: n * ticketReward });
+      expect({ w, paid: ticketRewardPaid.get(address(w)) }).toEqual({ w, paid: n * ticketReward });
+      allTickets += n;
+    }
+    expect([...inclusionFees.values()].reduce((a, b) => a + b, 0n)).toBe(allTickets * inclusionFee);
+
     // Exact balance changes between the block before the posting and the settlement block.
     const delta = async (who: string) => {
       const [a, b] = [await accountAt(before, who), await accountAt(settled, who)];
@@ -410,7 +464,7 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
     for (const w of workers)
       expect({ who: w, ...(await delta(address(w))) }).toEqual({
         who: w,
-        free: perWorker - feeOf(address(w)),
+        free: perWorker + (ticketRewardPaid.get(address(w)) ?? 0n) - feeOf(address(w)),
         reserved: 0n,
       });
     for (const e of evaluators)
@@ -422,7 +476,11 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
     expect(await delta(TREASURY)).toEqual({ free: treasuryShare + allFees, reserved: 0n });
     for (const v of ["Alice", "Bob"]) {
       const d = await delta(address(v));
-      const expected = (address(v) === author ? networkFee : 0n) + (rewards.get(address(v)) ?? 0n) - feeOf(address(v));
+      const expected =
+        (address(v) === author ? networkFee : 0n) +
+        (rewards.get(address(v)) ?? 0n) +
+        (inclusionFees.get(address(v)) ?? 0n) -
+        feeOf(address(v));
       expect({ who: v, total: d.free + d.reserved }).toEqual({ who: v, total: expected });
     }
 
