@@ -45,6 +45,7 @@ import { rpcRequest } from "../node/content/rpcClient.js";
 import { cryptoReady } from "../primitives/hashing.js";
 import { fromHex, type HexString, toHex } from "../primitives/hex.js";
 import { WorkerRegistry } from "../runtime/pallets/workerRegistry.js";
+import { jobPostArgs } from "./processes.js";
 
 const TRAIN = Number(process.env.BENCH_JOB_TRAIN ?? 2000);
 const TEST = Number(process.env.BENCH_JOB_TEST ?? 500);
@@ -164,50 +165,24 @@ export async function runJobBench(): Promise<void> {
     const clientLines: Stamped<{ phase: string; job?: string; block?: string | number }>[] = [];
     const args = [
       CLI,
-      "job",
-      "post",
-      "--rpc",
-      rpcUrl,
-      "--suri",
-      CLIENT,
-      "--model",
-      join(dir, "mlp.onnx"),
-      "--train",
-      join(dir, "mnist", "train.safetensors"),
-      "--test",
-      join(dir, "mnist", "test.safetensors"),
-      "--reward",
-      "100",
-      "--workers",
-      String(WORKERS),
-      "--evaluators",
-      String(EVALUATORS),
-      "--min-accuracy",
-      "0.5",
-      "--epochs",
-      String(EPOCHS),
-      "--batch",
-      String(BATCH),
-      "--lr",
-      "0.003",
-      "--optimizer",
-      "adam",
-      "--seed",
-      "7",
-      "--assign-blocks",
-      "240",
-      "--submit-blocks",
-      "2000",
-      "--reveal-test-set-blocks",
-      "240",
-      "--commit-blocks",
-      "240",
-      "--reveal-blocks",
-      "240",
-      "--salt-file",
-      join(dir, "salt.json"),
-      "--wait",
-      "--json",
+      ...jobPostArgs({
+        rpcUrl,
+        suri: CLIENT,
+        model: join(dir, "mlp.onnx"),
+        train: join(dir, "mnist", "train.safetensors"),
+        test: join(dir, "mnist", "test.safetensors"),
+        reward: "100",
+        workers: WORKERS,
+        evaluators: EVALUATORS,
+        minAccuracy: 0.5,
+        epochs: EPOCHS,
+        batch: BATCH,
+        lr: 0.003,
+        optimizer: "adam",
+        seed: 7,
+        blocks: { assign: 240, submit: 2000, revealTestSet: 240, commit: 240, reveal: 240 },
+        saltFile: join(dir, "salt.json"),
+      }),
     ];
     const t0 = Date.now();
     const proc = spawn(process.execPath, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });

@@ -51,3 +51,75 @@ export async function stopProc(proc: ChildProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
 }
+
+/** What `tensorchain job post … --wait --json` is given (benches and e2e tests post jobs this way). */
+export interface JobPostArgs {
+  rpcUrl: string;
+  suri: string;
+  model: string;
+  train: string;
+  test: string;
+  /** TRAIN, as the CLI parses it. */
+  reward: string;
+  workers?: number;
+  evaluators?: number;
+  minAccuracy: number;
+  epochs: number;
+  batch: number;
+  lr: number;
+  optimizer: "sgd" | "momentum" | "adam";
+  seed: number;
+  /** Phase lengths in blocks; every phase ends early once everyone has acted. */
+  blocks: { assign: number; submit: number; revealTestSet: number; commit: number; reveal: number };
+  saltFile: string;
+}
+
+/** The CLI arguments (after the CLI script) of `job post … --wait --json`. */
+export function jobPostArgs(a: JobPostArgs): string[] {
+  return [
+    "job",
+    "post",
+    "--rpc",
+    a.rpcUrl,
+    "--suri",
+    a.suri,
+    "--model",
+    a.model,
+    "--train",
+    a.train,
+    "--test",
+    a.test,
+    "--reward",
+    a.reward,
+    "--workers",
+    String(a.workers ?? 1),
+    "--evaluators",
+    String(a.evaluators ?? 1),
+    "--min-accuracy",
+    String(a.minAccuracy),
+    "--epochs",
+    String(a.epochs),
+    "--batch",
+    String(a.batch),
+    "--lr",
+    String(a.lr),
+    "--optimizer",
+    a.optimizer,
+    "--seed",
+    String(a.seed),
+    "--assign-blocks",
+    String(a.blocks.assign),
+    "--submit-blocks",
+    String(a.blocks.submit),
+    "--reveal-test-set-blocks",
+    String(a.blocks.revealTestSet),
+    "--commit-blocks",
+    String(a.blocks.commit),
+    "--reveal-blocks",
+    String(a.blocks.reveal),
+    "--salt-file",
+    a.saltFile,
+    "--wait",
+    "--json",
+  ];
+}

@@ -21,10 +21,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { type Browser, chromium, type Page } from "playwright-core";
+import { jobPostArgs } from "../../bench/processes.js";
 import type { RunningDevnet } from "../../cli/commands/devnet.js";
 import { saveDataset } from "../../worker/data/dataset.js";
 import { syntheticClassification } from "../../worker/data/synthetic.js";
-import { CLI, NODE_BIN, REPO_ROOT, rpcCall, waitFor } from "../helpers/node.js";
+import { CLI, NODE_BIN, REPO_ROOT, rpcResult, waitFor } from "../helpers/node.js";
 import { startRoleDevnet } from "../helpers/roleDevnet.js";
 import { tinyMlp } from "../unit/worker/helpers.js";
 
@@ -65,11 +66,7 @@ const consoleErrors: string[] = [];
 /** Every console message, for failure messages. */
 const consoleLines: string[] = [];
 
-async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpcCall(httpUrl, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
+const rpc = <T>(method: string, params: unknown[] = []) => rpcResult<T>(httpUrl, method, params);
 
 /** The role nodes' job lines, warnings and errors, for failure messages. */
 function diagnostics(): string {
@@ -121,50 +118,22 @@ afterAll(async () => {
 function postJob(): { proc: ChildProcess; done: Promise<{ code: number | null; out: string }> } {
   const args = [
     CLI,
-    "job",
-    "post",
-    "--rpc",
-    rpcUrl,
-    "--suri",
-    "//Charlie",
-    "--model",
-    join(dir, "tiny.onnx"),
-    "--train",
-    join(dir, "data.safetensors"),
-    "--test",
-    join(dir, "data.safetensors"),
-    "--reward",
-    "100",
-    "--workers",
-    "1",
-    "--evaluators",
-    "1",
-    "--min-accuracy",
-    "0",
-    "--epochs",
-    "4",
-    "--batch",
-    "16",
-    "--lr",
-    "0.05",
-    "--optimizer",
-    "sgd",
-    "--seed",
-    "3",
-    "--assign-blocks",
-    "120",
-    "--submit-blocks",
-    "240",
-    "--reveal-test-set-blocks",
-    "120",
-    "--commit-blocks",
-    "120",
-    "--reveal-blocks",
-    "120",
-    "--salt-file",
-    join(dir, "salt.json"),
-    "--wait",
-    "--json",
+    ...jobPostArgs({
+      rpcUrl,
+      suri: "//Charlie",
+      model: join(dir, "tiny.onnx"),
+      train: join(dir, "data.safetensors"),
+      test: join(dir, "data.safetensors"),
+      reward: "100",
+      minAccuracy: 0,
+      epochs: 4,
+      batch: 16,
+      lr: 0.05,
+      optimizer: "sgd",
+      seed: 3,
+      blocks: { assign: 120, submit: 240, revealTestSet: 120, commit: 120, reveal: 120 },
+      saltFile: join(dir, "salt.json"),
+    }),
   ];
   const proc = spawn(NODE_BIN, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";

@@ -32,9 +32,10 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
 import { encodeAddress } from "@polkadot/util-crypto";
 import * as ort from "onnxruntime-node";
+import { jobPostArgs } from "../../bench/processes.js";
 import type { RunningDevnet } from "../../cli/commands/devnet.js";
 import { blake2_256, cryptoReady } from "../../primitives/hashing.js";
-import { fromHex, type HexString, toHex } from "../../primitives/hex.js";
+import { fromHex, toHex } from "../../primitives/hex.js";
 import { outputCommitment } from "../../primitives/inference.js";
 import { nullLogger } from "../../primitives/logger.js";
 import { Inference, type RequestValue } from "../../runtime/pallets/inference/index.js";
@@ -45,7 +46,7 @@ import { decodeSafetensors, encodeSafetensors } from "../../worker/data/safetens
 import { tensor } from "../../worker/onnx/tensor.js";
 import { buildTemplateModel } from "../../worker/templates/models.js";
 import { resolveProfile } from "../../worker/train/profile.js";
-import { CLI, NODE_BIN, rpcCall, waitFor } from "../helpers/node.js";
+import { CLI, NODE_BIN, rpcResult, storageValue, waitFor } from "../helpers/node.js";
 import { startRoleDevnet } from "../helpers/roleDevnet.js";
 
 const execFileAsync = promisify(execFile);
@@ -69,20 +70,9 @@ const keyring = () => new Keyring({ type: "sr25519" });
 const pk = (name: string) => keyring().addFromUri(`//${name}`).publicKey;
 const address = (name: string) => keyring().addFromUri(`//${name}`).address;
 
-async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpcCall(httpUrl, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
-
-async function storage<V>(
-  item: { valueTy: { dec(b: Uint8Array): V } },
-  key: Uint8Array,
-  at?: string,
-): Promise<V | undefined> {
-  const raw = await rpc<HexString | null>("state_getStorage", [toHex(key), at]);
-  return raw ? item.valueTy.dec(fromHex(raw)) : undefined;
-}
+const rpc = <T>(method: string, params: unknown[] = []) => rpcResult<T>(httpUrl, method, params);
+const storage = <V>(item: { valueTy: { dec(b: Uint8Array): V } }, key: Uint8Array, at?: string) =>
+  storageValue(httpUrl, item, key, at);
 function cli(args: string[]): string {
   return execFileSync(NODE_BIN, [CLI, ...args], { encoding: "utf8", cwd: dir });
 }
@@ -295,47 +285,23 @@ const ppm = (p: number | bigint, x: bigint) => (x * BigInt(p)) / 1_000_000n;
 async function trainJob(): Promise<bigint> {
   const args = [
     CLI,
-    "job",
-    "post",
-    "--rpc",
-    rpcUrl,
-    "--suri",
-    `//${CLIENT}`,
-    "--model",
-    join(dir, "job-mlp.onnx"),
-    "--train",
-    join(dir, "mnist", "train.safetensors"),
-    "--test",
-    join(dir, "mnist", "test.safetensors"),
-    "--reward",
-    "50",
-    "--min-accuracy",
-    "0.5",
-    "--epochs",
-    "2",
-    "--batch",
-    "64",
-    "--lr",
-    "0.003",
-    "--optimizer",
-    "adam",
-    "--seed",
-    "5",
-    // Phase lengths in 500 ms blocks: generous, every phase ends early once everyone has acted.
-    "--assign-blocks",
-    "120",
-    "--submit-blocks",
-    "400",
-    "--reveal-test-set-blocks",
-    "120",
-    "--commit-blocks",
-    "120",
-    "--reveal-blocks",
-    "120",
-    "--salt-file",
-    join(dir, "salt.json"),
-    "--wait",
-    "--json",
+    ...jobPostArgs({
+      rpcUrl,
+      suri: `//${CLIENT}`,
+      model: join(dir, "job-mlp.onnx"),
+      train: join(dir, "mnist", "train.safetensors"),
+      test: join(dir, "mnist", "test.safetensors"),
+      reward: "50",
+      minAccuracy: 0.5,
+      epochs: 2,
+      batch: 64,
+      lr: 0.003,
+      optimizer: "adam",
+      seed: 5,
+      // In 500 ms blocks: generous, every phase ends early once everyone has acted.
+      blocks: { assign: 120, submit: 400, revealTestSet: 120, commit: 120, reveal: 120 },
+      saltFile: join(dir, "salt.json"),
+    }),
   ];
   const proc = spawn(NODE_BIN, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   clientOutput = "";

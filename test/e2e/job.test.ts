@@ -27,6 +27,7 @@ import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiPromise, Keyring, WsProvider } from "@polkadot/api";
 import { encodeAddress } from "@polkadot/util-crypto";
 import * as ort from "onnxruntime-node";
+import { jobPostArgs } from "../../bench/processes.js";
 import { devnetRoleNames, type RunningDevnet } from "../../cli/commands/devnet.js";
 import { cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, type HexString } from "../../primitives/hex.js";
@@ -37,7 +38,7 @@ import { JobManager } from "../../runtime/pallets/jobManager/index.js";
 import { JOB_MANAGER, type Knob, keyOf, Parameters, POUW } from "../../runtime/pallets/parameters/index.js";
 import { INITIAL_REPUTATION, WorkerRegistry } from "../../runtime/pallets/workerRegistry.js";
 import { decodeSafetensors } from "../../worker/data/safetensors.js";
-import { CLI, NODE_BIN, rpcCall, waitFor } from "../helpers/node.js";
+import { CLI, NODE_BIN, rpcResult, storageValue, waitFor } from "../helpers/node.js";
 import { startRoleDevnet } from "../helpers/roleDevnet.js";
 
 const SLOT_MS = 500;
@@ -55,21 +56,9 @@ let api: ApiPromise;
 let rpcUrl: string;
 let httpUrl: string;
 
-async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpcCall(httpUrl, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
-
-/** A storage value decoded with the runtime's own codec (exact bigints). */
-async function storage<V>(
-  item: { valueTy: { dec(b: Uint8Array): V } },
-  key: Uint8Array,
-  at?: string,
-): Promise<V | undefined> {
-  const raw = await rpc<HexString | null>("state_getStorage", [`0x${Buffer.from(key).toString("hex")}`, at]);
-  return raw ? item.valueTy.dec(fromHex(raw)) : undefined;
-}
+const rpc = <T>(method: string, params: unknown[] = []) => rpcResult<T>(httpUrl, method, params);
+const storage = <V>(item: { valueTy: { dec(b: Uint8Array): V } }, key: Uint8Array, at?: string) =>
+  storageValue(httpUrl, item, key, at);
 
 const address = (name: string) => new Keyring({ type: "sr25519" }).addFromUri(`//${name}`).address;
 const TREASURY = encodeAddress(TREASURY_ACCOUNT, 42);
@@ -134,51 +123,25 @@ interface ClientLine {
 function postJob(): { proc: ChildProcess; done: Promise<{ code: number | null; lines: ClientLine[]; err: string }> } {
   const args = [
     CLI,
-    "job",
-    "post",
-    "--rpc",
-    rpcUrl,
-    "--suri",
-    CLIENT,
-    "--model",
-    join(dir, "mlp.onnx"),
-    "--train",
-    join(dir, "mnist", "train.safetensors"),
-    "--test",
-    join(dir, "mnist", "test.safetensors"),
-    "--reward",
-    REWARD,
-    "--workers",
-    "2",
-    "--evaluators",
-    "2",
-    "--min-accuracy",
-    String(MIN_ACCURACY),
-    "--epochs",
-    "2",
-    "--batch",
-    "64",
-    "--lr",
-    "0.003",
-    "--optimizer",
-    "adam",
-    "--seed",
-    "7",
-    // Phase lengths in 500 ms blocks: generous, every phase ends early once everyone has acted.
-    "--assign-blocks",
-    "120",
-    "--submit-blocks",
-    "400",
-    "--reveal-test-set-blocks",
-    "120",
-    "--commit-blocks",
-    "120",
-    "--reveal-blocks",
-    "120",
-    "--salt-file",
-    join(dir, "salt.json"),
-    "--wait",
-    "--json",
+    ...jobPostArgs({
+      rpcUrl,
+      suri: CLIENT,
+      model: join(dir, "mlp.onnx"),
+      train: join(dir, "mnist", "train.safetensors"),
+      test: join(dir, "mnist", "test.safetensors"),
+      reward: REWARD,
+      workers: 2,
+      evaluators: 2,
+      minAccuracy: MIN_ACCURACY,
+      epochs: 2,
+      batch: 64,
+      lr: 0.003,
+      optimizer: "adam",
+      seed: 7,
+      // In 500 ms blocks: generous, every phase ends early once everyone has acted.
+      blocks: { assign: 120, submit: 400, revealTestSet: 120, commit: 120, reveal: 120 },
+      saltFile: join(dir, "salt.json"),
+    }),
   ];
   const proc = spawn(NODE_BIN, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";

@@ -12,17 +12,13 @@ import { cryptoReady } from "../../primitives/hashing.js";
 import { fromHex, toHex } from "../../primitives/hex.js";
 import { T } from "../../primitives/scale/types.js";
 import { Timestamp } from "../../runtime/pallets/timestamp.js";
-import { CLI, freePort, NODE_BIN, type RunningNode, rpcCall, startNode, waitFor } from "../helpers/node.js";
+import { CLI, freePort, NODE_BIN, type RunningNode, rpcResult, startNode, waitFor } from "../helpers/node.js";
 
 const SLOT_MS = 250;
 let dir: string;
 let node: RunningNode | undefined;
 
-async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpcCall(node!.httpUrl, method, params);
-  if (r.error) throw new Error(`${method}: ${r.error.message}`);
-  return r.result as T;
-}
+const rpc = <T>(method: string, params: unknown[] = []) => rpcResult<T>(node!.httpUrl, method, params);
 
 const bestNumber = async () => Number((await rpc<{ number: string }>("chain_getHeader")).number);
 

@@ -8,6 +8,7 @@ import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { devNodeKey, devPeerId } from "../../genesis/chainSpec.js";
+import { fromHex, type HexString, toHex } from "../../primitives/hex.js";
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const NODE_BIN = process.execPath;
@@ -47,11 +48,27 @@ export async function rpcCall(
   return (await res.json()) as { result?: unknown; error?: { code: number; message: string } };
 }
 
-/** `rpcCall` on a running node: resolves to the result, throws on an error answer. */
-export async function rpc<T>(node: RunningNode, method: string, params: unknown[] = []): Promise<T> {
-  const r = await rpcCall(node.httpUrl, method, params);
+/** `rpcCall`: resolves to the result, throws on an error answer. */
+export async function rpcResult<T>(httpUrl: string, method: string, params: unknown[] = []): Promise<T> {
+  const r = await rpcCall(httpUrl, method, params);
   if (r.error) throw new Error(`${method}: ${r.error.message}`);
   return r.result as T;
+}
+
+/** `rpcResult` on a running node. */
+export function rpc<T>(node: RunningNode, method: string, params: unknown[] = []): Promise<T> {
+  return rpcResult<T>(node.httpUrl, method, params);
+}
+
+/** A storage value at `at` (default: best) decoded with the runtime's own codec (exact bigints). */
+export async function storageValue<V>(
+  httpUrl: string,
+  item: { valueTy: { dec(b: Uint8Array): V } },
+  key: Uint8Array,
+  at?: string,
+): Promise<V | undefined> {
+  const raw = await rpcResult<HexString | null>(httpUrl, "state_getStorage", [toHex(key), at]);
+  return raw ? item.valueTy.dec(fromHex(raw)) : undefined;
 }
 
 /** The node's best block number. */

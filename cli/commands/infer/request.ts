@@ -16,7 +16,7 @@ import { blake2_256, cryptoReady } from "../../../primitives/hashing.js";
 import { bytesEqual, toHex } from "../../../primitives/hex.js";
 import type { RequestValue } from "../../../runtime/pallets/inference/index.js";
 import { writeFileAtomic } from "../../../worker/util/atomicWrite.js";
-import { send, withApi } from "../job/chain.js";
+import { followHeads, send, withApi } from "../job/chain.js";
 import { cidString, DEFAULT_RPC, JobCliError, jobId, type Printer, printer } from "../job/common.js";
 import { uploadProgress, withElapsed } from "../job/progress.js";
 import { mlAction, positiveInt } from "../mlCommon.js";
@@ -180,76 +180,47 @@ export function followRequest(api: ApiPromise, id: bigint, print: Printer): Prom
   let lastProviders = "";
   const committed = new Set<string>();
   const revealed = new Set<string>();
-  return new Promise<RequestValue>((resolve, reject) => {
-    let unsub: (() => void) | undefined;
-    let done = false;
-    let busy = Promise.resolve();
-    const onHead = async (hash: string, number: number) => {
-      if (done) return;
-      const req = await readRequest(api, id, hash);
-      if (!req) return;
-      const providers = req.providers.map(toHex).join(",");
-      if (providers !== lastProviders) {
-        lastProviders = providers;
+  return followHeads(api, async (hash, number): Promise<RequestValue | undefined> => {
+    const req = await readRequest(api, id, hash);
+    if (!req) return undefined;
+    const providers = req.providers.map(toHex).join(",");
+    if (providers !== lastProviders) {
+      lastProviders = providers;
+      print(
+        "providers",
+        { request: id, block: number, providers: req.providers, refused: req.refused },
+        `[#${number}] request ${id}: ${req.providers.length} provider(s) drawn, ${req.refused.length} refused`,
+      );
+    }
+    for (const p of req.providers) {
+      const key = toHex(p);
+      if (committed.has(key) && revealed.has(key)) continue;
+      const o = await readOutput(api, id, p, hash);
+      if (o && !committed.has(key)) {
+        committed.add(key);
+        print("committed", { request: id, block: number, provider: p }, `[#${number}] ${key.slice(0, 12)}… committed`);
+      }
+      if (o?.revealed && !revealed.has(key)) {
+        revealed.add(key);
         print(
-          "providers",
-          { request: id, block: number, providers: req.providers, refused: req.refused },
-          `[#${number}] request ${id}: ${req.providers.length} provider(s) drawn, ${req.refused.length} refused`,
+          "revealed",
+          { request: id, block: number, provider: p, outputHash: o.revealed.output_hash },
+          `[#${number}] ${key.slice(0, 12)}… revealed output ${toHex(o.revealed.output_hash).slice(0, 18)}…`,
         );
       }
-      for (const p of req.providers) {
-        const key = toHex(p);
-        if (committed.has(key) && revealed.has(key)) continue;
-        const o = await readOutput(api, id, p, hash);
-        if (o && !committed.has(key)) {
-          committed.add(key);
-          print(
-            "committed",
-            { request: id, block: number, provider: p },
-            `[#${number}] ${key.slice(0, 12)}… committed`,
-          );
-        }
-        if (o?.revealed && !revealed.has(key)) {
-          revealed.add(key);
-          print(
-            "revealed",
-            { request: id, block: number, provider: p, outputHash: o.revealed.output_hash },
-            `[#${number}] ${key.slice(0, 12)}… revealed output ${toHex(o.revealed.output_hash).slice(0, 18)}…`,
-          );
-        }
+    }
+    const status = req.status.tag;
+    if (status !== lastStatus) {
+      lastStatus = status;
+      const extra: Record<string, unknown> = { request: id, block: number };
+      let text = `[#${number}] request ${id}: ${status}`;
+      if (status === "Settled" && req.agreed) {
+        extra.output = cidString(req.agreed.output_cid);
+        extra.outputHash = req.agreed.output_hash;
+        text += ` on output ${extra.output}`;
       }
-      const status = req.status.tag;
-      if (status !== lastStatus) {
-        lastStatus = status;
-        const extra: Record<string, unknown> = { request: id, block: number };
-        let text = `[#${number}] request ${id}: ${status}`;
-        if (status === "Settled" && req.agreed) {
-          extra.output = cidString(req.agreed.output_cid);
-          extra.outputHash = req.agreed.output_hash;
-          text += ` on output ${extra.output}`;
-        }
-        print(status, extra, text);
-      }
-      if (FINAL.includes(status)) {
-        done = true;
-        unsub?.();
-        resolve(req);
-      }
-    };
-    api.rpc.chain
-      .subscribeNewHeads((header) => {
-        const hash = header.hash.toHex();
-        const number = header.number.toNumber();
-        busy = busy
-          .then(() => onHead(hash, number))
-          .catch((err: unknown) => {
-            unsub?.();
-            reject(err);
-          });
-      })
-      .then((u) => {
-        unsub = u;
-        if (done) u();
-      }, reject);
+      print(status, extra, text);
+    }
+    return FINAL.includes(status) ? req : undefined;
   });
 }

@@ -112,3 +112,41 @@ export async function send(api: ApiPromise, tx: SubmittableTx, suri: string) {
     },
   );
 }
+
+/**
+ * Runs `onHead` for each new best head, one at a time in order (a head waits for the one before), until
+ * it returns a value: resolves with that value and unsubscribes. Rejects (and unsubscribes) when
+ * `onHead` or the subscription fails.
+ */
+export function followHeads<T>(
+  api: ApiPromise,
+  onHead: (hash: string, number: number) => Promise<T | undefined>,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let unsub: (() => void) | undefined;
+    let done = false;
+    let busy = Promise.resolve();
+    const finish = (settle: () => void) => {
+      if (done) return;
+      done = true;
+      unsub?.();
+      settle();
+    };
+    api.rpc.chain
+      .subscribeNewHeads((header) => {
+        const hash = header.hash.toHex();
+        const number = header.number.toNumber();
+        busy = busy
+          .then(async () => {
+            if (done) return;
+            const value = await onHead(hash, number);
+            if (value !== undefined) finish(() => resolve(value));
+          })
+          .catch((err: unknown) => finish(() => reject(err)));
+      })
+      .then((u) => {
+        unsub = u;
+        if (done) u();
+      }, reject);
+  });
+}

@@ -5,7 +5,7 @@
  */
 import type { ApiPromise } from "@polkadot/api";
 import { toHex } from "../../../primitives/hex.js";
-import { readAssignment, readJob } from "./chain.js";
+import { followHeads, readAssignment, readJob } from "./chain.js";
 import { cidString, type Printer } from "./common.js";
 import { revealTestSet, type TestSetReveal } from "./reveal.js";
 
@@ -19,62 +19,41 @@ export async function follow(
 ): Promise<string> {
   let last = "";
   let revealed = false;
-  return new Promise<string>((resolve, reject) => {
-    let unsub: (() => void) | undefined;
-    let busy = Promise.resolve();
-    const onHead = async (hash: string, number: number) => {
-      const job = await readJob(api, id, hash);
-      if (!job) return;
-      const status = job.status.tag;
-      if (status !== last) {
-        last = status;
-        const extra: Record<string, unknown> = { job: id, block: number };
-        let text = `[#${number}] job ${id}: ${status}`;
-        if (status === "Training") {
-          extra.workers = job.workers.map(toHex);
-          extra.evaluators = job.evaluators.map(toHex);
-          text += ` (${job.workers.length} trainer(s), ${job.evaluators.length} evaluator(s) drawn)`;
-        }
-        if (status === "Failed") text += ` (${(job.status as { value: { tag: string } }).value.tag})`;
-        if (status === "Succeeded" || status === "Failed" || status === "TestSetWithheld") {
-          const results = [];
-          for (const w of job.workers) {
-            const a = await readAssignment(api, id, w, hash);
-            results.push({
-              worker: toHex(w),
-              accuracyPpm: a?.accuracy_ppm ?? null,
-              model: a?.result ? cidString(a.result.model_cid) : null,
-            });
-          }
-          extra.results = results;
-          text += results
-            .map((r) => `\n  ${r.worker.slice(0, 12)}… accuracy ${r.accuracyPpm ?? "-"} ppm, model ${r.model ?? "-"}`)
-            .join("");
-        }
-        print(status, extra, text);
+  return followHeads(api, async (hash, number): Promise<string | undefined> => {
+    const job = await readJob(api, id, hash);
+    if (!job) return undefined;
+    const status = job.status.tag;
+    if (status !== last) {
+      last = status;
+      const extra: Record<string, unknown> = { job: id, block: number };
+      let text = `[#${number}] job ${id}: ${status}`;
+      if (status === "Training") {
+        extra.workers = job.workers.map(toHex);
+        extra.evaluators = job.evaluators.map(toHex);
+        text += ` (${job.workers.length} trainer(s), ${job.evaluators.length} evaluator(s) drawn)`;
       }
-      if (status === "AwaitingTestSet" && !revealed) {
-        revealed = true;
-        await revealTestSet(api, rpc, id, reveal, print);
-      }
-      if (["Succeeded", "Failed", "Cancelled", "Expired", "TestSetWithheld"].includes(status)) {
-        unsub?.();
-        resolve(status);
-      }
-    };
-    api.rpc.chain
-      .subscribeNewHeads((header) => {
-        const hash = header.hash.toHex();
-        const number = header.number.toNumber();
-        busy = busy
-          .then(() => onHead(hash, number))
-          .catch((err: unknown) => {
-            unsub?.();
-            reject(err);
+      if (status === "Failed") text += ` (${(job.status as { value: { tag: string } }).value.tag})`;
+      if (status === "Succeeded" || status === "Failed" || status === "TestSetWithheld") {
+        const results = [];
+        for (const w of job.workers) {
+          const a = await readAssignment(api, id, w, hash);
+          results.push({
+            worker: toHex(w),
+            accuracyPpm: a?.accuracy_ppm ?? null,
+            model: a?.result ? cidString(a.result.model_cid) : null,
           });
-      })
-      .then((u) => {
-        unsub = u;
-      }, reject);
+        }
+        extra.results = results;
+        text += results
+          .map((r) => `\n  ${r.worker.slice(0, 12)}… accuracy ${r.accuracyPpm ?? "-"} ppm, model ${r.model ?? "-"}`)
+          .join("");
+      }
+      print(status, extra, text);
+    }
+    if (status === "AwaitingTestSet" && !revealed) {
+      revealed = true;
+      await revealTestSet(api, rpc, id, reveal, print);
+    }
+    return ["Succeeded", "Failed", "Cancelled", "Expired", "TestSetWithheld"].includes(status) ? status : undefined;
   });
 }
