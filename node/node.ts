@@ -414,6 +414,7 @@ export class TensorchainNode {
           pool,
           keystore,
           spec: opts.spec,
+          pendingTickets: () => pouw.pool.all(),
           node: {
             name: opts.name,
             version: NODE_VERSION,

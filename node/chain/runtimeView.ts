@@ -52,7 +52,7 @@ import {
   sessionIndexAt,
 } from "../../runtime/pallets/session.js";
 import { POUW, param } from "../../runtime/pallets/parameters/index.js";
-import { difficulty, ticketContext, ticketsOfJob, workKeyOf } from "../../runtime/pallets/pouw/index.js";
+import { difficulty, PoUW, ticketContext, ticketsOfJob, workKeyOf } from "../../runtime/pallets/pouw/index.js";
 import { type EventRecordValue, eventsOf, getAccount } from "../../runtime/pallets/system.js";
 import { minimumPeriod, now } from "../../runtime/pallets/timestamp.js";
 import {
@@ -306,6 +306,26 @@ export class RuntimeView {
   /** `PoUW.Difficulty`: a ticket is valid when its score is below this target. */
   pouwDifficulty(): bigint {
     return difficulty(this.ext());
+  }
+
+  /** The PoUW parameters and this epoch's ticket count (`tensorchain_pouwStatus`). */
+  pouwParams(): {
+    difficulty: bigint;
+    epochTickets: number;
+    maxTicketsPerBlock: number;
+    targetTicketsPerBlock: number;
+    ticketWeight: number;
+    ticketReward: bigint;
+  } {
+    const ext = this.ext();
+    return {
+      difficulty: difficulty(ext),
+      epochTickets: PoUW.storage.EpochTickets.getOrDefault(ext),
+      maxTicketsPerBlock: param(ext, POUW.max_tickets_per_block),
+      targetTicketsPerBlock: param(ext, POUW.target_tickets_per_block),
+      ticketWeight: param(ext, POUW.ticket_weight),
+      ticketReward: param(ext, POUW.ticket_reward),
+    };
   }
 
   /** Job `jobId`'s accepted tickets and the blocks that carried them. */

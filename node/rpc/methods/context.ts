@@ -7,6 +7,7 @@ import type { RoundState } from "../../../consensus/grandpa/index.js";
 import type { ChainSpec } from "../../../genesis/chainSpec.js";
 import type { HexString } from "../../../primitives/hex.js";
 import { fromHex, toHex } from "../../../primitives/hex.js";
+import type { PouwTicketValue } from "../../../primitives/pouw.js";
 import { DigestItem, type HeaderValue } from "../../../primitives/types.js";
 import { RuntimeApiError } from "../../../runtime/index.js";
 import type { Chain } from "../../chain/chain.js";
@@ -40,6 +41,8 @@ export interface RpcDeps {
   keystore: Keystore;
   spec: ChainSpec;
   node: NodeInfo;
+  /** The PoUW tickets this node holds for the next blocks (its ticket pool), when it runs one. */
+  pendingTickets?: () => PouwTicketValue[];
 }
 
 /** Substrate's "unknown block" client error. */

@@ -6,9 +6,19 @@
  * then stake). `query` is `{minGpus?, minGpuMemoryMiB?, minMemoryMiB?, profile?: "CpuExact"|"GpuTolerance",
  * role?: "Trainer"|"Evaluator"|"Inference"}`; each worker is
  * `{account (SS58), accountId (hex), roles, capabilities, recordHash, stake (string, planck), reputationPpm, lastHeartbeat}`.
+ *
+ * `tensorchain_pouwStatus(at?)`: useful work in the headers (DESIGN §5) at a block: the ticket target
+ * (`difficulty`, 0x + 64 hex digits, big-endian; a ticket is valid when its score is below it) and the
+ * chance in parts per billion that one leaf's ticket beats it, the `pouw.*` parameters, the tickets of
+ * this epoch so far, the tickets of each of the last `EPOCH_DURATION` blocks (newest first, with their
+ * numbers), and this node's pending tickets (`{jobId, worker, leaf}`, those in its pool).
  */
 import { ss58Encode } from "../../../primitives/crypto/index.js";
 import { type HexString, toHex } from "../../../primitives/hex.js";
+import type { HeaderValue } from "../../../primitives/types.js";
+import { EPOCH_DURATION } from "../../../runtime/pallets/babe.js";
+import { ticketChancePpb } from "../../../runtime/pallets/pouw/difficulty.js";
+import { targetToBytes } from "../../../runtime/pallets/pouw/index.js";
 import {
   EXECUTION_PROFILES,
   type ExecutionProfileName,
@@ -16,6 +26,7 @@ import {
   WORKER_ROLES,
   type WorkerRoleName,
 } from "../../../runtime/pallets/workerRegistry.js";
+import { ticketsOf } from "../../pouw/service.js";
 import { param, type RpcDef } from "../server/index.js";
 import { method, type RpcDeps, runtimeAt } from "./context.js";
 
@@ -51,6 +62,35 @@ export function parseFindWorkersQuery(v: unknown): FindWorkersQuery {
 
 export function tensorchainMethods(deps: RpcDeps): RpcDef[] {
   return [
+    method({
+      name: "tensorchain_pouwStatus",
+      params: [param.optional(param.hex("at", 32))],
+      handler: async ([at]) => {
+        const runtime = await runtimeAt(deps, at as HexString | undefined);
+        const p = runtime.pouwParams();
+        const recent: { number: number; tickets: number }[] = [];
+        let header: HeaderValue | undefined = runtime.block.header;
+        while (header && header.number > 0 && recent.length < EPOCH_DURATION) {
+          recent.push({ number: header.number, tickets: ticketsOf(header).length });
+          header = await deps.chain.header(header.parentHash);
+        }
+        return {
+          difficulty: toHex(targetToBytes(p.difficulty)),
+          ticketChancePpb: ticketChancePpb(p.difficulty).toString(),
+          maxTicketsPerBlock: p.maxTicketsPerBlock,
+          targetTicketsPerBlock: p.targetTicketsPerBlock,
+          ticketWeight: p.ticketWeight,
+          ticketReward: p.ticketReward.toString(),
+          epochTickets: p.epochTickets,
+          recentBlocks: recent,
+          pending: (deps.pendingTickets?.() ?? []).map((t) => ({
+            jobId: t.job_id.toString(),
+            worker: ss58Encode(t.worker),
+            leaf: t.leaf,
+          })),
+        };
+      },
+    }),
     method({
       name: "tensorchain_findWorkers",
       params: [param.optional(param.custom("query", parseFindWorkersQuery)), param.optional(param.hex("at", 32))],
