@@ -14,19 +14,23 @@ import {
   makeTicket,
   type PouwTicketValue,
   pouwDigestItem,
+  scoreOf,
+  scoreValue,
   signTicket,
   validateTickets,
 } from "../../../primitives/pouw.js";
 import type { DigestItemValue } from "../../../primitives/types.js";
-import { epochRandomnessFor } from "../../../runtime/pallets/babe.js";
+import { EPOCH_DURATION, epochRandomnessFor } from "../../../runtime/pallets/babe.js";
 import { reservedBalance, totalIssuance } from "../../../runtime/pallets/balances.js";
 import { JobManager, type JobSpecValue } from "../../../runtime/pallets/jobManager/index.js";
+import { MAX_ADJUSTMENT, nextTarget } from "../../../runtime/pallets/pouw/difficulty.js";
 import {
   DEFAULT_DIFFICULTY,
   difficulty,
   heldTicketRewards,
   MAX_STORED_TARGET,
   PoUW,
+  targetToBytes,
   ticketBlock,
   ticketContext,
   ticketsOfJob,
@@ -446,5 +450,88 @@ describe("ticket rewards", () => {
     refused(h, [ticket(h, "W2", 1)], "POUW_ERROR_NOT_ASSIGNED");
     include(h, [ticket(h, "W1", 1)]);
     expect(held(h, "W1")).toBe(TICKET_REWARD);
+  });
+});
+
+// ---- Difficulty ----
+
+describe("difficulty retarget (simulated epochs, real tickets)", () => {
+  /**
+   * One epoch (the head is the last block of the previous one): in each block W1 reaches
+   * `leavesPerBlock` new leaves and signs a ticket at each; the author includes those below the
+   * target. Returns the tickets and the retarget the epoch's last block made.
+   */
+  function epoch(h: JobHarness, leavesPerBlock: number, next: { leaf: number }) {
+    expect(h.head % EPOCH_DURATION).toBe(EPOCH_DURATION - 1);
+    const target = h.rt.read((e) => difficulty(e));
+    let tickets = 0;
+    for (let i = 0; i < EPOCH_DURATION; i++) {
+      const randomness = h.rt.read((e) => epochRandomnessFor(e, h.head + 1));
+      const reached = Array.from({ length: leavesPerBlock }, () => ticket(h, "W1", next.leaf++));
+      const below = reached.filter((t) => scoreValue(scoreOf(randomness, t)) < target);
+      include(h, below);
+      tickets += below.length;
+    }
+    const adjusted = h.rt.eventsOf("PoUW", "DifficultyAdjusted")[0]?.value;
+    const after = h.rt.read((e) => difficulty(e));
+    // The pallet's retarget is the pure rule's (capped to what 32 bytes hold), bounded to x4 / x1/4.
+    const expected = nextTarget({
+      target,
+      tickets: BigInt(tickets),
+      blocks: BigInt(EPOCH_DURATION),
+      targetTicketsPerBlock: 4n,
+    });
+    let capped = expected;
+    if (capped > MAX_STORED_TARGET) capped = MAX_STORED_TARGET;
+    expect(after).toBe(capped);
+    expect(after >= target / MAX_ADJUSTMENT && after <= target * MAX_ADJUSTMENT).toBe(true);
+    if (after !== target) expect(adjusted).toMatchObject({ tickets, blocks: EPOCH_DURATION });
+    else expect(adjusted).toBeUndefined();
+    return { tickets, before: target, after };
+  }
+
+  it("4x too many tickets, then 4x too few: each epoch moves the target at most x4 and the rate returns to 4 a block", () => {
+    // An Epochs job: up to 4096 leaves, training long enough for the simulation.
+    const h = training(
+      {},
+      jobSpec({ length: { tag: "Epochs", value: 2 }, deadlines: { ...spec().deadlines, submit: 500 } }),
+    );
+    h.runTo(Math.ceil((h.head + 1) / EPOCH_DURATION) * EPOCH_DURATION - 1);
+    const next = { leaf: 1 };
+    // Every score passes the genesis target: 16 leaves a block give 16 tickets, 4x the 4 wanted.
+    const tooMany = epoch(h, 16, next);
+    expect(tooMany.tickets).toBe(16 * EPOCH_DURATION);
+    expect(tooMany.after).toBe(tooMany.before / MAX_ADJUSTMENT);
+    // At a quarter of the target, about 4 of the 16 leaves a block earn a ticket.
+    const settled = epoch(h, 16, next);
+    expect(settled.tickets / EPOCH_DURATION).toBeGreaterThanOrEqual(2);
+    expect(settled.tickets / EPOCH_DURATION).toBeLessThanOrEqual(8);
+    // The work slows to 4 leaves a block: about 1 ticket a block, 4x too few; the target rises.
+    const tooFew = epoch(h, 4, next);
+    expect(tooFew.tickets / EPOCH_DURATION).toBeLessThanOrEqual(2);
+    expect(tooFew.after).toBeGreaterThan(tooFew.before * 2n);
+    const again = epoch(h, 4, next);
+    expect(again.tickets / EPOCH_DURATION).toBeGreaterThanOrEqual(2);
+  });
+
+  it("an epoch without tickets raises the target x4 (up to 2^256-1); an idle chain at the easiest target writes nothing", () => {
+    const h = training({ pouw: { difficulty: 1_000n } });
+    const start = h.rt.read((e) => difficulty(e));
+    h.runTo(Math.ceil((h.head + 1) / EPOCH_DURATION) * EPOCH_DURATION - 1);
+    expect(h.rt.read((e) => difficulty(e))).toBe(start * 4n);
+    expect(h.rt.eventsOf("PoUW", "DifficultyAdjusted")).toEqual([
+      {
+        tag: "DifficultyAdjusted",
+        value: { tickets: 0, blocks: EPOCH_DURATION, old: targetToBytes(start), new: targetToBytes(start * 4n) },
+      },
+    ]);
+    // No genesis difficulty (the default, the easiest): epochs end without a write or an event.
+    const idle = new JobHarness(jobRuntime());
+    idle.runTo(EPOCH_DURATION - 1);
+    expect(idle.rt.eventsOf("PoUW")).toEqual([]);
+    idle.runTo(2 * EPOCH_DURATION - 1);
+    expect(idle.rt.eventsOf("PoUW")).toEqual([]);
+    expect(idle.rt.read((e) => e.overlay.get(PoUW.storage.Difficulty.key))).toBeUndefined();
+    expect(idle.rt.read((e) => difficulty(e))).toBe(MAX_STORED_TARGET);
   });
 });
