@@ -15,7 +15,7 @@ import { addWeight, weight } from "../../frame/dispatch.js";
 import type { Ext } from "../../frame/ext.js";
 import { EPOCH_DURATION, epochRandomnessFor } from "../babe.js";
 import { mint, reserve } from "../balances.js";
-import { assignmentOf, type JobValue, jobOf, MAX_SEGMENTS } from "../jobManager/index.js";
+import { assignmentOf, type JobValue, jobOf, MAX_SEGMENTS, setTicketedLeaves } from "../jobManager/index.js";
 import { POUW, param } from "../parameters/index.js";
 import { findAuthor } from "../session.js";
 import { accountExists, System } from "../system.js";
@@ -90,7 +90,7 @@ function acceptTickets(ext: Ext, n: number, tickets: PouwTicketValue[]): void {
   const ticketWeight = param(ext, POUW.ticket_weight);
   const reward = param(ext, POUW.ticket_reward);
   for (const t of tickets) {
-    S.Tickets.insert(ext, [t.job_id, [t.worker, t.leaf]], n);
+    S.Tickets.insert(ext, [t.job_id, [t.worker, t.leaf]], { block: n, leaf_hash: t.leaf_hash });
     PoUW.deposit(ext, {
       tag: "TicketAccepted",
       value: { job_id: t.job_id, worker: t.worker, leaf: t.leaf, weight: ticketWeight },
@@ -140,6 +140,15 @@ function retarget(ext: Ext, n: number): void {
     value: { tickets, blocks, old: targetToBytes(old), new: targetToBytes(next) },
   });
 }
+
+// The audits hold each trainer to its tickets (jobManager/audit.ts).
+setTicketedLeaves({
+  ticketedLeaves: (ext, jobId, worker) =>
+    S.Tickets.entriesOf(ext, jobId)
+      .filter(([[who]]) => bytesEqual(who, worker))
+      .map(([[, leaf], r]) => ({ leaf, leafHash: r.leaf_hash }))
+      .sort((a, b) => a.leaf - b.leaf),
+});
 
 PoUW.defineHooks({
   onInitialize(ext, n) {

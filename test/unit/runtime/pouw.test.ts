@@ -9,6 +9,7 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import type { KeyPair } from "../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
+import { bytesEqual } from "../../../primitives/hex.js";
 import {
   leafNodeHash,
   makeTicket,
@@ -23,6 +24,7 @@ import type { DigestItemValue } from "../../../primitives/types.js";
 import { EPOCH_DURATION, epochRandomnessFor } from "../../../runtime/pallets/babe.js";
 import { reservedBalance, totalIssuance } from "../../../runtime/pallets/balances.js";
 import { JobManager, type JobSpecValue } from "../../../runtime/pallets/jobManager/index.js";
+import { checksOf } from "../../../runtime/pallets/jobManager/pallet.js";
 import { MAX_ADJUSTMENT, nextTarget } from "../../../runtime/pallets/pouw/difficulty.js";
 import {
   DEFAULT_DIFFICULTY,
@@ -53,7 +55,9 @@ import {
   postJob,
   register,
   reveal,
+  revealResult,
   revealTestSet,
+  runChecks,
   spec,
   stateHash,
   submitResults,
@@ -103,14 +107,14 @@ function ticket(
   h: JobHarness,
   worker: string,
   leaf: number,
-  o: { jobId?: bigint; key?: KeyPair } = {},
+  o: { jobId?: bigint; key?: KeyPair; fill?: number } = {},
 ): PouwTicketValue {
   const randomness = h.rt.read((e) => epochRandomnessFor(e, h.head + 1));
   const claim = {
     randomness,
     jobId: o.jobId ?? 0n,
     leaf,
-    leafHash: leafNodeHash(leaf, stateHash(pk(worker), 1, leaf)),
+    leafHash: leafNodeHash(leaf, stateHash(pk(worker), o.fill ?? 1, leaf)),
   };
   return makeTicket(pk(worker), claim, signTicket((o.key ?? workKey(worker)).secretKey, claim));
 }
@@ -177,7 +181,9 @@ describe("tickets in blocks", () => {
     const t = ticket(h, "W1", LEAVES);
     include(h, [t]);
     expect(h.rt.read((e) => ticketBlock(e, 0n, pk("W1"), LEAVES))).toBe(h.head);
-    expect(tickets(h)).toEqual([{ worker: Buffer.from(pk("W1")).toString("hex"), leaf: LEAVES, block: h.head }]);
+    expect(tickets(h)).toEqual([
+      { worker: Buffer.from(pk("W1")).toString("hex"), leaf: LEAVES, block: h.head, leafHash: t.leaf_hash },
+    ]);
     expect(h.rt.eventsOf("PoUW", "TicketAccepted")).toEqual([
       { tag: "TicketAccepted", value: { job_id: 0n, worker: pk("W1"), leaf: LEAVES, weight: 1 } },
     ]);
@@ -533,5 +539,85 @@ describe("difficulty retarget (simulated epochs, real tickets)", () => {
     expect(idle.rt.eventsOf("PoUW")).toEqual([]);
     expect(idle.rt.read((e) => e.overlay.get(PoUW.storage.Difficulty.key))).toBeUndefined();
     expect(idle.rt.read((e) => difficulty(e))).toBe(MAX_STORED_TARGET);
+  });
+});
+
+// ---- Binding: tickets are pre-commitments the audits hold the trainer to ----
+
+describe("binding tickets to the revealed work root", () => {
+  const SEGMENTS = 8;
+  const bigJob = () => jobSpec({ length: { tag: "Steps", value: 10 * SEGMENTS } });
+  const claims = (): Claim[] => [
+    claim("W1", 1, 950_000, { steps: 10 * SEGMENTS }),
+    claim("W2", 2, 950_000, { steps: 10 * SEGMENTS }),
+  ];
+  const auditedSegments = (h: JobHarness, w: string) =>
+    h.rt
+      .read((e) => checksOf(e, 0n))
+      .filter(({ check }) => bytesEqual(check.worker, pk(w)) && check.kind.tag === "Audit")
+      .map(({ check }) => check.segment)
+      .sort((a, b) => a - b);
+
+  it("every ticketed leaf is audited, with the drawn ones; an honest trainer passes and is paid", () => {
+    const h = training({}, bigJob());
+    include(
+      h,
+      [2, 3, 5, 6].map((leaf) => ticket(h, "W1", leaf)),
+    );
+    const cs = claims();
+    for (const c of cs) h.send(c.worker, commitResult(0n, c));
+    for (const c of cs) h.send(c.worker, revealResult(0n, c));
+    const segments = auditedSegments(h, "W1");
+    expect(segments).toEqual(expect.arrayContaining([2, 3, 5, 6, SEGMENTS]));
+    // Without tickets, W2 gets the drawn segments alone: the last and at most 3 others.
+    expect(auditedSegments(h, "W2").length).toBeLessThanOrEqual(4);
+    runChecks(h, 0n, cs);
+    expect([audit(h, "W1"), audit(h, "W2")]).toEqual(["Passed", "Passed"]);
+    expect(held(h, "W1")).toBe(0n);
+    expect(h.gain("W1")).toBe(4n * TICKET_REWARD);
+  });
+
+  it("a ticket the opened leaf contradicts fails the audit: the trainer is slashed, its ticket rewards burned", () => {
+    const h = training({}, bigJob());
+    const before = issuance(h);
+    // W1's ticket at leaf 3 commits to a state its work root does not hold there.
+    include(h, [ticket(h, "W1", 1), ticket(h, "W1", 3, { fill: 9 })]);
+    const cs = claims();
+    submitResults(h, 0n, cs);
+    expect([audit(h, "W1"), audit(h, "W2")]).toEqual(["Failed", "Passed"]);
+    // The check that failed is one over leaf 3 (opened as segment 3's end, or served as segment 4's start),
+    // though its verifiers re-executed honestly.
+    const failed = h.rt
+      .read((e) => checksOf(e, 0n))
+      .filter(({ check }) => bytesEqual(check.worker, pk("W1")) && check.stage.tag === "Done")
+      .filter(({ check }) => (check.stage as { value?: { tag: string } }).value?.tag === "Failed")
+      .map(({ check }) => check.segment);
+    expect(failed.length).toBe(1);
+    expect([3, 4]).toContain(failed[0]);
+    expect(held(h, "W1")).toBe(0n);
+    attest(h);
+    expect(job(h).status.tag).toBe("Succeeded");
+    expect({ W1: h.gain("W1"), W2: h.gain("W2"), Treasury: h.treasuryGain() }).toEqual({
+      W1: -AUDIT_SLASH,
+      W2: WORKER_POOL,
+      Treasury: TREASURY_SHARE + JOB_FEE + AUDIT_SLASH,
+    });
+    expect(issuance(h)).toBe(before);
+  });
+
+  it("a result with fewer leaves than a ticketed one fails when the audits start", () => {
+    // An Epochs job: the steps are known at the reveal only.
+    const h = training({}, jobSpec({ length: { tag: "Epochs", value: 2 } }));
+    include(h, [ticket(h, "W1", 6)]);
+    // W1 reveals 4 leaves (40 steps), though it ticketed leaf 6.
+    const cs = [claim("W1", 1, 950_000, { steps: 40 }), claim("W2", 2, 950_000, { steps: 40 })];
+    for (const c of cs) h.send(c.worker, commitResult(0n, c));
+    for (const c of cs) h.send(c.worker, revealResult(0n, c));
+    expect(audit(h, "W1")).toBe("Failed");
+    expect(auditedSegments(h, "W1")).toEqual([]);
+    expect(held(h, "W1")).toBe(0n);
+    runChecks(h, 0n, cs);
+    expect(audit(h, "W2")).toBe("Passed");
+    expect(h.gain("W1")).toBe(-AUDIT_SLASH);
   });
 });
