@@ -5,7 +5,9 @@
  * steps from leaf i-1 (the client's model for i = 1) to leaf i of the trainer's work root. Three kinds:
  * - `Audit`: when the results are revealed, randomness from the block that starts the audits draws,
  *   per result, the last segment plus `audit_segments` others, pairwise non-adjacent (no audited
- *   segment's end is another's start), each with `audit_verifiers` verifiers;
+ *   segment's end is another's start), each with `audit_verifiers` verifiers; the segments ending at
+ *   the trainer's PoUW-ticketed leaves are audited too (`TicketedLeaves`), and a served or opened leaf
+ *   whose leaf node is not its ticket's leaf hash fails the check at once;
  * - `Escalation`: a check whose verifiers disagreed is re-run by `2·audit_verifiers + 1` fresh ones;
  * - `Challenge`: after the audits, any active evaluator may bond `challenge_bond` on any segment.
  * Verifiers are active evaluators of the trainer's CPU kernel class (bit-identical `cpu-exact` results

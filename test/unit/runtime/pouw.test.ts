@@ -20,7 +20,14 @@ import {
   signTicket,
   validateTickets,
 } from "../../../primitives/pouw.js";
-import type { DigestItemValue } from "../../../primitives/types.js";
+import type { DigestItemValue, HeaderValue } from "../../../primitives/types.js";
+import {
+  applyExtrinsic,
+  executeBlock,
+  finalizeBlock,
+  initializeBlock,
+  timestampInherent,
+} from "../../../runtime/index.js";
 import { EPOCH_DURATION, epochRandomnessFor } from "../../../runtime/pallets/babe.js";
 import { reservedBalance, totalIssuance } from "../../../runtime/pallets/balances.js";
 import { JobManager, type JobSpecValue } from "../../../runtime/pallets/jobManager/index.js";
@@ -38,6 +45,7 @@ import {
   ticketsOfJob,
   workKeyOf,
 } from "../../../runtime/pallets/pouw/index.js";
+import { Timestamp } from "../../../runtime/pallets/timestamp.js";
 import {
   assign,
   authorDigest,
@@ -283,6 +291,39 @@ describe("tickets in blocks", () => {
     const h = training({}, jobSpec({ length: { tag: "Epochs", value: 2 } }));
     refused(h, [ticket(h, "W1", 4097)], "POUW_ERROR_LEAF_OUT_OF_RANGE");
     include(h, [ticket(h, "W1", 4096)]);
+  });
+});
+
+describe("import (executeBlock)", () => {
+  /** A block on the head carrying `tickets`, built as an author builds it: its header and extrinsics. */
+  function authored(h: JobHarness, tickets: PouwTicketValue[]): { header: HeaderValue; extrinsics: Uint8Array[] } {
+    const ext = h.rt.ext();
+    const number = h.head + 1;
+    initializeBlock(ext, { parentHash: h.rt.hash, number, digest: digestOf(tickets) });
+    const inherent = timestampInherent(Timestamp.storage.Now.getOrDefault(ext) + 2_000n);
+    expect(applyExtrinsic(ext, inherent, h.rt.genesisHash).ok).toBe(true);
+    const { extrinsicsRoot, digest } = finalizeBlock(ext, [inherent]);
+    const stateRoot = h.rt.state.update(ext.overlay.drain()).root;
+    return {
+      header: { parentHash: h.rt.hash, number, stateRoot, extrinsicsRoot, digest: { logs: digest } },
+      extrinsics: [inherent],
+    };
+  }
+  const importOn = (h: JobHarness, block: { header: HeaderValue; extrinsics: Uint8Array[] }) =>
+    executeBlock(h.rt.ext(), block.header, block.extrinsics, h.rt.genesisHash);
+
+  it("imports a block whose tickets are valid, and refuses one whose ticket was tampered with after sealing", () => {
+    const h = training();
+    const t = ticket(h, "W1", 1);
+    const good = authored(h, [t]);
+    expect(() => importOn(h, good)).not.toThrow();
+    // A relayer flips a proof byte in the header: the block no longer executes.
+    const proof = t.vrf_proof.slice();
+    proof[0] ^= 1;
+    const logs = good.header.digest.logs.map((l) =>
+      l.tag === "PreRuntime" ? pouwDigestItem([{ ...t, vrf_proof: proof }]) : l,
+    );
+    expect(() => importOn(h, { ...good, header: { ...good.header, digest: { logs } } })).toThrow("POUW_ERROR_BAD_VRF");
   });
 });
 
