@@ -29,7 +29,14 @@ import {
   timestampInherent,
 } from "../../../runtime/index.js";
 import { EPOCH_DURATION, epochRandomnessFor } from "../../../runtime/pallets/babe.js";
-import { reservedBalance, totalIssuance } from "../../../runtime/pallets/balances.js";
+import {
+  freeBalance,
+  mintReserved,
+  reserve,
+  reservedBalance,
+  setLock,
+  totalIssuance,
+} from "../../../runtime/pallets/balances.js";
 import { JobManager, type JobSpecValue } from "../../../runtime/pallets/jobManager/index.js";
 import { checksOf } from "../../../runtime/pallets/jobManager/pallet.js";
 import { MAX_ADJUSTMENT, nextTarget } from "../../../runtime/pallets/pouw/difficulty.js";
@@ -400,6 +407,21 @@ function attest(h: JobHarness, accuracy = 950_000): void {
 }
 
 describe("ticket rewards", () => {
+  it("are minted into the reserved balance, which a fully frozen free balance cannot refuse (reserve could)", () => {
+    const h = market();
+    const ext = h.rt.ext();
+    const free = freeBalance(ext, pk("W1"));
+    setLock(ext, new TextEncoder().encode("test    "), pk("W1"), free + 1n);
+    const [r, i] = [reservedBalance(ext, pk("W1")), totalIssuance(ext)];
+    expect(() => reserve(ext, pk("W1"), 1n)).toThrow("LiquidityRestrictions");
+    mintReserved(ext, pk("W1"), TICKET_REWARD);
+    expect([reservedBalance(ext, pk("W1")), freeBalance(ext, pk("W1")), totalIssuance(ext)]).toEqual([
+      r + TICKET_REWARD,
+      free,
+      i + TICKET_REWARD,
+    ]);
+  });
+
   it("are minted and held on the trainer, paid when its audit passes; the author gets the inclusion fee", () => {
     const h = training();
     const before = issuance(h);
