@@ -266,6 +266,23 @@ export function mint(ext: Ext, who: Uint8Array, amount: bigint): void {
   Balances.storage.TotalIssuance.put(ext, checkedAdd(totalIssuance(ext), amount));
 }
 
+/**
+ * Mints `amount` straight into the reserved balance of an existing account (a reward held until
+ * earned): unlike `mint` then `reserve`, it cannot fail for a frozen free balance. Fails only on
+ * overflow or a dead account.
+ */
+export function mintReserved(ext: Ext, who: Uint8Array, amount: bigint): void {
+  if (amount === 0n) return;
+  ensure(accountExists(ext, who), () => Balances.error("DeadAccount"));
+  const account = getAccount(ext, who);
+  account.data.reserved = checkedAdd(account.data.reserved, amount);
+  const issuance = checkedAdd(totalIssuance(ext), amount);
+  putAccount(ext, who, account, true);
+  Balances.storage.TotalIssuance.put(ext, issuance);
+  Balances.deposit(ext, { tag: "Deposit", value: { who, amount } });
+  Balances.deposit(ext, { tag: "Reserved", value: { who, amount } });
+}
+
 /** Moves `amount` from free to reserved; the frozen part of the free balance cannot be reserved. */
 export function reserve(ext: Ext, who: Uint8Array, amount: bigint): void {
   const account = getAccount(ext, who);

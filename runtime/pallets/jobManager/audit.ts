@@ -5,7 +5,9 @@
  * steps from leaf i-1 (the client's model for i = 1) to leaf i of the trainer's work root. Three kinds:
  * - `Audit`: when the results are revealed, randomness from the block that starts the audits draws,
  *   per result, the last segment plus `audit_segments` others, pairwise non-adjacent (no audited
- *   segment's end is another's start), each with `audit_verifiers` verifiers;
+ *   segment's end is another's start), each with `audit_verifiers` verifiers; the segments ending at
+ *   the trainer's PoUW-ticketed leaves are audited too (`TicketedLeaves`), and a served or opened leaf
+ *   whose leaf node is not its ticket's leaf hash fails the check at once;
  * - `Escalation`: a check whose verifiers disagreed is re-run by `2·audit_verifiers + 1` fresh ones;
  * - `Challenge`: after the audits, any active evaluator may bond `challenge_bond` on any segment.
  * Verifiers are active evaluators of the trainer's CPU kernel class (bit-identical `cpu-exact` results
@@ -36,7 +38,7 @@
 import { blake2_256, concat } from "../../../primitives/hashing.js";
 import { bytesEqual } from "../../../primitives/hex.js";
 import { T } from "../../../primitives/scale/types.js";
-import { leafCount } from "../../../primitives/workRoot.js";
+import { leafCount, workLeaf } from "../../../primitives/workRoot.js";
 import { TREASURY_ACCOUNT } from "../../constants.js";
 import { DispatchError } from "../../frame/dispatch.js";
 import type { Ext } from "../../frame/ext.js";
@@ -45,7 +47,7 @@ import { repatriateReserved, unreserve } from "../balances.js";
 import { JOB_MANAGER, param } from "../parameters/index.js";
 import { evaluatorPool, mulPpm, noteJobEnded, recordSlash, slashRegistrationStake } from "../workerRegistry.js";
 import { drawWeighted } from "./draw.js";
-import { notifyAuditConcluded } from "./listeners.js";
+import { notifyAuditConcluded, ticketedLeavesOf } from "./listeners.js";
 import { checksOf, JobManager, MAX_CHECK_DEADLINES_PER_BLOCK, now } from "./pallet.js";
 import type {
   AuditVerdictName,
@@ -179,7 +181,10 @@ export function openCheck(
 
 /**
  * Draws the audits of every revealed result (see the module docs); results without a verifier of
- * their class are `Unverifiable`. Returns how many checks were opened. The caller writes `job`.
+ * their class are `Unverifiable`. Every leaf the trainer put a PoUW ticket on is audited too (its
+ * segment ends there), so a ticket is a pre-commitment the audit holds the trainer to; a result with
+ * fewer leaves than a ticketed one contradicts its tickets and fails at once. Returns how many checks
+ * were opened. The caller writes `job`.
  */
 export function startAudits(ext: Ext, jobId: bigint, job: JobValue, results: Uint8Array[]): number {
   const seed = auditSeed(ext, jobId);
@@ -189,17 +194,20 @@ export function startAudits(ext: Ext, jobId: bigint, job: JobValue, results: Uin
   for (const worker of results) {
     const a = S.Assignments.get(ext, [jobId, worker])!;
     const result = a.result!;
+    const leaves = leafCount(result.steps, job.spec.checkpoint_interval);
+    const ticketed = ticketedLeavesOf(ext, jobId, worker).map((t) => t.leaf);
+    if (ticketed.some((leaf) => leaf > leaves)) {
+      slashForFraud(ext, jobId, worker);
+      continue;
+    }
     const pool = verifierPool(ext, job, result);
     // `GpuTolerance` results are not bit-reproducible: no exact audit applies.
     if (pool.length === 0 || job.spec.profile.tag !== "CpuExact") {
       setAudit(ext, jobId, worker, "Unverifiable");
       continue;
     }
-    const segments = drawSegments(
-      leafCount(result.steps, job.spec.checkpoint_interval),
-      extra,
-      subSeed(seed, worker, 0),
-    );
+    const drawn = drawSegments(leaves, extra, subSeed(seed, worker, 0));
+    const segments = [...drawn, ...ticketed.filter((leaf) => !drawn.includes(leaf))];
     for (const segment of segments) {
       const verifiers = drawWeighted(pool, perSegment, subSeed(seed, worker, segment)).map((c) => c.who);
       openCheck(ext, jobId, job, worker, segment, { tag: "Audit" }, verifiers);
@@ -207,6 +215,26 @@ export function startAudits(ext: Ext, jobId: bigint, job: JobValue, results: Uin
     }
   }
   return opened;
+}
+
+/**
+ * Whether `stateHash`, proved as leaf `leaf` of `worker`'s work root, contradicts a PoUW ticket the
+ * trainer put on that leaf (the ticket's leaf hash is not the leaf node of `stateHash`).
+ */
+export function contradictsTicket(
+  ext: Ext,
+  jobId: bigint,
+  worker: Uint8Array,
+  leaf: number,
+  stateHash: Uint8Array,
+): boolean {
+  const t = ticketedLeavesOf(ext, jobId, worker).find((x) => x.leaf === leaf);
+  return t !== undefined && !bytesEqual(t.leafHash, workLeaf(leaf, stateHash));
+}
+
+/** The trainer proved a leaf its own ticket contradicts: the check fails at once (the trainer is slashed). */
+export function failContradicted(ext: Ext, jobId: bigint, checkId: number, check: CheckValue): void {
+  finishCheck(ext, jobId, checkId, check, "Failed", undefined);
 }
 
 export function setAudit(ext: Ext, jobId: bigint, worker: Uint8Array, verdict: AuditVerdictName): void {

@@ -19,7 +19,7 @@ import {
   PPM,
   workerInfo,
 } from "../workerRegistry.js";
-import { advance, openCheck, segmentUnderCheck, verifierPool } from "./audit.js";
+import { advance, contradictsTicket, failContradicted, openCheck, segmentUnderCheck, verifierPool } from "./audit.js";
 import { drawWeighted, evaluatorSeed } from "./draw.js";
 import {
   JobManager,
@@ -367,7 +367,10 @@ JobManager.defineCalls({
       );
       check.start = { cid, state_hash };
       JobManager.deposit(ext, { tag: "CheckpointServed", value: { job_id, check_id, cid, state_hash } });
-      advance(ext, job_id, check_id, check);
+      // A served leaf that the trainer's own PoUW ticket contradicts proves the ticket (or the root) false.
+      if (contradictsTicket(ext, job_id, who, check.segment - 1, state_hash))
+        failContradicted(ext, job_id, check_id, check);
+      else advance(ext, job_id, check_id, check);
     },
   }),
   commit_verdict: call({
@@ -408,7 +411,9 @@ JobManager.defineCalls({
       );
       check.end_leaf = state_hash;
       JobManager.deposit(ext, { tag: "LeafOpened", value: { job_id, check_id, state_hash } });
-      advance(ext, job_id, check_id, check);
+      if (contradictsTicket(ext, job_id, who, check.segment, state_hash))
+        failContradicted(ext, job_id, check_id, check);
+      else advance(ext, job_id, check_id, check);
     },
   }),
   reveal_verdict: call({

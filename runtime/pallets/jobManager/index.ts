@@ -91,7 +91,13 @@ export { drawSegments } from "./audit.js";
 // checks, `draw.ts` the stake-weighted draws.
 export { isValidCid } from "./calls.js";
 export { drawWeighted, evaluatorSeed } from "./draw.js";
-export { addJobOutcomeListener, type JobOutcomeListener } from "./listeners.js";
+export {
+  addJobOutcomeListener,
+  type JobOutcomeListener,
+  setTicketedLeaves,
+  type TicketedLeaf,
+  type TicketedLeaves,
+} from "./listeners.js";
 export {
   assignmentOf,
   attestationOf,

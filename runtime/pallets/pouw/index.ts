@@ -31,6 +31,10 @@
  *   else `DEFAULT_DIFFICULTY` (2^256-1: every leaf earns a ticket until the first retarget).
  * - Leaf count: ⌈steps / checkpoint_interval⌉ for a job of `Steps(n)`; `MaxSegments` for a job of
  *   `Epochs(e)`, whose steps the chain does not know before the reveal.
+ * - Binding (`jobManager/audit.ts`, through `TicketedLeaves`): every ticketed leaf's segment is among
+ *   the trainer's audited segments; a leaf the trainer serves or opens whose leaf node is not its
+ *   ticket's `leaf_hash` fails the check (the trainer is slashed as for a failed audit), and a result
+ *   with fewer leaves than a ticketed one fails when the audits start.
  * - Money (`rewards.ts`): each accepted ticket mints `ticket_reward` to its trainer, reserved
  *   (`HeldRewards`) until the trainer's audit of that job passes (then released), and burned when the
  *   audit fails or the job ends without a passing audit (an `Unverifiable` result gets no PoUW credit).

@@ -3,7 +3,7 @@
  * queries the node reads its state through.
  */
 import { T } from "../../../primitives/scale/types.js";
-import { AccountId, Balance, BlockNumber } from "../../../primitives/types.js";
+import { AccountId, Balance, BlockNumber, H256 } from "../../../primitives/types.js";
 import { DB_READ_WEIGHT, DB_WRITE_WEIGHT } from "../../constants.js";
 import { weight } from "../../frame/dispatch.js";
 import type { Ext } from "../../frame/ext.js";
@@ -48,6 +48,12 @@ export function targetFromBytes(bytes: Uint8Array): bigint {
   return v;
 }
 
+/** An accepted ticket: its block, and the leaf hash it committed to (which the trainer's audit holds it to). */
+export const TicketRecord = T.struct(
+  { block: BlockNumber, leaf_hash: H256 },
+  { path: ["pallet_pouw", "TicketRecord"], docs: ["An accepted PoUW ticket."] },
+);
+
 export const PoUW = pallet({
   name: "PoUW",
   index: 16,
@@ -64,8 +70,11 @@ export const PoUW = pallet({
         " 32 big-endian bytes, in 1..2^256-1; set at genesis by the chain spec, retargeted each epoch.",
       ],
     }),
-    Tickets: storageDoubleMap("Twox64Concat", T.u64, "Blake2_128Concat", T.tuple(AccountId, T.u32), BlockNumber, {
-      docs: [" The block in which each (job, (worker, leaf)) ticket was accepted: a leaf earns one ticket."],
+    Tickets: storageDoubleMap("Twox64Concat", T.u64, "Blake2_128Concat", T.tuple(AccountId, T.u32), TicketRecord, {
+      docs: [
+        " Each accepted (job, (worker, leaf)) ticket: its block and leaf hash. A leaf earns one ticket; the",
+        " trainer's audit checks the leaf hash against its work root.",
+      ],
     }),
     HeldRewards: storageDoubleMap("Twox64Concat", T.u64, "Blake2_128Concat", AccountId, Balance, {
       docs: [" Ticket rewards minted for a trainer of a job and reserved until its audit passes."],
@@ -157,12 +166,20 @@ export function workKeyOf(ext: Ext, worker: Uint8Array): Uint8Array | undefined 
 
 /** The block that accepted `worker`'s ticket for `leaf` of job `jobId`, if any. */
 export function ticketBlock(ext: Ext, jobId: bigint, worker: Uint8Array, leaf: number): number | undefined {
-  return S.Tickets.get(ext, [jobId, [worker, leaf]]);
+  return S.Tickets.get(ext, [jobId, [worker, leaf]])?.block;
 }
 
-/** Every ticket accepted for job `jobId`: worker, leaf, block. */
-export function ticketsOfJob(ext: Ext, jobId: bigint): { worker: Uint8Array; leaf: number; block: number }[] {
-  return S.Tickets.entriesOf(ext, jobId).map(([[worker, leaf], block]) => ({ worker, leaf, block }));
+/** Every ticket accepted for job `jobId`: worker, leaf, block, leaf hash. */
+export function ticketsOfJob(
+  ext: Ext,
+  jobId: bigint,
+): { worker: Uint8Array; leaf: number; block: number; leafHash: Uint8Array }[] {
+  return S.Tickets.entriesOf(ext, jobId).map(([[worker, leaf], r]) => ({
+    worker,
+    leaf,
+    block: r.block,
+    leafHash: r.leaf_hash,
+  }));
 }
 
 /** The ticket rewards held for `worker` in job `jobId`. */

@@ -14,8 +14,8 @@ import { leafCount } from "../../../primitives/workRoot.js";
 import { addWeight, weight } from "../../frame/dispatch.js";
 import type { Ext } from "../../frame/ext.js";
 import { EPOCH_DURATION, epochRandomnessFor } from "../babe.js";
-import { mint, reserve } from "../balances.js";
-import { assignmentOf, type JobValue, jobOf, MAX_SEGMENTS } from "../jobManager/index.js";
+import { mint, mintReserved } from "../balances.js";
+import { assignmentOf, type JobValue, jobOf, MAX_SEGMENTS, setTicketedLeaves } from "../jobManager/index.js";
 import { POUW, param } from "../parameters/index.js";
 import { findAuthor } from "../session.js";
 import { accountExists, System } from "../system.js";
@@ -81,8 +81,9 @@ export function blockTickets(ext: Ext, blockNumber: number): PouwTicketValue[] {
 }
 
 /**
- * Records valid tickets and their rewards (infallible: the tickets were checked, each worker holds a
- * job stake so its account exists). Ticket rewards and inclusion fees are minted, as staking rewards
+ * Records valid tickets and their rewards (infallible: the tickets were checked, and each worker holds
+ * a job stake, so its account exists; the reward is minted into its reserved balance, which a frozen
+ * free balance cannot refuse). Ticket rewards and inclusion fees are minted, as staking rewards
  * are: a reward is reserved on the trainer until its audit passes, and burned if it never does
  * (`rewards.ts`), so only rewards of audited work stay in the issuance.
  */
@@ -90,14 +91,13 @@ function acceptTickets(ext: Ext, n: number, tickets: PouwTicketValue[]): void {
   const ticketWeight = param(ext, POUW.ticket_weight);
   const reward = param(ext, POUW.ticket_reward);
   for (const t of tickets) {
-    S.Tickets.insert(ext, [t.job_id, [t.worker, t.leaf]], n);
+    S.Tickets.insert(ext, [t.job_id, [t.worker, t.leaf]], { block: n, leaf_hash: t.leaf_hash });
     PoUW.deposit(ext, {
       tag: "TicketAccepted",
       value: { job_id: t.job_id, worker: t.worker, leaf: t.leaf, weight: ticketWeight },
     });
     if (reward === 0n) continue;
-    mint(ext, t.worker, reward);
-    reserve(ext, t.worker, reward);
+    mintReserved(ext, t.worker, reward);
     S.HeldRewards.insert(ext, [t.job_id, t.worker], (S.HeldRewards.get(ext, [t.job_id, t.worker]) ?? 0n) + reward);
     PoUW.deposit(ext, { tag: "TicketRewardHeld", value: { job_id: t.job_id, worker: t.worker, amount: reward } });
   }
@@ -140,6 +140,15 @@ function retarget(ext: Ext, n: number): void {
     value: { tickets, blocks, old: targetToBytes(old), new: targetToBytes(next) },
   });
 }
+
+// The audits hold each trainer to its tickets (jobManager/audit.ts).
+setTicketedLeaves({
+  ticketedLeaves: (ext, jobId, worker) =>
+    S.Tickets.entriesOf(ext, jobId)
+      .filter(([[who]]) => bytesEqual(who, worker))
+      .map(([[, leaf], r]) => ({ leaf, leafHash: r.leaf_hash }))
+      .sort((a, b) => a.leaf - b.leaf),
+});
 
 PoUW.defineHooks({
   onInitialize(ext, n) {

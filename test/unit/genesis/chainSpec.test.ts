@@ -30,6 +30,7 @@ import { Trie } from "../../../primitives/trie/index.js";
 import { Ext } from "../../../runtime/index.js";
 import { Babe, slotDuration } from "../../../runtime/pallets/babe.js";
 import { param, REFERENDA, STAKING } from "../../../runtime/pallets/parameters/index.js";
+import { DEFAULT_DIFFICULTY, difficulty, PoUW } from "../../../runtime/pallets/pouw/index.js";
 import { currentAuthorities, nextAuthorities } from "../../../runtime/pallets/session.js";
 import { Sudo } from "../../../runtime/pallets/sudo.js";
 import { minimumPeriod } from "../../../runtime/pallets/timestamp.js";
@@ -163,6 +164,26 @@ describe("slot duration", () => {
   });
 });
 
+describe("PoUW difficulty", () => {
+  it("comes from the spec's pouw.difficulty (decimal or 0x-hex), and survives build-spec --raw", () => {
+    const hard = editedDevnet((c) => {
+      c.pouw = { difficulty: "0x0100000000000000000000000000000000000000000000000000000000000000" };
+    });
+    expect(difficulty(stateOf(hard))).toBe(1n << 248n);
+    expect(difficulty(stateOf(toRawSpec(hard)))).toBe(1n << 248n);
+    const decimal = editedDevnet((c) => {
+      c.pouw = { difficulty: "12345" };
+    });
+    expect(difficulty(stateOf(decimal))).toBe(12_345n);
+  });
+
+  it("defaults to the runtime's when a spec leaves it out (nothing stored)", () => {
+    const spec = BUILTIN_SPECS.devnet();
+    expect(genesisStorageOf(spec).some(([k]) => toHex(k) === toHex(PoUW.storage.Difficulty.key))).toBe(false);
+    expect(difficulty(stateOf(spec))).toBe(DEFAULT_DIFFICULTY);
+  });
+});
+
 describe("raw chain specs", () => {
   for (const name of Object.keys(EXPECTED)) {
     it(`${name}: build-spec --raw round-trips to the same genesis storage, through JSON and a file`, () => {
@@ -265,6 +286,20 @@ describe("invalid chain specs give typed errors", () => {
         c.babe = { slotDurationMs: 5 };
       },
       /slot duration/,
+    ],
+    [
+      "a PoUW difficulty of zero",
+      (c) => {
+        c.pouw = { difficulty: "0" };
+      },
+      /difficulty/,
+    ],
+    [
+      "a PoUW difficulty that is not an integer",
+      (c) => {
+        c.pouw = { difficulty: "easy" };
+      },
+      /pouw\.difficulty/,
     ],
     [
       "a slot duration that is not an integer",

@@ -9,29 +9,50 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import type { KeyPair } from "../../../primitives/crypto/index.js";
 import { cryptoReady } from "../../../primitives/hashing.js";
+import { bytesEqual } from "../../../primitives/hex.js";
 import {
   leafNodeHash,
   makeTicket,
   type PouwTicketValue,
   pouwDigestItem,
+  scoreOf,
+  scoreValue,
   signTicket,
   validateTickets,
 } from "../../../primitives/pouw.js";
-import type { DigestItemValue } from "../../../primitives/types.js";
-import { epochRandomnessFor } from "../../../runtime/pallets/babe.js";
-import { reservedBalance, totalIssuance } from "../../../runtime/pallets/balances.js";
+import type { DigestItemValue, HeaderValue } from "../../../primitives/types.js";
+import {
+  applyExtrinsic,
+  executeBlock,
+  finalizeBlock,
+  initializeBlock,
+  timestampInherent,
+} from "../../../runtime/index.js";
+import { EPOCH_DURATION, epochRandomnessFor } from "../../../runtime/pallets/babe.js";
+import {
+  freeBalance,
+  mintReserved,
+  reserve,
+  reservedBalance,
+  setLock,
+  totalIssuance,
+} from "../../../runtime/pallets/balances.js";
 import { JobManager, type JobSpecValue } from "../../../runtime/pallets/jobManager/index.js";
+import { checksOf } from "../../../runtime/pallets/jobManager/pallet.js";
+import { MAX_ADJUSTMENT, nextTarget } from "../../../runtime/pallets/pouw/difficulty.js";
 import {
   DEFAULT_DIFFICULTY,
   difficulty,
   heldTicketRewards,
   MAX_STORED_TARGET,
   PoUW,
+  targetToBytes,
   ticketBlock,
   ticketContext,
   ticketsOfJob,
   workKeyOf,
 } from "../../../runtime/pallets/pouw/index.js";
+import { Timestamp } from "../../../runtime/pallets/timestamp.js";
 import {
   assign,
   authorDigest,
@@ -49,7 +70,9 @@ import {
   postJob,
   register,
   reveal,
+  revealResult,
   revealTestSet,
+  runChecks,
   spec,
   stateHash,
   submitResults,
@@ -99,14 +122,14 @@ function ticket(
   h: JobHarness,
   worker: string,
   leaf: number,
-  o: { jobId?: bigint; key?: KeyPair } = {},
+  o: { jobId?: bigint; key?: KeyPair; fill?: number } = {},
 ): PouwTicketValue {
   const randomness = h.rt.read((e) => epochRandomnessFor(e, h.head + 1));
   const claim = {
     randomness,
     jobId: o.jobId ?? 0n,
     leaf,
-    leafHash: leafNodeHash(leaf, stateHash(pk(worker), 1, leaf)),
+    leafHash: leafNodeHash(leaf, stateHash(pk(worker), o.fill ?? 1, leaf)),
   };
   return makeTicket(pk(worker), claim, signTicket((o.key ?? workKey(worker)).secretKey, claim));
 }
@@ -173,7 +196,9 @@ describe("tickets in blocks", () => {
     const t = ticket(h, "W1", LEAVES);
     include(h, [t]);
     expect(h.rt.read((e) => ticketBlock(e, 0n, pk("W1"), LEAVES))).toBe(h.head);
-    expect(tickets(h)).toEqual([{ worker: Buffer.from(pk("W1")).toString("hex"), leaf: LEAVES, block: h.head }]);
+    expect(tickets(h)).toEqual([
+      { worker: Buffer.from(pk("W1")).toString("hex"), leaf: LEAVES, block: h.head, leafHash: t.leaf_hash },
+    ]);
     expect(h.rt.eventsOf("PoUW", "TicketAccepted")).toEqual([
       { tag: "TicketAccepted", value: { job_id: 0n, worker: pk("W1"), leaf: LEAVES, weight: 1 } },
     ]);
@@ -276,6 +301,39 @@ describe("tickets in blocks", () => {
   });
 });
 
+describe("import (executeBlock)", () => {
+  /** A block on the head carrying `tickets`, built as an author builds it: its header and extrinsics. */
+  function authored(h: JobHarness, tickets: PouwTicketValue[]): { header: HeaderValue; extrinsics: Uint8Array[] } {
+    const ext = h.rt.ext();
+    const number = h.head + 1;
+    initializeBlock(ext, { parentHash: h.rt.hash, number, digest: digestOf(tickets) });
+    const inherent = timestampInherent(Timestamp.storage.Now.getOrDefault(ext) + 2_000n);
+    expect(applyExtrinsic(ext, inherent, h.rt.genesisHash).ok).toBe(true);
+    const { extrinsicsRoot, digest } = finalizeBlock(ext, [inherent]);
+    const stateRoot = h.rt.state.update(ext.overlay.drain()).root;
+    return {
+      header: { parentHash: h.rt.hash, number, stateRoot, extrinsicsRoot, digest: { logs: digest } },
+      extrinsics: [inherent],
+    };
+  }
+  const importOn = (h: JobHarness, block: { header: HeaderValue; extrinsics: Uint8Array[] }) =>
+    executeBlock(h.rt.ext(), block.header, block.extrinsics, h.rt.genesisHash);
+
+  it("imports a block whose tickets are valid, and refuses one whose ticket was tampered with after sealing", () => {
+    const h = training();
+    const t = ticket(h, "W1", 1);
+    const good = authored(h, [t]);
+    expect(() => importOn(h, good)).not.toThrow();
+    // A relayer flips a proof byte in the header: the block no longer executes.
+    const proof = t.vrf_proof.slice();
+    proof[0] ^= 1;
+    const logs = good.header.digest.logs.map((l) =>
+      l.tag === "PreRuntime" ? pouwDigestItem([{ ...t, vrf_proof: proof }]) : l,
+    );
+    expect(() => importOn(h, { ...good, header: { ...good.header, digest: { logs } } })).toThrow("POUW_ERROR_BAD_VRF");
+  });
+});
+
 describe("ticketContext (the gossip validator's view)", () => {
   it("applies the runtime's rules at the best block: valid before inclusion, replayed after", () => {
     const h = training();
@@ -349,6 +407,21 @@ function attest(h: JobHarness, accuracy = 950_000): void {
 }
 
 describe("ticket rewards", () => {
+  it("are minted into the reserved balance, which a fully frozen free balance cannot refuse (reserve could)", () => {
+    const h = market();
+    const ext = h.rt.ext();
+    const free = freeBalance(ext, pk("W1"));
+    setLock(ext, new TextEncoder().encode("test    "), pk("W1"), free + 1n);
+    const [r, i] = [reservedBalance(ext, pk("W1")), totalIssuance(ext)];
+    expect(() => reserve(ext, pk("W1"), 1n)).toThrow("LiquidityRestrictions");
+    mintReserved(ext, pk("W1"), TICKET_REWARD);
+    expect([reservedBalance(ext, pk("W1")), freeBalance(ext, pk("W1")), totalIssuance(ext)]).toEqual([
+      r + TICKET_REWARD,
+      free,
+      i + TICKET_REWARD,
+    ]);
+  });
+
   it("are minted and held on the trainer, paid when its audit passes; the author gets the inclusion fee", () => {
     const h = training();
     const before = issuance(h);
@@ -446,5 +519,168 @@ describe("ticket rewards", () => {
     refused(h, [ticket(h, "W2", 1)], "POUW_ERROR_NOT_ASSIGNED");
     include(h, [ticket(h, "W1", 1)]);
     expect(held(h, "W1")).toBe(TICKET_REWARD);
+  });
+});
+
+// ---- Difficulty ----
+
+describe("difficulty retarget (simulated epochs, real tickets)", () => {
+  /**
+   * One epoch (the head is the last block of the previous one): in each block W1 reaches
+   * `leavesPerBlock` new leaves and signs a ticket at each; the author includes those below the
+   * target. Returns the tickets and the retarget the epoch's last block made.
+   */
+  function epoch(h: JobHarness, leavesPerBlock: number, next: { leaf: number }) {
+    expect(h.head % EPOCH_DURATION).toBe(EPOCH_DURATION - 1);
+    const target = h.rt.read((e) => difficulty(e));
+    let tickets = 0;
+    for (let i = 0; i < EPOCH_DURATION; i++) {
+      const randomness = h.rt.read((e) => epochRandomnessFor(e, h.head + 1));
+      const reached = Array.from({ length: leavesPerBlock }, () => ticket(h, "W1", next.leaf++));
+      const below = reached.filter((t) => scoreValue(scoreOf(randomness, t)) < target);
+      include(h, below);
+      tickets += below.length;
+    }
+    const adjusted = h.rt.eventsOf("PoUW", "DifficultyAdjusted")[0]?.value;
+    const after = h.rt.read((e) => difficulty(e));
+    // The pallet's retarget is the pure rule's (capped to what 32 bytes hold), bounded to x4 / x1/4.
+    const expected = nextTarget({
+      target,
+      tickets: BigInt(tickets),
+      blocks: BigInt(EPOCH_DURATION),
+      targetTicketsPerBlock: 4n,
+    });
+    let capped = expected;
+    if (capped > MAX_STORED_TARGET) capped = MAX_STORED_TARGET;
+    expect(after).toBe(capped);
+    expect(after >= target / MAX_ADJUSTMENT && after <= target * MAX_ADJUSTMENT).toBe(true);
+    if (after !== target) expect(adjusted).toMatchObject({ tickets, blocks: EPOCH_DURATION });
+    else expect(adjusted).toBeUndefined();
+    return { tickets, before: target, after };
+  }
+
+  it("4x too many tickets, then 4x too few: each epoch moves the target at most x4 and the rate returns to 4 a block", () => {
+    // An Epochs job: up to 4096 leaves, training long enough for the simulation.
+    const h = training(
+      {},
+      jobSpec({ length: { tag: "Epochs", value: 2 }, deadlines: { ...spec().deadlines, submit: 500 } }),
+    );
+    h.runTo(Math.ceil((h.head + 1) / EPOCH_DURATION) * EPOCH_DURATION - 1);
+    const next = { leaf: 1 };
+    // Every score passes the genesis target: 16 leaves a block give 16 tickets, 4x the 4 wanted.
+    const tooMany = epoch(h, 16, next);
+    expect(tooMany.tickets).toBe(16 * EPOCH_DURATION);
+    expect(tooMany.after).toBe(tooMany.before / MAX_ADJUSTMENT);
+    // At a quarter of the target, about 4 of the 16 leaves a block earn a ticket.
+    const settled = epoch(h, 16, next);
+    expect(settled.tickets / EPOCH_DURATION).toBeGreaterThanOrEqual(2);
+    expect(settled.tickets / EPOCH_DURATION).toBeLessThanOrEqual(8);
+    // The work slows to 4 leaves a block: about 1 ticket a block, 4x too few; the target rises.
+    const tooFew = epoch(h, 4, next);
+    expect(tooFew.tickets / EPOCH_DURATION).toBeLessThanOrEqual(2);
+    expect(tooFew.after).toBeGreaterThan(tooFew.before * 2n);
+    const again = epoch(h, 4, next);
+    expect(again.tickets / EPOCH_DURATION).toBeGreaterThanOrEqual(2);
+  });
+
+  it("an epoch without tickets raises the target x4 (up to 2^256-1); an idle chain at the easiest target writes nothing", () => {
+    const h = training({ pouw: { difficulty: 1_000n } });
+    const start = h.rt.read((e) => difficulty(e));
+    h.runTo(Math.ceil((h.head + 1) / EPOCH_DURATION) * EPOCH_DURATION - 1);
+    expect(h.rt.read((e) => difficulty(e))).toBe(start * 4n);
+    expect(h.rt.eventsOf("PoUW", "DifficultyAdjusted")).toEqual([
+      {
+        tag: "DifficultyAdjusted",
+        value: { tickets: 0, blocks: EPOCH_DURATION, old: targetToBytes(start), new: targetToBytes(start * 4n) },
+      },
+    ]);
+    // No genesis difficulty (the default, the easiest): epochs end without a write or an event.
+    const idle = new JobHarness(jobRuntime());
+    idle.runTo(EPOCH_DURATION - 1);
+    expect(idle.rt.eventsOf("PoUW")).toEqual([]);
+    idle.runTo(2 * EPOCH_DURATION - 1);
+    expect(idle.rt.eventsOf("PoUW")).toEqual([]);
+    expect(idle.rt.read((e) => e.overlay.get(PoUW.storage.Difficulty.key))).toBeUndefined();
+    expect(idle.rt.read((e) => difficulty(e))).toBe(MAX_STORED_TARGET);
+  });
+});
+
+// ---- Binding: tickets are pre-commitments the audits hold the trainer to ----
+
+describe("binding tickets to the revealed work root", () => {
+  const SEGMENTS = 8;
+  const bigJob = () => jobSpec({ length: { tag: "Steps", value: 10 * SEGMENTS } });
+  const claims = (): Claim[] => [
+    claim("W1", 1, 950_000, { steps: 10 * SEGMENTS }),
+    claim("W2", 2, 950_000, { steps: 10 * SEGMENTS }),
+  ];
+  const auditedSegments = (h: JobHarness, w: string) =>
+    h.rt
+      .read((e) => checksOf(e, 0n))
+      .filter(({ check }) => bytesEqual(check.worker, pk(w)) && check.kind.tag === "Audit")
+      .map(({ check }) => check.segment)
+      .sort((a, b) => a - b);
+
+  it("every ticketed leaf is audited, with the drawn ones; an honest trainer passes and is paid", () => {
+    const h = training({}, bigJob());
+    include(
+      h,
+      [2, 3, 5, 6].map((leaf) => ticket(h, "W1", leaf)),
+    );
+    const cs = claims();
+    for (const c of cs) h.send(c.worker, commitResult(0n, c));
+    for (const c of cs) h.send(c.worker, revealResult(0n, c));
+    const segments = auditedSegments(h, "W1");
+    expect(segments).toEqual(expect.arrayContaining([2, 3, 5, 6, SEGMENTS]));
+    // Without tickets, W2 gets the drawn segments alone: the last and at most 3 others.
+    expect(auditedSegments(h, "W2").length).toBeLessThanOrEqual(4);
+    runChecks(h, 0n, cs);
+    expect([audit(h, "W1"), audit(h, "W2")]).toEqual(["Passed", "Passed"]);
+    expect(held(h, "W1")).toBe(0n);
+    expect(h.gain("W1")).toBe(4n * TICKET_REWARD);
+  });
+
+  it("a ticket the opened leaf contradicts fails the audit: the trainer is slashed, its ticket rewards burned", () => {
+    const h = training({}, bigJob());
+    const before = issuance(h);
+    // W1's ticket at leaf 3 commits to a state its work root does not hold there.
+    include(h, [ticket(h, "W1", 1), ticket(h, "W1", 3, { fill: 9 })]);
+    const cs = claims();
+    submitResults(h, 0n, cs);
+    expect([audit(h, "W1"), audit(h, "W2")]).toEqual(["Failed", "Passed"]);
+    // The check that failed is one over leaf 3 (opened as segment 3's end, or served as segment 4's start),
+    // though its verifiers re-executed honestly.
+    const failed = h.rt
+      .read((e) => checksOf(e, 0n))
+      .filter(({ check }) => bytesEqual(check.worker, pk("W1")) && check.stage.tag === "Done")
+      .filter(({ check }) => (check.stage as { value?: { tag: string } }).value?.tag === "Failed")
+      .map(({ check }) => check.segment);
+    expect(failed.length).toBe(1);
+    expect([3, 4]).toContain(failed[0]);
+    expect(held(h, "W1")).toBe(0n);
+    attest(h);
+    expect(job(h).status.tag).toBe("Succeeded");
+    expect({ W1: h.gain("W1"), W2: h.gain("W2"), Treasury: h.treasuryGain() }).toEqual({
+      W1: -AUDIT_SLASH,
+      W2: WORKER_POOL,
+      Treasury: TREASURY_SHARE + JOB_FEE + AUDIT_SLASH,
+    });
+    expect(issuance(h)).toBe(before);
+  });
+
+  it("a result with fewer leaves than a ticketed one fails when the audits start", () => {
+    // An Epochs job: the steps are known at the reveal only.
+    const h = training({}, jobSpec({ length: { tag: "Epochs", value: 2 } }));
+    include(h, [ticket(h, "W1", 6)]);
+    // W1 reveals 4 leaves (40 steps), though it ticketed leaf 6.
+    const cs = [claim("W1", 1, 950_000, { steps: 40 }), claim("W2", 2, 950_000, { steps: 40 })];
+    for (const c of cs) h.send(c.worker, commitResult(0n, c));
+    for (const c of cs) h.send(c.worker, revealResult(0n, c));
+    expect(audit(h, "W1")).toBe("Failed");
+    expect(auditedSegments(h, "W1")).toEqual([]);
+    expect(held(h, "W1")).toBe(0n);
+    runChecks(h, 0n, cs);
+    expect(audit(h, "W2")).toBe("Passed");
+    expect(h.gain("W1")).toBe(-AUDIT_SLASH);
   });
 });
