@@ -32,9 +32,6 @@ import type { Logger } from "../primitives/logger.js";
 import { buildRuntime } from "../runtime/index.js";
 import { babeClaimSlot } from "./authoring/babe.js";
 import { SlotWorker, singleAuthorityClaim } from "./authoring/slotWorker.js";
-import { POUW_TOPIC } from "./pouw/gossip.js";
-import { PouwService, ticketsOf } from "./pouw/service.js";
-import { makeLeafTickets } from "./pouw/ticketMaker.js";
 import { BabeVerifier, defaultBabeOptions } from "./chain/babeVerifier.js";
 import { Chain } from "./chain/chain.js";
 import { ChunkedUploads, HeliaContentStore } from "./content/index.js";
@@ -65,6 +62,9 @@ import { LoopPriority } from "./loopPriority.js";
 import { MetricsServer, type MetricsServerOptions, NodeMetrics } from "./metrics/index.js";
 import { BlockImporter, createNetworkLibp2p, type NetworkLibp2p, NetworkService } from "./network/index.js";
 import { defaultOffenceReporterOptions, OffenceReporter } from "./offences/reporter.js";
+import { POUW_TOPIC } from "./pouw/gossip.js";
+import { PouwService, ticketsOf } from "./pouw/service.js";
+import { TrainerTickets } from "./pouw/trainerTickets.js";
 import { contentMethods } from "./rpc/methods/content.js";
 import { dashboardMethods } from "./rpc/methods/dashboard.js";
 import { chainRpcMethods } from "./rpc/methods/index.js";
@@ -608,6 +608,14 @@ function startJobRoles(
           leave: () => host.unsubscribe(inferenceTopic),
         }
       : undefined;
+  const trainerTickets = new TrainerTickets({
+    pair,
+    worker: pair.publicKey,
+    bestContext: () => m.chain.bestRuntime.ticketContext(),
+    offer: (tickets) => m.pouw.offer(tickets),
+    logger: m.logger.child({ module: "pouw" }),
+  });
+  m.chain.on("best", () => trainerTickets.onBestBlock());
   const roles = new JobRoles(
     { ...defaultJobRolesOptions, dataDir: join(chainDir, "jobs"), ...roleOpts },
     {
@@ -621,18 +629,7 @@ function startJobRoles(
       dht: m.services?.libp2p.services.dht,
       logger: m.logger.child({ module: "jobs" }),
       onTrainingStep: m.onTrainingStep,
-      onLeaves: (jobId, stateHashes) => {
-        // Tickets drawn against the best block's epoch randomness and target; a later epoch's block
-        // would find them invalid, and the pool drops them.
-        const ctx = m.chain.bestRuntime.ticketContext();
-        const tickets = makeLeafTickets(pair, pair.publicKey, jobId, stateHashes, ctx);
-        m.pouw.offer(tickets);
-        m.logger.info("PoUW tickets made", {
-          job: jobId.toString(),
-          leaves: stateHashes.length,
-          tickets: tickets.length,
-        });
-      },
+      onLeaf: (jobId, leaf, stateHash) => trainerTickets.onLeaf(jobId, leaf, stateHash),
     },
   );
   roles.start();

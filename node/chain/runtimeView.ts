@@ -43,6 +43,8 @@ import {
   jobOf,
   jobParams,
 } from "../../runtime/pallets/jobManager/index.js";
+import { POUW, param } from "../../runtime/pallets/parameters/index.js";
+import { difficulty, PoUW, ticketContext, ticketsOfJob, workKeyOf } from "../../runtime/pallets/pouw/index.js";
 import {
   authoritySetId,
   currentAuthorities,
@@ -51,8 +53,6 @@ import {
   sessionIndex,
   sessionIndexAt,
 } from "../../runtime/pallets/session.js";
-import { POUW, param } from "../../runtime/pallets/parameters/index.js";
-import { difficulty, PoUW, ticketContext, ticketsOfJob, workKeyOf } from "../../runtime/pallets/pouw/index.js";
 import { type EventRecordValue, eventsOf, getAccount } from "../../runtime/pallets/system.js";
 import { minimumPeriod, now } from "../../runtime/pallets/timestamp.js";
 import {

@@ -31,11 +31,8 @@ export interface RoleContext {
   logger: Logger;
   /** Told of every training step this node completes (the node's metrics). */
   onTrainingStep?: () => void;
-  /**
-   * Told of a finished run's checkpoint leaves (state hashes, leaf i + 1 at index i) while its job still
-   * trains: the node makes its PoUW tickets from them.
-   */
-  onLeaves?: (jobId: bigint, stateHashes: readonly Uint8Array[]) => void;
+  /** Told of each checkpoint leaf the trainer reaches (its state hash): the node makes PoUW tickets of them. */
+  onLeaf?: (jobId: bigint, leaf: number, stateHash: Uint8Array) => void;
 }
 
 /** A dataset from safetensors bytes (tensors `x` and `y`). */

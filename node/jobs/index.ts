@@ -81,8 +81,8 @@ export interface JobRolesModules {
   engine?: Partial<Omit<TrainerModules, "store"> & EvaluatorModules & AuditorModules & InferenceProviderModules>;
   /** Told of every training step the trainer completes (the node's metrics). */
   onTrainingStep?: () => void;
-  /** Told of a finished run's checkpoint leaves (PoUW tickets are made from them). */
-  onLeaves?: RoleContext["onLeaves"];
+  /** Told of each checkpoint leaf the trainer reaches (PoUW tickets are made from them). */
+  onLeaf?: RoleContext["onLeaf"];
 }
 
 export class JobRoles {
@@ -136,7 +136,7 @@ export class JobRoles {
       opts,
       logger: logger.child({ module }),
       onTrainingStep: modules.onTrainingStep,
-      onLeaves: modules.onLeaves,
+      onLeaf: modules.onLeaf,
     });
     // Audits re-execute in one warm thread (its thread start would otherwise cost more than a segment).
     this.verifier = new SegmentVerifier({}, { log: logger.child({ module: "verifier" }) });

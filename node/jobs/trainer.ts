@@ -402,6 +402,7 @@ export class TrainerRole {
           onCheckpoint: (cp) => this.modules.store.saveCheckpoint(id, cp.step / interval, encodeCheckpoint(cp)),
           onProgress: (p) => {
             this.ctx.onTrainingStep?.();
+            if (p.stateHash) this.onLeaf(id, Math.ceil(p.step / interval), p.stateHash);
             if (p.step % every !== 0 && p.step !== totalSteps) return;
             log.debug("Training progress", { job: id.toString(), step: p.step, of: totalSteps, loss: p.loss });
             const msg = encodeProgress({
@@ -418,11 +419,6 @@ export class TrainerRole {
       const last = result.steps.at(-1);
       if (!last) throw new Error("training returned no steps");
       const leaves = leafHashes(result, interval, totalSteps);
-      try {
-        this.ctx.onLeaves?.(id, leaves);
-      } catch (err) {
-        log.warn("Making PoUW tickets failed", { job: id.toString(), reason: (err as Error).message });
-      }
       const root = workRoot(leaves.map((stateHash, i) => ({ index: i + 1, stateHash })));
       const metrics = await this.modules.evaluate(result.model, dataset, { profile: "cpu-exact" });
       const loss = Number.isFinite(last.loss) && last.loss >= 0 ? BigInt(Math.round(last.loss * 1e9)) : 0n;
@@ -453,6 +449,15 @@ export class TrainerRole {
     } finally {
       st.model = undefined;
       st.dataset = undefined;
+    }
+  }
+
+  /** A leaf reached: the node's PoUW tickets (a failure there never stops the training). */
+  private onLeaf(id: bigint, leaf: number, stateHash: Uint8Array): void {
+    try {
+      this.ctx.onLeaf?.(id, leaf, stateHash);
+    } catch (err) {
+      this.ctx.logger.warn("Making a PoUW ticket failed", { job: id.toString(), leaf, reason: (err as Error).message });
     }
   }
 

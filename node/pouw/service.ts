@@ -72,7 +72,13 @@ export class PouwService {
     if (this.pool.size === 0) return undefined;
     const ctx = parent.ticketContext();
     if (ctx === undefined) return undefined;
-    const tickets = this.pool.pick(ctx, parent.maxTicketsPerBlock());
+    const dropped = new Map<string, number>();
+    const tickets = this.pool.pick(ctx, parent.maxTicketsPerBlock(), (code) =>
+      dropped.set(code, (dropped.get(code) ?? 0) + 1),
+    );
+    // Tickets leave the pool when they can no longer enter a block (on chain already, the job over, an
+    // older epoch's): worth a line when it happens, since a trainer's work stops counting.
+    if (dropped.size > 0) this.modules.logger.info("PoUW tickets dropped", Object.fromEntries(dropped));
     return tickets.length > 0 ? pouwDigestItem(tickets) : undefined;
   }
 

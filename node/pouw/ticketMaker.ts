@@ -1,7 +1,7 @@
 /**
- * A trainer's tickets (DESIGN §5): for each checkpoint leaf of its run, a VRF with its `work` key over
- * the epoch randomness, the job, the leaf and the work-root leaf node; the ones whose score falls below
- * the difficulty target are tickets worth gossiping. The leaf node commits to the state hash without
+ * A trainer's tickets (DESIGN §5): for a checkpoint leaf of its run, a VRF with its `work` key over the
+ * epoch randomness, the job, the leaf and the work-root leaf node; one whose score falls below the
+ * difficulty target is a ticket worth gossiping. The leaf node commits to the state hash without
  * revealing it, so audits stay blind, and binds the ticket to the work root revealed later.
  */
 import { isBelowTarget, leafNodeHash, makeTicket, type PouwTicketValue, signTicket } from "../../primitives/pouw.js";
@@ -11,10 +11,21 @@ export interface WorkKeyPair {
   secretKey: Uint8Array;
 }
 
-/**
- * The tickets below `target` among the leaves `stateHashes` (leaf i + 1 at index i) of job `jobId`,
- * signed by `worker` (whose `work` key is `pair`) against `randomness`.
- */
+/** Leaf `leaf` (state `stateHash`) of job `jobId`'s ticket for `worker`, or undefined when it does not beat `target`. */
+export function makeLeafTicket(
+  pair: WorkKeyPair,
+  worker: Uint8Array,
+  jobId: bigint,
+  leaf: number,
+  stateHash: Uint8Array,
+  draw: { randomness: Uint8Array; target: bigint },
+): PouwTicketValue | undefined {
+  const claim = { randomness: draw.randomness, jobId, leaf, leafHash: leafNodeHash(leaf, stateHash) };
+  const signed = signTicket(pair.secretKey, claim);
+  return isBelowTarget(signed.score, draw.target) ? makeTicket(worker, claim, signed) : undefined;
+}
+
+/** The tickets below the target among the leaves `stateHashes` (leaf i + 1 at index i) of job `jobId`. */
 export function makeLeafTickets(
   pair: WorkKeyPair,
   worker: Uint8Array,
@@ -22,11 +33,5 @@ export function makeLeafTickets(
   stateHashes: readonly Uint8Array[],
   draw: { randomness: Uint8Array; target: bigint },
 ): PouwTicketValue[] {
-  const tickets: PouwTicketValue[] = [];
-  stateHashes.forEach((stateHash, i) => {
-    const claim = { randomness: draw.randomness, jobId, leaf: i + 1, leafHash: leafNodeHash(i + 1, stateHash) };
-    const signed = signTicket(pair.secretKey, claim);
-    if (isBelowTarget(signed.score, draw.target)) tickets.push(makeTicket(worker, claim, signed));
-  });
-  return tickets;
+  return stateHashes.flatMap((stateHash, i) => makeLeafTicket(pair, worker, jobId, i + 1, stateHash, draw) ?? []);
 }

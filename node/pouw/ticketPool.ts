@@ -51,7 +51,7 @@ export class TicketPool {
    * by score (a hash each), then checked in that order until `max` pass, so a block costs at most
    * `max` VRF verifications plus one per ticket found invalid. Invalid tickets leave the pool.
    */
-  pick(ctx: TicketContext, max: number): PouwTicketValue[] {
+  pick(ctx: TicketContext, max: number, onDrop?: (code: string) => void): PouwTicketValue[] {
     if (max <= 0 || this.tickets.size === 0) return [];
     const picked: PouwTicketValue[] = [];
     for (const ticket of selectTickets(ctx.randomness, [...this.tickets.values()], this.tickets.size)) {
@@ -62,6 +62,7 @@ export class TicketPool {
       } catch (e) {
         if (!(e instanceof PouwError)) throw e;
         this.tickets.delete(ticketKey(ticket));
+        onDrop?.(e.type.code);
       }
     }
     return picked;

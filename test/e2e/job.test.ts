@@ -326,6 +326,8 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
     // PoUW: tickets accepted per worker, ticket rewards held and paid, inclusion fees per author.
     const add = (m: Map<string, bigint>, who: string, x: bigint) => m.set(who, (m.get(who) ?? 0n) + x);
     const ticketsOf = new Map<string, bigint>();
+    /** `worker/leaf` of every accepted ticket. */
+    const ticketedLeaves = new Set<string>();
     const ticketRewardHeld = new Map<string, bigint>();
     const ticketRewardPaid = new Map<string, bigint>();
     const inclusionFees = new Map<string, bigint>();
@@ -348,7 +350,10 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
         }
       }
       for (const e of await eventsAt(hash)) {
-        if (e.section === "poUW" && e.method === "TicketAccepted") add(ticketsOf, e.data[1]!.toString(), 1n);
+        if (e.section === "poUW" && e.method === "TicketAccepted") {
+          add(ticketsOf, e.data[1]!.toString(), 1n);
+          ticketedLeaves.add(`${e.data[1]!.toString()}/${e.data[2]!.toString()}`);
+        }
         if (e.section === "poUW" && e.method === "TicketRewardHeld")
           add(ticketRewardHeld, e.data[1]!.toString(), big(e.data[2]!));
         if (e.section === "poUW" && e.method === "TicketRewardPaid")
@@ -377,12 +382,24 @@ describe("the MNIST MLP job on a devnet of separate processes", () => {
     expect(methods.filter((m) => m === "WorkerAssigned")).toHaveLength(2);
     expect(methods.filter((m) => m === "ResultCommitted")).toHaveLength(2);
     expect(methods.filter((m) => m === "ResultRevealed")).toHaveLength(2);
-    // Every audit: the last segment and `audit_segments` others per result, each re-executed and Passed.
+    // Every audit: the last segment, `audit_segments` others and every ticketed leaf's segment per result
+    // (segment i ends at leaf i), each re-executed and Passed: every ticketed leaf is a leaf of the
+    // revealed work root, opened under it.
     const audits = Number(await knob(J.audit_segments)) + 1;
     const opened = jobEvents.filter((e) => e.method === "CheckOpened");
     const revealedAt = jobEvents.filter((e) => e.method === "ResultRevealed").map((e) => e.number);
     const concluded = jobEvents.filter((e) => e.method === "CheckConcluded");
-    expect(opened).toHaveLength(2 * audits);
+    const audited = new Set(opened.map((e) => `${e.data[2]}/${e.data[3]}`));
+    for (const leaf of ticketedLeaves) expect({ leaf, audited: audited.has(leaf) }).toEqual({ leaf, audited: true });
+    for (const w of workers) {
+      const mine = opened.filter((e) => e.data[2] === address(w)).length;
+      const ticketed = Number(ticketsOf.get(address(w)) ?? 0n);
+      expect({ w, atLeast: mine >= audits, atMost: mine <= audits + ticketed }).toEqual({
+        w,
+        atLeast: true,
+        atMost: true,
+      });
+    }
     expect(concluded.map((e) => e.data[2])).toEqual(opened.map(() => "Passed"));
     expect(jobEvents.filter((e) => e.method === "VerdictRevealed").length).toBeGreaterThanOrEqual(2 * audits);
     expect(jobEvents.filter((e) => e.method === "ResultAudited").map((e) => e.data[2])).toEqual(["Passed", "Passed"]);

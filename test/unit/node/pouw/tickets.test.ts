@@ -7,9 +7,11 @@ import { beforeAll, describe, expect, it } from "@jest/globals";
 import { decodeTicketMessage, encodeTicketMessage, judgeTicketMessage } from "../../../../node/pouw/gossip.js";
 import { makeLeafTickets } from "../../../../node/pouw/ticketMaker.js";
 import { TicketPool } from "../../../../node/pouw/ticketPool.js";
+import { TrainerTickets } from "../../../../node/pouw/trainerTickets.js";
 import { keypairFromSuri } from "../../../../primitives/crypto/index.js";
 import { blake2_256, cryptoReady } from "../../../../primitives/hashing.js";
 import { toHex } from "../../../../primitives/hex.js";
+import { nullLogger } from "../../../../primitives/logger.js";
 import {
   leafNodeHash,
   MAX_POUW_TARGET,
@@ -134,5 +136,53 @@ describe("ticket gossip", () => {
     expect(judgeTicketMessage(encodeTicketMessage(ticketAt(5)), undefined, pool)).toBe("ignore");
     expect(pool.size).toBe(1);
     expect(judgeTicketMessage(new Uint8Array(10), context(), pool)).toBe("reject");
+  });
+});
+
+describe("a trainer's tickets as it trains", () => {
+  function trainer(ctx: { current: TicketContext }) {
+    const offered: PouwTicketValue[] = [];
+    const t = new TrainerTickets({
+      pair: alice,
+      worker: alice.publicKey,
+      bestContext: () => ctx.current,
+      offer: (tickets) => offered.push(...tickets),
+      logger: nullLogger,
+    });
+    return { t, offered };
+  }
+
+  it("offers each leaf's ticket as the leaf is reached", () => {
+    const ctx = { current: context() };
+    const { t, offered } = trainer(ctx);
+    t.onLeaf(7n, 1, stateHashes[0]!);
+    t.onLeaf(7n, 2, stateHashes[1]!);
+    expect(offered.map((x) => x.leaf)).toEqual([1, 2]);
+    for (const x of offered) expect(() => validateTicket(x, ctx.current)).not.toThrow();
+    // Below no target, nothing is offered, but the leaf is kept.
+    ctx.current = context({ target: 0n });
+    t.onLeaf(7n, 3, stateHashes[2]!);
+    expect(offered).toHaveLength(2);
+  });
+
+  it("re-signs the leaves without a ticket on chain when the epoch changes, and forgets a job that stopped training", () => {
+    const ctx = { current: context() };
+    const { t, offered } = trainer(ctx);
+    for (const leaf of [1, 2, 3]) t.onLeaf(7n, leaf, stateHashes[leaf - 1]!);
+    t.onBestBlock(); // same epoch: nothing new
+    expect(offered).toHaveLength(3);
+    // A new epoch; leaf 2's ticket made it on chain before it.
+    const next = bytes("next epoch randomness");
+    ctx.current = context({ randomness: next }, [2]);
+    t.onBestBlock();
+    const resigned = offered.slice(3);
+    expect(resigned.map((x) => x.leaf).sort()).toEqual([1, 3]);
+    for (const x of resigned) expect(() => validateTicket(x, ctx.current)).not.toThrow();
+    t.onBestBlock(); // signed for this epoch already
+    expect(offered).toHaveLength(5);
+    // The job left training: its leaves are forgotten.
+    ctx.current = context({ randomness: next, job: () => ({ training: false, leafCount: 5 }) });
+    t.onBestBlock();
+    expect(t.jobCount).toBe(0);
   });
 });
