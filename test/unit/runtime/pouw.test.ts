@@ -509,6 +509,32 @@ describe("ticket rewards", () => {
     expect([reserved(h, "W1"), reserved(h, "W2")]).toEqual([REGISTRATION, REGISTRATION]);
   });
 
+  it("of an unverifiable result (a GpuTolerance job: no exact audit) are burned when the job ends, though it is paid", () => {
+    const gpu = { ...spec().requirements, min_gpus: 1, min_gpu_memory_mib: 1_024 };
+    const h = training({}, jobSpec({ profile: { tag: "GpuTolerance" }, requirements: gpu }));
+    const before = issuance(h);
+    include(h, [ticket(h, "W1", 1)]);
+    submitResults(h, 0n, honest());
+    expect([audit(h, "W1"), audit(h, "W2")]).toEqual(["Unverifiable", "Unverifiable"]);
+    expect(held(h, "W1")).toBe(TICKET_REWARD);
+    attest(h);
+    expect(job(h).status.tag).toBe("Succeeded");
+    expect(rewardEvents(h)).toEqual([["TicketRewardSlashed", "W1", TICKET_REWARD]]);
+    expect({ W1: h.gain("W1"), W2: h.gain("W2") }).toEqual({ W1: WORKER_POOL / 2n, W2: WORKER_POOL / 2n });
+    expect(issuance(h) - before).toBe(h.gain("Alice") + h.gain("Bob"));
+  });
+
+  it("follow the pouw knobs: ticket_weight in TicketAccepted, no reward or fee when set to 0", () => {
+    const h = training({
+      parameters: { "pouw.ticket_weight": 3, "pouw.ticket_reward": 0n, "pouw.ticket_inclusion_fee": 0n },
+    });
+    const before = issuance(h);
+    include(h, [ticket(h, "W1", 1)], authorDigest(0));
+    expect(h.rt.eventsOf("PoUW").map((e) => [e.tag, e.value.weight])).toEqual([["TicketAccepted", 3]]);
+    expect(held(h, "W1")).toBe(0n);
+    expect(issuance(h)).toBe(before);
+  });
+
   it("a trainer slashed for a missed submission earns no more tickets; the others may while results are revealed", () => {
     const h = training();
     h.send("W2", setWorkKey(workKey("W2").publicKey));
