@@ -116,20 +116,31 @@ function honestFiles(jobId: bigint): { dir: string; result: Record<string, unkno
 }
 
 /** The sum of the transaction fees `who` paid in blocks (from, to]. */
-async function feesPaid(who: string, from: number, to: number): Promise<bigint> {
+/** The sum of `section.method` events' amount field (`data[amountAt]`) for `who` (`data[whoAt]`) over blocks (from, to]. */
+async function eventSum(
+  section: string,
+  method: string,
+  fields: { whoAt: number; amountAt: number },
+  who: string,
+  from: number,
+  to: number,
+): Promise<bigint> {
   let sum = 0n;
   for (let n = from + 1; n <= to; n++) {
     const at = await api.at(await api.rpc.chain.getBlockHash(n));
     for (const { event } of await at.query.system.events())
-      if (
-        event.section === "transactionPayment" &&
-        event.method === "TransactionFeePaid" &&
-        event.data[0]!.toString() === who
-      )
-        sum += BigInt(event.data[1]!.toString());
+      if (event.section === section && event.method === method && event.data[fields.whoAt]!.toString() === who)
+        sum += BigInt(event.data[fields.amountAt]!.toString());
   }
   return sum;
 }
+
+const feesPaid = (who: string, from: number, to: number) =>
+  eventSum("transactionPayment", "TransactionFeePaid", { whoAt: 0, amountAt: 1 }, who, from, to);
+
+/** PoUW ticket rewards released to `who` (its audit passed). */
+const ticketRewardsPaid = (who: string, from: number, to: number) =>
+  eventSum("poUW", "TicketRewardPaid", { whoAt: 1, amountAt: 2 }, who, from, to);
 
 async function balanceAt(n: number, who: string) {
   const a = await (await api.at(await api.rpc.chain.getBlockHash(n))).query.system.account(who);
@@ -355,8 +366,10 @@ describe("copied and fabricated results on a devnet", () => {
     }
     const [a, b] = [await balanceAt(start, addr("Worker1")), await balanceAt(end, addr("Worker1"))];
     const fees = await feesPaid(addr("Worker1"), start, end);
+    // The honest trainer's PoUW tickets (issue 12) earned it ticket rewards, paid once its audit passed.
+    const tickets = await ticketRewardsPaid(addr("Worker1"), start, end);
     expect({ free: b.free - a.free, reserved: b.reserved - a.reserved }).toEqual({
-      free: workerPool - fees,
+      free: workerPool + tickets - fees,
       reserved: 0n,
     });
   }, 600_000);

@@ -452,7 +452,11 @@ describe("governance on the devnet", () => {
     };
     const expected = (who: string, gain: bigint) => ({ who, free: gain - (fees.get(who) ?? 0n), reserved: 0n });
     const worker = devAddress(WORKER);
-    expect(await change(worker)).toEqual(expected(worker, perWorker));
+    // Its PoUW tickets (issue 12) earned it ticket rewards, paid once its audit passed.
+    const ticketRewards = job.events
+      .filter((e) => e.section === "poUW" && e.method === "TicketRewardPaid" && e.data[1] === worker)
+      .reduce((sum, e) => sum + BigInt(e.data[2]!), 0n);
+    expect(await change(worker)).toEqual(expected(worker, perWorker + ticketRewards));
     for (const e of EVALUATORS.map(devAddress)) expect(await change(e)).toEqual(expected(e, perEvaluator));
     const jobClient = devAddress(CLIENT);
     expect(await change(jobClient)).toEqual(expected(jobClient, -(REWARD_PLANCK + networkFee)));

@@ -150,3 +150,18 @@ export function followHeads<T>(
       }, reject);
   });
 }
+
+/** Job `id`'s accepted PoUW tickets (`PoUW.Tickets`): trainer, leaf and block, by leaf then trainer. */
+export async function readTickets(
+  api: ApiPromise,
+  id: bigint,
+): Promise<{ worker: string; leaf: number; block: number }[]> {
+  const entries = await api.query.poUW.tickets.entries(id);
+  return entries
+    .map(([key, value]) => {
+      const [, workerLeaf] = key.args as unknown as [unknown, [{ toU8a(): Uint8Array }, { toNumber(): number }]];
+      const { block } = value.toJSON() as { block: number };
+      return { worker: toHex(workerLeaf[0].toU8a()), leaf: workerLeaf[1].toNumber(), block };
+    })
+    .sort((a, b) => a.leaf - b.leaf || a.worker.localeCompare(b.worker));
+}

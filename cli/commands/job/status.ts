@@ -1,13 +1,13 @@
 /**
  * `tensorchain job status <id>`: a job's phase, reward, trainers and their results with their audit
  * verdicts, every check (audits, escalations, challenges: segment, stage, verifiers and their votes),
- * and the evaluators.
+ * the evaluators, and the PoUW tickets its trainers got into blocks (leaf, block).
  */
 import type { Command } from "commander";
 import { cryptoReady } from "../../../primitives/hashing.js";
 import { toHex } from "../../../primitives/hex.js";
 import { mlAction } from "../mlCommon.js";
-import { readAssignment, readChecks, readJob, withApi } from "./chain.js";
+import { readAssignment, readChecks, readJob, readTickets, withApi } from "./chain.js";
 import { cidString, DEFAULT_RPC, JobCliError, jobId } from "./common.js";
 
 export function registerJobStatus(job: Command): void {
@@ -57,6 +57,7 @@ async function jobStatus(id: bigint, f: { rpc: string; json?: boolean }): Promis
         endHash: v.end_hash ? toHex(v.end_hash) : null,
       })),
     }));
+    const tickets = await readTickets(api, id);
     const out = {
       job: id.toString(),
       status: job.status.tag,
@@ -75,6 +76,7 @@ async function jobStatus(id: bigint, f: { rpc: string; json?: boolean }): Promis
       checkpointInterval: job.spec.checkpoint_interval,
       checks,
       evaluators: job.evaluators.map(toHex),
+      tickets,
     };
     if (f.json) {
       process.stdout.write(`${JSON.stringify(out)}\n`);
@@ -94,6 +96,7 @@ async function jobStatus(id: bigint, f: { rpc: string; json?: boolean }): Promis
           `  check ${c.check} (${c.kind}${c.challenger ? ` by ${c.challenger}` : ""}${c.escalates !== undefined ? ` of check ${c.escalates}` : ""}): trainer ${c.worker} segment ${c.segment}, ${c.verdict ?? `${c.stage} until #${c.deadline}`}, ${c.votes.filter((v) => v.endHash).length}/${c.votes.length} verifiers revealed`,
       ),
       ...out.evaluators.map((e) => `  evaluator ${e}`),
+      ...out.tickets.map((t) => `  ticket: trainer ${t.worker} leaf ${t.leaf} in block #${t.block}`),
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   });
