@@ -62,6 +62,8 @@ export type PouwErrorType =
   | { code: "POUW_ERROR_LEAF_OUT_OF_RANGE"; jobId: bigint; leaf: number; leafCount: number }
   /** The worker already has a ticket for this leaf on chain. */
   | { code: "POUW_ERROR_REPLAYED"; jobId: bigint; worker: string; leaf: number }
+  /** The worker already has `max` tickets accepted for the job (on chain and earlier in the block). */
+  | { code: "POUW_ERROR_WORKER_CAP"; jobId: bigint; worker: string; max: number }
   /** The same (job, worker, leaf) twice in one list. */
   | { code: "POUW_ERROR_DUPLICATE"; jobId: bigint; worker: string; leaf: number };
 
@@ -320,16 +322,25 @@ export interface TicketContext {
   workKey(worker: Uint8Array): Uint8Array | undefined;
   /** Whether `PoUW.Tickets` already holds this (job, worker, leaf). */
   hasTicket(jobId: bigint, worker: Uint8Array, leaf: number): boolean;
+  /**
+   * Tickets of the worker already accepted for the job, and the most it may have
+   * (`pouw.max_tickets_per_worker`): every ticketed leaf's segment is audited, so this bounds what
+   * tickets add to a result's audit. Optional for callers that do not enforce it (tests of other rules).
+   */
+  ticketCount?(jobId: bigint, worker: Uint8Array): number;
+  maxTicketsPerWorker?: number;
 }
 
 /**
  * Checks one ticket against chain state (issue 12's rules): the job exists and is training, the
  * worker is assigned and has a `work` key, the leaf is within the job's leaf count and new for the
- * worker, the score is below the target and the VRF verifies. The target is checked before the VRF
+ * worker, the worker has fewer than `maxTicketsPerWorker` tickets for the job (counting
+ * `earlierInBlock` of its tickets placed before this one in the same block), the score is below the
+ * target and the VRF verifies. The target is checked before the VRF
  * because it is a hash where the VRF is ~1 ms; a ticket must pass both, so the order only chooses the
  * error. Throws the matching `POUW_ERROR_*`; returns the score.
  */
-export function validateTicket(ticket: PouwTicketValue, ctx: TicketContext): Uint8Array {
+export function validateTicket(ticket: PouwTicketValue, ctx: TicketContext, earlierInBlock = 0): Uint8Array {
   const jobId = ticket.job_id;
   const worker = toHex(ticket.worker);
   const job = ctx.job(jobId);
@@ -342,6 +353,9 @@ export function validateTicket(ticket: PouwTicketValue, ctx: TicketContext): Uin
     throw new PouwError({ code: "POUW_ERROR_LEAF_OUT_OF_RANGE", jobId, leaf: ticket.leaf, leafCount: job.leafCount });
   if (ctx.hasTicket(jobId, ticket.worker, ticket.leaf))
     throw new PouwError({ code: "POUW_ERROR_REPLAYED", jobId, worker, leaf: ticket.leaf });
+  const max = ctx.maxTicketsPerWorker;
+  if (max !== undefined && (ctx.ticketCount?.(jobId, ticket.worker) ?? 0) + earlierInBlock >= max)
+    throw new PouwError({ code: "POUW_ERROR_WORKER_CAP", jobId, worker, max });
   const score = scoreOf(ctx.randomness, ticket);
   if (!isBelowTarget(score, ctx.target))
     throw new PouwError({ code: "POUW_ERROR_ABOVE_TARGET", jobId, leaf: ticket.leaf });
@@ -365,6 +379,17 @@ export function validateTickets(tickets: readonly PouwTicketValue[], ctx: Ticket
       throw new PouwError({ code: "POUW_ERROR_DUPLICATE", jobId: t.job_id, worker: toHex(t.worker), leaf: t.leaf });
     seen.add(k);
   }
-  // Every state check after the cheap ones, so a malformed list costs no VRF.
-  for (const t of tickets) validateTicket(t, ctx);
+  // Every state check after the cheap ones, so a malformed list costs no VRF. A worker's earlier
+  // tickets in the list count toward its cap.
+  const earlier = new Map<string, number>();
+  for (const t of tickets) {
+    const who = workerJobKey(t);
+    validateTicket(t, ctx, earlier.get(who) ?? 0);
+    earlier.set(who, (earlier.get(who) ?? 0) + 1);
+  }
+}
+
+/** The key a worker's tickets of one job are counted under (`POUW_ERROR_WORKER_CAP`). */
+export function workerJobKey(t: PouwTicketValue): string {
+  return `${t.job_id}:${toHex(t.worker)}`;
 }

@@ -15,6 +15,7 @@ import {
   type TicketContext,
   ticketKey,
   validateTicket,
+  workerJobKey,
 } from "../../primitives/pouw.js";
 
 /** Tickets a pool keeps by default: far more than blocks take while a few jobs train. */
@@ -54,11 +55,14 @@ export class TicketPool {
   pick(ctx: TicketContext, max: number, onDrop?: (code: string) => void): PouwTicketValue[] {
     if (max <= 0 || this.tickets.size === 0) return [];
     const picked: PouwTicketValue[] = [];
+    const perWorker = new Map<string, number>();
     for (const ticket of selectTickets(ctx.randomness, [...this.tickets.values()], this.tickets.size)) {
       if (picked.length >= max) break;
+      const who = workerJobKey(ticket);
       try {
-        validateTicket(ticket, ctx);
+        validateTicket(ticket, ctx, perWorker.get(who) ?? 0);
         picked.push(ticket);
+        perWorker.set(who, (perWorker.get(who) ?? 0) + 1);
       } catch (e) {
         if (!(e instanceof PouwError)) throw e;
         this.tickets.delete(ticketKey(ticket));

@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
+  type DevnetNodePlan,
   devnetRoleNames,
   planDevnet,
   type RunningDevnet,
@@ -37,12 +38,16 @@ export interface RoleDevnetOptions {
   parameters?: Record<string, number | string>;
   /** Receives every line the nodes log. */
   write(line: string): void;
+  /** More flags for every node (e.g. `--dev-chaos`). */
+  extraArgs?: string[];
 }
 
 export interface RoleDevnet {
   devnet: RunningDevnet;
   /** The role accounts' names (funded in the spec). */
   roles: string[];
+  /** Every node's command line, ports and peer id, validators first. */
+  plan: DevnetNodePlan[];
   /** The first validator's RPC, over HTTP and WebSocket. */
   httpUrl: string;
   rpcUrl: string;
@@ -73,6 +78,7 @@ export async function startRoleDevnet(opts: RoleDevnetOptions): Promise<RoleDevn
     evaluators: opts.evaluators,
     providers: opts.providers,
   });
+  if (opts.extraArgs) for (const node of plan) node.args.push(...opts.extraArgs);
   mkdirSync(join(opts.dir, "nodes"), { recursive: true });
   const devnet = startDevnet(plan, { write: opts.write, stopGraceMs: 5_000 });
   for (const node of plan)
@@ -87,5 +93,5 @@ export async function startRoleDevnet(opts: RoleDevnetOptions): Promise<RoleDevn
       60_000,
       `${node.name}'s RPC`,
     );
-  return { devnet, roles, httpUrl: `http://127.0.0.1:${plan[0]!.rpcPort}`, rpcUrl: plan[0]!.rpcUrl };
+  return { devnet, roles, plan, httpUrl: `http://127.0.0.1:${plan[0]!.rpcPort}`, rpcUrl: plan[0]!.rpcUrl };
 }

@@ -202,6 +202,15 @@ const pouw = defineGroup("Pouw", 6, "pouw", "pouw", {
   ticket_weight: new Knob(2, T.u32, "count", 1, 0, 1_000, "Fork-choice weight of one accepted ticket (a block is 1)."),
   ticket_reward: amount(3, UNITS / 10n, 0n, "Minted per accepted ticket for its worker, held until its audit passes."),
   ticket_inclusion_fee: amount(4, UNITS / 100n, 0n, "Minted per accepted ticket for the block's author."),
+  max_tickets_per_worker: new Knob(
+    5,
+    T.u32,
+    "count",
+    4,
+    0,
+    4_096,
+    "Most tickets one trainer may get accepted for one job (each ticketed leaf's segment is audited).",
+  ),
 });
 
 /** The knobs of each group, for code that reads them: `param(ext, JOB_MANAGER.worker_share_ppm)`. */

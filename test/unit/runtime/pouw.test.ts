@@ -96,7 +96,14 @@ const workKey = (name: string): KeyPair => dev(`${name}//work`);
 /** W1, W2 (and W3 with `more`) registered trainers, E1 and E2 evaluators; W1 and W3 have work keys. */
 function market(f: Fixture = {}): JobHarness {
   const h = new JobHarness(
-    jobRuntime({ more: true, registry: { heartbeat_timeout: 1_000 }, pouw: { difficulty: MAX_STORED_TARGET }, ...f }),
+    jobRuntime({
+      more: true,
+      registry: { heartbeat_timeout: 1_000 },
+      pouw: { difficulty: MAX_STORED_TARGET },
+      ...f,
+      // Most tests here make more tickets per trainer than the default cap; its own test keeps it.
+      parameters: { "pouw.max_tickets_per_worker": 1_000, ...f.parameters },
+    }),
   );
   for (const w of ["W1", "W2", "W3"]) h.send(w, register(TRAINER, 100n * UNIT));
   for (const e of ["E1", "E2"]) h.send(e, register(EVALUATOR, 100n * UNIT, CPU_BOX));
@@ -286,6 +293,22 @@ describe("tickets in blocks", () => {
     refused(h, many, "POUW_ERROR_TOO_MANY_TICKETS");
     include(h, many.slice(0, 16));
     expect(tickets(h)).toHaveLength(16);
+  });
+
+  it("rule: more than max_tickets_per_worker (4) tickets of one trainer for a job are refused, in one block or over several", () => {
+    const cap = { parameters: { "pouw.max_tickets_per_worker": 4 } };
+    const h = training(cap, jobSpec({ length: { tag: "Steps", value: 100 } }));
+    const five = [1, 2, 3, 4, 5].map((leaf) => ticket(h, "W1", leaf));
+    refused(h, five, "POUW_ERROR_WORKER_CAP");
+    expect(tickets(h)).toEqual([]);
+    include(h, five.slice(0, 3));
+    include(h, [ticket(h, "W1", 4)]);
+    expect(tickets(h)).toHaveLength(4);
+    refused(h, [ticket(h, "W1", 5)], "POUW_ERROR_WORKER_CAP");
+    // Another trainer of the job has its own count (W3 is not assigned here: set W2's key first).
+    h.send("W2", setWorkKey(workKey("W2").publicKey));
+    include(h, [1, 2, 3, 4].map((leaf) => ticket(h, "W2", leaf)));
+    expect(tickets(h)).toHaveLength(8);
   });
 
   it("one bad ticket among good ones refuses the whole block", () => {

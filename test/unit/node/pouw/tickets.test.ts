@@ -93,6 +93,17 @@ describe("the ticket pool", () => {
     expect(pool.size).toBe(0);
   });
 
+  it("picks no more of a trainer's tickets than its cap for the job allows (those on chain count)", () => {
+    const pool = new TicketPool();
+    for (const leaf of [1, 2, 3, 4, 5]) pool.add(ticketAt(leaf));
+    const capped = (onChain: number) => context({ maxTicketsPerWorker: 3, ticketCount: () => onChain });
+    expect(pool.pick(capped(0), 16)).toHaveLength(3);
+    expect(pool.pick(capped(2), 16)).toHaveLength(1);
+    // At the cap, none can enter any more block: they leave the pool.
+    expect(pool.pick(capped(3), 16)).toEqual([]);
+    expect(pool.size).toBe(0);
+  });
+
   it("drops tickets of an earlier epoch (their VRF is over the old randomness)", () => {
     const pool = new TicketPool();
     pool.add(ticketAt(1));
