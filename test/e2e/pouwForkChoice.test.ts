@@ -63,6 +63,9 @@ beforeAll(async () => {
       workers: 1,
       evaluators: 1,
       endow: ["JobClient"],
+      // Tickets keep coming for the whole partition: every leaf wins, and no cap stops the trainer
+      // (the job is stopped long before its audits).
+      parameters: { "pouw.max_tickets_per_worker": 4_096 },
       extraArgs: ["--dev-chaos"],
       write: (line) => logs.push(line),
     }),

@@ -67,8 +67,7 @@ export function ticketContext(ext: Ext, blockNumber: number): TicketContext {
     workKey: (worker) => workKeyOf(ext, worker),
     hasTicket: (jobId, worker, leaf) => S.Tickets.contains(ext, [jobId, [worker, leaf]]),
     // A job holds at most this many tickets per trainer, so counting its entries stays cheap.
-    ticketCount: (jobId, worker) =>
-      S.Tickets.entriesOf(ext, jobId).filter(([[who]]) => bytesEqual(who, worker)).length,
+    ticketCount: (jobId, worker) => S.Tickets.entriesOf(ext, jobId).filter(([[who]]) => bytesEqual(who, worker)).length,
     maxTicketsPerWorker: param(ext, POUW.max_tickets_per_worker),
   };
 }

@@ -307,7 +307,10 @@ describe("tickets in blocks", () => {
     refused(h, [ticket(h, "W1", 5)], "POUW_ERROR_WORKER_CAP");
     // Another trainer of the job has its own count (W3 is not assigned here: set W2's key first).
     h.send("W2", setWorkKey(workKey("W2").publicKey));
-    include(h, [1, 2, 3, 4].map((leaf) => ticket(h, "W2", leaf)));
+    include(
+      h,
+      [1, 2, 3, 4].map((leaf) => ticket(h, "W2", leaf)),
+    );
     expect(tickets(h)).toHaveLength(8);
   });
 
