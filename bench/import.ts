@@ -233,13 +233,18 @@ export async function runImportBench(): Promise<void> {
 
 // --- PoUW tickets ---
 
-/** The transfer genesis plus the trainers, evaluators and client of the ticket chain; every score passes. */
+/** The transfer genesis plus the trainers, evaluators and client of the ticket chain; every score passes, no cap. */
 function ticketGenesis(balances: [Uint8Array, bigint][]): [Uint8Array, Uint8Array][] {
   const actors = ["W1", "W2", "E1", "E2", "Client"].map((n): [Uint8Array, bigint] => [
     keypairFromSuri(`//${n}`).publicKey,
     10_000n * UNITS,
   ]);
-  return buildGenesisStorage({ balances: [...balances, ...actors], pouw: { difficulty: MAX_STORED_TARGET } });
+  return buildGenesisStorage({
+    balances: [...balances, ...actors],
+    pouw: { difficulty: MAX_STORED_TARGET },
+    // Full digests on every block: more tickets per trainer than the default cap.
+    parameters: { "pouw.max_tickets_per_worker": 4_096 },
+  });
 }
 
 const cid = (fill: number) => new Uint8Array([0x01, 0x55, 0x12, 0x20, ...new Array(32).fill(fill)]);
