@@ -36,6 +36,8 @@ export interface NewBlock extends BlockId {
   primary: boolean;
   /** PoUW tickets the block carried and the runtime accepted (default 0): `ticketWeight` each. */
   tickets?: number;
+  /** This block's weight per ticket (`pouw.ticket_weight` in its state); the tree's default when absent. */
+  ticketWeight?: bigint;
   /** Further weight the block adds (default 0). */
   extraWeight?: bigint;
 }
@@ -124,6 +126,32 @@ export class BlockTree {
   addBlock(block: NewBlock): { best: boolean } {
     const k = key(block.hash);
     if (this.nodes.has(k)) return { best: this.bestNode.key === k };
+    const { parent, weight } = this.weigh(block);
+    const node: Node = {
+      hash: block.hash,
+      number: block.number,
+      parentHash: block.parentHash,
+      weight,
+      key: k,
+      parent,
+      children: [],
+    };
+    parent.children.push(node);
+    this.nodes.set(k, node);
+    if (heavier(node, this.bestNode)) {
+      this.bestNode = node;
+      return { best: true };
+    }
+    return { best: false };
+  }
+
+  /** The chain weight `block` would have in the tree (its parent must be in it); throws as `addBlock`. */
+  weightOf(block: NewBlock): bigint {
+    return this.weigh(block).weight;
+  }
+
+  private weigh(block: NewBlock): { parent: Node; weight: bigint } {
+    const k = key(block.hash);
     const parent = this.nodes.get(key(block.parentHash));
     if (!parent) {
       throw new ForkChoiceError({
@@ -143,23 +171,11 @@ export class BlockTree {
     const tickets = block.tickets ?? 0;
     if (!Number.isSafeInteger(tickets) || tickets < 0)
       throw new ForkChoiceError({ code: "FORK_CHOICE_ERROR_BAD_TICKETS", hash: k, tickets });
-    const node: Node = {
-      hash: block.hash,
-      number: block.number,
-      parentHash: block.parentHash,
-      weight:
-        parent.weight + (block.primary ? 1n : 0n) + this.ticketWeight * BigInt(tickets) + (block.extraWeight ?? 0n),
-      key: k,
-      parent,
-      children: [],
-    };
-    parent.children.push(node);
-    this.nodes.set(k, node);
-    if (heavier(node, this.bestNode)) {
-      this.bestNode = node;
-      return { best: true };
-    }
-    return { best: false };
+    const perTicket = block.ticketWeight ?? this.ticketWeight;
+    if (perTicket < 0n)
+      throw new ForkChoiceError({ code: "FORK_CHOICE_ERROR_BAD_TICKET_WEIGHT", ticketWeight: perTicket });
+    const weight = parent.weight + (block.primary ? 1n : 0n) + perTicket * BigInt(tickets) + (block.extraWeight ?? 0n);
+    return { parent, weight };
   }
 
   has(hash: Uint8Array): boolean {

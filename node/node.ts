@@ -63,7 +63,7 @@ import { MetricsServer, type MetricsServerOptions, NodeMetrics } from "./metrics
 import { BlockImporter, createNetworkLibp2p, type NetworkLibp2p, NetworkService } from "./network/index.js";
 import { defaultOffenceReporterOptions, OffenceReporter } from "./offences/reporter.js";
 import { POUW_TOPIC } from "./pouw/gossip.js";
-import { PouwService, ticketsOf } from "./pouw/service.js";
+import { PouwService, ticketsOf, ticketWeightIn } from "./pouw/service.js";
 import { TrainerTickets } from "./pouw/trainerTickets.js";
 import { contentMethods } from "./rpc/methods/content.js";
 import { dashboardMethods } from "./rpc/methods/dashboard.js";
@@ -182,6 +182,7 @@ export class TensorchainNode {
         signatures,
         isPrimary: isPrimaryHeader,
         ticketCount: (header) => ticketsOf(header).length,
+        ticketWeight: ticketWeightIn,
       },
       genesisStorageOf(opts.spec),
     );

@@ -48,6 +48,8 @@ export interface ChainModules {
    * (only imported blocks are asked: the runtime rejected any block with an invalid ticket).
    */
   ticketCount?: (header: HeaderValue) => number;
+  /** The runtime's weight per ticket (`pouw.ticket_weight`) in a block's post-state; 1 when absent. */
+  ticketWeight?: (state: Trie) => bigint;
 }
 
 export interface ChainEvents {
@@ -168,17 +170,22 @@ export class Chain extends EventEmitter<ChainEvents> {
     for (const header of path.reverse()) {
       const hash = hashHeader(header);
       this.headers.set(toHex(hash), header);
-      this.tree.addBlock(this.treeEntry(header, hash));
+      const entry = this.treeEntry(header, hash);
+      // Only a block with tickets needs its state (for the ticket weight in force there).
+      if (entry.tickets) entry.ticketWeight = this.modules.ticketWeight?.(await this.stateAt(hash));
+      this.tree.addBlock(entry);
     }
   }
 
-  private treeEntry(header: HeaderValue, hash: Uint8Array): NewBlock {
+  private treeEntry(header: HeaderValue, hash: Uint8Array, state?: Trie): NewBlock {
+    const tickets = this.modules.ticketCount?.(header) ?? 0;
     return {
       hash,
       parentHash: header.parentHash,
       number: header.number,
       primary: this.modules.isPrimary?.(header) ?? false,
-      tickets: this.modules.ticketCount?.(header) ?? 0,
+      tickets,
+      ticketWeight: tickets > 0 && state ? this.modules.ticketWeight?.(state) : undefined,
     };
   }
 
@@ -356,9 +363,9 @@ export class Chain extends EventEmitter<ChainEvents> {
         number: block.header.number,
         finalized: this.finalizedRef.number,
       });
-    const entry = this.treeEntry(block.header, ref.hash);
-    const weight = parentNode.weight + (entry.primary ? 1n : 0n);
-    const becomesBest = heavier({ ...entry, weight }, this.tree.best());
+    const entry = this.treeEntry(block.header, ref.hash, state);
+    // The tree's own weighing (primary slot, tickets, extra weight), before the block is in it.
+    const becomesBest = heavier({ ...entry, weight: this.tree.weightOf(entry) }, this.tree.best());
     const oldBest = this.bestRef;
     const batch = new WriteBatch()
       .putHeader(ref.hash, Header.enc(block.header))

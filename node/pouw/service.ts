@@ -11,9 +11,14 @@
  * Chain state is read through `PouwChain` (the runtime's ticket rules at a block), so the pool, gossip
  * and the runtime apply one rule.
  */
+import { defaultSignatureChecker } from "../../primitives/crypto/index.js";
 import type { Logger } from "../../primitives/logger.js";
 import { findPouwTickets, type PouwTicketValue, pouwDigestItem, type TicketContext } from "../../primitives/pouw.js";
+import type { Trie } from "../../primitives/trie/index.js";
 import type { DigestItemValue, HeaderValue } from "../../primitives/types.js";
+import { Ext } from "../../runtime/index.js";
+import { POUW, param } from "../../runtime/pallets/parameters/index.js";
+import { trieBackend } from "../chain/runtimeView.js";
 import { encodeTicketMessage, type GossipVerdict, judgeTicketMessage } from "./gossip.js";
 import { TicketPool } from "./ticketPool.js";
 
@@ -105,4 +110,9 @@ export function ticketsOf(header: HeaderValue): PouwTicketValue[] {
   } catch {
     return [];
   }
+}
+
+/** `pouw.ticket_weight` in a block's post-state: fork choice weighs that block's tickets with it. */
+export function ticketWeightIn(state: Trie): bigint {
+  return BigInt(param(new Ext(trieBackend(state), defaultSignatureChecker), POUW.ticket_weight));
 }

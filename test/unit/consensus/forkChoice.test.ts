@@ -151,6 +151,21 @@ describe("fork choice with PoUW tickets", () => {
     expect(hx(off.best())).toBe(toHex(h("p1")));
   });
 
+  it("a block's own ticket weight (the knob in its state) overrides the tree's; weightOf is what addBlock assigns", () => {
+    const tree = new BlockTree({ hash: h("g"), number: 0 });
+    const a1 = { ...withTickets("a1", "g", 1, true, 3), ticketWeight: 5n };
+    expect(tree.weightOf(a1)).toBe(16n);
+    tree.addBlock(a1);
+    expect(tree.get(h("a1"))!.weight).toBe(16n);
+    // The next block goes back to the default (governance set the knob back).
+    const a2 = withTickets("a2", "a1", 2, false, 2);
+    expect(tree.weightOf(a2)).toBe(18n);
+    tree.addBlock(a2);
+    expect(tree.get(h("a2"))!.weight).toBe(18n);
+    expect(() => tree.weightOf(withTickets("x", "nope", 1, true, 0))).toThrow(ForkChoiceError);
+    expect(() => tree.weightOf({ ...withTickets("x", "g", 1, true, 1), ticketWeight: -1n })).toThrow(ForkChoiceError);
+  });
+
   it("never across finality: work on a pruned branch cannot win, and finality moves the head off it", () => {
     const tree = new BlockTree({ hash: h("g"), number: 0 });
     tree.addBlock(block("a1", "g", 1, true));
