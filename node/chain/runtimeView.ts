@@ -44,7 +44,7 @@ import {
   jobParams,
 } from "../../runtime/pallets/jobManager/index.js";
 import { POUW, param } from "../../runtime/pallets/parameters/index.js";
-import { difficulty, PoUW, ticketContext, ticketsOfJob, workKeyOf } from "../../runtime/pallets/pouw/index.js";
+import { difficulty, PoUW, ticketContext, workKeyOf } from "../../runtime/pallets/pouw/index.js";
 import {
   authoritySetId,
   currentAuthorities,
@@ -303,11 +303,6 @@ export class RuntimeView {
     return workKeyOf(this.ext(), worker);
   }
 
-  /** `PoUW.Difficulty`: a ticket is valid when its score is below this target. */
-  pouwDifficulty(): bigint {
-    return difficulty(this.ext());
-  }
-
   /** The PoUW parameters and this epoch's ticket count (`tensorchain_pouwStatus`). */
   pouwParams(): {
     difficulty: bigint;
@@ -326,10 +321,5 @@ export class RuntimeView {
       ticketWeight: param(ext, POUW.ticket_weight),
       ticketReward: param(ext, POUW.ticket_reward),
     };
-  }
-
-  /** Job `jobId`'s accepted tickets and the blocks that carried them. */
-  ticketsOfJob(jobId: bigint): { worker: Uint8Array; leaf: number; block: number }[] {
-    return ticketsOfJob(this.ext(), jobId);
   }
 }

@@ -24,14 +24,3 @@ export function makeLeafTicket(
   const signed = signTicket(pair.secretKey, claim);
   return isBelowTarget(signed.score, draw.target) ? makeTicket(worker, claim, signed) : undefined;
 }
-
-/** The tickets below the target among the leaves `stateHashes` (leaf i + 1 at index i) of job `jobId`. */
-export function makeLeafTickets(
-  pair: WorkKeyPair,
-  worker: Uint8Array,
-  jobId: bigint,
-  stateHashes: readonly Uint8Array[],
-  draw: { randomness: Uint8Array; target: bigint },
-): PouwTicketValue[] {
-  return stateHashes.flatMap((stateHash, i) => makeLeafTicket(pair, worker, jobId, i + 1, stateHash, draw) ?? []);
-}

@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { decodeTicketMessage, encodeTicketMessage, judgeTicketMessage } from "../../../../node/pouw/gossip.js";
-import { makeLeafTickets } from "../../../../node/pouw/ticketMaker.js";
+import { makeLeafTicket } from "../../../../node/pouw/ticketMaker.js";
 import { TicketPool } from "../../../../node/pouw/ticketPool.js";
 import { TrainerTickets } from "../../../../node/pouw/trainerTickets.js";
 import { keypairFromSuri } from "../../../../primitives/crypto/index.js";
@@ -50,10 +50,13 @@ function ticketAt(leaf: number): PouwTicketValue {
   return makeTicket(alice.publicKey, claim, signTicket(alice.secretKey, claim));
 }
 const score = (t: PouwTicketValue) => scoreValue(scoreOf(randomness, t));
+/** Alice's tickets below `target` among the five leaves of job 7. */
+const leafTickets = (target: bigint) =>
+  stateHashes.flatMap((h, i) => makeLeafTicket(alice, alice.publicKey, 7n, i + 1, h, { randomness, target }) ?? []);
 
 describe("the trainer's tickets", () => {
   it("signs every leaf with the work key; under a target keeps exactly the leaves that score below it", () => {
-    const all = makeLeafTickets(alice, alice.publicKey, 7n, stateHashes, { randomness, target: MAX_POUW_TARGET });
+    const all = leafTickets(MAX_POUW_TARGET);
     expect(all.map((t) => t.leaf)).toEqual([1, 2, 3, 4, 5]);
     for (const t of all) expect(() => validateTicket(t, context())).not.toThrow();
     // The leaf node binds the state hash: leaf 3's ticket commits to leaf 3's state.
@@ -61,9 +64,9 @@ describe("the trainer's tickets", () => {
     // A target between the scores keeps the leaves below it, and nothing else.
     const scores = all.map(score).sort((a, b) => (a < b ? -1 : 1));
     const target = scores[2]!; // strictly below: the two best
-    const kept = makeLeafTickets(alice, alice.publicKey, 7n, stateHashes, { randomness, target });
+    const kept = leafTickets(target);
     expect(kept.map(score).sort((a, b) => (a < b ? -1 : 1))).toEqual(scores.slice(0, 2));
-    expect(makeLeafTickets(alice, alice.publicKey, 7n, stateHashes, { randomness, target: 0n })).toEqual([]);
+    expect(leafTickets(0n)).toEqual([]);
   });
 });
 
